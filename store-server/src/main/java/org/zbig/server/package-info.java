@@ -1,0 +1,41 @@
+/**
+ * The storage server: a ZEO-compatible server that unmodified Python ZODB clients use, keeping MVCC
+ * history in RocksDB.
+ *
+ * <h2>What it connects</h2>
+ *
+ * Python {@code ZEO.ClientStorage} and the zbig Java client on one side (through the wire module's
+ * messages on Netty channels), a {@code Storage} (RocksDB by default, in memory for tests) on the
+ * other. Spec: {@code shared/specs/zeo-protocol.md} sections 3 to 6.
+ *
+ * <h2>API for clients (built by the store-server issue)</h2>
+ *
+ * <ul>
+ *   <li>{@code bin/zbig-server}: the command line that serves a data folder.
+ *   <li>{@code Storage}: the storage contract ({@code loadBefore}, {@code history}, two-phase
+ *       commit, iteration, pack, undo); {@code RocksStorage} and {@code MemoryStorage}.
+ *   <li>{@code RequestHandler}: translates {@code Message}s to {@code Storage} calls.
+ * </ul>
+ *
+ * <h2>States and lifecycle</h2>
+ *
+ * Per connection: handshake, registered, in a transaction (begun, voted, finished or aborted). The
+ * commit lock is taken at vote; tids are assigned under it, strictly increasing across restarts;
+ * invalidations go to every other registered connection in tid order.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * One Netty event loop per connection; storage calls run on one bounded, named executor; commits
+ * are ordered under a single commit lock.
+ *
+ * <h2>Byte layout</h2>
+ *
+ * RocksDB keys: revisions by {@code oid || tid} (8 + 8 bytes, big-endian), so {@code loadBefore} is
+ * one {@code seekForPrev}; transaction metadata by tid.
+ *
+ * <h2>Deliberately not done</h2>
+ *
+ * No server-side conflict resolution (clients resolve; vote returns conflict dicts); no
+ * instantiation of Python classes.
+ */
+package org.zbig.server;
