@@ -87,6 +87,17 @@ public record Tid(long value) implements Comparable<Tid> {
       throw new IllegalArgumentException("seconds: " + seconds + " (expected: 0 <= s < 60)");
     }
     long a = ((((year - 1900) * 12L + (month - 1)) * 31 + (day - 1)) * 24 + hour) * 60 + minute;
+    if (a > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException(
+          "date "
+              + year
+              + "-"
+              + month
+              + "-"
+              + day
+              + " (expected: before the high word overflows,"
+              + " year < 9918)");
+    }
     long b = (long) (seconds / SCONV);
     if (b > 0xFFFF_FFFFL) {
       b = 0xFFFF_FFFFL;
