@@ -167,7 +167,7 @@ public final class PickleReader {
           marks[markCount++] = sp;
         }
         case POP -> {
-          if (sp > (markCount > 0 ? marks[markCount - 1] : 0)) {
+          if (sp > floor()) {
             stack[--sp] = null;
           } else {
             popMark(at);
@@ -224,12 +224,10 @@ public final class PickleReader {
         case EMPTY_TUPLE -> push(Tuple.EMPTY);
         case TUPLE1, TUPLE2, TUPLE3 -> {
           int n = op - TUPLE1 + 1;
-          if (sp - n < (markCount > 0 ? marks[markCount - 1] : 0)) {
+          if (sp - n < floor()) {
             throw fail(at, "TUPLE" + n + " needs " + n + " items above the mark, stack has fewer");
           }
-          Object[] items = Arrays.copyOfRange(stack, sp - n, sp);
-          Arrays.fill(stack, sp - n, sp, null);
-          sp -= n;
+          Object[] items = take(sp - n);
           push(Tuple.own(items));
         }
         case TUPLE -> push(Tuple.own(popMark(at)));
@@ -673,7 +671,7 @@ public final class PickleReader {
   }
 
   private Object pop(long at) {
-    if (sp <= (markCount > 0 ? marks[markCount - 1] : 0)) {
+    if (sp <= floor()) {
       throw fail(at, "stack underflow (nothing above the mark)");
     }
     Object v = stack[--sp];
@@ -682,7 +680,7 @@ public final class PickleReader {
   }
 
   private Object peek(long at) {
-    if (sp <= (markCount > 0 ? marks[markCount - 1] : 0)) {
+    if (sp <= floor()) {
       throw fail(at, "stack underflow (nothing above the mark)");
     }
     return stack[sp - 1];
@@ -692,10 +690,19 @@ public final class PickleReader {
     if (markCount == 0) {
       throw fail(at, "no MARK on the stack");
     }
-    int m = marks[--markCount];
-    Object[] items = Arrays.copyOfRange(stack, m, sp);
-    Arrays.fill(stack, m, sp, null);
-    sp = m;
+    return take(marks[--markCount]);
+  }
+
+  /** The lowest stack slot the current opcode may pop: the last mark, or the bottom. */
+  private int floor() {
+    return markCount > 0 ? marks[markCount - 1] : 0;
+  }
+
+  /** Pops the items from slot {@code from} up, in stack order. */
+  private Object[] take(int from) {
+    Object[] items = Arrays.copyOfRange(stack, from, sp);
+    Arrays.fill(stack, from, sp, null);
+    sp = from;
     return items;
   }
 

@@ -61,7 +61,7 @@ public record DataRecord(ClassMeta classMeta, Object state) {
    * @throws PickleException if the bytes are not a record, or a global is refused
    */
   public static DataRecord decode(MemorySegment data, GlobalResolver globals) {
-    PickleReader r = new PickleReader(data, 0, globals, Reference::fromPid);
+    PickleReader r = reader(data, globals);
     ClassMeta meta = classMeta(r);
     Object state = r.load();
     if (!r.atEnd()) {
@@ -78,7 +78,7 @@ public record DataRecord(ClassMeta classMeta, Object state) {
    * @throws PickleException if it is not class metadata
    */
   public static ClassMeta decodeClassMeta(MemorySegment data) {
-    return classMeta(new PickleReader(data, 0, GlobalResolver.opaque(), Reference::fromPid));
+    return classMeta(reader(data, GlobalResolver.opaque()));
   }
 
   /**
@@ -87,7 +87,7 @@ public record DataRecord(ClassMeta classMeta, Object state) {
    * @throws PickleException if the bytes do not start with a pickle
    */
   public static long statePickleOffset(MemorySegment data) {
-    PickleReader r = new PickleReader(data, 0, GlobalResolver.opaque(), Reference::fromPid);
+    PickleReader r = reader(data, GlobalResolver.opaque());
     r.load();
     return r.position();
   }
@@ -111,6 +111,11 @@ public record DataRecord(ClassMeta classMeta, Object state) {
     w.dump(classMeta.toValue());
     w.dump(state);
     return w.toByteArray();
+  }
+
+  /** A reader of a record from its start, whose persistent ids become {@link Reference}s. */
+  private static PickleReader reader(MemorySegment data, GlobalResolver globals) {
+    return new PickleReader(data, 0, globals, Reference::fromPid);
   }
 
   private static ClassMeta classMeta(PickleReader r) {
