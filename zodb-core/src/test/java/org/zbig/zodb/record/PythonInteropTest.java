@@ -48,16 +48,11 @@ class PythonInteropTest {
       write(dir, e.getKey(), e.getValue());
     }
 
-    Process p =
-        new ProcessBuilder(PYTHON.toString(), CHECKER.toString(), dir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(out)
+    Checked c = check(dir);
+    assertThat(c.output())
         .as("checker output")
         .contains("checked " + records.size() + " records: " + records.size() + " ok");
-    assertThat(p.exitValue()).isZero();
+    assertThat(c.exit()).isZero();
   }
 
   @Test
@@ -70,14 +65,23 @@ class PythonInteropTest {
         new DataRecord(
             ClassMeta.of("BTrees.LOBTree.LOBTree"),
             Tuple.of(Tuple.of(Tuple.of(Tuple.of("not an int", ref(3, ZBLK0)))))));
+    Checked c = check(dir);
+    assertThat(c.output()).contains("FAIL bad_lobtree").contains("checked 1 records: 0 ok");
+    assertThat(c.exit()).isEqualTo(1);
+  }
+
+  /** The checker's exit code and output. */
+  record Checked(int exit, String output) {}
+
+  /** Runs the Python checker over the records in {@code dir}. */
+  static Checked check(Path dir) throws Exception {
     Process p =
         new ProcessBuilder(PYTHON.toString(), CHECKER.toString(), dir.toString())
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(out).contains("FAIL bad_lobtree").contains("checked 1 records: 0 ok");
-    assertThat(p.exitValue()).isEqualTo(1);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("checker finished").isTrue();
+    return new Checked(p.exitValue(), out);
   }
 
   static Map<String, DataRecord> javaWrittenRecords() {
