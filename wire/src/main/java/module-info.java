@@ -1,6 +1,12 @@
 /** See {@link org.zbig.wire}. */
+@SuppressWarnings("requires-automatic")
 module org.zbig.wire {
-  requires org.zbig.zodb;
+  requires transitive org.zbig.zodb;
+  requires transitive io.netty.buffer;
+  requires transitive io.netty.codec;
+  requires transitive io.netty.transport;
+  requires msgpack.core;
 
-// exports org.zbig.wire once it holds API types (javac refuses to export an empty package)
+  exports org.zbig.wire;
+  exports org.zbig.wire.netty;
 }

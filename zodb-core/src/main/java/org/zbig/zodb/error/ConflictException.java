@@ -18,6 +18,7 @@ public class ConflictException extends StorageException {
   /** ZODB's default message. */
   public static final String DEFAULT_MESSAGE = "database conflict error";
 
+  private final String reason;
   private final transient Oid oid;
   private final transient Tid committedSerial;
   private final transient Tid readSerial;
@@ -35,10 +36,19 @@ public class ConflictException extends StorageException {
   public ConflictException(
       String message, Oid oid, Tid committedSerial, Tid readSerial, String className) {
     super(describe(message, oid, committedSerial, readSerial, className));
+    this.reason = message;
     this.oid = oid;
     this.committedSerial = committedSerial;
     this.readSerial = readSerial;
     this.className = className;
+  }
+
+  /**
+   * The message as given, without the object details {@link #getMessage()} adds: what travels as
+   * {@code message} in a ZEO error reply.
+   */
+  public String rawMessage() {
+    return reason;
   }
 
   /** The conflicting object, if known. */

@@ -1,0 +1,72 @@
+package org.zbig.wire;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Tuple;
+
+/**
+ * {@code loadBefore(oid, tid)}: the newest revision of {@code oid} older than {@code before}, or
+ * None if every revision is at or after it (protocol spec 3.2). Python clients use the tuple {@code
+ * (oid, before)} as msgid.
+ *
+ * @param msgid the id the reply echoes
+ * @param oid the object
+ * @param before the exclusive upper bound
+ */
+public record LoadBefore(MsgId msgid, Oid oid, Tid before)
+    implements SyncRequest<Optional<LoadResult>> {
+  /** The method name on the wire. */
+  public static final String METHOD = "loadBefore";
+
+  /** Checks the fields. */
+  public LoadBefore {
+    Objects.requireNonNull(msgid, "msgid");
+    Objects.requireNonNull(oid, "oid");
+    Objects.requireNonNull(before, "before");
+  }
+
+  @Override
+  public String method() {
+    return METHOD;
+  }
+
+  @Override
+  public Tuple args() {
+    return Tuple.of(WireValues.bytes(oid), WireValues.bytes(before));
+  }
+
+  static LoadBefore decode(MsgId msgid, Args a) {
+    a.arity(2, 2);
+    return new LoadBefore(msgid, a.oid(0, "oid"), a.tid(1, "before"));
+  }
+
+  @Override
+  public Optional<LoadResult> decodeResult(Object value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    List<Object> t = WireValues.sequence(value, 3, METHOD + " result");
+    return Optional.of(
+        new LoadResult(
+            WireValues.bytes(t.get(0), METHOD + " data"),
+            WireValues.tid(t.get(1), METHOD + " start"),
+            WireValues.tidOrNull(t.get(2), METHOD + " end")));
+  }
+
+  @Override
+  public Object encodeResult(Optional<LoadResult> result) {
+    return result
+        .map(r ->
+            (Object)
+                Tuple.of(r.data(), WireValues.bytes(r.start()), WireValues.bytesOrNone(r.end())))
+        .orElse(null);
+  }
+
+  /** The request as Python clients send it, with msgid {@code (oid, before)}. */
+  public static LoadBefore of(Oid oid, Tid before) {
+    return new LoadBefore(MsgId.of(oid, before), oid, before);
+  }
+}

@@ -1,0 +1,38 @@
+package org.zbig.wire;
+
+import java.util.Objects;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Tuple;
+
+/**
+ * {@code receiveBlobStart(oid, serial)}: a blob download begins (protocol spec 3.7).
+ *
+ * @param oid the object
+ * @param serial the revision
+ */
+public record ReceiveBlobStart(Oid oid, Tid serial) implements ServerCall {
+  /** The method name on the wire. */
+  public static final String METHOD = "receiveBlobStart";
+
+  /** Checks the fields. */
+  public ReceiveBlobStart {
+    Objects.requireNonNull(oid, "oid");
+    Objects.requireNonNull(serial, "serial");
+  }
+
+  @Override
+  public String method() {
+    return METHOD;
+  }
+
+  @Override
+  public Tuple args() {
+    return Tuple.of(WireValues.bytes(oid), WireValues.bytes(serial));
+  }
+
+  static ReceiveBlobStart decode(Args a) {
+    a.arity(2);
+    return new ReceiveBlobStart(a.oid(0, "oid"), a.tid(1, "serial"));
+  }
+}

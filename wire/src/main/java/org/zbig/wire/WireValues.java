@@ -1,0 +1,228 @@
+package org.zbig.wire;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ProtocolException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PickleValues;
+import org.zbig.zodb.pickle.Tuple;
+
+/**
+ * Conversions between the values a ZEO peer sends (protocol spec 2.4) and Java types, each failing
+ * with a {@link ProtocolException} that names the field, the value and the expectation.
+ *
+ * <p>Decoded sequences are {@link Tuple}s or {@link List}s (msgpack arrays arrive as tuples, as a
+ * Python peer decodes them); both are accepted wherever a sequence is expected. Oids and tids are
+ * 8-byte {@link Bytes}.
+ */
+public final class WireValues {
+  private static final int REPR_LIMIT = 80;
+
+  private WireValues() {}
+
+  /** The wire form of an oid: 8 bytes. */
+  public static Bytes bytes(Oid oid) {
+    return Bytes.wrap(oid.toBytes());
+  }
+
+  /** The wire form of a tid: 8 bytes. */
+  public static Bytes bytes(Tid tid) {
+    return Bytes.wrap(tid.toBytes());
+  }
+
+  /** The wire form of a tid that may be absent: 8 bytes or None. */
+  public static Bytes bytesOrNone(Tid tid) {
+    return tid == null ? null : bytes(tid);
+  }
+
+  /** The wire form of an oid that may be absent: 8 bytes or None. */
+  public static Bytes bytesOrNone(Oid oid) {
+    return oid == null ? null : bytes(oid);
+  }
+
+  /** A list of oids as the list of their 8-byte strings. */
+  public static List<Object> oidList(List<Oid> oids) {
+    List<Object> out = new ArrayList<>(oids.size());
+    for (Oid o : oids) {
+      out.add(bytes(o));
+    }
+    return out;
+  }
+
+  /** An oid: 8 bytes. */
+  public static Oid oid(Object v, String what) {
+    return Oid.of(bytes8(v, what).segment());
+  }
+
+  /** A tid: 8 bytes. */
+  public static Tid tid(Object v, String what) {
+    return Tid.of(bytes8(v, what).segment());
+  }
+
+  /** A tid or None (null). */
+  public static Tid tidOrNull(Object v, String what) {
+    return v == null ? null : tid(v, what);
+  }
+
+  /** An oid or None (null). */
+  public static Oid oidOrNull(Object v, String what) {
+    return v == null ? null : oid(v, what);
+  }
+
+  private static Bytes bytes8(Object v, String what) {
+    if (v instanceof Bytes b && b.length() == 8) {
+      return b;
+    }
+    throw bad(what, v, "8 bytes");
+  }
+
+  /** A byte string. */
+  public static Bytes bytes(Object v, String what) {
+    if (v instanceof Bytes b) {
+      return b;
+    }
+    throw bad(what, v, "bytes");
+  }
+
+  /** A byte string or None (null). */
+  public static Bytes bytesOrNull(Object v, String what) {
+    return v == null ? null : bytes(v, what);
+  }
+
+  /** Bytes, or a str taken as its UTF-8 encoding (user and description, spec 2.4). */
+  public static Bytes bytesOrText(Object v, String what) {
+    if (v instanceof String s) {
+      return Bytes.utf8(s);
+    }
+    if (v instanceof Bytes b) {
+      return b;
+    }
+    throw bad(what, v, "bytes or str");
+  }
+
+  /** A str (a Python 2 byte string is read as Latin-1, as a ZEO 5.0 peer may send one). */
+  public static String text(Object v, String what) {
+    if (v instanceof String s) {
+      return s;
+    }
+    if (v instanceof Bytes b) {
+      return b.latin1();
+    }
+    throw bad(what, v, "str");
+  }
+
+  /** A str or None (null). */
+  public static String textOrNull(Object v, String what) {
+    return v == null ? null : text(v, what);
+  }
+
+  /** A bool, or an int taken as its truth value (flags and read_only, spec 2.4). */
+  public static boolean flag(Object v, String what) {
+    return switch (v) {
+      case Boolean b -> b;
+      case Long l -> l != 0;
+      case BigInteger b -> b.signum() != 0;
+      case null, default -> throw bad(what, v, "bool or int");
+    };
+  }
+
+  /** An int in the long range (a bool counts as 0 or 1, as in Python). */
+  public static long integer(Object v, String what) {
+    if (v instanceof Long l) {
+      return l;
+    }
+    if (v instanceof Boolean b) {
+      return b ? 1 : 0;
+    }
+    throw bad(what, v, "int in [-2^63, 2^63)");
+  }
+
+  /** A float, or an int taken as float (pack time, spec 2.4). */
+  public static double number(Object v, String what) {
+    return switch (v) {
+      case Double d -> d;
+      case Long l -> l;
+      case BigInteger b -> b.doubleValue();
+      case null, default -> throw bad(what, v, "float or int");
+    };
+  }
+
+  /** A sequence: a tuple or a list. */
+  public static List<Object> sequence(Object v, String what) {
+    return switch (v) {
+      case Tuple t -> t.items();
+      case List<?> l -> {
+        @SuppressWarnings("unchecked")
+        List<Object> items = (List<Object>) l;
+        yield items;
+      }
+      case null, default -> throw bad(what, v, "tuple or list");
+    };
+  }
+
+  /** A sequence of exactly {@code n} items. */
+  public static List<Object> sequence(Object v, int n, String what) {
+    List<Object> items = sequence(v, what);
+    if (items.size() != n) {
+      throw bad(what, v, "a sequence of " + n + " items");
+    }
+    return items;
+  }
+
+  /** A sequence of oids. */
+  public static List<Oid> oids(Object v, String what) {
+    List<Object> items = sequence(v, what);
+    List<Oid> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      out.add(oid(items.get(i), what + "[" + i + "]"));
+    }
+    return List.copyOf(out);
+  }
+
+  /** A dict whose keys are all str. */
+  public static Map<String, Object> dict(Object v, String what) {
+    if (!(v instanceof Map<?, ?> m)) {
+      throw bad(what, v, "dict");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      if (!(e.getKey() instanceof String k)) {
+        throw bad(what + " key", e.getKey(), "str");
+      }
+      out.put(k, e.getValue());
+    }
+    return out;
+  }
+
+  /** A dict with str keys, or None (null). */
+  public static Map<String, Object> dictOrNull(Object v, String what) {
+    return v == null ? null : dict(v, what);
+  }
+
+  /** A list of dicts with str keys (history, undoLog). */
+  public static List<Map<String, Object>> dicts(Object v, String what) {
+    List<Object> items = sequence(v, what);
+    List<Map<String, Object>> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      out.add(dict(items.get(i), what + "[" + i + "]"));
+    }
+    return out;
+  }
+
+  /** A bounded Python repr of a value, for error messages. */
+  public static String repr(Object v) {
+    String r = PickleValues.repr(v);
+    return r.length() <= REPR_LIMIT ? r : r.substring(0, REPR_LIMIT) + "...";
+  }
+
+  /** The error for a field whose value is not what it should be. */
+  public static ProtocolException bad(String what, Object v, String expected) {
+    return new ProtocolException(
+        what + ": " + PickleValues.typeName(v) + " " + repr(v) + " (expected: " + expected + ")");
+  }
+}

@@ -1,0 +1,133 @@
+package org.zbig.wire.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.zbig.zodb.error.ProtocolException;
+
+/**
+ * Splits the byte stream into frames: a 4-byte big-endian length, then that many bytes (protocol
+ * spec 1.2). Emits each payload as a heap {@link ByteBuf} over an array of exactly its size.
+ *
+ * <p>The length is checked against the maximum before anything is allocated, and the payload array
+ * is allocated only once all of it has arrived, so memory grows with the bytes received, not with
+ * the length announced. Received buffers are collected without copying; each payload byte is copied
+ * once, into its array. A length over the limit fires a {@link ProtocolException} that names the
+ * length and the limit; after it every further byte is discarded, since the stream can no longer be
+ * split (the connection handler closes it).
+ */
+public final class FrameDecoder extends ChannelInboundHandlerAdapter {
+  /** A default limit on frames: far above any record ZODB applications write. */
+  public static final int DEFAULT_MAX_FRAME = 256 << 20;
+
+  private enum State {
+    READ_HEADER,
+    READ_BODY,
+    FAILED
+  }
+
+  private final int maxFrame;
+  private CompositeByteBuf cumulation;
+  private State state = State.READ_HEADER;
+  private int length;
+
+  /**
+   * A decoder.
+   *
+   * @param maxFrame the largest payload accepted, in bytes
+   */
+  public FrameDecoder(int maxFrame) {
+    if (maxFrame < 4) {
+      throw new IllegalArgumentException("max frame: " + maxFrame + " (expected: >= 4)");
+    }
+    this.maxFrame = maxFrame;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf in)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (state == State.FAILED) {
+      in.release();
+      return;
+    }
+    if (cumulation == null) {
+      cumulation = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+    }
+    cumulation.addComponent(true, in);
+    try {
+      decode(ctx);
+    } catch (ProtocolException e) {
+      state = State.FAILED;
+      release();
+      ctx.fireExceptionCaught(e);
+    }
+  }
+
+  private void decode(ChannelHandlerContext ctx) {
+    for (; ; ) {
+      switch (state) {
+        case READ_HEADER -> {
+          if (cumulation.readableBytes() < 4) {
+            return;
+          }
+          long n = cumulation.readUnsignedInt();
+          if (n > maxFrame) {
+            throw new ProtocolException("frame length: " + n + " (expected: <= " + maxFrame + ")");
+          }
+          length = (int) n;
+          state = State.READ_BODY;
+        }
+        case READ_BODY -> {
+          if (cumulation.readableBytes() < length) {
+            return;
+          }
+          byte[] payload = new byte[length];
+          cumulation.readBytes(payload);
+          cumulation.discardReadComponents();
+          state = State.READ_HEADER;
+          ctx.fireChannelRead(Unpooled.wrappedBuffer(payload));
+          if (cumulation == null) {
+            return; // removed from the pipeline while the frame was handled
+          }
+        }
+        case FAILED -> {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Bytes received that do not yet make a whole frame. */
+  public int pendingBytes() {
+    return cumulation == null ? 0 : cumulation.readableBytes();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (cumulation != null && cumulation.isReadable() && state != State.FAILED) {
+      ByteBuf rest = cumulation.retainedSlice();
+      release();
+      ctx.fireChannelRead(rest);
+    } else {
+      release();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    release();
+    ctx.fireChannelInactive();
+  }
+
+  private void release() {
+    if (cumulation != null) {
+      cumulation.release();
+      cumulation = null;
+    }
+  }
+}
