@@ -84,7 +84,7 @@ public record ErrorReply(MsgId msgid, String className, Object payload) implemen
           }
           case UndoException u -> {
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("_reason", u.getMessage());
+            d.put("_reason", u.reason());
             d.put("_oid", WireValues.bytesOrNone(u.oid().orElse(null)));
             yield d;
           }

@@ -10,6 +10,7 @@ public class UndoException extends StorageException {
   /** Python class of this exception: {@code ZODB.POSException.UndoError}. */
   public static final String PYTHON_NAME = "ZODB.POSException.UndoError";
 
+  private final String reason;
   private final transient Oid oid;
 
   /**
@@ -20,7 +21,13 @@ public class UndoException extends StorageException {
    */
   public UndoException(String message, Oid oid) {
     super(oid == null ? message : message + " (oid " + oid.toHex() + ")");
+    this.reason = message;
     this.oid = oid;
+  }
+
+  /** Why, without the oid {@link #getMessage()} adds: ZODB's {@code UndoError._reason}. */
+  public String reason() {
+    return reason;
   }
 
   /** The object that blocks the undo, if one is known. */
