@@ -1,34 +1,49 @@
 /**
- * The ZEO 5 protocol as data: bytes on a socket to and from sealed {@code Message} records, with no
- * I/O and no storage logic.
+ * The ZEO 5 protocol as data: frame payloads to and from sealed {@link org.zbig.wire.Message}
+ * records, with no I/O and no storage logic.
  *
  * <h2>What it connects</h2>
  *
  * The store-server and the client both speak ZEO 5/6 to Python peers; this module is the shared
- * codec between Netty's byte buffers and typed messages. Spec: {@code
- * shared/specs/zeo-protocol.md}; ground truth: the recorded exchanges in {@code testvectors/zeo/}.
+ * codec between bytes and typed messages. Spec: {@code shared/specs/zeo-protocol.md} (sections 1 to
+ * 4); ground truth: the recorded exchanges of a real Python ZEO 6 client and server, copied into
+ * the test resources, which every frame of decodes, maps to a record and re-encodes (server frames
+ * byte for byte).
  *
- * <h2>API for clients (built by the wire issue)</h2>
+ * <h2>Layers</h2>
  *
- * <ul>
- *   <li>{@code Message}: a sealed interface with one record per server method (register,
- *       loadBefore, storea, vote, tpc_finish, ...), per server-to-client call
- *       (invalidateTransaction, info, ...), replies, error replies and the heartbeat.
- *   <li>{@code FrameDecoder} / {@code FrameEncoder}: 4-byte big-endian length framing with a
- *       maximum frame size checked before any allocation.
- *   <li>{@code Handshake}: the {@code Z5}/{@code M5} protocol offer and answer, and {@code ruok}.
- *   <li>{@code MessageDecoder} / {@code MessageEncoder}: {@code Z5} pickles (protocol 3, fast mode,
- *       through {@code org.zbig.zodb.pickle}) and {@code M5} msgpack.
- *   <li>Error replies: Java exceptions of {@code org.zbig.zodb.error} to and from {@code
- *       (class_name, payload)}.
- * </ul>
+ * <ol>
+ *   <li>{@link org.zbig.wire.Handshake}: the {@code Z5}/{@code M5} offer and answer, and the {@code
+ *       ruok} probe (spec 1.3, 1.5).
+ *   <li>Encodings: {@code Z5} pickles (protocol 3, fast mode, through {@code org.zbig.zodb.pickle};
+ *       globals only from the modules ZEO allows, kept opaque) and {@code M5} msgpack (through
+ *       msgpack-core; bin for bytes, str for text, arrays decode as tuples) turn a payload into the
+ *       plain 4-tuple {@code (msgid, flag, name, args)} of wire values (spec 2.2, 2.3).
+ *   <li>{@link org.zbig.wire.Messages}: the 4-tuple to and from records, one per method: {@link
+ *       org.zbig.wire.SyncRequest}s (with a typed result each, whose reply value is shaped as the
+ *       Python server shapes it), {@link org.zbig.wire.OneWayRequest}s, {@link
+ *       org.zbig.wire.ServerCall}s, {@link org.zbig.wire.Reply}, {@link org.zbig.wire.ErrorReply}
+ *       (our exceptions to and from {@code (class_name, payload)}, spec 2.5) and {@link
+ *       org.zbig.wire.Heartbeat}. Message ids are kept as decoded and echoed unchanged.
+ *   <li>{@link org.zbig.wire.MessageCodec}: the two above for one encoding and one end.
+ *   <li>{@code org.zbig.wire.netty}: the Netty handlers both pipelines use.
+ * </ol>
+ *
+ * <h2>Errors</h2>
+ *
+ * Everything malformed is a {@link org.zbig.zodb.error.ProtocolException} naming the value and the
+ * expectation: truncated or oversized frames, garbage pickles or msgpack, forbidden globals,
+ * unknown methods, wrong call modes, arity or argument types. Lengths are checked before anything
+ * is allocated and nesting is bounded.
+ *
+ * <h2>Copies</h2>
+ *
+ * A received payload is copied once, into an array of its exact size; decoded byte strings are
+ * views of it. Encoded byte strings of 8 KiB and more are referenced by the output, not copied.
  *
  * <h2>Concurrency</h2>
  *
- * Codecs are per channel and run on its event loop; messages are immutable records.
- *
- * <h2>Deliberately not done</h2>
- *
- * No sockets, no storage, no retry logic: those belong to store-server and client.
+ * Records and codecs are immutable and thread-safe; each Netty handler belongs to one channel and
+ * runs on its event loop.
  */
 package org.zbig.wire;
