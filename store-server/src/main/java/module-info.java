@@ -1,7 +1,18 @@
 /** See {@link org.zbig.server}. */
+@SuppressWarnings("requires-automatic")
 module org.zbig.server {
-  requires org.zbig.zodb;
-  requires org.zbig.wire;
+  requires transitive org.zbig.zodb;
+  requires transitive org.zbig.wire;
+  requires io.netty.transport;
+  requires io.netty.common;
+  requires io.netty.buffer;
+  requires rocksdbjni;
+  requires info.picocli;
+  requires org.slf4j;
 
-// exports org.zbig.server once it holds API types (javac refuses to export an empty package)
+  exports org.zbig.server;
+  exports org.zbig.server.storage;
+
+  opens org.zbig.server to
+      info.picocli;
 }

@@ -1,0 +1,543 @@
+package org.zbig.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.server.storage.Storage;
+import org.zbig.server.storage.TxnMeta;
+import org.zbig.server.storage.Write;
+import org.zbig.wire.*;
+import org.zbig.wire.netty.HandshakeEvent;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ConflictException;
+import org.zbig.zodb.error.InvalidValueException;
+import org.zbig.zodb.error.MissingKeyException;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.ProtocolException;
+import org.zbig.zodb.error.ReadConflictException;
+import org.zbig.zodb.error.ReadOnlyException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.error.StorageTransactionException;
+import org.zbig.zodb.error.UndoException;
+
+/**
+ * One client connection: translates {@link Message}s into {@link Storage} calls and replies
+ * (protocol spec 3). Runs on the channel's event loop; reads are answered in order on it, so an
+ * invalidation, which is queued to the same loop after its commit is published, never overtakes a
+ * load reply computed before that commit (spec 5.6).
+ *
+ * <p>Errors: a failed synchronous call gets an error reply; a failed one-way call, a protocol error
+ * or a call before {@code register} closes the connection, logged with the client address (spec
+ * 1.6). Nothing one client sends reaches another client or the stored data unless it is a committed
+ * transaction.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter
+    implements ServedStorage.Subscriber {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+  private static final int MAX_NEW_OIDS = 100;
+
+  private final Map<String, ServedStorage> storages;
+  private final ServerConfig config;
+  private ChannelHandlerContext ctx;
+  private ServedStorage served;
+  private boolean readOnly;
+  private String label = "";
+  private Txn txn;
+  private ScheduledFuture<?> timeout;
+  private long nextIteratorId;
+  private final Map<Long, TxnIterator> txnIterators = new HashMap<>();
+  private final Map<Long, Iterator<RecordInfo>> recordIterators = new HashMap<>();
+
+  private static final class TxnIterator {
+    final Iterator<TransactionInfo> it;
+    Tid current;
+
+    TxnIterator(Iterator<TransactionInfo> it) {
+      this.it = it;
+    }
+  }
+
+  ConnectionHandler(Map<String, ServedStorage> storages, ServerConfig config) {
+    this.storages = storages;
+    this.config = config;
+  }
+
+  private String who() {
+    return ctx.channel().remoteAddress() + (label.isEmpty() ? "" : " (" + label + ")");
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof HandshakeEvent.Ruok) {
+      Map<String, Object> all = new LinkedHashMap<>();
+      storages.forEach((n, s) -> all.put(n, s.status()));
+      ctx.writeAndFlush(Unpooled.copiedBuffer(json(all), StandardCharsets.US_ASCII))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof ProtocolException) {
+      LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+    } else {
+      LOG.warn("closing {} after an error", ctx.channel().remoteAddress(), cause);
+    }
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    abort();
+    if (served != null) {
+      served.unregister(this);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void invalidate(Tid tid, List<Oid> oids) {
+    ctx.channel().writeAndFlush(new InvalidateTransaction(tid, oids));
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    switch (msg) {
+      case Heartbeat h -> {}
+      case Register r -> sync(r, () -> register(r));
+      case SyncRequest<?> r when served == null -> refuse(r.method() + " before register");
+      case OneWayRequest r when served == null -> refuse(r.method() + " before register");
+      case SyncRequest<?> r -> sync(r, () -> call(r));
+      case OneWayRequest r -> {
+        try {
+          oneWay(r);
+        } catch (RuntimeException e) {
+          LOG.warn("closing {}: one-way {} failed: {}", who(), r.method(), e.toString());
+          ctx.close();
+        }
+      }
+      default -> refuse("unexpected " + msg.getClass().getSimpleName() + " from a client");
+    }
+  }
+
+  private void refuse(String why) {
+    LOG.warn("closing {}: {}", who(), why);
+    ctx.close();
+  }
+
+  /** A synchronous call: a result, or {@link #LATER} when the reply is sent later. */
+  @FunctionalInterface
+  private interface Call {
+    Object run();
+  }
+
+  private static final Object LATER = new Object();
+
+  private <R> void sync(SyncRequest<R> r, Call call) {
+    Object result;
+    try {
+      result = call.run();
+    } catch (StorageException e) {
+      ctx.writeAndFlush(ErrorReply.of(r.msgid(), e));
+      return;
+    } catch (RuntimeException e) {
+      LOG.error("{} from {} failed", r.method(), who(), e);
+      ctx.writeAndFlush(ErrorReply.of(r.msgid(), e));
+      return;
+    }
+    if (result != LATER) {
+      reply(r, result);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <R> void reply(SyncRequest<R> r, Object result) {
+    ctx.writeAndFlush(r.reply((R) result));
+  }
+
+  private Object register(Register r) {
+    ServedStorage s = storages.get(r.storage());
+    if (s == null) {
+      throw new InvalidValueException("unknown storage: " + r.storage());
+    }
+    if (served != null) {
+      throw new InvalidValueException("duplicate register() call");
+    }
+    if (!r.readOnly() && (s.readOnly || config.readOnly())) {
+      throw new ReadOnlyException("read-only storage");
+    }
+    served = s;
+    readOnly = r.readOnly() || s.readOnly;
+    return Optional.of(s.register(this));
+  }
+
+  private Storage storage() {
+    return served.storage;
+  }
+
+  private void writable() {
+    if (readOnly) {
+      throw new ReadOnlyException("read-only connection");
+    }
+  }
+
+  private Object call(SyncRequest<?> request) {
+    return switch (request) {
+      case Register r -> register(r);
+      case GetInfo r -> served.info();
+      case LastTransaction r -> storage().lastTransaction();
+      case GetInvalidations r -> served.invalidationsSince(r.tid());
+      case Ping r -> null;
+      case ServerStatus r -> served.status();
+      case LoadBefore r -> {
+        served.loads.incrementAndGet();
+        yield storage().loadBefore(r.oid(), r.before());
+      }
+      case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
+      case GetTid r -> {
+        Tid cur =
+            storage().currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
+        storage().loadSerial(r.oid(), cur); // a deletion has no data: POSKeyError
+        yield cur;
+      }
+      case History r -> storage().history(r.oid(), (int) Math.max(1, Math.min(r.size(), 1 << 20)));
+      case NewOids r -> {
+        writable();
+        long n = r.count() == 0 ? MAX_NEW_OIDS : Math.max(1, Math.min(r.count(), MAX_NEW_OIDS));
+        yield storage().newOids((int) n);
+      }
+      case RecordIternext r ->
+          storage()
+              .recordAtOrAfter(r.next())
+              .orElseThrow(() -> new NoSuchObjectException(r.next() == null ? Oid.ROOT : r.next()));
+      case Vote r -> vote(r);
+      case TpcFinish r -> finish(r);
+      case TpcAbort r -> {
+        if (txn != null && txn.id == r.txn()) {
+          abort();
+        }
+        yield null;
+      }
+      case UndoLog r -> List.of();
+      case UndoInfo r -> List.of();
+      case Pack r -> throw new StorageException("pack is not supported by this server yet");
+      case IteratorStart r -> {
+        long id = nextIteratorId++;
+        txnIterators.put(
+            id, new TxnIterator(storage().transactions(r.start(), r.stop()).iterator()));
+        yield id;
+      }
+      case IteratorNext r -> {
+        TxnIterator it = txnIterators.get(r.iid());
+        if (it == null) {
+          throw new MissingKeyException(r.iid());
+        }
+        if (!it.it.hasNext()) {
+          txnIterators.remove(r.iid());
+          yield Optional.empty();
+        }
+        TransactionInfo t = it.it.next();
+        it.current = t.tid();
+        yield Optional.of(t);
+      }
+      case IteratorRecordStart r -> {
+        TxnIterator it = txnIterators.get(r.iid());
+        if (it == null || !r.tid().equals(it.current)) {
+          throw new StorageException("Out-of-order request for the records of " + r.tid().toHex());
+        }
+        long id = nextIteratorId++;
+        recordIterators.put(id, storage().records(r.tid()).iterator());
+        yield id;
+      }
+      case IteratorRecordNext r -> {
+        Iterator<RecordInfo> it = recordIterators.get(r.iid());
+        if (it == null) {
+          throw new MissingKeyException(r.iid());
+        }
+        if (!it.hasNext()) {
+          recordIterators.remove(r.iid());
+          yield Optional.empty();
+        }
+        yield Optional.of(it.next());
+      }
+      case SendBlob r -> throw new NoSuchObjectException(r.oid());
+    };
+  }
+
+  private void oneWay(OneWayRequest request) {
+    switch (request) {
+      case SetClientLabel r -> label = r.label();
+      case TpcBegin r -> {
+        writable();
+        if (txn != null) {
+          if (txn.id == r.txn()) {
+            return; // duplicate
+          }
+          throw new StorageTransactionException(
+              "tpc_begin of " + r.txn() + " while " + txn.id + " is open");
+        }
+        txn =
+            new Txn(
+                r.txn(),
+                new TxnMeta(r.user(), r.description(), r.extension(), r.status()),
+                r.tid());
+      }
+      case StoreA r -> op(r.txn(), r);
+      case CheckCurrentSerial r -> op(r.txn(), r);
+      case DeleteObject r -> op(r.txn(), r);
+      case RestoreA r -> op(r.txn(), r);
+      case UndoA r -> op(r.txn(), r);
+      case IteratorGc r ->
+          r.iids()
+              .forEach(id -> {
+                txnIterators.remove(id);
+                recordIterators.remove(id);
+              });
+      case StoreBlobStart r ->
+          throw new StorageException("blobs are not supported by this server yet");
+      case StoreBlobChunk r ->
+          throw new StorageException("blobs are not supported by this server yet");
+      case StoreBlobEnd r ->
+          throw new StorageException("blobs are not supported by this server yet");
+      case StoreBlobShared r ->
+          throw new StorageException("shared blob directories are not supported");
+    }
+  }
+
+  private void op(long id, OneWayRequest r) {
+    writable();
+    if (txn == null || txn.id != id) {
+      throw new StorageTransactionException(
+          r.method()
+              + " for transaction "
+              + id
+              + (txn == null ? " with none open" : " while " + txn.id + " is open"));
+    }
+    if (txn.voted()) {
+      throw new StorageTransactionException(r.method() + " after vote");
+    }
+    txn.ops.add(r);
+  }
+
+  private Txn current(long id, String method) {
+    if (txn == null || txn.id != id) {
+      throw new StorageTransactionException(
+          method
+              + " of transaction "
+              + id
+              + (txn == null ? " with none open" : " while " + txn.id + " is open"));
+    }
+    return txn;
+  }
+
+  private Object vote(Vote v) {
+    writable();
+    Txn t = current(v.txn(), "vote");
+    CommitLock lock = served.lock;
+    if (lock.heldBy(this)) {
+      throw new StorageTransactionException("Already voting (locked)");
+    }
+    if (lock.waiting(this)) {
+      throw new StorageTransactionException("Already voting (waiting)");
+    }
+    if (lock.acquire(this, () -> ctx.executor().execute(() -> votedUnderLock(v, t)))) {
+      return voteUnderLock(t);
+    }
+    return LATER;
+  }
+
+  private void votedUnderLock(Vote v, Txn t) {
+    if (!ctx.channel().isActive() || txn != t) {
+      served.lock.release(this);
+      return;
+    }
+    sync(v, () -> voteUnderLock(t));
+  }
+
+  /** Replays the operations against the committed state; keeps the lock only on success. */
+  private VoteResult voteUnderLock(Txn t) {
+    boolean keep = false;
+    try {
+      Storage s = storage();
+      Tid last = s.lastTransaction();
+      Tid tid;
+      if (t.requestedTid != null) {
+        if (t.requestedTid.compareTo(last) <= 0) {
+          throw new StorageTransactionException(
+              "requested tid "
+                  + t.requestedTid.toHex()
+                  + " is not after the last tid "
+                  + last.toHex());
+        }
+        tid = t.requestedTid;
+      } else {
+        tid = Tid.now().laterThan(last);
+      }
+      Map<Oid, Write> writes = new LinkedHashMap<>();
+      Map<Oid, StoreA> stores = new LinkedHashMap<>();
+      for (OneWayRequest op : t.ops) {
+        switch (op) {
+          case StoreA r -> {
+            stores.remove(r.oid());
+            stores.put(r.oid(), r);
+            writes.put(r.oid(), Write.data(r.oid(), r.data()));
+          }
+          case CheckCurrentSerial r -> {
+            Tid cur =
+                s.currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
+            if (!cur.equals(r.serial())) {
+              throw new ReadConflictException(
+                  ReadConflictException.DEFAULT_MESSAGE, r.oid(), cur, r.serial(), null);
+            }
+          }
+          case DeleteObject r -> {
+            Tid cur =
+                s.currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
+            if (!cur.equals(r.serial())) {
+              throw new ConflictException(
+                  ConflictException.DEFAULT_MESSAGE, r.oid(), cur, r.serial(), null);
+            }
+            stores.remove(r.oid());
+            writes.put(r.oid(), Write.deletion(r.oid()));
+          }
+          case RestoreA r -> {
+            stores.remove(r.oid());
+            Write w;
+            if (r.data() == null) {
+              w = Write.deletion(r.oid());
+            } else if (r.prevTxn() != null && hasRevision(s, r.oid(), r.prevTxn())) {
+              w = Write.backPointer(r.oid(), r.prevTxn());
+            } else {
+              w = Write.data(r.oid(), r.data());
+            }
+            writes.put(r.oid(), w);
+          }
+          case UndoA r -> throw new UndoException("undo is not supported by this server yet", null);
+          default -> throw new IllegalStateException("not a transaction operation: " + op);
+        }
+      }
+      List<ResolvableConflict> conflicts = new ArrayList<>();
+      for (StoreA r : stores.values()) {
+        Optional<Tid> cur = s.currentSerial(r.oid());
+        if (cur.isPresent() && !cur.get().equals(r.serial())) {
+          conflicts.add(new ResolvableConflict(r.oid(), cur.get(), r.serial(), r.data()));
+        }
+      }
+      if (!conflicts.isEmpty()) {
+        served.conflicts.incrementAndGet();
+        return new VoteResult(List.of(), conflicts);
+      }
+      t.tid = tid;
+      t.writes = List.copyOf(writes.values());
+      keep = true;
+      if (config.transactionTimeout() != null) {
+        timeout =
+            ctx.executor()
+                .schedule(
+                    () -> {
+                      if (txn == t) {
+                        LOG.warn(
+                            "closing {}: transaction {} held the commit lock longer than {}",
+                            who(),
+                            t.id,
+                            config.transactionTimeout());
+                        ctx.close();
+                      }
+                    },
+                    config.transactionTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+      }
+      return VoteResult.OK;
+    } catch (RuntimeException e) {
+      txn = null; // an error discards the transaction; the client sends tpc_abort
+      served.aborts.incrementAndGet();
+      throw e;
+    } finally {
+      if (!keep) {
+        served.lock.release(this);
+      }
+    }
+  }
+
+  private static boolean hasRevision(Storage s, Oid oid, Tid tid) {
+    try {
+      s.loadSerial(oid, tid);
+      return true;
+    } catch (NoSuchObjectException e) {
+      return false;
+    }
+  }
+
+  private Object finish(TpcFinish r) {
+    Txn t = current(r.txn(), "tpc_finish");
+    if (!t.voted() || !served.lock.heldBy(this)) {
+      throw new StorageTransactionException(
+          "tpc_finish of transaction " + t.id + " before a successful vote");
+    }
+    try {
+      served.commit(t.tid, t.meta, t.writes, this);
+      ctx.write(new Info(served.sizeInfo()));
+      return t.tid;
+    } finally {
+      cancelTimeout();
+      txn = null;
+      served.lock.release(this);
+    }
+  }
+
+  /** Drops the open transaction, releasing the commit lock or the place in its queue. */
+  private void abort() {
+    cancelTimeout();
+    if (txn != null) {
+      served.aborts.incrementAndGet();
+      txn = null;
+    }
+    if (served != null) {
+      served.lock.release(this);
+    }
+  }
+
+  private void cancelTimeout() {
+    if (timeout != null) {
+      timeout.cancel(false);
+      timeout = null;
+    }
+  }
+
+  /** A tiny JSON writer for the {@code ruok} status (maps of str to str and numbers). */
+  private static String json(Object v) {
+    return switch (v) {
+      case null -> "null";
+      case Map<?, ?> m -> {
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, x) ->
+            sb.append(sb.length() > 1 ? ", " : "")
+                .append(json(String.valueOf(k)))
+                .append(": ")
+                .append(json(x)));
+        yield sb.append('}').toString();
+      }
+      case String s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+      default -> String.valueOf(v);
+    };
+  }
+}

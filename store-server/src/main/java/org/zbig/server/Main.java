@@ -1,0 +1,127 @@
+package org.zbig.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.zbig.wire.Encoding;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bin/zbig-server}: the server's command line. */
+@Command(
+    name = "zbig-server",
+    mixinStandardHelpOptions = true,
+    subcommands = {Main.Serve.class},
+    description = "A ZEO-compatible storage server for ZODB and zbig clients.")
+public final class Main {
+  private Main() {}
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /** {@code serve}: serves a data folder until interrupted. */
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a data folder.")
+  static final class Serve implements Callable<Integer> {
+    @Option(
+        names = "--listen",
+        defaultValue = "127.0.0.1:8100",
+        description = "HOST:PORT (default: ${DEFAULT-VALUE})")
+    String listen;
+
+    @Option(
+        names = "--data",
+        defaultValue = "./data",
+        description = "data folder (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(
+        names = "--storage",
+        defaultValue = "1",
+        description = "storage name (default: ${DEFAULT-VALUE})")
+    String storage;
+
+    @Option(
+        names = "--msgpack",
+        arity = "0..1",
+        defaultValue = "false",
+        fallbackValue = "true",
+        description = "offer M5 (msgpack) instead of Z5 (pickle)")
+    boolean msgpack;
+
+    @Option(
+        names = "--read-only",
+        arity = "0..1",
+        defaultValue = "false",
+        fallbackValue = "true",
+        description = "refuse every write")
+    boolean readOnly;
+
+    @Option(
+        names = "--invalidation-queue-size",
+        defaultValue = "100",
+        description = "transactions kept for getInvalidations (default: ${DEFAULT-VALUE})")
+    int queueSize;
+
+    @Option(
+        names = "--transaction-timeout",
+        description = "seconds a transaction may hold the commit lock (default: no limit)")
+    Double transactionTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+      int colon = listen.lastIndexOf(':');
+      if (colon < 0) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--listen: '" + listen + "' (expected: HOST:PORT)");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(listen.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--listen: '" + listen + "' (expected: HOST:PORT with a numeric port)");
+      }
+      ServerConfig config =
+          new ServerConfig(
+              listen.substring(0, colon),
+              port,
+              data.toAbsolutePath(),
+              storage,
+              msgpack ? Encoding.MSGPACK : Encoding.PICKLE,
+              readOnly,
+              queueSize,
+              transactionTimeout == null
+                  ? null
+                  : Duration.ofMillis((long) (transactionTimeout * 1000)),
+              256 << 20);
+      java.nio.file.Files.createDirectories(config.data());
+      CountDownLatch stop = new CountDownLatch(1);
+      ZeoServer server = ZeoServer.start(config);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    server.close();
+                    stop.countDown();
+                  },
+                  "zbig-shutdown"));
+      System.out.println(
+          "zbig-server ready on "
+              + server.address().getHostString()
+              + ":"
+              + server.address().getPort()
+              + " serving storage '"
+              + storage
+              + "' from "
+              + config.data());
+      System.out.flush();
+      stop.await();
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package org.zbig.server;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.zbig.server.storage.Storage;
+import org.zbig.server.storage.TxnMeta;
+import org.zbig.server.storage.Write;
+import org.zbig.wire.Invalidations;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Tuple;
+
+/**
+ * One storage as the server serves it: the {@link Storage}, its commit lock, the connections
+ * registered on it and the queue of recent transactions for {@code getInvalidations} (protocol spec
+ * 3.1, 5.6).
+ *
+ * <p>Registration and publishing a commit happen under this object's monitor, so a connection
+ * either sees a commit in the tid {@code register} returns or receives its invalidation, never both
+ * and never neither.
+ */
+final class ServedStorage {
+  /** What a registered connection receives. */
+  interface Subscriber {
+    /** Called under the monitor, in tid order; must only enqueue. */
+    void invalidate(Tid tid, List<Oid> oids);
+  }
+
+  private record Committed(Tid tid, List<Oid> oids) {}
+
+  final String name;
+  final Storage storage;
+  final boolean readOnly;
+  final CommitLock lock = new CommitLock();
+  private final int queueSize;
+  private final Deque<Committed> recent = new ArrayDeque<>();
+  private Tid coveredAfter; // the queue lists every transaction after this tid
+  private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
+  final AtomicLong loads = new AtomicLong();
+  final AtomicLong commits = new AtomicLong();
+  final AtomicLong aborts = new AtomicLong();
+  final AtomicLong conflicts = new AtomicLong();
+
+  ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
+    this.name = name;
+    this.storage = storage;
+    this.readOnly = readOnly;
+    this.queueSize = queueSize;
+    this.coveredAfter = storage.lastTransaction();
+  }
+
+  /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */
+  synchronized Tid register(Subscriber s) {
+    subscribers.add(s);
+    return storage.lastTransaction();
+  }
+
+  void unregister(Subscriber s) {
+    subscribers.remove(s);
+  }
+
+  int connections() {
+    return subscribers.size();
+  }
+
+  /**
+   * Commits durably, then publishes: the transaction becomes visible and every subscriber but the
+   * committer is told, in tid order.
+   */
+  synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes, Subscriber committer) {
+    storage.commit(tid, meta, writes);
+    List<Oid> oids = writes.stream().map(Write::oid).distinct().toList();
+    recent.addLast(new Committed(tid, oids));
+    while (recent.size() > queueSize) {
+      coveredAfter = recent.removeFirst().tid();
+    }
+    commits.incrementAndGet();
+    for (Subscriber s : subscribers) {
+      if (s != committer) {
+        s.invalidate(tid, oids);
+      }
+    }
+  }
+
+  /**
+   * The oids changed after {@code tid} and the newest tid, or empty when the queue does not reach
+   * back that far (the client then drops its cache).
+   */
+  synchronized Optional<Invalidations> invalidationsSince(Tid tid) {
+    Tid lastTid = storage.lastTransaction();
+    if (tid.compareTo(lastTid) >= 0) {
+      return tid.equals(lastTid)
+          ? Optional.of(new Invalidations(lastTid, List.of()))
+          : Optional.empty();
+    }
+    if (tid.compareTo(coveredAfter) < 0) {
+      return Optional.empty();
+    }
+    Set<Oid> oids = new LinkedHashSet<>();
+    for (Committed c : recent) {
+      if (c.tid().compareTo(tid) > 0) {
+        oids.addAll(c.oids());
+      }
+    }
+    return Optional.of(new Invalidations(lastTid, List.copyOf(oids)));
+  }
+
+  /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
+  Map<String, Object> info() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("length", storage.objectCount());
+    d.put("size", storage.size());
+    d.put("name", storage.name());
+    d.put("supportsUndo", false);
+    d.put("supports_record_iternext", true);
+    d.put(
+        "interfaces",
+        Tuple.of(
+            Tuple.of("ZODB.interfaces", "IStorage"),
+            Tuple.of("ZODB.interfaces", "IStorageIteration"),
+            Tuple.of("ZODB.interfaces", "IStorageCurrentRecordIteration"),
+            Tuple.of("ZODB.interfaces", "IStorageRestoreable"),
+            Tuple.of("ZODB.interfaces", "IExternalGC"),
+            Tuple.of("zope.interface", "Interface")));
+    return d;
+  }
+
+  /** The {@code info} dict sent to a committer after its commit. */
+  Map<String, Object> sizeInfo() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("length", storage.objectCount());
+    d.put("size", storage.size());
+    return d;
+  }
+
+  /** The {@code server_status} dict (protocol spec 1.5, 3.1). */
+  Map<String, Object> status() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("connections", (long) subscribers.size());
+    d.put("loads", loads.get());
+    d.put("commits", commits.get());
+    d.put("aborts", aborts.get());
+    d.put("conflicts", conflicts.get());
+    d.put("waiting", (long) lock.waitingCount());
+    d.put("last-transaction", storage.lastTransaction().toHex());
+    return d;
+  }
+}

@@ -1,0 +1,64 @@
+package org.zbig.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import org.zbig.wire.Encoding;
+
+/**
+ * The settings of one server (the command line's {@code serve} options).
+ *
+ * @param host the address to listen on
+ * @param port the port, 0 for any free one
+ * @param data the data folder, null for an in-memory storage
+ * @param storageName the name clients register with ({@code "1"}, as ZEO's default)
+ * @param offer the encoding offered in the handshake
+ * @param readOnly whether every write fails with ReadOnlyError
+ * @param invalidationQueueSize how many recent transactions {@code getInvalidations} can list
+ * @param transactionTimeout how long a transaction may hold the commit lock, null for ever
+ * @param maxFrame the largest frame accepted, in bytes
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path data,
+    String storageName,
+    Encoding offer,
+    boolean readOnly,
+    int invalidationQueueSize,
+    Duration transactionTimeout,
+    int maxFrame) {
+  /** Checks the settings. */
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(storageName, "storageName");
+    Objects.requireNonNull(offer, "offer");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: 0 to 65535)");
+    }
+    if (invalidationQueueSize < 0) {
+      throw new IllegalArgumentException(
+          "invalidation queue size: " + invalidationQueueSize + " (expected: >= 0)");
+    }
+  }
+
+  /** The defaults on loopback, any free port, in memory: for tests. */
+  public static ServerConfig inMemory() {
+    return new ServerConfig(
+        "127.0.0.1", 0, null, "1", Encoding.PICKLE, false, 100, null, 256 << 20);
+  }
+
+  /** This configuration with another offer. */
+  public ServerConfig withOffer(Encoding e) {
+    return new ServerConfig(
+        host,
+        port,
+        data,
+        storageName,
+        e,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        maxFrame);
+  }
+}

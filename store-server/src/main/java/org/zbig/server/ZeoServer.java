@@ -1,0 +1,106 @@
+package org.zbig.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.zbig.server.storage.KvStorage;
+import org.zbig.server.storage.Storage;
+import org.zbig.wire.netty.WirePipeline;
+
+/**
+ * A running ZEO server: one storage, served on one TCP address with Netty. {@link #close()} stops
+ * accepting, closes the connections (their transactions abort) and closes the storage.
+ */
+public final class ZeoServer implements AutoCloseable {
+  private final ServerConfig config;
+  private final Storage storage;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final Channel listener;
+  private final AtomicBoolean open = new AtomicBoolean(true);
+
+  private ZeoServer(ServerConfig config, Storage storage) throws InterruptedException {
+    this.config = config;
+    this.storage = storage;
+    ServedStorage served =
+        new ServedStorage(
+            config.storageName(), storage, config.readOnly(), config.invalidationQueueSize());
+    Map<String, ServedStorage> storages = Map.of(config.storageName(), served);
+    boss =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("zbig-accept"), NioIoHandler.newFactory());
+    workers =
+        new MultiThreadIoEventLoopGroup(
+            0, new DefaultThreadFactory("zbig-io"), NioIoHandler.newFactory());
+    boolean ok = false;
+    try {
+      listener =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(NioServerSocketChannel.class)
+              .option(ChannelOption.SO_REUSEADDR, true)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      WirePipeline.server(ch.pipeline(), config.offer(), config.maxFrame());
+                      ch.pipeline().addLast("zeo", new ConnectionHandler(storages, config));
+                    }
+                  })
+              .bind(config.host(), config.port())
+              .sync()
+              .channel();
+      ok = true;
+    } finally {
+      if (!ok) {
+        boss.shutdownGracefully();
+        workers.shutdownGracefully();
+      }
+    }
+  }
+
+  /**
+   * Opens the storage of {@code config} (RocksDB in its data folder, or memory) and starts serving
+   * it.
+   */
+  public static ZeoServer start(ServerConfig config) throws InterruptedException {
+    Storage storage = config.data() == null ? KvStorage.inMemory() : KvStorage.rocks(config.data());
+    try {
+      return new ZeoServer(config, storage);
+    } catch (RuntimeException | InterruptedException e) {
+      storage.close();
+      throw e;
+    }
+  }
+
+  /** The address the server listens on. */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) listener.localAddress();
+  }
+
+  /** The settings. */
+  public ServerConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    if (open.compareAndSet(true, false)) {
+      listener.close().syncUninterruptibly();
+      workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      storage.close();
+    }
+  }
+}

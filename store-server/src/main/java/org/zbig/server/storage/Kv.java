@@ -1,0 +1,43 @@
+package org.zbig.server.storage;
+
+import java.util.Map;
+
+/**
+ * An ordered byte-key store, the layer under {@link KvStorage}: keys compare as unsigned bytes.
+ * {@link RocksKv} keeps it in RocksDB, {@link MemoryKv} in a skip list.
+ */
+interface Kv extends AutoCloseable {
+  /** The value of {@code key}, or null. */
+  byte[] get(byte[] key);
+
+  /** Writes all entries at once; durable before returning when {@code sync}. */
+  void write(Map<byte[], byte[]> entries, boolean sync);
+
+  /** A cursor over a consistent view of the store. */
+  Cursor cursor();
+
+  @Override
+  void close();
+
+  /** A position in the key order. */
+  interface Cursor extends AutoCloseable {
+    /** Moves to the first key at or after {@code key}. */
+    void seek(byte[] key);
+
+    /** Moves to the last key at or before {@code key}. */
+    void seekForPrev(byte[] key);
+
+    boolean valid();
+
+    byte[] key();
+
+    byte[] value();
+
+    void next();
+
+    void prev();
+
+    @Override
+    void close();
+  }
+}

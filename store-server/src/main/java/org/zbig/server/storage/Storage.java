@@ -1,0 +1,84 @@
+package org.zbig.server.storage;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.zbig.wire.CurrentRecord;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.RecordInfo;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * The storage contract: MVCC history of object revisions and transactions (protocol spec 5.3).
+ * Commit ordering, locking and conflict checks belong to the server; a storage only makes a
+ * transaction durable and visible atomically. Only committed transactions are visible.
+ *
+ * <p>Implementations are thread-safe: reads run concurrently with each other and with a commit.
+ */
+public interface Storage extends AutoCloseable {
+  /** The last committed tid, z64 if none. */
+  Tid lastTransaction();
+
+  /**
+   * The newest revision of {@code oid} with a tid strictly below {@code before}, with the exact tid
+   * of the next revision as its end.
+   *
+   * @return empty if every revision is at or after {@code before}
+   * @throws NoSuchObjectException if the object has no revision, or the found one is a deletion
+   */
+  Optional<LoadResult> loadBefore(Oid oid, Tid before);
+
+  /**
+   * The data of the revision written by transaction {@code serial}, following back-pointers.
+   *
+   * @throws NoSuchObjectException if there is no such revision or it holds no data
+   */
+  Bytes loadSerial(Oid oid, Tid serial);
+
+  /** The tid of the newest revision of {@code oid} (a deletion counts), if it has any. */
+  Optional<Tid> currentSerial(Oid oid);
+
+  /**
+   * The history of {@code oid}, newest first, at most {@code size} entries, as the dicts {@code
+   * history} returns (protocol spec 3.2, 5.9).
+   *
+   * @throws NoSuchObjectException if the object has no revision
+   */
+  List<Map<String, Object>> history(Oid oid, int size);
+
+  /** {@code n} fresh oids, the high-water mark made durable before they are returned. */
+  List<Oid> newOids(int n);
+
+  /**
+   * Makes a transaction durable and visible at once.
+   *
+   * @param tid its tid, greater than {@link #lastTransaction()}
+   * @throws IllegalArgumentException if {@code tid} is not greater than the last one
+   */
+  void commit(Tid tid, TxnMeta meta, List<Write> writes);
+
+  /** The committed transactions with {@code start <= tid <= stop}, in tid order. */
+  Iterable<TransactionInfo> transactions(Tid start, Tid stop);
+
+  /** The records of transaction {@code tid}, in the order written. */
+  List<RecordInfo> records(Tid tid);
+
+  /** The first current, not deleted record at or after {@code from} (null: the smallest oid). */
+  Optional<CurrentRecord> recordAtOrAfter(Oid from);
+
+  /** The number of objects ever stored (informational, {@code get_info}'s length). */
+  long objectCount();
+
+  /** Bytes of object data stored (informational, {@code get_info}'s size). */
+  long size();
+
+  /** A short name for {@code get_info}, e.g. the data folder. */
+  String name();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,229 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.zbig.wire.*;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.InvalidValueException;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.ReadConflictException;
+import org.zbig.zodb.error.ReadOnlyException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.Tuple;
+
+/** A real server on loopback, driven by clients that speak the wire protocol. */
+class ServerTest {
+  private ZeoServer server;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private TestClient connect(Encoding e) throws Exception {
+    if (server == null) {
+      server = ZeoServer.start(ServerConfig.inMemory().withOffer(e));
+    }
+    TestClient c = new TestClient(server.address());
+    assertThat(c.call(new Register(c.id(), "1", false))).isPresent();
+    return c;
+  }
+
+  private static final Bytes DATA1 = Bytes.utf8("record one");
+  private static final Bytes DATA2 = Bytes.utf8("record two");
+
+  private static Tid commit(TestClient c, long txn, Oid oid, Tid serial, Bytes data) {
+    c.send(new TpcBegin(txn, Bytes.utf8("/ alice"), Bytes.utf8("test"), Map.of(), null, " "));
+    c.send(new StoreA(oid, serial, data, txn));
+    assertThat(c.call(new Vote(c.id(), txn))).isEqualTo(VoteResult.OK);
+    return c.call(new TpcFinish(c.id(), txn));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void registerGetInfoAndAnEmptyStorage(Encoding e) throws Exception {
+    try (TestClient c = connect(e)) {
+      Map<String, Object> info = c.call(new GetInfo(c.id()));
+      assertThat(WireValues.sequence(info.get("interfaces"), "interfaces"))
+          .contains(Tuple.of("ZODB.interfaces", "IStorageIteration"));
+      assertThat(c.call(new LastTransaction(c.id()))).isEqualTo(Tid.Z64);
+      assertThatThrownBy(() -> c.call(LoadBefore.of(Oid.ROOT, new Tid(1))))
+          .isInstanceOf(NoSuchObjectException.class);
+      assertThat(c.call(new NewOids(c.id(), 0))).hasSize(100).doesNotContain(Oid.ROOT);
+      assertThat(c.call(new Ping(c.id()))).isNull();
+      c.send(new Heartbeat());
+      assertThat(c.call(new Ping(c.id()))).isNull();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void commitInvalidatesOtherClientsAndInformsTheCommitter(Encoding e) throws Exception {
+    try (TestClient a = connect(e);
+        TestClient b = connect(e)) {
+      Tid t1 = commit(a, 11, Oid.ROOT, Tid.Z64, DATA1);
+      assertThat(a.calls).containsExactly(new Info(Map.of("length", 1L, "size", 10L)));
+      assertThat(b.call(new Ping(b.id()))).isNull();
+      assertThat(b.calls).containsExactly(new InvalidateTransaction(t1, List.of(Oid.ROOT)));
+      assertThat(b.call(LoadBefore.of(Oid.ROOT, Tid.MAX)))
+          .contains(new LoadResult(DATA1, t1, null));
+      Tid t2 = commit(b, 12, Oid.ROOT, t1, DATA2);
+      assertThat(t2).isGreaterThan(t1);
+      assertThat(a.call(new Ping(a.id()))).isNull();
+      assertThat(a.calls).contains(new InvalidateTransaction(t2, List.of(Oid.ROOT)));
+      assertThat(a.call(LoadBefore.of(Oid.ROOT, t2))).contains(new LoadResult(DATA1, t1, t2));
+      assertThat(a.call(new LoadSerial(a.id(), Oid.ROOT, t1))).isEqualTo(DATA1);
+      assertThat(a.call(new GetInvalidations(a.id(), t1)))
+          .contains(new Invalidations(t2, List.of(Oid.ROOT)));
+      assertThat(a.call(new History(a.id(), Oid.ROOT, 5))).hasSize(2);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aConflictIsReturnedToTheClientWhichResolvesAndRevotes(Encoding e) throws Exception {
+    try (TestClient a = connect(e);
+        TestClient b = connect(e)) {
+      Tid t1 = commit(a, 1, Oid.ROOT, Tid.Z64, DATA1);
+      b.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      b.send(new StoreA(Oid.ROOT, Tid.Z64, DATA2, 2));
+      VoteResult v = b.call(new Vote(b.id(), 2));
+      assertThat(v.conflicts())
+          .containsExactly(new ResolvableConflict(Oid.ROOT, t1, Tid.Z64, DATA2));
+      b.send(new StoreA(Oid.ROOT, t1, Bytes.utf8("resolved"), 2));
+      assertThat(b.call(new Vote(b.id(), 2))).isEqualTo(VoteResult.OK);
+      Tid t2 = b.call(new TpcFinish(b.id(), 2));
+      assertThat(b.call(LoadBefore.of(Oid.ROOT, Tid.MAX)))
+          .contains(new LoadResult(Bytes.utf8("resolved"), t2, null));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void readConflictFailsTheVoteAndAbortIsQuiet(Encoding e) throws Exception {
+    try (TestClient a = connect(e)) {
+      Tid t1 = commit(a, 1, Oid.ROOT, Tid.Z64, DATA1);
+      commit(a, 2, Oid.ROOT, t1, DATA2);
+      a.send(new TpcBegin(3, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new CheckCurrentSerial(Oid.ROOT, t1, 3));
+      assertThatThrownBy(() -> a.call(new Vote(a.id(), 3)))
+          .isInstanceOf(ReadConflictException.class);
+      assertThat(a.call(new TpcAbort(a.id(), 3))).isNull();
+      assertThat(commit(a, 4, new Oid(5), Tid.Z64, DATA1)).isNotNull();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aWaitingVoteIsAnsweredLaterWhileOtherRequestsAreServed(Encoding e) throws Exception {
+    try (TestClient a = connect(e);
+        TestClient b = connect(e)) {
+      a.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(new Oid(1), Tid.Z64, DATA1, 1));
+      assertThat(a.call(new Vote(a.id(), 1))).isEqualTo(VoteResult.OK);
+      b.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      b.send(new StoreA(new Oid(2), Tid.Z64, DATA2, 2));
+      Vote vote = new Vote(b.id(), 2);
+      b.send(vote);
+      assertThat(b.call(new Ping(b.id()))).isNull();
+      Tid ta = a.call(new TpcFinish(a.id(), 1));
+      Reply late = (Reply) b.next();
+      assertThat(late.msgid()).isEqualTo(vote.msgid());
+      assertThat(vote.decodeResult(late.value())).isEqualTo(VoteResult.OK);
+      Tid tb = b.call(new TpcFinish(b.id(), 2));
+      assertThat(tb).isGreaterThan(ta);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void iterationOverCommittedTransactions(Encoding e) throws Exception {
+    try (TestClient a = connect(e)) {
+      Tid t1 = commit(a, 1, Oid.ROOT, Tid.Z64, DATA1);
+      long iid = a.call(new IteratorStart(a.id(), null, null));
+      Optional<TransactionInfo> first = a.call(new IteratorNext(a.id(), iid));
+      assertThat(first.orElseThrow().tid()).isEqualTo(t1);
+      long riid = a.call(new IteratorRecordStart(a.id(), iid, t1));
+      assertThat(a.call(new IteratorRecordNext(a.id(), riid)))
+          .contains(new RecordInfo(Oid.ROOT, t1, DATA1, null));
+      assertThat(a.call(new IteratorRecordNext(a.id(), riid))).isEmpty();
+      assertThat(a.call(new IteratorNext(a.id(), iid))).isEmpty();
+      assertThat(a.call(new RecordIternext(a.id(), null)))
+          .isEqualTo(new CurrentRecord(Oid.ROOT, t1, DATA1, null));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void registrationErrors(Encoding e) throws Exception {
+    server = ZeoServer.start(ServerConfig.inMemory().withOffer(e));
+    try (TestClient c = new TestClient(server.address())) {
+      assertThatThrownBy(() -> c.call(new Register(c.id(), "nosuch", false)))
+          .isInstanceOf(InvalidValueException.class)
+          .hasMessage("unknown storage: nosuch");
+      assertThat(c.call(new Register(c.id(), "1", true))).isPresent();
+      assertThatThrownBy(() -> c.call(new NewOids(c.id(), 0)))
+          .isInstanceOf(ReadOnlyException.class);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aFailedOneWayCallClosesOnlyThatConnection(Encoding e) throws Exception {
+    try (TestClient a = connect(e);
+        TestClient b = connect(e)) {
+      a.send(new StoreA(Oid.ROOT, Tid.Z64, DATA1, 99)); // no transaction open
+      assertThat(a.closedByServer()).isTrue();
+      assertThat(b.call(new Ping(b.id()))).isNull();
+      assertThat(commit(b, 1, Oid.ROOT, Tid.Z64, DATA1)).isNotNull();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void callsBeforeRegisterAndGarbageCloseTheConnection(Encoding e) throws Exception {
+    server = ZeoServer.start(ServerConfig.inMemory().withOffer(e));
+    try (TestClient c = new TestClient(server.address())) {
+      c.send(new Ping(c.id()));
+      assertThat(c.closedByServer()).isTrue();
+    }
+    try (TestClient c = new TestClient(server.address())) {
+      c.writeFrame(new byte[] {1, 2, 3});
+      assertThat(c.closedByServer()).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void ruokAnswersJsonAndCloses(Encoding e) throws Exception {
+    server = ZeoServer.start(ServerConfig.inMemory().withOffer(e));
+    try (Socket s = new Socket(server.address().getAddress(), server.address().getPort())) {
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      out.writeInt(4);
+      out.write("ruok".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      in.readFully(new byte[in.readInt()]); // the offer
+      byte[] json = new byte[in.readInt()];
+      in.readFully(json);
+      assertThat(new String(json, StandardCharsets.US_ASCII))
+          .startsWith("{\"1\": {")
+          .contains("\"last-transaction\": \"0000000000000000\"");
+      assertThat(in.read()).isEqualTo(-1);
+    }
+  }
+}
