@@ -25,13 +25,12 @@
  *
  * <h2>Concurrency</h2>
  *
- * One Netty event loop per connection ({@code zbig-io-*} threads). A connection's storage reads
- * run on its event loop, in request order, so an invalidation (queued to that loop after its
- * commit is published) never overtakes a load reply computed before the commit (spec 5.6).
- * Commits are ordered by one asynchronous commit lock taken at vote: a vote that must wait is
- * answered later while the connection's other requests go on; publishing a commit and {@code
- * register} share one monitor, so a new connection sees each commit either in its last tid or as
- * an invalidation.
+ * One Netty event loop per connection ({@code zbig-io-*} threads). A connection's storage reads run
+ * on its event loop, in request order, so an invalidation (queued to that loop after its commit is
+ * published) never overtakes a load reply computed before the commit (spec 5.6). Commits are
+ * ordered by one asynchronous commit lock taken at vote: a vote that must wait is answered later
+ * while the connection's other requests go on; publishing a commit and {@code register} share one
+ * monitor, so a new connection sees each commit either in its last tid or as an invalidation.
  *
  * <h2>Byte layout</h2>
  *
