@@ -213,12 +213,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         yield storage().loadBefore(r.oid(), r.before());
       }
       case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
-      case GetTid r -> {
-        Tid cur =
-            storage().currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
-        storage().loadSerial(r.oid(), cur); // a deletion has no data: POSKeyError
-        yield cur;
-      }
+      case GetTid r ->
+          // the current revision; a deletion or an unknown oid is POSKeyError
+          storage()
+              .loadBefore(r.oid(), Tid.MAX)
+              .orElseThrow(() -> new NoSuchObjectException(r.oid()))
+              .start();
       case History r -> storage().history(r.oid(), (int) Math.max(1, Math.min(r.size(), 1 << 20)));
       case NewOids r -> {
         writable();
@@ -325,17 +325,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private void op(long id, OneWayRequest r) {
     writable();
-    if (txn == null || txn.id != id) {
-      throw new StorageTransactionException(
-          r.method()
-              + " for transaction "
-              + id
-              + (txn == null ? " with none open" : " while " + txn.id + " is open"));
-    }
-    if (txn.voted()) {
+    Txn t = current(id, r.method());
+    if (t.voted()) {
       throw new StorageTransactionException(r.method() + " after vote");
     }
-    txn.ops.add(r);
+    t.ops.add(r);
   }
 
   private Txn current(long id, String method) {

@@ -115,9 +115,7 @@ final class ServedStorage {
 
   /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
   Map<String, Object> info() {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("length", storage.objectCount());
-    d.put("size", storage.size());
+    Map<String, Object> d = sizeInfo();
     d.put("name", storage.name());
     d.put("supportsUndo", false);
     d.put("supports_record_iternext", true);

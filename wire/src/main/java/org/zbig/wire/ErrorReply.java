@@ -184,7 +184,7 @@ public record ErrorReply(MsgId msgid, String className, Object payload) implemen
 
   private StorageException conflict() {
     Map<String, Object> d = WireValues.dict(payload, className);
-    Object message = d.getOrDefault("message", null);
+    Object message = d.get("message");
     Oid oid = WireValues.oidOrNull(d.get("oid"), "oid");
     Tid committed = null;
     Tid read = null;

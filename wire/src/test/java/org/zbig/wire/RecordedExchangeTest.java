@@ -25,16 +25,12 @@ class RecordedExchangeTest {
     return ZeoVectors.messages();
   }
 
-  private static MessageCodec codec(Frame f) {
-    return new MessageCodec(f.encoding(), f.fromClient() ? Role.SERVER : Role.CLIENT);
-  }
-
   @ParameterizedTest(name = "{0}")
   @MethodSource("messages")
   void decodesToTheRecordedValue(Frame f) {
     byte[] payload = f.payload();
     assertThat(f.wire().length - 4).isEqualTo(readLength(f.wire()));
-    Object decoded = codec(f).decodeValue(payload, 0, payload.length);
+    Object decoded = f.codec().decodeValue(payload, 0, payload.length);
     Object expected =
         f.encoding() == Encoding.MSGPACK ? ZeoVectors.arraysAsTuples(f.value()) : f.value();
     assertThat(decoded).isEqualTo(expected);
@@ -44,7 +40,7 @@ class RecordedExchangeTest {
   @MethodSource("messages")
   void decodesToAMessageThatCarriesTheSameValue(Frame f) {
     byte[] payload = f.payload();
-    Message m = codec(f).decode(payload, 0, payload.length);
+    Message m = f.codec().decode(payload, 0, payload.length);
     if (f.fromClient()) {
       assertThat(m).isInstanceOfAny(Request.class, Heartbeat.class);
     } else {
@@ -79,7 +75,7 @@ class RecordedExchangeTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("messages")
   void reEncodes(Frame f) {
-    MessageCodec codec = codec(f);
+    MessageCodec codec = f.codec();
     byte[] payload = f.payload();
     Message m = codec.decode(payload, 0, payload.length);
     byte[] again = codec.encodeToArray(m);
@@ -105,7 +101,7 @@ class RecordedExchangeTest {
           if (!f.kind().equals("message")) {
             continue;
           }
-          MessageCodec codec = codec(f);
+          MessageCodec codec = f.codec();
           byte[] payload = f.payload();
           Message m = codec.decode(payload, 0, payload.length);
           switch (m) {

@@ -20,11 +20,11 @@ import org.zbig.zodb.pickle.Tuple;
 /** Chosen recorded frames decode to exactly the records and results a user of the API expects. */
 class TypedMessagesTest {
   private static Message decode(String file, int seq) {
-    Frame f =
-        ZeoVectors.frames(file).stream().filter(x -> x.seq() == seq).findFirst().orElseThrow();
-    byte[] p = f.payload();
-    return new MessageCodec(f.encoding(), f.fromClient() ? Role.SERVER : Role.CLIENT)
-        .decode(p, 0, p.length);
+    return ZeoVectors.frames(file).stream()
+        .filter(x -> x.seq() == seq)
+        .findFirst()
+        .orElseThrow()
+        .message();
   }
 
   private static Frame find(String file, String dir, String needle) {
@@ -35,9 +35,7 @@ class TypedMessagesTest {
   }
 
   private static Message decode(Frame f) {
-    byte[] p = f.payload();
-    return new MessageCodec(f.encoding(), f.fromClient() ? Role.SERVER : Role.CLIENT)
-        .decode(p, 0, p.length);
+    return f.message();
   }
 
   @ParameterizedTest

@@ -46,6 +46,17 @@ public final class ZeoVectors {
       return file.startsWith("msgpack/") ? Encoding.MSGPACK : Encoding.PICKLE;
     }
 
+    /** The codec of the end that received this frame. */
+    public MessageCodec codec() {
+      return new MessageCodec(encoding(), fromClient() ? Role.SERVER : Role.CLIENT);
+    }
+
+    /** The frame decoded by the end that received it. */
+    public Message message() {
+      byte[] p = payload();
+      return codec().decode(p, 0, p.length);
+    }
+
     /** The decoded value as wire values. */
     public Object value() {
       return ZeoVectors.value(decoded);
