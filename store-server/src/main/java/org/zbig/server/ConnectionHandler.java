@@ -5,14 +5,26 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +45,8 @@ import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
 import org.zbig.zodb.error.UndoException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PyObject;
 
 /**
  * One client connection: translates {@link Message}s into {@link Storage} calls and replies
@@ -58,6 +72,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private String label = "";
   private Txn txn;
   private ScheduledFuture<?> timeout;
+  private FileChannel upload;
   private long nextIteratorId;
   private final Map<Long, TxnIterator> txnIterators = new HashMap<>();
   private final Map<Long, Iterator<RecordInfo>> recordIterators = new HashMap<>();
@@ -237,9 +252,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         }
         yield null;
       }
-      case UndoLog r -> List.of();
-      case UndoInfo r -> List.of();
-      case Pack r -> throw new StorageException("pack is not supported by this server yet");
+      case UndoLog r -> undoLog(r.first(), r.last(), null);
+      case UndoInfo r -> undoLog(r.first(), r.last(), r.specification());
+      case Pack r -> pack(r);
       case IteratorStart r -> {
         long id = nextIteratorId++;
         txnIterators.put(
@@ -279,7 +294,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         }
         yield Optional.of(it.next());
       }
-      case SendBlob r -> throw new NoSuchObjectException(r.oid());
+      case SendBlob r -> sendBlob(r);
     };
   }
 
@@ -312,14 +327,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
                 txnIterators.remove(id);
                 recordIterators.remove(id);
               });
-      case StoreBlobStart r ->
-          throw new StorageException("blobs are not supported by this server yet");
-      case StoreBlobChunk r ->
-          throw new StorageException("blobs are not supported by this server yet");
-      case StoreBlobEnd r ->
-          throw new StorageException("blobs are not supported by this server yet");
+      case StoreBlobStart r -> blobStart();
+      case StoreBlobChunk r -> blobChunk(r);
+      case StoreBlobEnd r -> blobEnd(r);
       case StoreBlobShared r ->
-          throw new StorageException("shared blob directories are not supported");
+          throw new StorageException(
+              "shared blob directories are not supported: give the client its own blob_dir");
     }
   }
 
@@ -388,6 +401,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       }
       Map<Oid, Write> writes = new LinkedHashMap<>();
       Map<Oid, StoreA> stores = new LinkedHashMap<>();
+      Set<Oid> undone = new LinkedHashSet<>();
       for (OneWayRequest op : t.ops) {
         switch (op) {
           case StoreA r -> {
@@ -425,7 +439,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
             }
             writes.put(r.oid(), w);
           }
-          case UndoA r -> throw new UndoException("undo is not supported by this server yet", null);
+          case StoreBlobEnd r -> {
+            stores.remove(r.oid());
+            stores.put(r.oid(), new StoreA(r.oid(), r.serial(), r.data(), r.txn()));
+            writes.put(r.oid(), Write.blob(r.oid(), r.data(), t.blobOf.get(r.oid())));
+          }
+          case UndoA r -> {
+            for (Write w : s.undo(undoTid(r.undoId()), writes)) {
+              stores.remove(w.oid());
+              writes.put(w.oid(), w);
+              undone.add(w.oid());
+            }
+          }
           default -> throw new IllegalStateException("not a transaction operation: " + op);
         }
       }
@@ -460,8 +485,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
                     config.transactionTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
       }
-      return VoteResult.OK;
+      return undone.isEmpty() ? VoteResult.OK : new VoteResult(List.copyOf(undone), List.of());
     } catch (RuntimeException e) {
+      dropBlobs(t);
       txn = null; // an error discards the transaction; the client sends tpc_abort
       served.aborts.incrementAndGet();
       throw e;
@@ -493,6 +519,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       return t.tid;
     } finally {
       cancelTimeout();
+      dropBlobs(t);
       txn = null;
       served.lock.release(this);
     }
@@ -503,6 +530,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     cancelTimeout();
     if (txn != null) {
       served.aborts.incrementAndGet();
+      dropBlobs(txn);
       txn = null;
     }
     if (served != null) {
@@ -515,6 +543,253 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       timeout.cancel(false);
       timeout = null;
     }
+  }
+
+  /** Deletes the blob files a transaction uploaded and did not commit. */
+  private void dropBlobs(Txn t) {
+    closeUpload(t);
+    for (Path p : t.blobs) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        LOG.warn("could not remove blob upload {}: {}", p, e.toString());
+      }
+    }
+    t.blobs.clear();
+  }
+
+  private void closeUpload(Txn t) {
+    if (upload != null) {
+      try {
+        upload.close();
+      } catch (IOException e) {
+        LOG.warn("could not close blob upload {}: {}", t.upload, e.toString());
+      }
+      upload = null;
+    }
+  }
+
+  private Txn openForBlob(String method) {
+    writable();
+    if (txn == null || txn.voted()) {
+      throw new StorageTransactionException(method + " outside an open transaction");
+    }
+    return txn;
+  }
+
+  private void blobStart() {
+    Txn t = openForBlob("storeBlobStart");
+    if (upload != null) {
+      throw new StorageTransactionException("storeBlobStart while a blob upload is open");
+    }
+    Path p = storage().newBlobFile();
+    t.blobs.add(p);
+    t.upload = p;
+    try {
+      upload = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new StorageException("cannot open blob upload " + p + ": " + e, e);
+    }
+  }
+
+  private void blobChunk(StoreBlobChunk r) {
+    openForBlob("storeBlobChunk");
+    if (upload == null) {
+      throw new StorageTransactionException("storeBlobChunk without storeBlobStart");
+    }
+    try {
+      ByteBuffer b = r.chunk().asByteBuffer();
+      while (b.hasRemaining()) {
+        upload.write(b);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot write blob upload " + txn.upload + ": " + e, e);
+    }
+  }
+
+  private void blobEnd(StoreBlobEnd r) {
+    Txn t = openForBlob("storeBlobEnd");
+    if (upload == null || t.id != r.txn()) {
+      throw new StorageTransactionException(
+          "storeBlobEnd without storeBlobStart in transaction " + r.txn());
+    }
+    closeUpload(t);
+    t.blobOf.put(r.oid(), t.upload);
+    t.upload = null;
+    t.ops.add(r);
+  }
+
+  private static final int BLOB_CHUNK = 59_000;
+  private static final int BLOB_CHUNKS_IN_FLIGHT = 16;
+
+  /**
+   * Sends a blob as {@code receiveBlob*} calls, at most {@link #BLOB_CHUNKS_IN_FLIGHT} chunks ahead
+   * of the socket, then the reply (protocol spec 3.7).
+   */
+  private Object sendBlob(SendBlob r) {
+    Path p = storage().blobFile(r.oid(), r.serial());
+    FileChannel in;
+    try {
+      in = FileChannel.open(p, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw new NoSuchObjectException(r.oid());
+    }
+    ctx.write(new ReceiveBlobStart(r.oid(), r.serial()));
+    sendBlobChunks(r, in);
+    return LATER;
+  }
+
+  private void sendBlobChunks(SendBlob r, FileChannel in) {
+    try {
+      io.netty.channel.ChannelFuture lastWrite = null;
+      for (int i = 0; i < BLOB_CHUNKS_IN_FLIGHT; i++) {
+        ByteBuffer b = ByteBuffer.allocate(BLOB_CHUNK);
+        while (b.hasRemaining() && in.read(b) >= 0) {}
+        b.flip();
+        if (b.remaining() == 0) {
+          in.close();
+          ctx.write(new ReceiveBlobStop(r.oid(), r.serial()));
+          ctx.writeAndFlush(r.reply(null));
+          return;
+        }
+        lastWrite =
+            ctx.write(
+                new ReceiveBlobChunk(
+                    r.oid(), r.serial(), Bytes.wrap(Arrays.copyOf(b.array(), b.remaining()))));
+      }
+      ctx.flush();
+      lastWrite.addListener(f -> {
+        if (f.isSuccess()) {
+          sendBlobChunks(r, in);
+        } else {
+          in.close();
+        }
+      });
+    } catch (IOException e) {
+      try {
+        in.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      LOG.warn("closing {}: cannot read blob of {}: {}", who(), r.oid().toHex(), e.toString());
+      ctx.close();
+    }
+  }
+
+  private static Tid undoTid(Bytes undoId) {
+    byte[] raw;
+    try {
+      raw = Base64.getDecoder().decode(undoId.toByteArray());
+    } catch (IllegalArgumentException e) {
+      raw = null;
+    }
+    if (raw == null || raw.length != 8) {
+      throw new UndoException("Invalid transaction id", null);
+    }
+    return Tid.of(raw);
+  }
+
+  /** The {@code undoLog} entry of a transaction (protocol spec 3.4). */
+  private Map<String, Object> undoEntry(TransactionInfo t) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("id", Bytes.wrap(Base64.getEncoder().encode(t.tid().toBytes())));
+    d.put("time", t.tid().toEpochSeconds());
+    d.put("user_name", t.user());
+    d.put("description", t.description());
+    d.put("size", storage().transactionSize(t.tid()));
+    d.putAll(t.extension());
+    return d;
+  }
+
+  private List<Map<String, Object>> undoLog(long first, long last, Map<String, Object> spec) {
+    long end = last < 0 ? first - last : last;
+    List<Map<String, Object>> out = new ArrayList<>();
+    long i = 0;
+    for (TransactionInfo t : storage().transactionsNewestFirst()) {
+      if (i >= end) {
+        break;
+      }
+      if ("p".equals(t.status())) {
+        break;
+      }
+      if (!" ".equals(t.status())) {
+        continue;
+      }
+      Map<String, Object> d = undoEntry(t);
+      if (spec != null && !matches(d, spec)) {
+        continue;
+      }
+      if (i >= first) {
+        out.add(d);
+      }
+      i++;
+    }
+    return out;
+  }
+
+  /**
+   * Whether an undo entry matches an {@code undoInfo} specification; a pickled {@code
+   * ZopeUndo.Prefix} matches a {@code user_name} whose path starts with its path.
+   */
+  private static boolean matches(Map<String, Object> entry, Map<String, Object> spec) {
+    for (Map.Entry<String, Object> e : spec.entrySet()) {
+      Object have = entry.get(e.getKey());
+      Object want = e.getValue();
+      if (want instanceof PyObject o && o.state() instanceof Map<?, ?> state) {
+        if (!(state.get("value") instanceof List<?> prefix)) {
+          return false;
+        }
+        String path = have instanceof Bytes b ? b.latin1() : String.valueOf(have);
+        List<String> parts = new ArrayList<>(List.of(path.split("/", -1)));
+        String lastPart = parts.get(parts.size() - 1);
+        if (lastPart.contains(" ")) {
+          parts.set(parts.size() - 1, lastPart.substring(0, lastPart.lastIndexOf(' ')));
+        }
+        List<String> want2 = prefix.stream().map(String::valueOf).toList();
+        if (parts.size() < want2.size() || !parts.subList(0, want2.size()).equals(want2)) {
+          return false;
+        }
+      } else if (!java.util.Objects.equals(
+          have instanceof Bytes b && want instanceof String ? b.latin1() : have, want)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Object pack(Pack r) {
+    if (served.readOnly || config.readOnly()) {
+      throw new ReadOnlyException("read-only storage");
+    }
+    if (!(r.time() > 0) || Double.isInfinite(r.time())) {
+      throw new InvalidValueException("pack time: " + r.time() + " (expected: seconds > 0)");
+    }
+    long micros = (long) (r.time() * 1e6);
+    Tid packTid = Tid.of(Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+    var done = served.pack(packTid, config.packGc());
+    if (!r.block()) {
+      return null;
+    }
+    done.whenComplete((result, error) ->
+        ctx.executor()
+            .execute(() -> {
+              if (error != null) {
+                Throwable cause =
+                    error instanceof java.util.concurrent.CompletionException c
+                            && c.getCause() != null
+                        ? c.getCause()
+                        : error;
+                ctx.writeAndFlush(ErrorReply.of(r.msgid(), cause));
+              } else {
+                ctx.writeAndFlush(r.reply(null));
+              }
+            }));
+    return LATER;
+  }
+
+  @Override
+  public void info(Map<String, Object> info) {
+    ctx.channel().writeAndFlush(new Info(info));
   }
 
   /** A tiny JSON writer for the {@code ruok} status (maps of str to str and numbers). */

@@ -71,6 +71,14 @@ public final class Main {
         description = "seconds a transaction may hold the commit lock (default: no limit)")
     Double transactionTimeout;
 
+    @Option(
+        names = "--pack-gc",
+        arity = "0..1",
+        defaultValue = "true",
+        fallbackValue = "true",
+        description = "pack also removes objects unreachable from the root (default: true)")
+    boolean packGc;
+
     @Override
     public Integer call() throws Exception {
       int colon = listen.lastIndexOf(':');
@@ -98,6 +106,7 @@ public final class Main {
               transactionTimeout == null
                   ? null
                   : Duration.ofMillis((long) (transactionTimeout * 1000)),
+              packGc,
               256 << 20);
       java.nio.file.Files.createDirectories(config.data());
       CountDownLatch stop = new CountDownLatch(1);

@@ -8,8 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
 import org.zbig.server.storage.Write;
@@ -32,6 +37,9 @@ final class ServedStorage {
   interface Subscriber {
     /** Called under the monitor, in tid order; must only enqueue. */
     void invalidate(Tid tid, List<Oid> oids);
+
+    /** Tells the client new {@code length} and {@code size} values; must only enqueue. */
+    void info(Map<String, Object> info);
   }
 
   private record Committed(Tid tid, List<Oid> oids) {}
@@ -48,6 +56,12 @@ final class ServedStorage {
   final AtomicLong commits = new AtomicLong();
   final AtomicLong aborts = new AtomicLong();
   final AtomicLong conflicts = new AtomicLong();
+  private final ExecutorService packer =
+      Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "zbig-pack");
+        t.setDaemon(true);
+        return t;
+      });
 
   ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
     this.name = name;
@@ -113,17 +127,48 @@ final class ServedStorage {
     return Optional.of(new Invalidations(lastTid, List.copyOf(oids)));
   }
 
+  /**
+   * Packs in the background, one pack at a time; when done, every connection gets the new sizes
+   * (protocol spec 3.5).
+   */
+  CompletableFuture<PackResult> pack(Tid packTid, boolean gc) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          PackResult r = storage.pack(packTid, gc);
+          Map<String, Object> info = sizeInfo();
+          for (Subscriber s : subscribers) {
+            s.info(info);
+          }
+          return r;
+        },
+        packer);
+  }
+
+  /** Stops a running pack, waiting a little for it to finish. */
+  void close() {
+    packer.shutdown();
+    try {
+      if (!packer.awaitTermination(10, TimeUnit.SECONDS)) {
+        packer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
   Map<String, Object> info() {
     Map<String, Object> d = sizeInfo();
     d.put("name", storage.name());
-    d.put("supportsUndo", false);
+    d.put("supportsUndo", true);
     d.put("supports_record_iternext", true);
     d.put(
         "interfaces",
         Tuple.of(
             Tuple.of("ZODB.interfaces", "IStorage"),
             Tuple.of("ZODB.interfaces", "IStorageIteration"),
+            Tuple.of("ZODB.interfaces", "IStorageUndoable"),
+            Tuple.of("ZODB.interfaces", "IBlobStorage"),
             Tuple.of("ZODB.interfaces", "IStorageCurrentRecordIteration"),
             Tuple.of("ZODB.interfaces", "IStorageRestoreable"),
             Tuple.of("ZODB.interfaces", "IExternalGC"),

@@ -16,6 +16,7 @@ import org.zbig.wire.Encoding;
  * @param readOnly whether every write fails with ReadOnlyError
  * @param invalidationQueueSize how many recent transactions {@code getInvalidations} can list
  * @param transactionTimeout how long a transaction may hold the commit lock, null for ever
+ * @param packGc whether pack also removes objects unreachable from the root
  * @param maxFrame the largest frame accepted, in bytes
  */
 public record ServerConfig(
@@ -27,6 +28,7 @@ public record ServerConfig(
     boolean readOnly,
     int invalidationQueueSize,
     Duration transactionTimeout,
+    boolean packGc,
     int maxFrame) {
   /** Checks the settings. */
   public ServerConfig {
@@ -45,7 +47,7 @@ public record ServerConfig(
   /** The defaults on loopback, any free port, in memory: for tests. */
   public static ServerConfig inMemory() {
     return new ServerConfig(
-        "127.0.0.1", 0, null, "1", Encoding.PICKLE, false, 100, null, 256 << 20);
+        "127.0.0.1", 0, null, "1", Encoding.PICKLE, false, 100, null, true, 256 << 20);
   }
 
   /** This configuration with another offer. */
@@ -59,6 +61,22 @@ public record ServerConfig(
         readOnly,
         invalidationQueueSize,
         transactionTimeout,
+        packGc,
+        maxFrame);
+  }
+
+  /** This configuration with another transaction timeout. */
+  public ServerConfig withTransactionTimeout(Duration timeout) {
+    return new ServerConfig(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        timeout,
+        packGc,
         maxFrame);
   }
 }

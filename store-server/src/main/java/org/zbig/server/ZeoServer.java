@@ -28,11 +28,12 @@ public final class ZeoServer implements AutoCloseable {
   private final EventLoopGroup workers;
   private final Channel listener;
   private final AtomicBoolean open = new AtomicBoolean(true);
+  private final ServedStorage served;
 
   private ZeoServer(ServerConfig config, Storage storage) throws InterruptedException {
     this.config = config;
     this.storage = storage;
-    ServedStorage served =
+    this.served =
         new ServedStorage(
             config.storageName(), storage, config.readOnly(), config.invalidationQueueSize());
     Map<String, ServedStorage> storages = Map.of(config.storageName(), served);
@@ -100,6 +101,7 @@ public final class ZeoServer implements AutoCloseable {
       listener.close().syncUninterruptibly();
       workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
       boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+      served.close();
       storage.close();
     }
   }

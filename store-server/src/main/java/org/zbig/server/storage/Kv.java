@@ -10,7 +10,10 @@ interface Kv extends AutoCloseable {
   /** The value of {@code key}, or null. */
   byte[] get(byte[] key);
 
-  /** Writes all entries at once; durable before returning when {@code sync}. */
+  /**
+   * Writes all entries at once, a null value deleting its key; durable before returning when {@code
+   * sync}.
+   */
   void write(Map<byte[], byte[]> entries, boolean sync);
 
   /** A cursor over a consistent view of the store. */

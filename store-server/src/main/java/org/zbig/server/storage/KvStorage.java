@@ -1,15 +1,29 @@
 package org.zbig.server.storage;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zbig.wire.CurrentRecord;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.RecordInfo;
@@ -18,11 +32,15 @@ import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.PickleWriter;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.record.References;
 
 /**
  * The {@link Storage} over an ordered key-value store. Layout (all numbers big-endian):
@@ -32,14 +50,20 @@ import org.zbig.zodb.pickle.Tuple;
  *       reuses, or {@code 2} (deleted). {@code loadBefore} is one {@code seekForPrev}, its end tid
  *       the next key.
  *   <li>{@code 't' tid} → the transaction: a pickle of {@code (status, user, description,
- *       extension, [oid, ...])}.
- *   <li>{@code 'm' name} → counters: last tid, highest oid, object count, data size.
+ *       extension, [oid, ...], size)}.
+ *   <li>{@code 'm' name} → counters: last tid, highest oid, object count, data size, packed-up-to
+ *       tid.
  * </ul>
  *
- * A commit writes one atomic, synced batch, then publishes the new last tid; readers never see half
- * a transaction because they only read revisions whose tid is at most the published one.
+ * Blobs are files {@code blobs/<oid>/<tid>.blob} (hex) next to the key-value store; a revision that
+ * is a back-pointer shares the blob of the revision it points to.
+ *
+ * <p>A commit moves its blob files into place, writes one atomic, synced batch, then publishes the
+ * new last tid; readers never see half a transaction because they only read revisions whose tid is
+ * at most the published one.
  */
 public final class KvStorage implements Storage {
+  private static final Logger LOG = LoggerFactory.getLogger(KvStorage.class);
   private static final byte REVISION = 'r';
   private static final byte TXN = 't';
   private static final byte META = 'm';
@@ -50,18 +74,27 @@ public final class KvStorage implements Storage {
   private static final byte[] MAX_OID = {META, 'o'};
   private static final byte[] COUNT = {META, 'c'};
   private static final byte[] SIZE = {META, 's'};
+  private static final byte[] PACKED = {META, 'p'};
+  private static final int BATCH = 10_000;
 
   private final Kv kv;
   private final String name;
+  private final Path blobs;
+  private final boolean ownBlobs;
+  private final Object packing = new Object();
   private volatile Tid last;
+  private volatile Tid packed;
   private long maxOid;
   private long count;
   private long size;
 
-  private KvStorage(Kv kv, String name) {
+  private KvStorage(Kv kv, String name, Path blobs, boolean ownBlobs) {
     this.kv = kv;
     this.name = name;
+    this.blobs = blobs;
+    this.ownBlobs = ownBlobs;
     this.last = new Tid(readLong(LAST_TID));
+    this.packed = new Tid(readLong(PACKED));
     this.maxOid = readLong(MAX_OID);
     this.count = readLong(COUNT);
     this.size = readLong(SIZE);
@@ -69,12 +102,18 @@ public final class KvStorage implements Storage {
 
   /** A storage in memory, empty. */
   public static KvStorage inMemory() {
-    return new KvStorage(new MemoryKv(), "memory");
+    try {
+      return new KvStorage(
+          new MemoryKv(), "memory", Files.createTempDirectory("zbig-memory-blobs"), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary blob folder", e);
+    }
   }
 
   /** A storage in RocksDB in {@code dir}, created if missing. */
   public static KvStorage rocks(Path dir) {
-    return new KvStorage(new RocksKv(dir), dir.getFileName().toString());
+    RocksKv kv = new RocksKv(dir);
+    return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false);
   }
 
   private long readLong(byte[] key) {
@@ -232,7 +271,7 @@ public final class KvStorage implements Storage {
       throw new IllegalArgumentException(
           "commit tid: " + tid.toHex() + " (expected: > last tid " + last.toHex() + ")");
     }
-    Map<byte[], byte[]> batch = new TreeMap<>(java.util.Arrays::compareUnsigned);
+    Map<byte[], byte[]> batch = new TreeMap<>(Arrays::compareUnsigned);
     Map<Oid, Write> byOid = new LinkedHashMap<>();
     for (Write w : writes) {
       byOid.put(w.oid(), w);
@@ -240,6 +279,7 @@ public final class KvStorage implements Storage {
     long newCount = count;
     long newSize = size;
     long newMax = maxOid;
+    long txnSize = 0;
     List<Object> oids = new ArrayList<>();
     for (Write w : byOid.values()) {
       if (currentSerial(w.oid()).isEmpty()) {
@@ -252,6 +292,7 @@ public final class KvStorage implements Storage {
         value[0] = DATA;
         w.data().segment().asByteBuffer().get(0, value, 1, w.data().length());
         newSize += w.data().length();
+        txnSize += w.data().length();
       } else if (w.dataTid() != null) {
         value = ByteBuffer.allocate(9).put(BACK_POINTER).putLong(w.dataTid().value()).array();
       } else {
@@ -266,17 +307,68 @@ public final class KvStorage implements Storage {
             meta.user(),
             meta.description(),
             new LinkedHashMap<>(meta.extension()),
-            oids);
+            oids,
+            txnSize + meta.user().length() + meta.description().length());
     batch.put(txnKey(tid.value()), new PickleWriter(false, v -> null).dump(txn).toByteArray());
     batch.put(LAST_TID, longBytes(tid.value()));
     batch.put(MAX_OID, longBytes(newMax));
     batch.put(COUNT, longBytes(newCount));
     batch.put(SIZE, longBytes(newSize));
+    for (Write w : byOid.values()) {
+      if (w.blob() != null) {
+        moveBlob(w.blob(), blobPath(w.oid(), tid.value()));
+      }
+    }
     kv.write(batch, true);
     count = newCount;
     size = newSize;
     maxOid = newMax;
     last = tid;
+  }
+
+  private Path blobPath(Oid oid, long tid) {
+    return blobs.resolve(oid.toHex()).resolve(new Tid(tid).toHex() + ".blob");
+  }
+
+  /** Moves a blob file into place, durably; a crash before the batch leaves an unused file. */
+  private static void moveBlob(Path from, Path to) {
+    try {
+      Files.createDirectories(to.getParent());
+      try (FileChannel c = FileChannel.open(from, StandardOpenOption.WRITE)) {
+        c.force(true);
+      }
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      try (FileChannel d = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
+        d.force(true);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot store blob " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Path newBlobFile() {
+    try {
+      Path tmp = blobs.resolve("tmp");
+      Files.createDirectories(tmp);
+      return Files.createTempFile(tmp, "upload-", ".blob");
+    } catch (IOException e) {
+      throw new StorageException("cannot create a blob file in " + blobs + ": " + e, e);
+    }
+  }
+
+  @Override
+  public Path blobFile(Oid oid, Tid serial) {
+    if (Long.compareUnsigned(serial.value(), last.value()) > 0) {
+      throw new NoSuchObjectException(oid);
+    }
+    byte[] value = kv.get(revKey(oid, serial.value()));
+    long home = value == null ? -1 : home(oid, serial.value(), value);
+    Path p = home == -1 ? null : blobPath(oid, home);
+    if (p == null || !Files.isRegularFile(p)) {
+      throw new NoSuchObjectException(oid);
+    }
+    return p;
   }
 
   /** The transaction record of {@code tid}. */
@@ -288,19 +380,34 @@ public final class KvStorage implements Storage {
     return decodeTxn(tid, v);
   }
 
-  private static TransactionInfo decodeTxn(Tid tid, byte[] v) {
-    List<Object> t = WireValues.sequence(PickleReader.loads(v), 5, "transaction record");
+  private TransactionInfo decodeTxn(Tid tid, byte[] v) {
+    List<Object> t = txnFields(v);
     return new TransactionInfo(
         tid,
-        WireValues.text(t.get(0), "status"),
+        tid.compareTo(packed) <= 0 ? "p" : WireValues.text(t.get(0), "status"),
         WireValues.bytes(t.get(1), "user"),
         WireValues.bytes(t.get(2), "description"),
         WireValues.dict(t.get(3), "extension"));
   }
 
+  private static List<Object> txnFields(byte[] v) {
+    Object t = PickleReader.loads(v);
+    return WireValues.sequence(
+        t, t instanceof Tuple tuple && tuple.size() == 5 ? 5 : 6, "transaction record");
+  }
+
   private static List<Oid> txnOids(byte[] v) {
-    List<Object> t = WireValues.sequence(PickleReader.loads(v), 5, "transaction record");
-    return WireValues.oids(t.get(4), "oids");
+    return WireValues.oids(txnFields(v).get(4), "oids");
+  }
+
+  @Override
+  public long transactionSize(Tid tid) {
+    byte[] v = kv.get(txnKey(tid.value()));
+    if (v == null) {
+      return 0;
+    }
+    List<Object> t = txnFields(v);
+    return t.size() > 5 && t.get(5) instanceof Long n ? n : 0;
   }
 
   @Override
@@ -353,6 +460,9 @@ public final class KvStorage implements Storage {
     List<RecordInfo> out = new ArrayList<>();
     for (Oid oid : txnOids(v)) {
       byte[] value = kv.get(revKey(oid, tid.value()));
+      if (value == null) {
+        continue; // removed by a pack
+      }
       switch (value[0]) {
         case DATA -> out.add(new RecordInfo(oid, tid, data(oid, tid.value(), value), null));
         case BACK_POINTER -> {
@@ -403,6 +513,403 @@ public final class KvStorage implements Storage {
     }
   }
 
+  /** The tid whose revision holds the data of {@code value} (at {@code tid}), -1 if deleted. */
+  private long home(Oid oid, long tid, byte[] value) {
+    for (int hops = 0; hops < 1000; hops++) {
+      switch (value[0]) {
+        case DATA -> {
+          return tid;
+        }
+        case BACK_POINTER -> {
+          tid = ByteBuffer.wrap(value, 1, 8).getLong();
+          value = kv.get(revKey(oid, tid));
+          if (value == null) {
+            throw new CorruptRecordException(
+                oid, new Tid(tid), "back-pointer to a missing revision", null);
+          }
+        }
+        default -> {
+          return -1;
+        }
+      }
+    }
+    throw new CorruptRecordException(oid, new Tid(tid), "back-pointer chain too long", null);
+  }
+
+  /** The newest visible revision of {@code oid} at or before {@code tid}: {tid, value}, or null. */
+  private Object[] revisionAtOrBefore(Oid oid, long tid) {
+    long upTo = Long.compareUnsigned(tid, last.value()) < 0 ? tid : last.value();
+    try (Kv.Cursor c = kv.cursor()) {
+      c.seekForPrev(revKey(oid, upTo));
+      return c.valid() && isRevisionOf(c.key(), oid)
+          ? new Object[] {tidOf(c.key()), c.value()}
+          : null;
+    }
+  }
+
+  @Override
+  public Iterable<TransactionInfo> transactionsNewestFirst() {
+    long from = last.value();
+    return () ->
+        new Iterator<>() {
+          private long next = from;
+          private TransactionInfo ahead = advance();
+
+          private TransactionInfo advance() {
+            if (next == -1) {
+              return null;
+            }
+            try (Kv.Cursor c = kv.cursor()) {
+              c.seekForPrev(txnKey(next));
+              if (!c.valid() || c.key()[0] != TXN || c.key().length != 9) {
+                return null;
+              }
+              long tid = tidOf(c.key());
+              next = tid == 0 ? -1 : tid - 1;
+              return decodeTxn(new Tid(tid), c.value());
+            }
+          }
+
+          @Override
+          public boolean hasNext() {
+            return ahead != null;
+          }
+
+          @Override
+          public TransactionInfo next() {
+            if (ahead == null) {
+              throw new NoSuchElementException();
+            }
+            TransactionInfo t = ahead;
+            ahead = advance();
+            return t;
+          }
+        };
+  }
+
+  @Override
+  public List<Write> undo(Tid undone, Map<Oid, Write> pending) {
+    byte[] t = kv.get(txnKey(undone.value()));
+    if (t == null || undone.compareTo(last) > 0) {
+      throw new UndoException("Invalid transaction id", null);
+    }
+    if (undone.compareTo(packed) <= 0
+        || !" ".equals(WireValues.text(txnFields(t).get(0), "status"))) {
+      throw new UndoException("non-undoable transaction", null);
+    }
+    List<Write> out = new ArrayList<>();
+    List<MultipleUndoException.Failure> failures = new ArrayList<>();
+    for (Oid oid : txnOids(t)) {
+      byte[] r = kv.get(revKey(oid, undone.value()));
+      long rHome = home(oid, undone.value(), r);
+      boolean same;
+      Write w = pending.get(oid);
+      if (w != null) {
+        same =
+            w.isDeletion()
+                ? rHome == -1
+                : w.dataTid() != null
+                    ? rHome != -1 && homeOf(oid, w.dataTid().value()) == rHome
+                    : rHome != -1 && w.data().equals(dataAt(oid, rHome));
+      } else {
+        Object[] cur = revisionAtOrBefore(oid, last.value());
+        long curTid = (long) cur[0];
+        long curHome = home(oid, curTid, (byte[]) cur[1]);
+        same =
+            curTid == undone.value()
+                || curHome == rHome
+                || (curHome != -1
+                    && rHome != -1
+                    && dataAt(oid, curHome).equals(dataAt(oid, rHome)));
+      }
+      Object[] prev = undone.value() == 0 ? null : revisionAtOrBefore(oid, undone.value() - 1);
+      if (!same) {
+        failures.add(
+            new MultipleUndoException.Failure(
+                oid,
+                prev == null
+                    ? "Can't undo an add transaction followed by conflicting transactions."
+                    : "Some data were modified by a later transaction"));
+        continue;
+      }
+      long prevHome = prev == null ? -1 : home(oid, (long) prev[0], (byte[]) prev[1]);
+      out.add(prevHome == -1 ? Write.deletion(oid) : Write.backPointer(oid, new Tid(prevHome)));
+    }
+    if (!failures.isEmpty()) {
+      throw new MultipleUndoException(failures);
+    }
+    return out;
+  }
+
+  private long homeOf(Oid oid, long tid) {
+    byte[] v = kv.get(revKey(oid, tid));
+    return v == null ? -1 : home(oid, tid, v);
+  }
+
+  private Bytes dataAt(Oid oid, long tid) {
+    return data(oid, tid, kv.get(revKey(oid, tid)));
+  }
+
+  @Override
+  public Tid packedUpTo() {
+    return packed;
+  }
+
+  /** What pack knows about one object. */
+  private static final class Packing {
+    long packTimeTid = -1; // the newest revision at or before the pack tid
+    final List<Long> older = new ArrayList<>(2);
+    final List<Long> newer = new ArrayList<>(1);
+  }
+
+  @Override
+  public PackResult pack(Tid packTid, boolean gc) {
+    synchronized (packing) {
+      Tid snapshot = last;
+      long pt = packTid.compareTo(snapshot) < 0 ? packTid.value() : snapshot.value();
+      if (Long.compareUnsigned(pt, packed.value()) <= 0 || pt == 0) {
+        return PackResult.NOTHING;
+      }
+      // From here on undo cannot reach into the packed region.
+      kv.write(Map.of(PACKED, longBytes(pt)), true);
+      packed = new Tid(pt);
+
+      Map<Oid, Packing> objects = new TreeMap<>();
+      try (Kv.Cursor c = kv.cursor()) {
+        for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
+          byte[] key = c.key();
+          long tid = tidOf(key);
+          if (Long.compareUnsigned(tid, snapshot.value()) > 0) {
+            continue;
+          }
+          Packing p =
+              objects.computeIfAbsent(
+                  new Oid(ByteBuffer.wrap(key, 1, 8).getLong()), o -> new Packing());
+          if (Long.compareUnsigned(tid, pt) <= 0) {
+            if (p.packTimeTid != -1) {
+              p.older.add(p.packTimeTid);
+            }
+            p.packTimeTid = tid;
+          } else {
+            p.newer.add(tid);
+          }
+        }
+      }
+
+      Set<Oid> reachable = gc ? mark(objects, pt, snapshot.value()) : null;
+      Map<Oid, List<Long>> remove = new LinkedHashMap<>();
+      Set<Oid> vanish = new HashSet<>();
+      for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
+        Oid oid = e.getKey();
+        Packing p = e.getValue();
+        List<Long> gone = new ArrayList<>(p.older);
+        if (p.packTimeTid != -1) {
+          byte[] v = kv.get(revKey(oid, p.packTimeTid));
+          boolean deleted = v != null && home(oid, p.packTimeTid, v) == -1;
+          if (deleted || (reachable != null && !reachable.contains(oid))) {
+            gone.add(p.packTimeTid);
+            if (p.newer.isEmpty()) {
+              vanish.add(oid);
+            }
+          }
+        }
+        if (!gone.isEmpty()) {
+          remove.put(oid, gone);
+        }
+      }
+
+      synchronized (this) { // commits wait for this short part only
+        keepWhatNewCommitsUse(snapshot, remove, vanish, objects);
+        return removeRevisions(remove, vanish, pt);
+      }
+    }
+  }
+
+  /** The objects reachable from the root at {@code pt}, or from revisions newer than it. */
+  private Set<Oid> mark(Map<Oid, Packing> objects, long pt, long snapshot) {
+    Set<Oid> reachable = new HashSet<>();
+    Deque<Oid> todo = new ArrayDeque<>();
+    todo.add(Oid.ROOT);
+    for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
+      for (long tid : e.getValue().newer) {
+        todo.addAll(referencesAt(e.getKey(), tid));
+      }
+    }
+    while (!todo.isEmpty()) {
+      Oid oid = todo.poll();
+      if (!reachable.add(oid)) {
+        continue;
+      }
+      Packing p = objects.get(oid);
+      if (p != null && p.packTimeTid != -1) {
+        todo.addAll(referencesAt(oid, p.packTimeTid));
+      }
+    }
+    return reachable;
+  }
+
+  /** The references of revision {@code tid} of {@code oid} (following back-pointers). */
+  private List<Oid> referencesAt(Oid oid, long tid) {
+    byte[] v = kv.get(revKey(oid, tid));
+    if (v == null) {
+      return List.of();
+    }
+    long home = home(oid, tid, v);
+    if (home == -1) {
+      return List.of();
+    }
+    Bytes data = home == tid ? data(oid, tid, v) : dataAt(oid, home);
+    try {
+      return References.extract(data.segment());
+    } catch (RuntimeException e) {
+      throw new StorageException(
+          "pack stopped, nothing removed: cannot read the references of object "
+              + oid.toHex()
+              + " at "
+              + new Tid(tid).toHex()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Keeps what transactions committed after the pack's snapshot refer to: objects they reference
+   * and revisions they point back to. Runs under the commit monitor, so no new commit interleaves.
+   */
+  private void keepWhatNewCommitsUse(
+      Tid snapshot, Map<Oid, List<Long>> remove, Set<Oid> vanish, Map<Oid, Packing> objects) {
+    if (last.equals(snapshot)) {
+      return;
+    }
+    Deque<Oid> todo = new ArrayDeque<>();
+    for (TransactionInfo t : transactions(new Tid(snapshot.value() + 1), last)) {
+      for (RecordInfo r : records(t.tid())) {
+        if (r.dataTxn() != null) {
+          List<Long> gone = remove.get(r.oid());
+          if (gone != null && gone.remove(r.dataTxn().value())) {
+            vanish.remove(r.oid());
+          }
+        }
+        if (r.data() != null) {
+          todo.addAll(References.extract(r.data().segment()));
+        }
+      }
+    }
+    Set<Oid> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      Oid oid = todo.poll();
+      if (!seen.add(oid)) {
+        continue;
+      }
+      Packing p = objects.get(oid);
+      List<Long> gone = remove.get(oid);
+      if (p != null && gone != null && gone.remove(p.packTimeTid)) {
+        vanish.remove(oid);
+        todo.addAll(referencesAt(oid, p.packTimeTid));
+      }
+    }
+  }
+
+  private PackResult removeRevisions(Map<Oid, List<Long>> remove, Set<Oid> vanish, long pt) {
+    Map<byte[], byte[]> batch = new TreeMap<>(Arrays::compareUnsigned);
+    Set<Long> touchedTxns = new HashSet<>();
+    List<Path> deadBlobs = new ArrayList<>();
+    long revisions = 0;
+    long bytes = 0;
+    for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
+      Oid oid = e.getKey();
+      Set<Long> gone = new HashSet<>(e.getValue());
+      if (gone.isEmpty()) {
+        continue;
+      }
+      // kept revisions that point back into removed ones get the data itself
+      try (Kv.Cursor c = kv.cursor()) {
+        for (c.seek(revKey(oid, 0)); c.valid() && isRevisionOf(c.key(), oid); c.next()) {
+          long tid = tidOf(c.key());
+          byte[] v = c.value();
+          if (gone.contains(tid) || v[0] != BACK_POINTER) {
+            continue;
+          }
+          long home = home(oid, tid, v);
+          if (home != -1 && gone.contains(home)) {
+            byte[] d = kv.get(revKey(oid, home));
+            batch.put(revKey(oid, tid), d);
+            Path blob = blobPath(oid, home);
+            if (Files.exists(blob)) {
+              linkBlob(blob, blobPath(oid, tid));
+            }
+          }
+        }
+      }
+      for (long tid : gone) {
+        byte[] v = kv.get(revKey(oid, tid));
+        if (v != null && v[0] == DATA) {
+          bytes += v.length - 1;
+        }
+        batch.put(revKey(oid, tid), null);
+        touchedTxns.add(tid);
+        deadBlobs.add(blobPath(oid, tid));
+        revisions++;
+        if (batch.size() >= BATCH) {
+          kv.write(batch, false);
+          batch.clear();
+        }
+      }
+    }
+    kv.write(batch, false);
+    batch.clear();
+    long transactions = 0;
+    for (long tid : touchedTxns) {
+      byte[] v = kv.get(txnKey(tid));
+      if (v == null) {
+        continue;
+      }
+      boolean any = false;
+      for (Oid oid : txnOids(v)) {
+        any |= kv.get(revKey(oid, tid)) != null;
+      }
+      if (!any) {
+        batch.put(txnKey(tid), null);
+        transactions++;
+      }
+    }
+    size -= bytes;
+    count -= vanish.size();
+    batch.put(SIZE, longBytes(size));
+    batch.put(COUNT, longBytes(count));
+    kv.write(batch, true);
+    for (Path p : deadBlobs) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        LOG.warn("pack could not remove blob file {}: {}", p, e.toString());
+      }
+    }
+    LOG.info(
+        "packed {} up to {}: removed {} revisions, {} objects, {} transactions, {} bytes",
+        name,
+        new Tid(pt).toHex(),
+        revisions,
+        vanish.size(),
+        transactions,
+        bytes);
+    return new PackResult(revisions, vanish.size(), transactions, bytes);
+  }
+
+  private static void linkBlob(Path from, Path to) {
+    try {
+      Files.createDirectories(to.getParent());
+      try {
+        Files.createLink(to, from);
+      } catch (UnsupportedOperationException | IOException e) {
+        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new StorageException("pack cannot keep blob " + from + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public long objectCount() {
     return count;
@@ -416,5 +923,12 @@ public final class KvStorage implements Storage {
   @Override
   public void close() {
     kv.close();
+    if (ownBlobs) {
+      try (var files = Files.walk(blobs)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        LOG.warn("could not remove the temporary blob folder {}: {}", blobs, e.toString());
+      }
+    }
   }
 }

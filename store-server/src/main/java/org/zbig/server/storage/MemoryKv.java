@@ -17,7 +17,13 @@ final class MemoryKv implements Kv {
 
   @Override
   public synchronized void write(Map<byte[], byte[]> entries, boolean sync) {
-    map.putAll(entries);
+    for (Map.Entry<byte[], byte[]> e : entries.entrySet()) {
+      if (e.getValue() == null) {
+        map.remove(e.getKey());
+      } else {
+        map.put(e.getKey(), e.getValue());
+      }
+    }
   }
 
   @Override

@@ -59,7 +59,11 @@ final class RocksKv implements Kv {
   public void write(Map<byte[], byte[]> entries, boolean sync) {
     try (WriteBatch batch = new WriteBatch()) {
       for (Map.Entry<byte[], byte[]> e : entries.entrySet()) {
-        batch.put(e.getKey(), e.getValue());
+        if (e.getValue() == null) {
+          batch.delete(e.getKey());
+        } else {
+          batch.put(e.getKey(), e.getValue());
+        }
       }
       db.write(sync ? syncWrite : plainWrite, batch);
     } catch (RocksDBException e) {

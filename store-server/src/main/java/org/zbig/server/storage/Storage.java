@@ -1,5 +1,6 @@
 package org.zbig.server.storage;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,8 +62,53 @@ public interface Storage extends AutoCloseable {
    */
   void commit(Tid tid, TxnMeta meta, List<Write> writes);
 
-  /** The committed transactions with {@code start <= tid <= stop}, in tid order. */
+  /**
+   * The committed transactions with {@code start <= tid <= stop}, in tid order; those at or before
+   * {@link #packedUpTo()} have status {@code "p"}.
+   */
   Iterable<TransactionInfo> transactions(Tid start, Tid stop);
+
+  /** The committed transactions, newest first (the order of {@code undoLog}). */
+  Iterable<TransactionInfo> transactionsNewestFirst();
+
+  /** The size of a transaction: its data records and its metadata, in bytes (0 if unknown). */
+  long transactionSize(Tid tid);
+
+  /**
+   * The writes that undo transaction {@code undone} inside a new transaction whose earlier writes
+   * are {@code pending} (protocol spec 5.7): for each object {@code undone} wrote, a back-pointer
+   * to the revision before it, or a deletion if it created the object.
+   *
+   * @throws org.zbig.zodb.error.UndoException if {@code undone} is unknown, packed or not normal
+   * @throws org.zbig.zodb.error.MultipleUndoException if objects changed after {@code undone}
+   */
+  List<Write> undo(Tid undone, Map<Oid, Write> pending);
+
+  /**
+   * Removes history up to {@code packTid} (protocol spec 5.8): revisions that were not current at
+   * {@code packTid}, and with {@code gc} the objects unreachable from the root at {@code packTid}.
+   * Revisions after {@code packTid} are kept. Reads and commits may run meanwhile.
+   *
+   * @return what was removed; nothing when {@code packTid} is not after the last pack
+   */
+  PackResult pack(Tid packTid, boolean gc);
+
+  /** The tid up to which history was packed, z64 if never. */
+  Tid packedUpTo();
+
+  /**
+   * A new empty file for an incoming blob, on the same file system as the stored blobs so that a
+   * commit moves it into place.
+   */
+  Path newBlobFile();
+
+  /**
+   * The blob file of revision {@code serial} of {@code oid} (following back-pointers); read it, do
+   * not change it.
+   *
+   * @throws NoSuchObjectException if that revision has no blob
+   */
+  Path blobFile(Oid oid, Tid serial);
 
   /** The records of transaction {@code tid}, in the order written. */
   List<RecordInfo> records(Tid tid);

@@ -3,6 +3,8 @@ package org.zbig.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +16,13 @@ import org.zbig.wire.RecordInfo;
 import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.ClassMeta;
+import org.zbig.zodb.record.DataRecord;
+import org.zbig.zodb.record.Reference;
 
 /** The storage contract, run against every implementation (protocol spec 5.3). */
 abstract class StorageContract {
@@ -158,5 +165,169 @@ abstract class StorageContract {
     commit(20, Write.data(new Oid(1), data("f")));
     assertThat(storage.objectCount()).isEqualTo(2);
     assertThat(storage.size()).isEqualTo(6);
+  }
+
+  /** A persistent-mapping record referring to {@code refs}. */
+  static Bytes mapping(String tag, Oid... refs) {
+    Map<String, Object> data = new java.util.LinkedHashMap<>();
+    data.put("tag", tag);
+    for (Oid r : refs) {
+      data.put("ref" + r.value(), new Reference.OidOnly(r));
+    }
+    return Bytes.wrap(
+        new DataRecord(ClassMeta.of("persistent.mapping.PersistentMapping"), Map.of("data", data))
+            .encode());
+  }
+
+  @Test
+  void undoRestoresThePreviousRevisionOrRemovesACreation() {
+    Oid a = new Oid(1);
+    Oid b = new Oid(2);
+    Tid t1 = commit(10, Write.data(a, data("a1")));
+    Tid t2 = commit(20, Write.data(a, data("a2")), Write.data(b, data("b1")));
+    List<Write> undo = storage.undo(t2, Map.of());
+    assertThat(undo).containsExactlyInAnyOrder(Write.backPointer(a, t1), Write.deletion(b));
+    Tid t3 = commit(30, undo.toArray(Write[]::new));
+    assertThat(storage.loadBefore(a, Tid.MAX).orElseThrow().data()).isEqualTo(data("a1"));
+    assertThatThrownBy(() -> storage.loadBefore(b, Tid.MAX))
+        .isInstanceOf(NoSuchObjectException.class);
+    // the undo is itself undoable: undoing it brings t2's state back
+    commit(40, storage.undo(t3, Map.of()).toArray(Write[]::new));
+    assertThat(storage.loadBefore(a, Tid.MAX).orElseThrow().data()).isEqualTo(data("a2"));
+    assertThat(storage.loadBefore(b, Tid.MAX).orElseThrow().data()).isEqualTo(data("b1"));
+  }
+
+  @Test
+  void undoOfAnObjectChangedLaterFailsNamingTheObject() {
+    Oid a = new Oid(1);
+    commit(10, Write.data(a, data("a1")));
+    Tid t2 = commit(20, Write.data(a, data("a2")));
+    commit(30, Write.data(a, data("a3")));
+    assertThatThrownBy(() -> storage.undo(t2, Map.of()))
+        .isInstanceOfSatisfying(
+            MultipleUndoException.class,
+            e ->
+                assertThat(e.failures())
+                    .containsExactly(
+                        new MultipleUndoException.Failure(
+                            a, "Some data were modified by a later transaction")));
+    // the same data written again later does not block it
+    commit(40, Write.data(a, data("a2")));
+    assertThat(storage.undo(t2, Map.of())).hasSize(1);
+    assertThatThrownBy(() -> storage.undo(new Tid(25), Map.of()))
+        .isInstanceOf(UndoException.class)
+        .hasMessage("Invalid transaction id");
+  }
+
+  @Test
+  void undoLogOrderIsNewestFirstWithSizes() {
+    commit(10, Write.data(new Oid(1), data("abc")));
+    commit(20, Write.data(new Oid(1), data("de")));
+    List<Tid> order = new ArrayList<>();
+    storage.transactionsNewestFirst().forEach(t -> order.add(t.tid()));
+    assertThat(order).containsExactly(new Tid(20), new Tid(10));
+    assertThat(storage.transactionSize(new Tid(10)))
+        .isEqualTo(3 + META.user().length() + META.description().length());
+  }
+
+  @Test
+  void packRemovesOldRevisionsAndUnreachableObjects() {
+    Oid child = new Oid(1);
+    Oid orphan = new Oid(2);
+    Oid late = new Oid(3);
+    commit(
+        10, Write.data(Oid.ROOT, mapping("r1", child, orphan)), Write.data(child, mapping("c1")));
+    commit(20, Write.data(orphan, mapping("o1")), Write.data(child, mapping("c2")));
+    commit(30, Write.data(Oid.ROOT, mapping("r2", child)));
+    Tid t4 = commit(40, Write.data(late, mapping("l1")), Write.data(child, mapping("c3")));
+    commit(50, Write.data(Oid.ROOT, mapping("r3", child, late)));
+    long sizeBefore = storage.size();
+
+    PackResult r = storage.pack(new Tid(45), true);
+
+    // root: r1 removed, r2 (current at 45) and r3 kept; child: c1 and c2 removed, c3 (current at
+    // 45) kept; orphan: unreachable from r2, gone; late: referenced by r3, kept
+    assertThat(r.objects()).isEqualTo(1);
+    assertThat(r.revisions()).isEqualTo(4); // r1, c1, c2, o1
+    assertThat(r.transactions()).isEqualTo(2); // 10 and 20
+    assertThat(storage.loadBefore(Oid.ROOT, Tid.MAX).orElseThrow().data())
+        .isEqualTo(mapping("r3", child, late));
+    assertThat(storage.loadBefore(Oid.ROOT, new Tid(50)).orElseThrow().data())
+        .isEqualTo(mapping("r2", child));
+    assertThat(storage.loadBefore(child, Tid.MAX).orElseThrow().start()).isEqualTo(t4);
+    assertThatThrownBy(() -> storage.loadSerial(child, new Tid(20)))
+        .isInstanceOf(NoSuchObjectException.class);
+    assertThatThrownBy(() -> storage.loadBefore(orphan, Tid.MAX))
+        .isInstanceOf(NoSuchObjectException.class);
+    assertThat(storage.loadBefore(late, Tid.MAX)).isPresent();
+    assertThat(storage.objectCount()).isEqualTo(3);
+    assertThat(storage.size()).isEqualTo(sizeBefore - r.bytes());
+    // transactions left without records are gone, the rest of the region is marked packed
+    List<String> statuses = new ArrayList<>();
+    List<Tid> tids = new ArrayList<>();
+    storage
+        .transactions(null, null)
+        .forEach(t -> {
+          tids.add(t.tid());
+          statuses.add(t.status());
+        });
+    assertThat(tids).containsExactly(new Tid(30), new Tid(40), new Tid(50));
+    assertThat(statuses).containsExactly("p", "p", " ");
+    assertThat(storage.packedUpTo()).isEqualTo(new Tid(45));
+    assertThatThrownBy(() -> storage.undo(new Tid(40), Map.of()))
+        .isInstanceOf(UndoException.class)
+        .hasMessage("non-undoable transaction");
+    // packing again to the same point does nothing
+    assertThat(storage.pack(new Tid(45), true)).isEqualTo(PackResult.NOTHING);
+  }
+
+  @Test
+  void packWithoutGcKeepsUnreachableObjectsAndReplacesBackPointersIntoRemovedRevisions() {
+    Oid a = new Oid(1);
+    Oid orphan = new Oid(2);
+    commit(10, Write.data(Oid.ROOT, mapping("r")), Write.data(a, mapping("a1")));
+    commit(20, Write.data(a, mapping("a2")), Write.data(orphan, mapping("o")));
+    Tid t3 = commit(30, Write.backPointer(a, new Tid(10)));
+    PackResult r = storage.pack(new Tid(25), false);
+    assertThat(r.objects()).isZero();
+    assertThat(storage.loadBefore(orphan, Tid.MAX)).isPresent();
+    // a1 was not current at 25 and is removed; the back-pointer at 30 now holds the data
+    assertThatThrownBy(() -> storage.loadSerial(a, new Tid(10)))
+        .isInstanceOf(NoSuchObjectException.class);
+    assertThat(storage.loadBefore(a, Tid.MAX).orElseThrow())
+        .isEqualTo(new LoadResult(mapping("a1"), t3, null));
+  }
+
+  @Test
+  void packKeepsObjectsThatACommitDuringThePackRefersTo() {
+    // a commit after the pack point is a root of the mark phase
+    Oid a = new Oid(1);
+    commit(10, Write.data(Oid.ROOT, mapping("r")), Write.data(a, mapping("a")));
+    commit(20, Write.data(new Oid(2), mapping("holder", a)));
+    storage.pack(new Tid(15), true);
+    assertThat(storage.loadBefore(a, Tid.MAX)).isPresent();
+  }
+
+  @Test
+  void blobsAreKeptPerRevisionAndSharedByBackPointers() throws Exception {
+    Oid o = new Oid(1);
+    Path up = storage.newBlobFile();
+    Files.write(up, new byte[] {1, 2, 3});
+    Tid t1 = commit(10, Write.blob(o, mapping("blob"), up));
+    assertThat(Files.exists(up)).isFalse();
+    assertThat(Files.readAllBytes(storage.blobFile(o, t1))).containsExactly(1, 2, 3);
+    Path up2 = storage.newBlobFile();
+    Files.write(up2, new byte[] {4});
+    commit(20, Write.blob(o, mapping("blob"), up2));
+    Tid t3 = commit(30, storage.undo(new Tid(20), Map.of()).toArray(Write[]::new));
+    assertThat(Files.readAllBytes(storage.blobFile(o, t3))).containsExactly(1, 2, 3);
+    assertThatThrownBy(() -> storage.blobFile(new Oid(9), t1))
+        .isInstanceOf(NoSuchObjectException.class);
+    // pack removes the revision at 10 but the undo revision keeps its blob
+    commit(40, Write.data(Oid.ROOT, mapping("root", o)));
+    storage.pack(new Tid(35), true);
+    assertThat(Files.readAllBytes(storage.blobFile(o, t3))).containsExactly(1, 2, 3);
+    assertThatThrownBy(() -> storage.blobFile(o, new Tid(20)))
+        .isInstanceOf(NoSuchObjectException.class);
   }
 }
