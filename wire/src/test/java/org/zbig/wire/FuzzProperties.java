@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
+import org.zbig.wire.vectors.ZeoVectors;
 import org.zbig.zodb.error.ProtocolException;
 
 /**

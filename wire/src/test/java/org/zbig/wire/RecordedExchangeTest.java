@@ -10,7 +10,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.zbig.wire.ZeoVectors.Frame;
+import org.zbig.wire.vectors.ZeoVectors;
+import org.zbig.wire.vectors.ZeoVectors.Frame;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 

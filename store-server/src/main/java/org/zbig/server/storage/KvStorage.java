@@ -245,7 +245,6 @@ public final class KvStorage implements Storage {
         Map<String, Object> d = new LinkedHashMap<>(t.extension());
         d.put("time", tid.toEpochSeconds());
         d.put("tid", WireValues.bytes(tid));
-        d.put("serial", WireValues.bytes(tid));
         d.put("user_name", t.user());
         d.put("description", t.description());
         d.put("size", (long) (value[0] == DATA ? value.length - 1 : 0));

@@ -17,8 +17,8 @@ import org.zbig.wire.Encoding;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.Role;
-import org.zbig.wire.ZeoVectors;
-import org.zbig.wire.ZeoVectors.Frame;
+import org.zbig.wire.vectors.ZeoVectors;
+import org.zbig.wire.vectors.ZeoVectors.Frame;
 import org.zbig.zodb.error.ProtocolException;
 
 /** The wire handlers in {@link EmbeddedChannel}s, fed with recorded exchanges. */

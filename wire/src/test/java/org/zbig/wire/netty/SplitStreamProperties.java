@@ -15,8 +15,8 @@ import net.jqwik.api.Provide;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.Role;
-import org.zbig.wire.ZeoVectors;
-import org.zbig.wire.ZeoVectors.Frame;
+import org.zbig.wire.vectors.ZeoVectors;
+import org.zbig.wire.vectors.ZeoVectors.Frame;
 
 /**
  * However a byte stream is cut into reads, the frame and message decoders see the same messages.

@@ -1,4 +1,4 @@
-package org.zbig.wire;
+package org.zbig.wire.vectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.zbig.wire.Encoding;
+import org.zbig.wire.Message;
+import org.zbig.wire.MessageCodec;
+import org.zbig.wire.Role;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
@@ -70,8 +74,16 @@ public final class ZeoVectors {
 
   private static Path root() {
     try {
-      return Path.of(ZeoVectors.class.getResource("/zeo").toURI());
-    } catch (URISyntaxException e) {
+      java.net.URI uri = ZeoVectors.class.getResource("/zeo").toURI();
+      if (uri.getScheme().equals("jar")) { // read from the wire module's test jar
+        try {
+          return java.nio.file.FileSystems.newFileSystem(uri, Map.of()).getPath("/zeo");
+        } catch (java.nio.file.FileSystemAlreadyExistsException e) {
+          return java.nio.file.FileSystems.getFileSystem(uri).getPath("/zeo");
+        }
+      }
+      return Path.of(uri);
+    } catch (URISyntaxException | IOException e) {
       throw new IllegalStateException(e);
     }
   }
