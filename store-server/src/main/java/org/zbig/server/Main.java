@@ -13,14 +13,77 @@ import picocli.CommandLine.Option;
 @Command(
     name = "zbig-server",
     mixinStandardHelpOptions = true,
-    subcommands = {Main.Serve.class},
+    subcommands = {Main.Serve.class, Main.ImportFs.class},
     description = "A ZEO-compatible storage server for ZODB and zbig clients.")
 public final class Main {
   private Main() {}
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit status; failures print one line, not a trace. */
+  static int run(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("zbig-server: " + e.getMessage());
+          return 1;
+        })
+        .execute(args);
+  }
+
+  /** {@code import-fs}: copies a FileStorage with its history into a data folder. */
+  @Command(
+      name = "import-fs",
+      mixinStandardHelpOptions = true,
+      description =
+          "Copy a FileStorage (Data.fs) with its whole history into an empty data folder that no"
+              + " server has open.")
+  static final class ImportFs implements Callable<Integer> {
+    @CommandLine.Parameters(index = "0", paramLabel = "PATH/Data.fs", description = "the file")
+    Path dataFs;
+
+    @Option(
+        names = "--data",
+        defaultValue = "./data",
+        description = "data folder (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!java.nio.file.Files.isRegularFile(dataFs)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "PATH/Data.fs: '" + dataFs + "' (expected: an existing file)");
+      }
+      java.nio.file.Files.createDirectories(data);
+      long t0 = System.nanoTime();
+      try (org.zbig.server.storage.Storage target =
+          org.zbig.server.storage.KvStorage.rocks(data.toAbsolutePath())) {
+        var r = org.zbig.server.storage.FileStorageImport.run(dataFs, target);
+        spec.commandLine()
+            .getOut()
+            .printf(
+                "imported %d transactions, %d records from %s into %s (last tid %s) in %.1f s%n",
+                r.transactions(),
+                r.records(),
+                dataFs,
+                data.toAbsolutePath(),
+                r.lastTid().toHex(),
+                (System.nanoTime() - t0) / 1e9);
+        if (r.incompleteTailAt() >= 0) {
+          spec.commandLine()
+              .getOut()
+              .printf(
+                  "ignored an incomplete transaction at the end of the file (position %d), as"
+                      + " ZODB does%n",
+                  r.incompleteTailAt());
+        }
+      }
+      return 0;
+    }
   }
 
   /** {@code serve}: serves a data folder until interrupted. */

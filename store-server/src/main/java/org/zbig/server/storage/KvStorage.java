@@ -265,7 +265,17 @@ public final class KvStorage implements Storage {
   }
 
   @Override
-  public synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes) {
+  public void commit(Tid tid, TxnMeta meta, List<Write> writes) {
+    commit(tid, meta, writes, true);
+  }
+
+  @Override
+  public void sync() {
+    kv.write(Map.of(LAST_TID, longBytes(last.value())), true);
+  }
+
+  @Override
+  public synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes, boolean durable) {
     if (tid.compareTo(last) <= 0) {
       throw new IllegalArgumentException(
           "commit tid: " + tid.toHex() + " (expected: > last tid " + last.toHex() + ")");
@@ -318,7 +328,7 @@ public final class KvStorage implements Storage {
         moveBlob(w.blob(), blobPath(w.oid(), tid.value()));
       }
     }
-    kv.write(batch, true);
+    kv.write(batch, durable);
     count = newCount;
     size = newSize;
     maxOid = newMax;

@@ -63,6 +63,17 @@ public interface Storage extends AutoCloseable {
   void commit(Tid tid, TxnMeta meta, List<Write> writes);
 
   /**
+   * As {@link #commit(Tid, TxnMeta, List)}, durable only after a later {@link #sync()} when {@code
+   * durable} is false (bulk imports).
+   */
+  default void commit(Tid tid, TxnMeta meta, List<Write> writes, boolean durable) {
+    commit(tid, meta, writes);
+  }
+
+  /** Makes every commit so far durable. */
+  default void sync() {}
+
+  /**
    * The committed transactions with {@code start <= tid <= stop}, in tid order; those at or before
    * {@link #packedUpTo()} have status {@code "p"}.
    */
