@@ -112,6 +112,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof MalformedRequestException m) {
+      // the call can be answered: an error reply, and the connection stays
+      LOG.warn("malformed {} from {}: {}", m.method(), who(), m.getMessage());
+      ctx.writeAndFlush(ErrorReply.of(m.msgid(), m));
+      return;
+    }
     if (cause instanceof ProtocolException) {
       LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
     } else {

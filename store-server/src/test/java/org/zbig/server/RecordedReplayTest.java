@@ -355,6 +355,7 @@ class RecordedReplayTest {
     Conn(Socket socket) throws IOException {
       this.socket = socket;
       socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
       this.in = new DataInputStream(socket.getInputStream());
       this.out = new DataOutputStream(socket.getOutputStream());
     }
@@ -368,8 +369,9 @@ class RecordedReplayTest {
 
     void write(byte[] payload) throws IOException {
       try {
-        out.writeInt(payload.length);
-        out.write(payload);
+        byte[] frame = new byte[4 + payload.length];
+        java.nio.ByteBuffer.wrap(frame).putInt(payload.length).put(payload);
+        out.write(frame);
         out.flush();
       } catch (IOException e) {
         closed = true;

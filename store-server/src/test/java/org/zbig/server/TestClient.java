@@ -33,6 +33,7 @@ final class TestClient implements AutoCloseable {
     try {
       socket = new Socket(address.getAddress(), address.getPort());
       socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
       in = new DataInputStream(socket.getInputStream());
       out = new DataOutputStream(socket.getOutputStream());
       Encoding e = Handshake.clientChooses(readFrame());
@@ -60,8 +61,9 @@ final class TestClient implements AutoCloseable {
 
   void writeFrame(byte[] payload) {
     try {
-      out.writeInt(payload.length);
-      out.write(payload);
+      byte[] frame = new byte[4 + payload.length];
+      java.nio.ByteBuffer.wrap(frame).putInt(payload.length).put(payload);
+      out.write(frame);
       out.flush();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -127,7 +127,12 @@ public final class Messages {
       if (oneWay) {
         throw new ProtocolException(name + ": sent one-way (expected: a synchronous call)");
       }
-      return sync.apply(new MsgId(id), new Args(name, args));
+      MsgId msgid = new MsgId(id);
+      try {
+        return sync.apply(msgid, new Args(name, args));
+      } catch (ProtocolException e) {
+        throw new MalformedRequestException(msgid, name, e);
+      }
     }
     var oneWayCall = ONE_WAY.get(name);
     if (oneWayCall != null) {

@@ -1,0 +1,38 @@
+package org.zbig.wire;
+
+import org.zbig.zodb.error.ProtocolException;
+
+/**
+ * A synchronous request whose arguments do not fit its method: the message itself was readable, so
+ * the server can answer it with an error reply instead of closing the connection (protocol spec
+ * 1.6).
+ */
+public final class MalformedRequestException extends ProtocolException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient MsgId msgid;
+  private final String method;
+
+  /**
+   * A malformed call.
+   *
+   * @param msgid the request's msgid, to answer it
+   * @param method the method called
+   * @param cause what is wrong with the arguments
+   */
+  public MalformedRequestException(MsgId msgid, String method, ProtocolException cause) {
+    super(cause.getMessage(), cause);
+    this.msgid = msgid;
+    this.method = method;
+  }
+
+  /** The msgid to answer. */
+  public MsgId msgid() {
+    return msgid;
+  }
+
+  /** The method called. */
+  public String method() {
+    return method;
+  }
+}
