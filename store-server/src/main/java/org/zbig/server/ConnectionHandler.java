@@ -73,6 +73,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private Txn txn;
   private ScheduledFuture<?> timeout;
   private FileChannel upload;
+  private final java.util.Queue<Object> outOfBand =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private long nextIteratorId;
   private final Map<Long, TxnIterator> txnIterators = new HashMap<>();
   private final Map<Long, Iterator<RecordInfo>> recordIterators = new HashMap<>();
@@ -135,13 +137,38 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     ctx.fireChannelInactive();
   }
 
+  /**
+   * Queues an invalidation. It is written before the reply to any request this connection reads
+   * after the commit was published, so that a {@code ping} (ZODB's {@code server_sync}) or a load
+   * answered after the commit never arrives ahead of it (protocol spec 5.6).
+   */
   @Override
   public void invalidate(Tid tid, List<Oid> oids) {
-    ctx.channel().writeAndFlush(new InvalidateTransaction(tid, oids));
+    outOfBand.add(new InvalidateTransaction(tid, oids));
+    ctx.executor().execute(this::drain);
+  }
+
+  @Override
+  public void info(Map<String, Object> info) {
+    outOfBand.add(new Info(info));
+    ctx.executor().execute(this::drain);
+  }
+
+  /** Writes the queued server calls, on the event loop. */
+  private void drain() {
+    boolean any = false;
+    for (Object m; (m = outOfBand.poll()) != null; ) {
+      ctx.write(m);
+      any = true;
+    }
+    if (any) {
+      ctx.flush();
+    }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    drain();
     switch (msg) {
       case Heartbeat h -> {}
       case Register r -> sync(r, () -> register(r));
@@ -791,11 +818,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
               }
             }));
     return LATER;
-  }
-
-  @Override
-  public void info(Map<String, Object> info) {
-    ctx.channel().writeAndFlush(new Info(info));
   }
 
   /** A tiny JSON writer for the {@code ruok} status (maps of str to str and numbers). */

@@ -68,7 +68,15 @@ final class ServedStorage {
     this.storage = storage;
     this.readOnly = readOnly;
     this.queueSize = queueSize;
-    this.coveredAfter = storage.lastTransaction();
+    // after a restart, clients verify their caches against the last transactions (spec 5.13)
+    this.coveredAfter = Tid.Z64;
+    for (var t : storage.transactionsNewestFirst()) {
+      if (recent.size() == queueSize) {
+        coveredAfter = t.tid(); // the newest transaction the queue does not list
+        break;
+      }
+      recent.addFirst(new Committed(t.tid(), storage.transactionOids(t.tid())));
+    }
   }
 
   /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */

@@ -192,6 +192,25 @@ class ServerBehaviourTest {
     }
   }
 
+  @Test
+  void aPingAfterAnotherClientsCommitComesAfterItsInvalidation() {
+    // ZODB's server_sync: a ping at transaction begin must bring every finished commit's
+    // invalidation
+    try (TestClient a = connect();
+        TestClient b = connect()) {
+      Tid serial = Tid.Z64;
+      for (int i = 0; i < 200; i++) {
+        assertThat(storeAndVote(a, 1 + i, new Oid(1), serial, counter(i))).isEqualTo(VoteResult.OK);
+        serial = a.call(new TpcFinish(a.id(), 1 + i));
+        assertThat(b.call(new Ping(b.id()))).isNull();
+        assertThat(b.calls)
+            .as("commit " + i)
+            .contains(new InvalidateTransaction(serial, List.of(new Oid(1))));
+        b.calls.clear();
+      }
+    }
+  }
+
   private static Tid currentSerial(TestClient c, Oid o) {
     return c.call(new GetTid(c.id(), o));
   }

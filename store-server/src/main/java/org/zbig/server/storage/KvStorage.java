@@ -410,6 +410,12 @@ public final class KvStorage implements Storage {
   }
 
   @Override
+  public List<Oid> transactionOids(Tid tid) {
+    byte[] v = kv.get(txnKey(tid.value()));
+    return v == null || tid.compareTo(last) > 0 ? List.of() : txnOids(v);
+  }
+
+  @Override
   public long transactionSize(Tid tid) {
     byte[] v = kv.get(txnKey(tid.value()));
     if (v == null) {

@@ -121,6 +121,11 @@ public interface Storage extends AutoCloseable {
    */
   Path blobFile(Oid oid, Tid serial);
 
+  /** The objects transaction {@code tid} wrote, without their data. */
+  default List<Oid> transactionOids(Tid tid) {
+    return records(tid).stream().map(RecordInfo::oid).toList();
+  }
+
   /** The records of transaction {@code tid}, in the order written. */
   List<RecordInfo> records(Tid tid);
 

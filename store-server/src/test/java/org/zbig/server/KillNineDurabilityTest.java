@@ -1,0 +1,162 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.*;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * A real server process on a RocksDB data folder, killed with SIGKILL while several clients commit:
+ * after a restart every commit a client saw acknowledged by {@code tpc_finish} is there, no
+ * transaction is half there, and new tids continue after the old ones.
+ */
+class KillNineDurabilityTest {
+  private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
+
+  @TempDir Path dir;
+
+  /** Starts {@code zbig-server serve} in its own JVM and waits for its ready line. */
+  private static Process start(Path data, InetSocketAddress[] address)
+      throws IOException, InterruptedException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process p =
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                data.toString())
+            .redirectErrorStream(true)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    for (String line; (line = out.readLine()) != null; ) {
+      Matcher m = READY.matcher(line);
+      if (m.find()) {
+        address[0] = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
+        Thread.ofVirtual().start(() -> out.lines().forEach(l -> {})); // keep draining
+        return p;
+      }
+    }
+    throw new AssertionError(
+        "the server exited before it was ready: " + p.waitFor(0, TimeUnit.SECONDS));
+  }
+
+  record Acked(Tid tid, Oid a, Oid b, Bytes data) {}
+
+  @Test
+  void everyAcknowledgedCommitSurvivesKillNine() throws Exception {
+    Path data = dir.resolve("data");
+    InetSocketAddress[] address = new InetSocketAddress[1];
+    Process server = start(data, address);
+    List<Acked> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    List<Thread> clients = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      int client = i;
+      clients.add(
+          Thread.ofPlatform()
+              .start(() -> {
+                try (TestClient c = new TestClient(address[0])) {
+                  c.call(new Register(c.id(), "1", false));
+                  for (long txn = 1; ; txn++) {
+                    List<Oid> oids = c.call(new NewOids(c.id(), 2));
+                    Bytes value = Bytes.utf8("client " + client + " txn " + txn);
+                    c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+                    c.send(new StoreA(oids.get(0), Tid.Z64, value, txn));
+                    c.send(new StoreA(oids.get(1), Tid.Z64, value, txn));
+                    c.call(new Vote(c.id(), txn));
+                    Tid tid = c.call(new TpcFinish(c.id(), txn));
+                    acked.add(new Acked(tid, oids.get(0), oids.get(1), value));
+                  }
+                } catch (RuntimeException e) {
+                  if (!killed.get()) {
+                    failures.put(client, e);
+                  }
+                }
+              }));
+    }
+    while (acked.size() < 60) {
+      Thread.sleep(20);
+    }
+    killed.set(true);
+    server.destroyForcibly(); // SIGKILL
+    server.waitFor();
+    for (Thread t : clients) {
+      t.join();
+    }
+    assertThat(failures).isEmpty();
+    List<Acked> before = List.copyOf(acked);
+    Tid lastAcked = before.stream().map(Acked::tid).max(Tid::compareTo).orElseThrow();
+
+    Process again = start(data, address);
+    try (TestClient c = new TestClient(address[0])) {
+      c.call(new Register(c.id(), "1", false));
+      Tid last = c.call(new LastTransaction(c.id()));
+      assertThat(last).isGreaterThanOrEqualTo(lastAcked);
+      for (Acked a : before) {
+        assertThat(c.call(new LoadSerial(c.id(), a.a(), a.tid()))).isEqualTo(a.data());
+        assertThat(c.call(new LoadSerial(c.id(), a.b(), a.tid()))).isEqualTo(a.data());
+      }
+      // the invalidation queue was rebuilt: a client whose cache is recent needs not drop it
+      List<Acked> sorted = before.stream().sorted((x, y) -> x.tid().compareTo(y.tid())).toList();
+      Acked recent = sorted.get(sorted.size() - 10);
+      Invalidations inv = c.call(new GetInvalidations(c.id(), recent.tid())).orElseThrow();
+      assertThat(inv.tid()).isEqualTo(last);
+      for (Acked a : sorted.subList(sorted.size() - 9, sorted.size())) {
+        assertThat(inv.oids()).contains(a.a(), a.b());
+      }
+      assertThat(inv.oids()).doesNotContain(recent.a());
+      // no transaction is half there: every one has both of its records
+      long iid = c.call(new IteratorStart(c.id(), null, null));
+      int transactions = 0;
+      for (var t = c.call(new IteratorNext(c.id(), iid)); t.isPresent(); ) {
+        long rid = c.call(new IteratorRecordStart(c.id(), iid, t.get().tid()));
+        int records = 0;
+        while (c.call(new IteratorRecordNext(c.id(), rid)).isPresent()) {
+          records++;
+        }
+        assertThat(records).as("records of " + t.get().tid()).isEqualTo(2);
+        transactions++;
+        t = c.call(new IteratorNext(c.id(), iid));
+      }
+      assertThat(transactions).isGreaterThanOrEqualTo(before.size());
+      // tids go on increasing after the restart
+      List<Oid> oids = c.call(new NewOids(c.id(), 1));
+      c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.send(new StoreA(oids.getFirst(), Tid.Z64, Bytes.utf8("after"), 1));
+      c.call(new Vote(c.id(), 1));
+      assertThat(c.call(new TpcFinish(c.id(), 1))).isGreaterThan(last);
+      // oids handed out before the kill are not handed out again
+      assertThat(oids.getFirst().value())
+          .isGreaterThan(before.stream().mapToLong(a -> a.b().value()).max().orElseThrow());
+    } finally {
+      again.destroy(); // SIGTERM: the shutdown hook closes the storage
+      assertThat(again.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+}
