@@ -1,0 +1,417 @@
+package org.zbig.server.bench;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.ZeoServer;
+import org.zbig.wire.*;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * Server throughput over loopback TCP, each figure printed with a baseline measured in the same run
+ * (not run by CI):
+ *
+ * <ul>
+ *   <li>{@code loadBefore} with 64 requests in flight per connection, from 1, 4 and 16 connections,
+ *       against a loopback echo of frames of the same sizes with the same pipelining;
+ *   <li>durable commits (RocksDB, synced) from 1, 4 and 16 committers, against one {@code fsync} of
+ *       a small write to a plain file;
+ *   <li>storing and loading 2 MiB records in MB/s, against a loopback echo of 2 MiB frames.
+ * </ul>
+ *
+ * <pre>
+ * ./mvnw -q install -DskipTests
+ * ./mvnw -q -Pbench -pl store-server test-compile exec:exec \
+ *     -Dbench.main=org.zbig.server.bench.ServerBenchmark
+ * </pre>
+ */
+public final class ServerBenchmark {
+  private static final int WINDOW = 64;
+  private static final long SECONDS = Long.getLong("bench.seconds", 3);
+  private static final int OBJECTS = 10_000;
+
+  private ServerBenchmark() {}
+
+  /** Runs every benchmark and prints one line per figure. */
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("zbig-bench");
+    ServerConfig base = ServerConfig.inMemory();
+    ServerConfig config =
+        new ServerConfig(
+            base.host(),
+            0,
+            dir.resolve("data"),
+            base.storageName(),
+            Encoding.PICKLE,
+            false,
+            100,
+            null,
+            true,
+            base.maxFrame());
+    try (ZeoServer server = ZeoServer.start(config)) {
+      InetSocketAddress addr = server.address();
+      List<Oid> oids = populate(addr);
+      System.out.printf("%-44s %14s %14s %8s%n", "benchmark", "ours", "baseline", "ratio");
+      try (Echo echo = new Echo()) {
+        for (int conns : new int[] {1, 4, 16}) {
+          double ours = parallel(conns, () -> loads(addr, oids));
+          double echoRate = parallel(conns, () -> echoRoundTrips(echo.address(), 40, 180));
+          row("loadBefore, " + conns + " conn x " + WINDOW + " in flight (ops/s)", ours, echoRate);
+        }
+        double fsync = fsyncRate(dir);
+        for (int committers : new int[] {1, 4, 16}) {
+          double ours = parallel(committers, () -> commits(addr));
+          row("durable commits, " + committers + " committers (commits/s)", ours, fsync);
+        }
+        double echoMb = echoBulk(echo.address());
+        double[] big = bigRecords(addr);
+        row("2 MiB records: store (MB/s)", big[0], echoMb);
+        row("2 MiB records: load (MB/s)", big[1], echoMb);
+      }
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static void row(String what, double ours, double baseline) {
+    System.out.printf("%-44s %14.0f %14.0f %8.3f%n", what, ours, baseline, ours / baseline);
+  }
+
+  /** Runs {@code n} copies at once and sums their rates. */
+  private static double parallel(int n, Callable<Double> task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<Double>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        fs.add(pool.submit(task));
+      }
+      double sum = 0;
+      for (Future<Double> f : fs) {
+        sum += f.get();
+      }
+      return sum;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** A raw client: frames over a socket. */
+  private static final class Client implements AutoCloseable {
+    final Socket socket;
+    final DataInputStream in;
+    final OutputStream out;
+    final MessageCodec codec;
+    long msgid = 1;
+
+    Client(InetSocketAddress addr) throws IOException {
+      socket = new Socket(addr.getAddress(), addr.getPort());
+      socket.setTcpNoDelay(true);
+      in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16));
+      out = new java.io.BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+      Encoding e = Handshake.clientChooses(read());
+      write(Handshake.answer(e));
+      out.flush();
+      codec = new MessageCodec(e, Role.CLIENT);
+      send(new Register(MsgId.of(msgid++), "1", false));
+      out.flush();
+      reply();
+    }
+
+    byte[] read() throws IOException {
+      byte[] b = new byte[in.readInt()];
+      in.readFully(b);
+      return b;
+    }
+
+    void write(byte[] payload) throws IOException {
+      byte[] len = ByteBuffer.allocate(4).putInt(payload.length).array();
+      out.write(len);
+      out.write(payload);
+    }
+
+    void send(Message m) throws IOException {
+      write(codec.encodeToArray(m));
+    }
+
+    /** The next reply, skipping server calls. */
+    Message reply() throws IOException {
+      for (; ; ) {
+        byte[] f = read();
+        Message m = codec.decode(f, 0, f.length);
+        if (m instanceof ErrorReply e) {
+          throw e.toException();
+        }
+        if (!(m instanceof ServerCall)) {
+          return m;
+        }
+      }
+    }
+
+    <R> R call(SyncRequest<R> r) throws IOException {
+      send(r);
+      out.flush();
+      return r.decodeResult(((Reply) reply()).value());
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  private static List<Oid> populate(InetSocketAddress addr) throws IOException {
+    List<Oid> oids = new ArrayList<>();
+    try (Client c = new Client(addr)) {
+      for (long txn = 1; oids.size() < OBJECTS; txn++) {
+        List<Oid> batch = c.call(new NewOids(MsgId.of(c.msgid++), 100));
+        c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        for (Oid o : batch) {
+          c.send(new StoreA(o, Tid.Z64, Bytes.wrap(new byte[100]), txn));
+        }
+        c.call(new Vote(MsgId.of(c.msgid++), txn));
+        c.call(new TpcFinish(MsgId.of(c.msgid++), txn));
+        oids.addAll(batch);
+      }
+    }
+    return oids;
+  }
+
+  private static double loads(InetSocketAddress addr, List<Oid> oids) throws IOException {
+    Random r = new Random();
+    try (Client c = new Client(addr)) {
+      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
+      long done = 0;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < WINDOW; i++) {
+        c.send(LoadBefore.of(oids.get(r.nextInt(oids.size())), Tid.MAX));
+      }
+      c.out.flush();
+      while (System.nanoTime() < deadline) {
+        c.reply();
+        done++;
+        c.send(LoadBefore.of(oids.get(r.nextInt(oids.size())), Tid.MAX));
+        if (c.in.available() == 0) {
+          c.out.flush();
+        }
+      }
+      c.out.flush();
+      double rate = done / ((System.nanoTime() - t0) / 1e9);
+      for (int i = 0; i < WINDOW; i++) {
+        c.reply();
+      }
+      return rate;
+    }
+  }
+
+  private static double commits(InetSocketAddress addr) throws IOException {
+    try (Client c = new Client(addr)) {
+      Oid own = c.call(new NewOids(MsgId.of(c.msgid++), 1)).getFirst();
+      Tid serial = Tid.Z64;
+      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
+      long t0 = System.nanoTime();
+      long done = 0;
+      for (long txn = 1; System.nanoTime() < deadline; txn++) {
+        c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        c.send(new StoreA(own, serial, Bytes.wrap(new byte[100]), txn));
+        c.call(new Vote(MsgId.of(c.msgid++), txn));
+        serial = c.call(new TpcFinish(MsgId.of(c.msgid++), txn));
+        done++;
+      }
+      return done / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  private static double[] bigRecords(InetSocketAddress addr) throws IOException {
+    byte[] block = new byte[2 << 20];
+    new Random(1).nextBytes(block);
+    Bytes data = Bytes.wrap(block);
+    int n = 50;
+    List<Oid> oids;
+    try (Client c = new Client(addr)) {
+      oids = c.call(new NewOids(MsgId.of(c.msgid++), n));
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        long txn = 1000 + i;
+        c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        c.send(new StoreA(oids.get(i), Tid.Z64, data, txn));
+        c.call(new Vote(MsgId.of(c.msgid++), txn));
+        c.call(new TpcFinish(MsgId.of(c.msgid++), txn));
+      }
+      double store = n * 2.0 * 1.048576 / ((System.nanoTime() - t0) / 1e9);
+      long t1 = System.nanoTime();
+      int rounds = 4;
+      for (int k = 0; k < rounds; k++) {
+        for (int i = 0; i < n; i++) {
+          c.send(LoadBefore.of(oids.get(i), Tid.MAX));
+        }
+        c.out.flush();
+        for (int i = 0; i < n; i++) {
+          c.reply();
+        }
+      }
+      double load = rounds * n * 2.0 * 1.048576 / ((System.nanoTime() - t1) / 1e9);
+      return new double[] {store, load};
+    }
+  }
+
+  /** The fsync rate of a small write to a plain file on the data folder's file system. */
+  private static double fsyncRate(Path dir) throws IOException {
+    Path f = dir.resolve("fsync-baseline");
+    try (FileChannel ch =
+        FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
+      long t0 = System.nanoTime();
+      long n = 0;
+      while (System.nanoTime() < deadline) {
+        ch.write(ByteBuffer.wrap(new byte[200]));
+        ch.force(false);
+        n++;
+      }
+      return n / ((System.nanoTime() - t0) / 1e9);
+    } finally {
+      Files.deleteIfExists(f);
+    }
+  }
+
+  /** Round trips of frames the size of a loadBefore request and reply, pipelined alike. */
+  private static double echoRoundTrips(InetSocketAddress addr, int requestSize, int replySize)
+      throws IOException {
+    try (Socket s = new Socket(addr.getAddress(), addr.getPort())) {
+      s.setTcpNoDelay(true);
+      DataInputStream in =
+          new DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
+      DataOutputStream out =
+          new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16));
+      byte[] req = new byte[requestSize];
+      byte[] rep = new byte[replySize];
+      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
+      long t0 = System.nanoTime();
+      long done = 0;
+      for (int i = 0; i < WINDOW; i++) {
+        out.writeInt(replySize);
+        out.writeInt(req.length);
+        out.write(req);
+      }
+      out.flush();
+      while (System.nanoTime() < deadline) {
+        in.readFully(rep, 0, in.readInt());
+        done++;
+        out.writeInt(replySize);
+        out.writeInt(req.length);
+        out.write(req);
+        if (in.available() == 0) {
+          out.flush();
+        }
+      }
+      out.flush();
+      double rate = done / ((System.nanoTime() - t0) / 1e9);
+      for (int i = 0; i < WINDOW; i++) {
+        in.readFully(rep, 0, in.readInt());
+      }
+      return rate;
+    }
+  }
+
+  /** MB/s of 2 MiB frames sent and echoed back. */
+  private static double echoBulk(InetSocketAddress addr) throws IOException {
+    int size = 2 << 20;
+    try (Socket s = new Socket(addr.getAddress(), addr.getPort())) {
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      byte[] buf = new byte[size];
+      int n = 100;
+      long t0 = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        out.writeInt(size);
+        out.writeInt(size);
+        out.write(buf);
+        out.flush();
+        in.readFully(buf, 0, in.readInt());
+      }
+      // each round moves 2 MiB each way; count one direction, as a store or a load does
+      return n * 2.0 * 1.048576 / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /**
+   * A loopback echo: reads {@code (reply size, request size, request)} and answers with a frame of
+   * the reply size, one thread per connection.
+   */
+  private static final class Echo implements AutoCloseable {
+    final ServerSocket listener =
+        new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    final Thread acceptor;
+
+    Echo() throws IOException {
+      acceptor =
+          Thread.ofPlatform()
+              .daemon()
+              .start(() -> {
+                try {
+                  for (; ; ) {
+                    Socket s = listener.accept();
+                    s.setTcpNoDelay(true);
+                    Thread.ofPlatform().daemon().start(() -> serve(s));
+                  }
+                } catch (IOException closed) {
+                  // stopped
+                }
+              });
+    }
+
+    private static void serve(Socket s) {
+      try (s) {
+        DataInputStream in =
+            new DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
+        DataOutputStream out =
+            new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16));
+        byte[] buf = new byte[2 << 20];
+        InputStream raw = in;
+        for (; ; ) {
+          int replySize = in.readInt();
+          int n = in.readInt();
+          in.readFully(buf, 0, n);
+          out.writeInt(replySize);
+          out.write(buf, 0, replySize);
+          if (raw.available() == 0) {
+            out.flush();
+          }
+        }
+      } catch (IOException closed) {
+        // the client went away
+      }
+    }
+
+    InetSocketAddress address() {
+      return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    @Override
+    public void close() throws IOException {
+      listener.close();
+    }
+  }
+}
