@@ -211,6 +211,77 @@ class ServerBehaviourTest {
     }
   }
 
+  @Test
+  void restoreWithAnExplicitTidKeepsTidsBackPointersAndDeletions() {
+    try (TestClient copier = connect();
+        TestClient watcher = connect()) {
+      Oid a = new Oid(5);
+      Oid b = new Oid(6);
+      Tid t1 = Tid.ofHex("0405e70180000000");
+      copier.send(new TpcBegin(1, Bytes.utf8("/ copy"), Bytes.EMPTY, Map.of(), t1, " "));
+      copier.send(new RestoreA(a, t1, counter(1), null, 1));
+      copier.send(new RestoreA(b, t1, counter(2), null, 1));
+      assertThat(copier.call(new Vote(copier.id(), 1))).isEqualTo(VoteResult.OK);
+      assertThat(copier.call(new TpcFinish(copier.id(), 1))).isEqualTo(t1);
+      Tid t2 = Tid.ofHex("0405e701a0000000");
+      copier.send(new TpcBegin(2, Bytes.utf8("/ copy"), Bytes.EMPTY, Map.of(), t2, " "));
+      copier.send(new RestoreA(a, t2, counter(1), t1, 2)); // same data as t1: a back-pointer
+      copier.send(new RestoreA(b, t2, null, null, 2)); // an undone creation
+      assertThat(copier.call(new Vote(copier.id(), 2))).isEqualTo(VoteResult.OK);
+      assertThat(copier.call(new TpcFinish(copier.id(), 2))).isEqualTo(t2);
+      assertThat(copier.call(LoadBefore.of(a, Tid.MAX)))
+          .contains(new LoadResult(counter(1), t2, null));
+      assertThatThrownBy(() -> copier.call(LoadBefore.of(b, Tid.MAX)))
+          .isInstanceOf(NoSuchObjectException.class);
+      assertThat(watcher.call(new Ping(watcher.id()))).isNull();
+      assertThat(watcher.calls).contains(new InvalidateTransaction(t2, List.of(a, b)));
+      // the iterator shows the back-pointer and the deletion as a copy tool needs them
+      long iid = copier.call(new IteratorStart(copier.id(), t2, t2));
+      assertThat(copier.call(new IteratorNext(copier.id(), iid)).orElseThrow().tid()).isEqualTo(t2);
+      long rid = copier.call(new IteratorRecordStart(copier.id(), iid, t2));
+      assertThat(copier.call(new IteratorRecordNext(copier.id(), rid)))
+          .contains(new RecordInfo(a, t2, counter(1), t1));
+      assertThat(copier.call(new IteratorRecordNext(copier.id(), rid)))
+          .contains(new RecordInfo(b, t2, null, null));
+      // an explicit tid at or before the last one is refused
+      copier.send(new TpcBegin(3, Bytes.EMPTY, Bytes.EMPTY, Map.of(), t1, " "));
+      copier.send(new RestoreA(a, t1, counter(3), null, 3));
+      assertThatThrownBy(() -> copier.call(new Vote(copier.id(), 3)))
+          .hasMessageContaining("is not after the last tid");
+    }
+  }
+
+  @Test
+  void aReadOnlyConnectionReadsAndIsInvalidatedButCannotWrite() {
+    try (TestClient writer = connect()) {
+      TestClient reader = new TestClient(server.address());
+      assertThat(reader.call(new Register(reader.id(), "1", true))).isPresent();
+      assertThat(storeAndVote(writer, 1, Oid.ROOT, Tid.Z64, counter(1))).isEqualTo(VoteResult.OK);
+      Tid t1 = writer.call(new TpcFinish(writer.id(), 1));
+      assertThat(reader.call(LoadBefore.of(Oid.ROOT, Tid.MAX)))
+          .contains(new LoadResult(counter(1), t1, null));
+      assertThat(reader.calls).contains(new InvalidateTransaction(t1, List.of(Oid.ROOT)));
+      assertThatThrownBy(() -> reader.call(new NewOids(reader.id(), 1)))
+          .isInstanceOf(org.zbig.zodb.error.ReadOnlyException.class);
+      reader.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      assertThat(reader.closedByServer()).isTrue();
+      reader.close();
+    }
+  }
+
+  @Test
+  void aClientThatDisconnectsHoldingTheLockReleasesIt() throws Exception {
+    try (TestClient next = connect()) {
+      TestClient gone = connect();
+      assertThat(storeAndVote(gone, 1, new Oid(1), Tid.Z64, counter(1))).isEqualTo(VoteResult.OK);
+      gone.close(); // holding the commit lock
+      assertThat(storeAndVote(next, 2, new Oid(2), Tid.Z64, counter(2))).isEqualTo(VoteResult.OK);
+      assertThat(next.call(new TpcFinish(next.id(), 2))).isNotNull();
+      assertThatThrownBy(() -> next.call(LoadBefore.of(new Oid(1), Tid.MAX)))
+          .isInstanceOf(NoSuchObjectException.class);
+    }
+  }
+
   private static Tid currentSerial(TestClient c, Oid o) {
     return c.call(new GetTid(c.id(), o));
   }
