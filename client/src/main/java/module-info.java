@@ -1,8 +1,13 @@
 /** See {@link org.zbig.client}. */
 module org.zbig.client {
-  requires org.zbig.zodb;
-  requires org.zbig.wire;
+  requires transitive org.zbig.zodb;
+  requires transitive org.zbig.wire;
   requires org.zbig.zblk;
+  requires io.netty.transport;
+  requires io.netty.common;
+  requires io.netty.buffer;
+  requires io.netty.handler;
+  requires org.slf4j;
 
-// exports org.zbig.client once it holds API types (javac refuses to export an empty package)
+  exports org.zbig.client.zeo;
 }

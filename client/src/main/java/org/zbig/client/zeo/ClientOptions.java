@@ -1,0 +1,143 @@
+package org.zbig.client.zeo;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link ZeoClient} connects (the options of ZEO's {@code ClientStorage} of the same names).
+ *
+ * @param storage the storage name to register with ({@code "1"} by default)
+ * @param readOnly register read-only
+ * @param readOnlyFallback register read-write, and read-only if the server refuses writes
+ * @param waitTimeout how long {@link ZeoClient#open} waits for the first connection
+ * @param requestTimeout how long a synchronous call may wait for its reply, null for ever
+ * @param heartbeat the interval of heartbeats when nothing else is sent
+ * @param reconnectMin the first delay before reconnecting
+ * @param reconnectMax the longest delay between reconnection attempts (exponential backoff)
+ * @param maxFrame the largest frame accepted from the server
+ * @param label a label the server logs for this client, or null
+ */
+public record ClientOptions(
+    String storage,
+    boolean readOnly,
+    boolean readOnlyFallback,
+    Duration waitTimeout,
+    Duration requestTimeout,
+    Duration heartbeat,
+    Duration reconnectMin,
+    Duration reconnectMax,
+    int maxFrame,
+    String label) {
+  /** Checks the options. */
+  public ClientOptions {
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(waitTimeout, "waitTimeout");
+    Objects.requireNonNull(heartbeat, "heartbeat");
+    Objects.requireNonNull(reconnectMin, "reconnectMin");
+    Objects.requireNonNull(reconnectMax, "reconnectMax");
+    if (reconnectMin.isNegative() || reconnectMax.compareTo(reconnectMin) < 0) {
+      throw new IllegalArgumentException(
+          "reconnect delays: "
+              + reconnectMin
+              + " to "
+              + reconnectMax
+              + " (expected: 0 <= min <= max)");
+    }
+    if (maxFrame < 1024) {
+      throw new IllegalArgumentException("max frame: " + maxFrame + " (expected: >= 1024)");
+    }
+  }
+
+  /**
+   * The defaults: storage {@code "1"}, read-write, 30 s to connect, no request timeout, a heartbeat
+   * every 60 s, reconnecting after 0.1 s and backing off to 10 s, frames up to 256 MiB.
+   */
+  public static ClientOptions defaults() {
+    return new ClientOptions(
+        "1",
+        false,
+        false,
+        Duration.ofSeconds(30),
+        null,
+        Duration.ofSeconds(60),
+        Duration.ofMillis(100),
+        Duration.ofSeconds(10),
+        256 << 20,
+        null);
+  }
+
+  /** These options with another storage name. */
+  public ClientOptions withStorage(String name) {
+    return new ClientOptions(
+        name,
+        readOnly,
+        readOnlyFallback,
+        waitTimeout,
+        requestTimeout,
+        heartbeat,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label);
+  }
+
+  /** These options registering read-only, or with read-only fallback. */
+  public ClientOptions withReadOnly(boolean readOnly, boolean fallback) {
+    return new ClientOptions(
+        storage,
+        readOnly,
+        fallback,
+        waitTimeout,
+        requestTimeout,
+        heartbeat,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label);
+  }
+
+  /** These options with other timeouts. */
+  public ClientOptions withTimeouts(Duration wait, Duration request) {
+    return new ClientOptions(
+        storage,
+        readOnly,
+        readOnlyFallback,
+        wait,
+        request,
+        heartbeat,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label);
+  }
+
+  /** These options with another heartbeat interval. */
+  public ClientOptions withHeartbeat(Duration interval) {
+    return new ClientOptions(
+        storage,
+        readOnly,
+        readOnlyFallback,
+        waitTimeout,
+        requestTimeout,
+        interval,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label);
+  }
+
+  /** These options with a client label. */
+  public ClientOptions withLabel(String label) {
+    return new ClientOptions(
+        storage,
+        readOnly,
+        readOnlyFallback,
+        waitTimeout,
+        requestTimeout,
+        heartbeat,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label);
+  }
+}

@@ -1,0 +1,531 @@
+package org.zbig.client.zeo;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.wire.*;
+import org.zbig.wire.netty.HandshakeEvent;
+import org.zbig.wire.netty.WirePipeline;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ClientDisconnectedException;
+import org.zbig.zodb.error.ProtocolException;
+import org.zbig.zodb.error.ReadOnlyException;
+import org.zbig.zodb.error.StorageException;
+
+/**
+ * One ZEO connection to a storage server, kept up for its whole life (protocol spec 4.2, 4.5).
+ *
+ * <p>It accepts the server's {@code Z5} or {@code M5} offer, registers, verifies what the client
+ * knows against the server ({@code lastTransaction}, then {@code getInvalidations} from the last
+ * tid it saw), reads {@code get_info}, and from then on multiplexes any number of requests in
+ * flight from any number of threads. Invalidations that arrive while the connection is being
+ * verified are held back and delivered afterwards, only those after the verified tid. When the
+ * connection drops, every waiting call fails with {@link ClientDisconnectedException} and the
+ * client reconnects with exponential backoff; a write-refusing server is registered with read-only
+ * when read-only fallback is on.
+ *
+ * <p>The {@link Listener} is called on the connection's event loop, in the order the server sent
+ * things; it must not block.
+ */
+public final class ZeoClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ZeoClient.class);
+
+  /** What the layer above learns from the server. */
+  public interface Listener {
+    /** Objects changed by transaction {@code tid}, in tid order. */
+    void invalidate(Tid tid, List<Oid> oids);
+
+    /**
+     * Everything cached may be stale: the server could not list what changed since the client's
+     * last tid ({@code getInvalidations} returned nothing). {@code tid} is the server's last tid.
+     */
+    void invalidateAll(Tid tid);
+
+    /** New {@code length} and {@code size} values from the server. */
+    default void info(Map<String, Object> info) {}
+
+    /** A (re)connection was verified; the server's last tid is {@code tid}. */
+    default void connected(Tid tid) {}
+
+    /** The connection dropped; the client is reconnecting. */
+    default void disconnected(Throwable cause) {}
+
+    /** A server call not handled above ({@code receiveBlob*}). */
+    default void serverCall(ServerCall call) {}
+  }
+
+  private record Pending<R>(SyncRequest<R> request, CompletableFuture<R> future) {
+    void complete(Object value) {
+      try {
+        future.complete(request.decodeResult(value));
+      } catch (RuntimeException e) {
+        future.completeExceptionally(e);
+      }
+    }
+  }
+
+  private final InetSocketAddress address;
+  private final ClientOptions options;
+  private final Listener listener;
+  private final EventLoopGroup group;
+  private final Bootstrap bootstrap;
+  private final AtomicLong nextMsgid = new AtomicLong(1);
+  private final Map<MsgId, Pending<?>> pending = new ConcurrentHashMap<>();
+  private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
+  private volatile Channel channel; // verified and usable, or null
+  private volatile boolean closed;
+  private volatile Tid lastTid; // the newest tid whose invalidations were delivered, null at first
+  private volatile Map<String, Object> info = Map.of();
+  private volatile boolean readOnly;
+  private volatile Encoding encoding;
+  private volatile CompletableFuture<Void> connectedFuture = new CompletableFuture<>();
+  private int attempts;
+
+  private ZeoClient(InetSocketAddress address, ClientOptions options, Listener listener) {
+    this.address = address;
+    this.options = options;
+    this.listener = listener;
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("zbig-zeo-client", true), NioIoHandler.newFactory());
+    this.bootstrap =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    WirePipeline.client(ch.pipeline(), options.maxFrame());
+                    ch.pipeline()
+                        .addLast(
+                            "heartbeat",
+                            new IdleStateHandler(
+                                0, options.heartbeat().toMillis(), 0, TimeUnit.MILLISECONDS));
+                    ch.pipeline().addLast("zeo", new Handler());
+                  }
+                });
+  }
+
+  /**
+   * Connects to {@code address} and waits until the connection is registered and verified.
+   *
+   * @throws ClientDisconnectedException if that does not happen within the wait timeout; the client
+   *     is closed then
+   */
+  public static ZeoClient open(
+      InetSocketAddress address, ClientOptions options, Listener listener) {
+    ZeoClient c = new ZeoClient(address, options, listener);
+    c.connect();
+    try {
+      c.firstConnection.get(options.waitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      return c;
+    } catch (TimeoutException e) {
+      c.close();
+      throw new ClientDisconnectedException(
+          "timed out waiting for connection to " + address + " after " + options.waitTimeout());
+    } catch (ExecutionException e) {
+      c.close();
+      throw e.getCause() instanceof StorageException s
+          ? s
+          : new ClientDisconnectedException("cannot connect to " + address, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      c.close();
+      throw new ClientDisconnectedException("interrupted connecting to " + address, e);
+    }
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    bootstrap
+        .connect(address)
+        .addListener(f -> {
+          if (!f.isSuccess()) {
+            LOG.debug("cannot connect to {}: {}", address, f.cause().toString());
+            reconnectLater();
+          }
+        });
+  }
+
+  private void reconnectLater() {
+    if (closed) {
+      return;
+    }
+    long min = Math.max(1, options.reconnectMin().toMillis());
+    long delay = Math.min(options.reconnectMax().toMillis(), min << Math.min(attempts, 20));
+    delay += ThreadLocalRandom.current().nextLong(delay / 4 + 1);
+    attempts++;
+    group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** The server's address. */
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  /** Whether the connection is up and verified. */
+  public boolean isConnected() {
+    return channel != null;
+  }
+
+  /**
+   * Waits until the connection is up and verified.
+   *
+   * @return false if it is not within {@code millis}
+   */
+  public boolean awaitConnected(long millis) throws InterruptedException {
+    try {
+      connectedFuture.get(millis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return false;
+    }
+  }
+
+  /** Whether the storage was registered read-only. */
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  /** The negotiated encoding of the current connection. */
+  public Encoding encoding() {
+    return encoding;
+  }
+
+  /** The server's {@code get_info} dict, updated by {@code info} calls. */
+  public Map<String, Object> info() {
+    return info;
+  }
+
+  /** The newest tid the client was told about (by {@code register} or an invalidation). */
+  public Tid lastTransaction() {
+    Tid t = lastTid;
+    return t == null ? Tid.Z64 : t;
+  }
+
+  /**
+   * Sends a synchronous request built around a fresh msgid.
+   *
+   * @return the result, or the server's error as a {@link StorageException}; a {@link
+   *     ClientDisconnectedException} if the connection is down or drops first
+   */
+  public <R> CompletableFuture<R> call(Function<MsgId, ? extends SyncRequest<R>> request) {
+    Channel ch = channel;
+    if (ch == null) {
+      return CompletableFuture.failedFuture(disconnected());
+    }
+    return send(ch, request.apply(MsgId.of(nextMsgid.getAndIncrement())));
+  }
+
+  /** As {@link #call}, waiting for the result; the server's error is thrown. */
+  public <R> R invoke(Function<MsgId, ? extends SyncRequest<R>> request) {
+    return join(call(request));
+  }
+
+  /** Waits for a call's result and throws its failure as it is. */
+  public static <R> R join(CompletableFuture<R> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
+  private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r) {
+    CompletableFuture<R> f = new CompletableFuture<>();
+    pending.put(r.msgid(), new Pending<>(r, f));
+    if (options.requestTimeout() != null) {
+      f.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete((v, e) -> pending.remove(r.msgid()));
+    }
+    ch.writeAndFlush(r)
+        .addListener(w -> {
+          if (!w.isSuccess()) {
+            pending.remove(r.msgid());
+            f.completeExceptionally(
+                new ClientDisconnectedException("cannot send " + r.method(), w.cause()));
+          }
+        });
+    return f;
+  }
+
+  /**
+   * Sends a one-way request.
+   *
+   * @throws ClientDisconnectedException if the connection is down
+   */
+  public void send(OneWayRequest r) {
+    Channel ch = channel;
+    if (ch == null) {
+      throw disconnected();
+    }
+    ch.writeAndFlush(r);
+  }
+
+  private ClientDisconnectedException disconnected() {
+    return new ClientDisconnectedException(
+        closed ? "client closed" : "not connected to " + address);
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Channel ch = channel;
+    channel = null;
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+    failPending(new ClientDisconnectedException("client closed"));
+    firstConnection.completeExceptionally(new ClientDisconnectedException("client closed"));
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  private void failPending(Throwable why) {
+    for (MsgId id : List.copyOf(pending.keySet())) {
+      Pending<?> p = pending.remove(id);
+      if (p != null) {
+        p.future().completeExceptionally(why);
+      }
+    }
+  }
+
+  /** The pipeline end of one connection: registration, verification, replies, server calls. */
+  private final class Handler extends ChannelInboundHandlerAdapter {
+    private ChannelHandlerContext ctx;
+    private boolean verified;
+    private final List<InvalidateTransaction> early = new ArrayList<>();
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      switch (evt) {
+        case HandshakeEvent.Completed c -> {
+          encoding = c.encoding();
+          register(options.readOnly());
+        }
+        case IdleStateEvent idle -> ctx.writeAndFlush(new Heartbeat());
+        default -> ctx.fireUserEventTriggered(evt);
+      }
+    }
+
+    private void register(boolean ro) {
+      send(
+              ctx.channel(),
+              new Register(MsgId.of(nextMsgid.getAndIncrement()), options.storage(), ro))
+          .whenComplete((tid, error) -> {
+            if (error != null) {
+              if (error instanceof ReadOnlyException && !ro && options.readOnlyFallback()) {
+                register(true);
+                return;
+              }
+              fail(error);
+              return;
+            }
+            readOnly = ro;
+            if (tid.isPresent()) {
+              verify(tid.get());
+            } else {
+              send(ctx.channel(), new LastTransaction(MsgId.of(nextMsgid.getAndIncrement())))
+                  .whenComplete((t, e) -> {
+                    if (e != null) {
+                      fail(e);
+                    } else {
+                      verify(t);
+                    }
+                  });
+            }
+          });
+    }
+
+    /** Brings what the client knows up to the server's {@code serverTid} (spec 4.2 step 5). */
+    private void verify(Tid serverTid) {
+      Tid known = lastTid;
+      if (known == null || known.equals(serverTid)) {
+        verified(serverTid);
+      } else if (known.compareTo(serverTid) > 0) {
+        fail(
+            new StorageException(
+                "server behind client: the server's last tid "
+                    + serverTid.toHex()
+                    + " is before "
+                    + known.toHex()
+                    + ", which this client already saw"));
+      } else {
+        send(ctx.channel(), new GetInvalidations(MsgId.of(nextMsgid.getAndIncrement()), known))
+            .whenComplete((inv, e) -> {
+              if (e != null) {
+                fail(e);
+              } else if (inv.isPresent()) {
+                listener.invalidate(inv.get().tid(), inv.get().oids());
+                verified(inv.get().tid());
+              } else {
+                listener.invalidateAll(serverTid);
+                verified(serverTid);
+              }
+            });
+      }
+    }
+
+    private void verified(Tid tid) {
+      lastTid = tid;
+      for (InvalidateTransaction inv : early) {
+        if (inv.tid().compareTo(tid) > 0) {
+          deliver(inv);
+        }
+      }
+      early.clear();
+      verified = true;
+      send(ctx.channel(), new GetInfo(MsgId.of(nextMsgid.getAndIncrement())))
+          .whenComplete((i, e) -> {
+            if (e != null) {
+              fail(e);
+              return;
+            }
+            info = Map.copyOf(i);
+            if (options.label() != null) {
+              ctx.writeAndFlush(new SetClientLabel(options.label()));
+            }
+            attempts = 0;
+            channel = ctx.channel();
+            listener.connected(lastTransaction());
+            connectedFuture.complete(null);
+            firstConnection.complete(null);
+            LOG.debug("connected to {} ({}), last tid {}", address, encoding, lastTid);
+          });
+    }
+
+    private void deliver(InvalidateTransaction inv) {
+      lastTid = inv.tid();
+      listener.invalidate(inv.tid(), inv.oids());
+    }
+
+    private void fail(Throwable e) {
+      Throwable cause =
+          e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
+      LOG.warn("connection to {} failed: {}", address, cause.toString());
+      if (!firstConnection.isDone() && isPermanent(cause)) {
+        firstConnection.completeExceptionally(cause);
+      }
+      ctx.close();
+    }
+
+    /** Errors that a retry cannot fix: refused storage names and read-only refusals. */
+    private boolean isPermanent(Throwable e) {
+      return e instanceof StorageException s
+          && !(s instanceof ClientDisconnectedException)
+          && !(s instanceof ProtocolException);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      switch (msg) {
+        case Reply r -> {
+          Pending<?> p = pending.remove(r.msgid());
+          if (p != null) {
+            if (p.request() instanceof TpcFinish && r.value() != null) {
+              // our own commit: the server sends us no invalidation for it
+              Tid committed = new TpcFinish(r.msgid(), 0).decodeResult(r.value());
+              if (lastTid == null || committed.compareTo(lastTid) > 0) {
+                lastTid = committed;
+              }
+            }
+            p.complete(r.value());
+          }
+        }
+        case ErrorReply r -> {
+          Pending<?> p = pending.remove(r.msgid());
+          if (p != null) {
+            p.future().completeExceptionally(r.toException());
+          }
+        }
+        case InvalidateTransaction inv -> {
+          if (verified) {
+            deliver(inv);
+          } else {
+            early.add(inv);
+          }
+        }
+        case Info i -> {
+          Map<String, Object> merged = new java.util.LinkedHashMap<>(info);
+          merged.putAll(i.info());
+          info = Map.copyOf(merged);
+          listener.info(i.info());
+        }
+        case ServerCall c -> listener.serverCall(c);
+        default -> LOG.warn("unexpected {} from {}", msg.getClass().getSimpleName(), address);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      LOG.warn("closing connection to {}: {}", address, cause.toString());
+      ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      boolean wasUp = channel == ctx.channel();
+      if (wasUp) {
+        channel = null;
+        connectedFuture = new CompletableFuture<>();
+      }
+      ClientDisconnectedException why =
+          new ClientDisconnectedException("connection to " + address + " lost");
+      failPending(why);
+      if (wasUp) {
+        listener.disconnected(why);
+      }
+      reconnectLater();
+    }
+  }
+
+  /** A convenience for tests and tools: the current revision of {@code oid}, if any. */
+  public Optional<LoadResult> loadCurrent(Oid oid) {
+    return invoke(id -> new LoadBefore(id, oid, Tid.MAX));
+  }
+}
