@@ -9,5 +9,6 @@ module org.zbig.client {
   requires io.netty.handler;
   requires org.slf4j;
 
+  exports org.zbig.client;
   exports org.zbig.client.zeo;
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,13 +83,20 @@ public final class ZeoClient implements AutoCloseable {
     default void serverCall(ServerCall call) {}
   }
 
-  private record Pending<R>(SyncRequest<R> request, CompletableFuture<R> future) {
+  private record Pending<R>(
+      SyncRequest<R> request, CompletableFuture<R> future, Consumer<? super R> inLoop) {
     void complete(Object value) {
+      R result;
       try {
-        future.complete(request.decodeResult(value));
+        result = request.decodeResult(value);
+        if (inLoop != null) {
+          inLoop.accept(result);
+        }
       } catch (RuntimeException e) {
         future.completeExceptionally(e);
+        return;
       }
+      future.complete(result);
     }
   }
 
@@ -245,11 +253,21 @@ public final class ZeoClient implements AutoCloseable {
    *     ClientDisconnectedException} if the connection is down or drops first
    */
   public <R> CompletableFuture<R> call(Function<MsgId, ? extends SyncRequest<R>> request) {
+    return call(request, null);
+  }
+
+  /**
+   * As {@link #call(Function)}, running {@code inLoop} with the result on the connection's event
+   * loop before the future completes: in order with the listener's invalidations, which is how a
+   * cache stays consistent with them.
+   */
+  public <R> CompletableFuture<R> call(
+      Function<MsgId, ? extends SyncRequest<R>> request, Consumer<? super R> inLoop) {
     Channel ch = channel;
     if (ch == null) {
       return CompletableFuture.failedFuture(disconnected());
     }
-    return send(ch, request.apply(MsgId.of(nextMsgid.getAndIncrement())));
+    return send(ch, request.apply(MsgId.of(nextMsgid.getAndIncrement())), inLoop);
   }
 
   /** As {@link #call}, waiting for the result; the server's error is thrown. */
@@ -270,8 +288,12 @@ public final class ZeoClient implements AutoCloseable {
   }
 
   private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r) {
+    return send(ch, r, null);
+  }
+
+  private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r, Consumer<? super R> inLoop) {
     CompletableFuture<R> f = new CompletableFuture<>();
-    pending.put(r.msgid(), new Pending<>(r, f));
+    pending.put(r.msgid(), new Pending<>(r, f, inLoop));
     if (options.requestTimeout() != null) {
       f.orTimeout(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .whenComplete((v, e) -> pending.remove(r.msgid()));

@@ -1,0 +1,618 @@
+package org.zbig.client;
+
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.zbig.client.zeo.ZeoClient;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.LoadSerial;
+import org.zbig.wire.ResolvableConflict;
+import org.zbig.wire.StoreA;
+import org.zbig.wire.TpcAbort;
+import org.zbig.wire.TpcBegin;
+import org.zbig.wire.TpcFinish;
+import org.zbig.wire.Vote;
+import org.zbig.wire.VoteResult;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ClientDisconnectedException;
+import org.zbig.zodb.error.ConflictException;
+import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.Global;
+import org.zbig.zodb.pickle.PickleException;
+import org.zbig.zodb.pickle.PyObject;
+import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.record.ClassMeta;
+import org.zbig.zodb.record.DataRecord;
+import org.zbig.zodb.record.Reference;
+
+/**
+ * One isolated view of a {@link Database} and the unit of work on it: the objects loaded through
+ * it, the changes of its current transaction, and {@link #commit} / {@link #abort}.
+ *
+ * <p>MVCC: a transaction sees the database as of its start (its snapshot tid); objects load with
+ * {@code loadBefore(oid, snapshot + 1)}. Invalidations that arrive meanwhile are queued and applied
+ * at the next transaction boundary (commit, abort or {@link #newTransaction()}), which moves the
+ * snapshot forward and turns the invalidated objects back into ghosts.
+ *
+ * <p>Objects are cached per connection: each oid is one Java object while the application holds it
+ * (weakly referenced otherwise), and at most {@code cacheSize} loaded objects are kept loaded; the
+ * least recently used unchanged ones become ghosts beyond that.
+ *
+ * <p>A connection is used by one thread at a time.
+ */
+public final class Connection implements AutoCloseable {
+  /** Code that takes part in this connection's transactions (for example a page cache). */
+  public interface Synchronizer {
+    /** Before the commit collects changed objects: a chance to change persistent objects. */
+    default void beforeCommit(Connection c) {}
+
+    /** After the transaction ended: committed or aborted. */
+    default void afterCompletion(Connection c, boolean committed) {}
+  }
+
+  private static final int DEFAULT_CACHE_SIZE = 10_000;
+  private static final int MAX_VOTE_ROUNDS = 10;
+
+  private final Database db;
+  private final Map<Oid, WeakEntry> identity = new HashMap<>();
+  private final ReferenceQueue<Persistent> collected = new ReferenceQueue<>();
+  private final LinkedHashMap<Oid, Persistent> active = new LinkedHashMap<>(16, 0.75f, true);
+  private final Set<Persistent> changed = new LinkedHashSet<>();
+  private final Set<Persistent> added = new LinkedHashSet<>();
+  private final Queue<Object[]> invalidations = new ConcurrentLinkedQueue<>();
+  private final List<Synchronizer> synchronizers = new ArrayList<>();
+  private volatile boolean invalidateAll;
+  private int cacheSize = DEFAULT_CACHE_SIZE;
+  private Tid at;
+  private boolean closed;
+
+  private static final class WeakEntry extends WeakReference<Persistent> {
+    final Oid oid;
+
+    WeakEntry(Persistent p, ReferenceQueue<Persistent> q) {
+      super(p, q);
+      this.oid = p.oid;
+    }
+  }
+
+  Connection(Database db) {
+    this.db = db;
+    this.at = db.snapshot(this);
+  }
+
+  /** The database. */
+  public Database database() {
+    return db;
+  }
+
+  /** The tid this transaction's view is as of. */
+  public Tid snapshot() {
+    return at;
+  }
+
+  /** Sets how many loaded objects the cache keeps loaded. */
+  public void setCacheSize(int objects) {
+    if (objects < 1) {
+      throw new IllegalArgumentException("cache size: " + objects + " (expected: >= 1)");
+    }
+    cacheSize = objects;
+  }
+
+  /** Lets {@code s} take part in this connection's transactions. */
+  public void register(Synchronizer s) {
+    if (!synchronizers.contains(s)) {
+      synchronizers.add(s);
+    }
+  }
+
+  /** The root object, a {@link PersistentMapping}. */
+  public PersistentMapping root() {
+    return (PersistentMapping) get(Oid.ROOT);
+  }
+
+  void createRoot() {
+    PersistentMapping root = new PersistentMapping();
+    attach(root, Oid.ROOT);
+    root.serial = Tid.Z64;
+    root.state = Persistent.State.CHANGED;
+    changed.add(root);
+  }
+
+  /**
+   * The object {@code oid}, loaded if it is not cached yet.
+   *
+   * @throws org.zbig.zodb.error.NoSuchObjectException if it does not exist in this snapshot
+   * @throws CorruptRecordException naming the oid and tid if its record cannot be read
+   */
+  public Persistent get(Oid oid) {
+    checkOpen();
+    Persistent p = cached(oid);
+    if (p != null) {
+      return p;
+    }
+    LoadResult r = db.load(oid, at);
+    Global type = classOf(oid, r);
+    p = instantiate(type);
+    attach(p, oid);
+    fill(p, r);
+    return p;
+  }
+
+  /** {@link #get(Oid)} cast to {@code type}. */
+  public <T extends Persistent> T get(Oid oid, Class<T> type) {
+    return type.cast(get(oid));
+  }
+
+  /**
+   * Adds a new object to the database: it gets an oid now and is stored at the next commit. Objects
+   * referenced from stored objects are added by themselves; this is for objects reached by oid
+   * only.
+   */
+  public Oid add(Persistent p) {
+    checkOpen();
+    if (p.jar == this) {
+      return p.oid;
+    }
+    if (p.jar != null) {
+      throw new IllegalArgumentException(p + " belongs to another connection");
+    }
+    attach(p, db.newOid());
+    p.state = Persistent.State.CHANGED;
+    added.add(p);
+    return p.oid;
+  }
+
+  private Persistent cached(Oid oid) {
+    drainCollected();
+    WeakEntry e = identity.get(oid);
+    return e == null ? null : e.get();
+  }
+
+  private void drainCollected() {
+    for (java.lang.ref.Reference<? extends Persistent> r; (r = collected.poll()) != null; ) {
+      WeakEntry e = (WeakEntry) r;
+      if (identity.get(e.oid) == e) {
+        identity.remove(e.oid);
+      }
+    }
+  }
+
+  private void attach(Persistent p, Oid oid) {
+    p.jar = this;
+    p.oid = oid;
+    identity.put(oid, new WeakEntry(p, collected));
+  }
+
+  private Persistent instantiate(Global type) {
+    Persistent p = db.registry().create(type);
+    return p != null ? p : new OpaqueObject(type);
+  }
+
+  private Global classOf(Oid oid, LoadResult r) {
+    try {
+      return DataRecord.decodeClassMeta(r.data().segment()).type();
+    } catch (PickleException | IllegalArgumentException e) {
+      throw new CorruptRecordException(
+          oid, r.start(), "unreadable class pickle: " + e.getMessage(), e);
+    }
+  }
+
+  /** A ghost for a reference, without I/O when the reference names the class. */
+  private Persistent ghost(Reference ref) {
+    Persistent p = cached(ref.oid());
+    if (p != null) {
+      return p;
+    }
+    if (!(ref instanceof Reference.OidClass oc) || !(oc.klass() instanceof Global type)) {
+      return get(ref.oid()); // the class is only in the record
+    }
+    p = instantiate(type);
+    attach(p, ref.oid());
+    p.state = Persistent.State.GHOST;
+    return p;
+  }
+
+  /** Called by {@link Persistent#readAccess()} on a ghost. */
+  void activate(Persistent p) {
+    checkOpen();
+    fill(p, db.load(p.oid, at));
+  }
+
+  private void fill(Persistent p, LoadResult r) {
+    try {
+      if (p instanceof OpaqueObject o) {
+        o.setRecord(r.data());
+      } else {
+        DataRecord rec = DataRecord.decode(r.data());
+        p.setState(resolveRefs(rec.state()));
+      }
+    } catch (PickleException | ClassCastException | IllegalArgumentException e) {
+      throw new CorruptRecordException(p.oid, r.start(), "unreadable record: " + e.getMessage(), e);
+    }
+    p.serial = r.start();
+    p.state = Persistent.State.UP_TO_DATE;
+    touched(p);
+  }
+
+  /**
+   * Called on access: keeps the object in the loaded set, making ghosts of the oldest beyond it.
+   */
+  void touched(Persistent p) {
+    if (p.oid == null) {
+      return;
+    }
+    active.put(p.oid, p);
+    if (active.size() > cacheSize) {
+      Iterator<Persistent> it = active.values().iterator();
+      while (active.size() > cacheSize && it.hasNext()) {
+        Persistent old = it.next();
+        if (old == p || old.state == Persistent.State.CHANGED) {
+          continue;
+        }
+        it.remove();
+        if (old.state == Persistent.State.UP_TO_DATE) {
+          old.clearState();
+          old.state = Persistent.State.GHOST;
+        }
+      }
+    }
+  }
+
+  /** Called by {@link Persistent#writeAccess()}. */
+  void changed(Persistent p) {
+    checkOpen();
+    changed.add(p);
+  }
+
+  /** The state with references turned into (ghost) objects. */
+  private Object resolveRefs(Object v) {
+    return switch (v) {
+      case Reference r when r.strong() -> ghost(r);
+      case Tuple t -> {
+        Object[] items = new Object[t.size()];
+        for (int i = 0; i < items.length; i++) {
+          items[i] = resolveRefs(t.get(i));
+        }
+        yield Tuple.of(items);
+      }
+      case List<?> l -> {
+        List<Object> out = new ArrayList<>(l.size());
+        for (Object x : l) {
+          out.add(resolveRefs(x));
+        }
+        yield out;
+      }
+      case Map<?, ?> m -> {
+        Map<Object, Object> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(resolveRefs(k), resolveRefs(x)));
+        yield out;
+      }
+      case null -> null;
+      default -> v;
+    };
+  }
+
+  /** The state with objects turned into references; new objects get oids and join the commit. */
+  private Object toRefs(Object v, Set<Persistent> pending) {
+    return switch (v) {
+      case Persistent p -> {
+        if (p.jar == null) {
+          attach(p, db.newOid());
+          p.state = Persistent.State.CHANGED;
+          added.add(p);
+          pending.add(p);
+        } else if (p.jar != this) {
+          throw new IllegalArgumentException(p + " belongs to another connection");
+        }
+        yield Reference.OidClass.of(p.oid, db.registry().pythonClass(p).dotted());
+      }
+      case Tuple t -> {
+        Object[] items = new Object[t.size()];
+        for (int i = 0; i < items.length; i++) {
+          items[i] = toRefs(t.get(i), pending);
+        }
+        yield Tuple.of(items);
+      }
+      case List<?> l -> {
+        List<Object> out = new ArrayList<>(l.size());
+        for (Object x : l) {
+          out.add(toRefs(x, pending));
+        }
+        yield out;
+      }
+      case Map<?, ?> m -> {
+        Map<Object, Object> out = new LinkedHashMap<>();
+        m.forEach((k, x) -> out.put(toRefs(k, pending), toRefs(x, pending)));
+        yield out;
+      }
+      case PyObject o -> o;
+      case null -> null;
+      default -> v;
+    };
+  }
+
+  private Bytes encode(Persistent p, Set<Persistent> pending) {
+    if (p instanceof OpaqueObject o) {
+      return o.record();
+    }
+    Global type = db.registry().pythonClass(p);
+    Object state = toRefs(p.getState(), pending);
+    return Bytes.wrap(new DataRecord(ClassMeta.of(type), state).encode());
+  }
+
+  private Object decodeState(Persistent p, Bytes record, Tid tid) {
+    try {
+      return resolveRefs(DataRecord.decode(record).state());
+    } catch (PickleException e) {
+      throw new CorruptRecordException(p.oid, tid, "unreadable record: " + e.getMessage(), e);
+    }
+  }
+
+  /** Commits with an empty description. */
+  public Tid commit() {
+    return commit("");
+  }
+
+  /**
+   * Commits this transaction's changes (two-phase commit with the server) and starts the next
+   * transaction from the newest snapshot.
+   *
+   * @return the tid of the commit, or null if nothing had changed
+   * @throws ConflictException if another transaction changed an object this one changed and the
+   *     changes cannot be merged; the transaction is aborted then
+   * @throws ClientDisconnectedException if the connection dropped; the transaction is aborted and
+   *     nothing of it is stored
+   */
+  public Tid commit(String description) {
+    checkOpen();
+    boolean ok = false;
+    try {
+      for (Synchronizer s : List.copyOf(synchronizers)) {
+        s.beforeCommit(this);
+      }
+      Tid tid = changed.isEmpty() && added.isEmpty() ? null : store(description);
+      ok = true;
+      return tid;
+    } finally {
+      if (!ok) {
+        discardChanges();
+      }
+      endTransaction(ok);
+    }
+  }
+
+  private Tid store(String description) {
+    ZeoClient zeo = db.zeo();
+    long txn = db.newTxnId();
+    Map<Persistent, Bytes> records = new LinkedHashMap<>();
+    Set<Persistent> queue = new LinkedHashSet<>(changed);
+    queue.addAll(added);
+    while (!queue.isEmpty()) {
+      Iterator<Persistent> it = queue.iterator();
+      Persistent p = it.next();
+      it.remove();
+      if (!records.containsKey(p)) {
+        records.put(p, encode(p, queue));
+      }
+    }
+    // one transaction at a time on the ZEO connection the database's connections share
+    db.commitLock.lock();
+    boolean finished = false;
+    try {
+      zeo.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.utf8(description), Map.of(), null, " "));
+      Map<Oid, Persistent> byOid = new HashMap<>();
+      for (Map.Entry<Persistent, Bytes> e : records.entrySet()) {
+        Persistent p = e.getKey();
+        byOid.put(p.oid, p);
+        zeo.send(new StoreA(p.oid, p.serial == null ? Tid.Z64 : p.serial, e.getValue(), txn));
+      }
+      Set<Persistent> stale = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      for (int round = 1; ; round++) {
+        VoteResult v = zeo.invoke(id -> new Vote(id, txn));
+        for (Oid o : v.changed()) { // resolved by the server: our copy is not what is stored
+          Persistent p = byOid.get(o);
+          if (p != null) {
+            stale.add(p);
+          }
+        }
+        if (v.conflicts().isEmpty()) {
+          break;
+        }
+        if (round == MAX_VOTE_ROUNDS) {
+          throw new ConflictException(
+              "conflicts still unresolved after " + round + " votes", null, null, null, null);
+        }
+        for (ResolvableConflict c : v.conflicts()) {
+          Persistent p = byOid.get(c.oid());
+          Bytes resolved = resolve(p, c);
+          stale.add(p);
+          zeo.send(new StoreA(c.oid(), c.committed(), resolved, txn));
+        }
+      }
+      Tid tid =
+          ZeoClient.join(
+              zeo.call(
+                  id -> new TpcFinish(id, txn),
+                  committed -> db.invalidate(committed, List.copyOf(byOid.keySet()), this)));
+      finished = true;
+      for (Persistent p : records.keySet()) {
+        p.serial = tid;
+        if (stale.contains(p)) {
+          p.clearState();
+          p.state = Persistent.State.GHOST;
+        } else {
+          p.state = Persistent.State.UP_TO_DATE;
+        }
+      }
+      changed.clear();
+      added.clear();
+      return tid;
+    } finally {
+      try {
+        if (!finished) {
+          zeo.invoke(id -> new TpcAbort(id, txn));
+        }
+      } catch (StorageException ignored) {
+        // the connection is gone: the server aborted the transaction itself
+      } finally {
+        db.commitLock.unlock();
+      }
+    }
+  }
+
+  /** Client-side conflict resolution (protocol spec 3.3.8): three states in, one record out. */
+  private Bytes resolve(Persistent p, ResolvableConflict c) {
+    ConflictException conflict =
+        new ConflictException(
+            ConflictException.DEFAULT_MESSAGE,
+            c.oid(),
+            c.committed(),
+            c.read(),
+            p == null ? null : db.registry().pythonClass(p).dotted());
+    if (p == null || p instanceof OpaqueObject || c.read().equals(Tid.Z64)) {
+      throw conflict;
+    }
+    ZeoClient zeo = db.zeo();
+    try {
+      Bytes committedRecord = zeo.invoke(id -> new LoadSerial(id, c.oid(), c.committed()));
+      Bytes oldRecord = zeo.invoke(id -> new LoadSerial(id, c.oid(), c.read()));
+      Object old = decodeState(p, oldRecord, c.read());
+      Object committed = decodeState(p, committedRecord, c.committed());
+      Object mine = decodeState(p, c.data(), null);
+      Object merged = p.resolveConflict(old, committed, mine);
+      Global type = db.registry().pythonClass(p);
+      return Bytes.wrap(
+          new DataRecord(ClassMeta.of(type), toRefs(merged, new LinkedHashSet<>())).encode());
+    } catch (ConflictException e) {
+      throw conflict;
+    }
+  }
+
+  /** Drops this transaction's changes and starts the next transaction from the newest snapshot. */
+  public void abort() {
+    checkOpen();
+    discardChanges();
+    endTransaction(false);
+  }
+
+  /**
+   * Starts a new transaction without committing (there must be no changes): applies the
+   * invalidations received so far and moves the snapshot to the newest tid.
+   *
+   * @throws IllegalStateException if objects were changed
+   */
+  public void newTransaction() {
+    checkOpen();
+    if (!changed.isEmpty() || !added.isEmpty()) {
+      throw new IllegalStateException(
+          (changed.size() + added.size()) + " objects changed: commit or abort first");
+    }
+    endTransaction(false);
+  }
+
+  /**
+   * As {@link #newTransaction()}, after a round trip to the server: every commit that finished
+   * before this call is visible afterwards (ZODB's {@code server_sync}).
+   */
+  public void sync() {
+    checkOpen();
+    db.zeo().invoke(org.zbig.wire.Ping::new);
+    newTransaction();
+  }
+
+  private void discardChanges() {
+    for (Persistent p : changed) {
+      if (p.state == Persistent.State.CHANGED) {
+        p.clearState();
+        p.state = Persistent.State.GHOST;
+        active.remove(p.oid);
+      }
+    }
+    for (Persistent p : added) {
+      identity.remove(p.oid);
+      active.remove(p.oid);
+      p.jar = null;
+      p.oid = null;
+      p.serial = null;
+      p.state = Persistent.State.NEW;
+    }
+    changed.clear();
+    added.clear();
+  }
+
+  private void endTransaction(boolean committed) {
+    for (Synchronizer s : List.copyOf(synchronizers)) {
+      s.afterCompletion(this, committed);
+    }
+    Tid next = db.snapshot(this);
+    if (invalidateAll) {
+      invalidateAll = false;
+      invalidations.clear();
+      for (Persistent p : List.copyOf(active.values())) {
+        ghostify(p);
+      }
+    }
+    // only those up to the new snapshot: later ones are for the next boundary
+    for (Object[] inv;
+        (inv = invalidations.peek()) != null && ((Tid) inv[0]).compareTo(next) <= 0; ) {
+      invalidations.poll();
+      @SuppressWarnings("unchecked")
+      List<Oid> oids = (List<Oid>) inv[1];
+      for (Oid oid : oids) {
+        Persistent p = cached(oid);
+        if (p != null) {
+          ghostify(p);
+        }
+      }
+    }
+    at = next;
+  }
+
+  private void ghostify(Persistent p) {
+    if (p.state == Persistent.State.UP_TO_DATE) {
+      p.clearState();
+      p.state = Persistent.State.GHOST;
+      active.remove(p.oid);
+    }
+  }
+
+  /** Queues an invalidation; called on the ZEO event loop. */
+  void invalidated(Tid tid, List<Oid> oids) {
+    invalidations.add(new Object[] {tid, oids});
+  }
+
+  /** Everything may be stale; called on the ZEO event loop. */
+  void invalidatedAll() {
+    invalidateAll = true;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("connection closed");
+    }
+  }
+
+  /** Aborts the current transaction and leaves the database. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    discardChanges();
+    closed = true;
+    db.closed(this);
+  }
+}

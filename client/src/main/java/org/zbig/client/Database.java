@@ -1,0 +1,262 @@
+package org.zbig.client;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.client.zeo.ClientOptions;
+import org.zbig.client.zeo.ZeoClient;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.NewOids;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ConflictException;
+import org.zbig.zodb.error.NoSuchObjectException;
+
+/**
+ * A database served by a ZEO server: one ZEO connection, a record cache shared by all its {@link
+ * Connection}s, and the registry of persistent classes. Thread-safe; open one {@link Connection}
+ * per thread of work.
+ *
+ * <pre>{@code
+ * try (Database db = Database.open(new InetSocketAddress("127.0.0.1", 8100))) {
+ *   db.run(conn -> {
+ *     Length counter = (Length) conn.root().get("counter");
+ *     counter.change(1);
+ *     return null;
+ *   });
+ * }
+ * }</pre>
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  /** How many times {@link #run} tries a unit of work that conflicts. */
+  public static final int DEFAULT_ATTEMPTS = 10;
+
+  private final ZeoClient zeo;
+  private final ClassRegistry registry = new ClassRegistry();
+  private final RecordCache records;
+  private final Set<Connection> connections = new CopyOnWriteArraySet<>();
+  private final Deque<Oid> freeOids = new ArrayDeque<>();
+  private final AtomicLong nextTxnId = new AtomicLong(System.nanoTime() & 0x7fff_ffff_ffffL);
+  private final Object invalidationLock = new Object();
+  final java.util.concurrent.locks.ReentrantLock commitLock =
+      new java.util.concurrent.locks.ReentrantLock(true);
+  private volatile Tid lastTid = Tid.Z64; // the newest tid whose invalidations were delivered
+
+  private Database(InetSocketAddress address, ClientOptions options, long cacheBytes) {
+    this.records = new RecordCache(cacheBytes);
+    this.zeo = ZeoClient.open(address, options, new Listener());
+    synchronized (invalidationLock) {
+      if (zeo.lastTransaction().compareTo(lastTid) > 0) {
+        lastTid = zeo.lastTransaction();
+      }
+    }
+  }
+
+  /** Opens the database served at {@code address} with the default options. */
+  public static Database open(InetSocketAddress address) {
+    return open(address, ClientOptions.defaults(), 64L << 20);
+  }
+
+  /**
+   * Opens the database served at {@code address}, creating the root object if the storage is empty
+   * (as ZODB does, in a transaction described {@code initial database creation}).
+   *
+   * @param cacheBytes the size of the shared record cache
+   */
+  public static Database open(InetSocketAddress address, ClientOptions options, long cacheBytes) {
+    Database db = new Database(address, options, cacheBytes);
+    try {
+      if (!db.zeo.isReadOnly()) {
+        db.ensureRoot();
+      }
+      return db;
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private void ensureRoot() {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        zeo.loadCurrent(Oid.ROOT).orElseThrow(() -> new NoSuchObjectException(Oid.ROOT));
+        return;
+      } catch (NoSuchObjectException missing) {
+        try (Connection c = open()) {
+          c.createRoot();
+          c.commit("initial database creation");
+          return;
+        } catch (ConflictException another) {
+          if (attempt > 3) {
+            throw another; // someone else created it meanwhile: load it
+          }
+        }
+      }
+    }
+  }
+
+  /** The ZEO connection. */
+  public ZeoClient zeo() {
+    return zeo;
+  }
+
+  /** The registry of persistent classes. */
+  public ClassRegistry registry() {
+    return registry;
+  }
+
+  /** A new connection: an isolated view of the database as of now. */
+  public Connection open() {
+    Connection c = new Connection(this);
+    connections.add(c);
+    return c;
+  }
+
+  /**
+   * Runs {@code work} in a transaction of a fresh connection and commits, trying again up to {@link
+   * #DEFAULT_ATTEMPTS} times when the commit conflicts.
+   *
+   * @return what {@code work} returned
+   * @throws ConflictException if every attempt conflicted
+   */
+  public <T> T run(Function<Connection, T> work) {
+    return run(DEFAULT_ATTEMPTS, work);
+  }
+
+  /** As {@link #run(Function)}, with at most {@code attempts} attempts. */
+  public <T> T run(int attempts, Function<Connection, T> work) {
+    if (attempts < 1) {
+      throw new IllegalArgumentException("attempts: " + attempts + " (expected: >= 1)");
+    }
+    try (Connection c = open()) {
+      for (int i = 1; ; i++) {
+        try {
+          T result = work.apply(c);
+          c.commit();
+          return result;
+        } catch (ConflictException e) {
+          c.abort();
+          if (i >= attempts) {
+            throw e;
+          }
+          LOG.debug("attempt {} conflicted, retrying: {}", i, e.getMessage());
+        } catch (RuntimeException | Error e) {
+          c.abort();
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** As {@link #run(Function)} for work without a result. */
+  public void runVoid(Consumer<Connection> work) {
+    run(c -> {
+      work.accept(c);
+      return null;
+    });
+  }
+
+  void closed(Connection c) {
+    connections.remove(c);
+  }
+
+  /** The snapshot a new transaction starts from, with the invalidations it must apply. */
+  Tid snapshot(Connection c) {
+    synchronized (invalidationLock) {
+      return lastTid;
+    }
+  }
+
+  /** Loads the revision of {@code oid} visible at snapshot {@code at}, through the cache. */
+  LoadResult load(Oid oid, Tid at) {
+    LoadResult r = records.lookup(oid, at);
+    if (r != null) {
+      return r;
+    }
+    Tid before = new Tid(at.value() + 1);
+    return ZeoClient.join(
+            zeo.call(
+                id -> new LoadBefore(id, oid, before),
+                found -> found.ifPresent(x -> records.loaded(oid, x))))
+        .orElseThrow(() -> new NoSuchObjectException(oid));
+  }
+
+  /** A fresh oid, from batches of {@code new_oids}. */
+  Oid newOid() {
+    synchronized (freeOids) {
+      if (freeOids.isEmpty()) {
+        List<Oid> batch = zeo.invoke(id -> new NewOids(id, 100));
+        freeOids.addAll(batch);
+      }
+      return freeOids.poll();
+    }
+  }
+
+  long newTxnId() {
+    return nextTxnId.incrementAndGet();
+  }
+
+  /**
+   * Tells every connection but {@code committer} about a transaction; called on the event loop in
+   * tid order, for the server's invalidations and for this database's own commits.
+   */
+  void invalidate(Tid tid, List<Oid> oids, Connection committer) {
+    records.invalidate(tid, oids);
+    synchronized (invalidationLock) {
+      for (Connection c : connections) {
+        if (c != committer) {
+          c.invalidated(tid, oids);
+        }
+      }
+      if (tid.compareTo(lastTid) > 0) {
+        lastTid = tid;
+      }
+    }
+  }
+
+  int cachedRecords() {
+    return records.size();
+  }
+
+  @Override
+  public void close() {
+    for (Connection c : connections) {
+      c.close();
+    }
+    zeo.close();
+  }
+
+  /** What the ZEO connection reports, applied in order on its event loop. */
+  private final class Listener implements ZeoClient.Listener {
+    @Override
+    public void invalidate(Tid tid, List<Oid> oids) {
+      Database.this.invalidate(tid, oids, null);
+    }
+
+    @Override
+    public void invalidateAll(Tid tid) {
+      records.clear();
+      synchronized (invalidationLock) {
+        for (Connection c : connections) {
+          c.invalidatedAll();
+        }
+        lastTid = tid;
+      }
+    }
+
+    @Override
+    public void info(Map<String, Object> info) {}
+  }
+}
