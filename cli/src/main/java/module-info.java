@@ -2,6 +2,9 @@
 module org.zbig.cli {
   requires org.zbig.client;
   requires org.zbig.bigarray;
+  requires info.picocli;
+  requires com.fasterxml.jackson.databind;
 
-// exports org.zbig.cli once it holds API types (javac refuses to export an empty package)
+  opens org.zbig.cli to
+      info.picocli;
 }

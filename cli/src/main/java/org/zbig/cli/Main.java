@@ -1,0 +1,172 @@
+package org.zbig.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code bin/zbig}: the command-line client. */
+@Command(
+    name = "zbig",
+    mixinStandardHelpOptions = true,
+    subcommands = {Main.Bench.class},
+    description = "The zbig command-line client.")
+public final class Main {
+  @Option(
+      names = "--server",
+      defaultValue = "127.0.0.1:8100",
+      description = "the ZEO server, HOST:PORT (default: ${DEFAULT-VALUE})")
+  String server;
+
+  @Option(
+      names = "--storage",
+      defaultValue = "1",
+      description = "the storage name (default: ${DEFAULT-VALUE})")
+  String storage;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private Main() {}
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line; failures print one line, not a trace. */
+  static int run(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          cmd.getErr().println("zbig: " + e.getMessage());
+          return 1;
+        })
+        .execute(args);
+  }
+
+  InetSocketAddress address() {
+    int colon = server.lastIndexOf(':');
+    int port = -1;
+    if (colon > 0) {
+      try {
+        port = Integer.parseInt(server.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+    }
+    if (port < 0 || port > 65535) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--server: '" + server + "' (expected: HOST:PORT)");
+    }
+    return new InetSocketAddress(server.substring(0, colon), port);
+  }
+
+  /** {@code bench}: load generators. */
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      subcommands = {Main.BenchServer.class},
+      description = "Load generators.")
+  static final class Bench {
+    @ParentCommand Main main;
+
+    Bench() {}
+  }
+
+  /** {@code bench server}: measures a ZEO server (ours or Python's) with this client. */
+  @Command(
+      name = "server",
+      mixinStandardHelpOptions = true,
+      description =
+          "Measure a ZEO 5 server: small-object loads with many requests in flight (read),"
+              + " durable commits (commit), 2 MiB records stored and loaded (big).")
+  static final class BenchServer implements Callable<Integer> {
+    @ParentCommand Bench bench;
+
+    @Option(
+        names = "--connections",
+        defaultValue = "4",
+        description = "ZEO connections at once (default: ${DEFAULT-VALUE})")
+    int connections;
+
+    @Option(
+        names = "--duration",
+        defaultValue = "5",
+        description = "seconds (default: ${DEFAULT-VALUE})")
+    double duration;
+
+    @Option(
+        names = "--mix",
+        defaultValue = "read",
+        description = "read, commit or big (default: ${DEFAULT-VALUE})")
+    String mix;
+
+    @Option(
+        names = "--in-flight",
+        defaultValue = "64",
+        description = "requests in flight per connection for read (default: ${DEFAULT-VALUE})")
+    int inFlight;
+
+    @Option(names = "--json", description = "also write the figures to this JSON file")
+    Path json;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    BenchServer() {}
+
+    @Override
+    public Integer call() throws Exception {
+      if (connections < 1 || connections > 1024) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--connections: " + connections + " (expected: 1 to 1024)");
+      }
+      if (!(duration > 0)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--duration: " + duration + " (expected: seconds > 0)");
+      }
+      if (inFlight < 1) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--in-flight: " + inFlight + " (expected: >= 1)");
+      }
+      if (!mix.equals("read") && !mix.equals("commit") && !mix.equals("big")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--mix: '" + mix + "' (expected: read, commit or big)");
+      }
+      Main main = bench.main;
+      InetSocketAddress address = main.address();
+      ServerBench.Result r =
+          new ServerBench(
+                  address,
+                  main.storage,
+                  connections,
+                  Duration.ofMillis((long) (duration * 1000)),
+                  inFlight)
+              .run(mix);
+      var out = spec.commandLine().getOut();
+      out.printf(
+          "%s against %s, %d connections, %.1f s: %d operations%n",
+          r.mix(), main.server, r.connections(), r.seconds(), r.operations());
+      switch (r.mix()) {
+        case "read" -> out.printf("loads/s %.0f%n", r.loadsPerS());
+        case "commit" -> out.printf("commits/s %.0f%n", r.txnPerS());
+        default ->
+            out.printf(
+                "store %.1f MB/s (%.1f commits/s), load %.1f MB/s%n",
+                r.storeMBps(), r.txnPerS(), r.loadMBps());
+      }
+      out.printf("latency p50 %.3f ms, p99 %.3f ms%n", r.p50Ms(), r.p99Ms());
+      out.flush();
+      if (json != null) {
+        new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .writeValue(json.toFile(), r.toJson(main.server));
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,314 @@
+package org.zbig.cli;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.zbig.client.zeo.ClientOptions;
+import org.zbig.client.zeo.ZeoClient;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.NewOids;
+import org.zbig.wire.StoreA;
+import org.zbig.wire.TpcBegin;
+import org.zbig.wire.TpcFinish;
+import org.zbig.wire.Vote;
+import org.zbig.wire.VoteResult;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * A load generator for any ZEO 5 server, ours or Python's: several ZEO connections at once, each
+ * driving one mix for a fixed time, with throughput and latency percentiles.
+ *
+ * <ul>
+ *   <li>{@code read}: {@code loadBefore} of random small objects, {@code inFlight} requests
+ *       outstanding per connection;
+ *   <li>{@code commit}: durable commits of one small object per transaction, one committer per
+ *       connection (each its own object: no conflicts);
+ *   <li>{@code big}: 2 MiB records, stored (one per transaction) then loaded back.
+ * </ul>
+ */
+final class ServerBench {
+  static final int BIG = 2 << 20;
+
+  /** What a run measured. */
+  record Result(
+      String mix,
+      int connections,
+      double seconds,
+      long operations,
+      double loadsPerS,
+      double txnPerS,
+      double storeMBps,
+      double loadMBps,
+      double p50Ms,
+      double p99Ms) {
+    Map<String, Object> toJson(String server) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("server", server);
+      m.put("mix", mix);
+      m.put("connections", connections);
+      m.put("duration_s", seconds);
+      m.put("operations", operations);
+      m.put("loads_per_s", loadsPerS);
+      m.put("txn_per_s", txnPerS);
+      m.put("store_MBps", storeMBps);
+      m.put("load_MBps", loadMBps);
+      m.put("p50_ms", p50Ms);
+      m.put("p99_ms", p99Ms);
+      return m;
+    }
+  }
+
+  private final InetSocketAddress server;
+  private final ClientOptions options;
+  private final int connections;
+  private final Duration duration;
+  private final int inFlight;
+
+  ServerBench(
+      InetSocketAddress server, String storage, int connections, Duration duration, int inFlight) {
+    this.server = server;
+    this.options =
+        ClientOptions.defaults()
+            .withStorage(storage)
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(60));
+    this.connections = connections;
+    this.duration = duration;
+    this.inFlight = inFlight;
+  }
+
+  /** Latencies of one connection, in nanoseconds. */
+  private static final class Samples {
+    long[] values = new long[1024];
+    int n;
+
+    synchronized void add(long v) {
+      if (n == values.length) {
+        values = Arrays.copyOf(values, n * 2);
+      }
+      values[n++] = v;
+    }
+  }
+
+  private static final class Quiet implements ZeoClient.Listener {
+    @Override
+    public void invalidate(Tid tid, List<Oid> oids) {}
+
+    @Override
+    public void invalidateAll(Tid tid) {}
+  }
+
+  private ZeoClient connect() {
+    return ZeoClient.open(server, options, new Quiet());
+  }
+
+  Result run(String mix) throws Exception {
+    return switch (mix) {
+      case "read" -> read();
+      case "commit" -> commit();
+      case "big" -> big();
+      default ->
+          throw new IllegalArgumentException("mix: '" + mix + "' (expected: read, commit or big)");
+    };
+  }
+
+  private static Tid commitOne(ZeoClient c, long txn, List<Oid> oids, Tid serial, Bytes data) {
+    c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.utf8("zbig bench"), Map.of(), null, " "));
+    for (Oid o : oids) {
+      c.send(new StoreA(o, serial, data, txn));
+    }
+    VoteResult v = c.invoke(id -> new Vote(id, txn));
+    if (!v.conflicts().isEmpty()) {
+      throw new StorageException("unexpected conflict in the benchmark on " + v.conflicts());
+    }
+    return c.invoke(id -> new TpcFinish(id, txn));
+  }
+
+  private interface Worker {
+    long run(ZeoClient c, int index, Samples samples, long deadline) throws Exception;
+  }
+
+  /** Runs one worker per connection at once; returns total operations and elapsed seconds. */
+  private double[] parallel(Worker w, Samples samples) throws Exception {
+    List<ZeoClient> clients = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    try {
+      for (int i = 0; i < connections; i++) {
+        clients.add(connect());
+      }
+      long t0 = System.nanoTime();
+      long deadline = t0 + duration.toNanos();
+      List<Future<Long>> fs = new ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        int index = i;
+        ZeoClient c = clients.get(i);
+        fs.add(pool.submit(() -> w.run(c, index, samples, deadline)));
+      }
+      long ops = 0;
+      for (Future<Long> f : fs) {
+        ops += f.get();
+      }
+      return new double[] {ops, (System.nanoTime() - t0) / 1e9};
+    } finally {
+      pool.shutdown();
+      for (ZeoClient c : clients) {
+        c.close();
+      }
+    }
+  }
+
+  private static double percentile(Samples s, double p) {
+    if (s.n == 0) {
+      return 0;
+    }
+    long[] v = Arrays.copyOf(s.values, s.n);
+    Arrays.sort(v);
+    return v[Math.min(v.length - 1, (int) Math.ceil(p * v.length) - 1)] / 1e6;
+  }
+
+  private Result read() throws Exception {
+    List<Oid> oids;
+    try (ZeoClient c = connect()) {
+      oids = c.invoke(id -> new NewOids(id, 100));
+      commitOne(c, 1, oids, Tid.Z64, Bytes.wrap(new byte[100]));
+    }
+    Samples samples = new Samples();
+    double[] r =
+        parallel(
+            (c, index, s, deadline) -> {
+              Semaphore window = new Semaphore(inFlight);
+              Random random = new Random(index);
+              long done = 0;
+              while (System.nanoTime() < deadline) {
+                window.acquire();
+                Oid oid = oids.get(random.nextInt(oids.size()));
+                long start = System.nanoTime();
+                CompletableFuture<java.util.Optional<LoadResult>> f =
+                    c.call(id -> new LoadBefore(id, oid, Tid.MAX));
+                f.whenComplete((v, e) -> {
+                  s.add(System.nanoTime() - start);
+                  window.release();
+                });
+                done++;
+              }
+              window.acquire(inFlight); // drain
+              return done;
+            },
+            samples);
+    return new Result(
+        "read",
+        connections,
+        r[1],
+        (long) r[0],
+        r[0] / r[1],
+        0,
+        0,
+        0,
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
+  }
+
+  private Result commit() throws Exception {
+    Samples samples = new Samples();
+    double[] r =
+        parallel(
+            (c, index, s, deadline) -> {
+              Oid own = c.invoke(id -> new NewOids(id, 1)).getFirst();
+              Tid serial = Tid.Z64;
+              long done = 0;
+              Bytes data = Bytes.wrap(new byte[100]);
+              for (long txn = 1; System.nanoTime() < deadline; txn++) {
+                long start = System.nanoTime();
+                serial = commitOne(c, txn, List.of(own), serial, data);
+                s.add(System.nanoTime() - start);
+                done++;
+              }
+              return done;
+            },
+            samples);
+    return new Result(
+        "commit",
+        connections,
+        r[1],
+        (long) r[0],
+        0,
+        r[0] / r[1],
+        0,
+        0,
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
+  }
+
+  private Result big() throws Exception {
+    byte[] block = new byte[BIG];
+    new Random(1).nextBytes(block);
+    Bytes data = Bytes.wrap(block);
+    Samples storeSamples = new Samples();
+    List<List<Oid>> stored = new ArrayList<>();
+    for (int i = 0; i < connections; i++) {
+      stored.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+    }
+    Duration half = duration.dividedBy(2);
+    ServerBench storePhase =
+        new ServerBench(server, options.storage(), connections, half, inFlight);
+    double[] w =
+        storePhase.parallel(
+            (c, index, s, deadline) -> {
+              long done = 0;
+              for (long txn = 1; System.nanoTime() < deadline || done == 0; txn++) {
+                Oid oid = c.invoke(id -> new NewOids(id, 1)).getFirst();
+                long start = System.nanoTime();
+                commitOne(c, txn, List.of(oid), Tid.Z64, data);
+                s.add(System.nanoTime() - start);
+                stored.get(index).add(oid);
+                done++;
+              }
+              return done;
+            },
+            storeSamples);
+    Samples loadSamples = new Samples();
+    double[] l =
+        storePhase.parallel(
+            (c, index, s, deadline) -> {
+              List<Oid> mine = stored.get(index);
+              long done = 0;
+              for (int i = 0; System.nanoTime() < deadline || done == 0; i++) {
+                Oid oid = mine.get(i % mine.size());
+                long start = System.nanoTime();
+                LoadResult got = c.invoke(id -> new LoadBefore(id, oid, Tid.MAX)).orElseThrow();
+                if (got.data().length() != BIG) {
+                  throw new StorageException("loaded " + got.data().length() + " bytes of " + oid);
+                }
+                s.add(System.nanoTime() - start);
+                done++;
+              }
+              return done;
+            },
+            loadSamples);
+    double mb = BIG / 1e6;
+    return new Result(
+        "big",
+        connections,
+        w[1] + l[1],
+        (long) (w[0] + l[0]),
+        0,
+        w[0] / w[1],
+        w[0] * mb / w[1],
+        l[0] * mb / l[1],
+        percentile(loadSamples, 0.5),
+        percentile(loadSamples, 0.99));
+  }
+}

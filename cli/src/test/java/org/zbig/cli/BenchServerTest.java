@@ -1,0 +1,104 @@
+package org.zbig.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.ZeoServer;
+
+/** {@code bin/zbig bench server} against a real server: every mix, its JSON, and bad options. */
+class BenchServerTest {
+  static ZeoServer server;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = ZeoServer.start(ServerConfig.inMemory());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  private static String[] run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int status = Main.run(args);
+      return new String[] {
+        String.valueOf(status),
+        o.toString(StandardCharsets.UTF_8),
+        e.toString(StandardCharsets.UTF_8)
+      };
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private String address() {
+    return "127.0.0.1:" + server.address().getPort();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"read", "commit", "big"})
+  void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
+    Path json = dir.resolve(mix + ".json");
+    String[] r =
+        run(
+            "--server",
+            address(),
+            "bench",
+            "server",
+            "--connections",
+            "2",
+            "--duration",
+            "0.6",
+            "--mix",
+            mix,
+            "--json",
+            json.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains(mix + " against " + address()).contains("latency p50");
+    JsonNode j = new ObjectMapper().readTree(json.toFile());
+    assertThat(j.get("mix").asText()).isEqualTo(mix);
+    assertThat(j.get("connections").asInt()).isEqualTo(2);
+    assertThat(j.get("operations").asLong()).isPositive();
+    assertThat(j.get("p50_ms").asDouble()).isPositive();
+    assertThat(j.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(j.get("p50_ms").asDouble());
+    switch (mix) {
+      case "read" -> assertThat(j.get("loads_per_s").asDouble()).isPositive();
+      case "commit" -> assertThat(j.get("txn_per_s").asDouble()).isPositive();
+      default -> {
+        assertThat(j.get("store_MBps").asDouble()).isPositive();
+        assertThat(j.get("load_MBps").asDouble()).isPositive();
+      }
+    }
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    assertThat(run("--server", "nohostport", "bench", "server")[2])
+        .contains("--server: 'nohostport' (expected: HOST:PORT)");
+    assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
+        .contains("--mix: 'write' (expected: read, commit or big)");
+    assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
+        .contains("--connections: 0 (expected: 1 to 1024)");
+  }
+}
