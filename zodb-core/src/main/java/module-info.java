@@ -4,6 +4,7 @@
  */
 module org.zbig.zodb {
   exports org.zbig.zodb;
+  exports org.zbig.zodb.btree;
   exports org.zbig.zodb.error;
   exports org.zbig.zodb.pickle;
   exports org.zbig.zodb.record;
