@@ -29,17 +29,17 @@ public class BTreesConflictException extends ConflictException {
     this.reason = reason;
   }
 
-  /** Position in the committed state. */
+  /** Position in the old state (the one both changes started from). */
   public long p1() {
     return p1;
   }
 
-  /** Position in the old state. */
+  /** Position in the committed state. */
   public long p2() {
     return p2;
   }
 
-  /** Position in the new state. */
+  /** Position in this transaction's state. */
   public long p3() {
     return p3;
   }
