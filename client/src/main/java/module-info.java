@@ -10,5 +10,6 @@ module org.zbig.client {
   requires org.slf4j;
 
   exports org.zbig.client;
+  exports org.zbig.client.btree;
   exports org.zbig.client.zeo;
 }

@@ -19,6 +19,30 @@ public final class ClassRegistry {
     register(
         "persistent.mapping.PersistentMapping", PersistentMapping.class, PersistentMapping::new);
     register("BTrees.Length.Length", Length.class, Length::new);
+    register(
+        "BTrees.LOBTree.LOBTree",
+        org.zbig.client.btree.LOBTree.class,
+        org.zbig.client.btree.LOBTree::new);
+    register(
+        "BTrees.LOBTree.LOBucket",
+        org.zbig.client.btree.LOBucket.class,
+        org.zbig.client.btree.LOBucket::new);
+    register(
+        "BTrees.IOBTree.IOBTree",
+        org.zbig.client.btree.IOBTree.class,
+        org.zbig.client.btree.IOBTree::new);
+    register(
+        "BTrees.IOBTree.IOBucket",
+        org.zbig.client.btree.IOBucket.class,
+        org.zbig.client.btree.IOBucket::new);
+    register(
+        "BTrees.OOBTree.OOBTree",
+        org.zbig.client.btree.OOBTree.class,
+        org.zbig.client.btree.OOBTree::new);
+    register(
+        "BTrees.OOBTree.OOBucket",
+        org.zbig.client.btree.OOBucket.class,
+        org.zbig.client.btree.OOBucket::new);
   }
 
   /**

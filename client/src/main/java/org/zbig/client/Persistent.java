@@ -77,6 +77,11 @@ public abstract class Persistent {
     }
   }
 
+  /** Loads the state now if this is a ghost (Python's {@code _p_activate}). */
+  public final void activate() {
+    readAccess();
+  }
+
   /** Marks the object changed, for changes the object cannot see (e.g. inside a mutable value). */
   public final void markChanged() {
     writeAccess();
