@@ -29,14 +29,29 @@ import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
 
-/** Databases, connections and persistent objects against a real server on loopback. */
+/**
+ * Databases, connections and persistent objects against a real server on loopback: our server in
+ * this JVM, or, with {@code -Dzbig.server=HOST:PORT}, any ZEO server already running (for the
+ * checks against Python's ZEO by hand).
+ */
 class DatabaseTest {
   private ZeoServer server;
   private final List<AutoCloseable> open = new ArrayList<>();
 
+  static final String EXTERNAL = System.getProperty("zbig.server");
+  private java.net.InetSocketAddress address;
+
   @BeforeEach
   void start() throws Exception {
-    server = ZeoServer.start(ServerConfig.inMemory());
+    if (EXTERNAL != null) {
+      int colon = EXTERNAL.lastIndexOf(':');
+      address =
+          new java.net.InetSocketAddress(
+              EXTERNAL.substring(0, colon), Integer.parseInt(EXTERNAL.substring(colon + 1)));
+    } else {
+      server = ZeoServer.start(ServerConfig.inMemory());
+      address = server.address();
+    }
   }
 
   @AfterEach
@@ -44,13 +59,15 @@ class DatabaseTest {
     for (AutoCloseable c : open.reversed()) {
       c.close();
     }
-    server.close();
+    if (server != null) {
+      server.close();
+    }
   }
 
   private Database db() {
     Database db =
         Database.open(
-            server.address(),
+            address,
             ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
             16 << 20);
     open.add(db);
@@ -314,7 +331,7 @@ class DatabaseTest {
   /** Stores a raw record under a fresh oid through another ZEO connection, and syncs {@code c}. */
   private Oid rawStore(Database db, Connection c, Bytes record) {
     Oid oid = db.newOid();
-    try (ZeoClient zeo = ZeoClient.open(server.address(), ClientOptions.defaults(), new Quiet())) {
+    try (ZeoClient zeo = ZeoClient.open(address, ClientOptions.defaults(), new Quiet())) {
       store(zeo, oid, record);
     }
     c.sync();
@@ -357,6 +374,7 @@ class DatabaseTest {
 
   @Test
   void theRecordsAreWhatPythonWrites() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(EXTERNAL == null, "needs an empty storage");
     // an empty root is byte for byte the vector records/root_empty (formats spec 2)
     Database a = db();
     Bytes root = a.zeo().loadCurrent(Oid.ROOT).orElseThrow().data();

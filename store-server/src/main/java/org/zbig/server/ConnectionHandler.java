@@ -73,6 +73,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private Txn txn;
   private ScheduledFuture<?> timeout;
   private FileChannel upload;
+  private boolean reading; // inside channelRead: replies are flushed at channelReadComplete
   private final java.util.Queue<Object> outOfBand =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private long nextIteratorId;
@@ -168,6 +169,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
+    try {
+      read(msg);
+    } finally {
+      reading = false;
+    }
+  }
+
+  private void read(Object msg) {
     drain();
     switch (msg) {
       case Heartbeat h -> {}
@@ -185,6 +195,24 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       }
       default -> refuse("unexpected " + msg.getClass().getSimpleName() + " from a client");
     }
+  }
+
+  /**
+   * Writes a reply; while requests are being read it is flushed once the read batch is done ({@link
+   * #channelReadComplete}), so pipelined requests cost one write system call per batch.
+   */
+  private void send(Object reply) {
+    if (reading) {
+      ctx.write(reply);
+    } else {
+      ctx.writeAndFlush(reply);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    ctx.flush();
+    ctx.fireChannelReadComplete();
   }
 
   private void refuse(String why) {
@@ -205,11 +233,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     try {
       result = call.run();
     } catch (StorageException e) {
-      ctx.writeAndFlush(ErrorReply.of(r.msgid(), e));
+      send(ErrorReply.of(r.msgid(), e));
       return;
     } catch (RuntimeException e) {
       LOG.error("{} from {} failed", r.method(), who(), e);
-      ctx.writeAndFlush(ErrorReply.of(r.msgid(), e));
+      send(ErrorReply.of(r.msgid(), e));
       return;
     }
     if (result != LATER) {
@@ -219,7 +247,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @SuppressWarnings("unchecked")
   private <R> void reply(SyncRequest<R> r, Object result) {
-    ctx.writeAndFlush(r.reply((R) result));
+    send(r.reply((R) result));
   }
 
   private Object register(Register r) {

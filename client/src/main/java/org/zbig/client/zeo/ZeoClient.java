@@ -11,6 +11,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -135,6 +136,8 @@ public final class ZeoClient implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     WirePipeline.client(ch.pipeline(), options.maxFrame());
+                    // requests from many threads: one write system call for those queued together
+                    ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                     ch.pipeline()
                         .addLast(
                             "heartbeat",
