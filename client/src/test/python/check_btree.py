@@ -73,11 +73,16 @@ def main(folder, root_oid, expected_path):
     BTrees.check.check(root)
     with open(expected_path) as f:
         expected = json.load(f)
+    oid_of = {id(x): o for o, x in objects.items()}
     got = []
     for k, v in root.items():
-        if hasattr(v, "_p_jar") and not isinstance(v, (int, str, bytes)):
-            oid = [o for o, x in objects.items() if x is v][0]
-            v = {"oid": oid.hex()}
+        if id(v) in oid_of:
+            entry = {"oid": oid_of[id(v)].hex()}
+            if type(v).__name__ == "Length":
+                entry["length"] = v.value
+            elif type(v).__name__ == "PersistentMapping":
+                entry["mapping"] = dict(v.data)
+            v = entry
         got.append([k, v])
     if got != expected:
         raise AssertionError("items differ: %d got, %d expected; first difference %r" % (

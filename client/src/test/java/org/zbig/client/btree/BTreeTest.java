@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -328,8 +327,9 @@ class BTreeTest {
     }
   }
 
-  @Test
-  void pythonsBTreesReadAndCheckTheTreesWeWrite() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"LO", "IO", "OO"})
+  void pythonsBTreesReadAndCheckTheTreesWeWrite(String family) throws Exception {
     boolean python =
         Files.isExecutable(Path.of("/usr/bin/python3"))
             && new ProcessBuilder("/usr/bin/python3", "-c", "import BTrees, zodbpickle")
@@ -340,19 +340,45 @@ class BTreeTest {
       assumeTrue(python, "/usr/bin/python3 with BTrees and zodbpickle is not installed");
     }
     Random r = new Random(7);
-    Map<Long, Long> expected = new TreeMap<>();
+    Map<Object, Object> expected = new TreeMap<>(org.zbig.zodb.btree.KeyOrder.PYTHON);
+    Map<Object, Persistent> objects = new LinkedHashMap<>();
     Oid treeOid;
     try (Connection c = db.open()) {
-      LOBTree t = new LOBTree();
-      for (int i = 0; i < 40_000; i++) {
-        long k = r.nextInt(100_000);
-        t.put(k, k * 3);
-        expected.put(k, k * 3);
+      BTree t =
+          switch (family) {
+            case "LO" -> new LOBTree();
+            case "IO" -> new IOBTree();
+            default -> new OOBTree();
+          };
+      int n = family.equals("LO") ? 40_000 : 3_000;
+      for (int i = 0; i < n; i++) {
+        long k = r.nextInt(n * 5 / 2);
+        switch (family) {
+          case "LO" -> {
+            t.put(k, k * 3);
+            expected.put(k, k * 3);
+          }
+          case "IO" -> { // values: persistent mappings
+            PersistentMapping m = new PersistentMapping();
+            m.put("k", k);
+            t.put(k, m);
+            objects.put(k, m);
+            expected.put(k, m);
+          }
+          default -> { // str keys, values: Length counters
+            String key = "key-" + k;
+            Length len = new Length(k);
+            t.put(key, len);
+            objects.put(key, len);
+            expected.put(key, len);
+          }
+        }
       }
-      for (int i = 0; i < 10_000; i++) {
-        long k = r.nextInt(100_000);
-        t.remove(k);
-        expected.remove(k);
+      for (int i = 0; i < n / 4; i++) {
+        long k = r.nextInt(n * 5 / 2);
+        Object key = family.equals("OO") ? "key-" + k : (Object) k;
+        t.remove(key);
+        expected.remove(key);
       }
       c.root().put("t", t);
       c.commit();
@@ -360,7 +386,16 @@ class BTreeTest {
       Path folder = Files.createDirectories(dir.resolve("records"));
       export(c, treeOid, folder, new HashSet<>());
       List<List<Object>> items = new ArrayList<>();
-      expected.forEach((k, v) -> items.add(List.of(k, v)));
+      expected.forEach((k, v) -> {
+        Object want =
+            switch (v) {
+              case Length len -> Map.of("oid", len.oid().toHex(), "length", len.value());
+              case PersistentMapping m ->
+                  Map.of("oid", m.oid().toHex(), "mapping", Map.of("k", m.get("k")));
+              default -> v;
+            };
+        items.add(List.of(k, want));
+      });
       Path json = dir.resolve("expected.json");
       new ObjectMapper().writeValue(json.toFile(), items);
       Path script = Path.of("src/test/python/check_btree.py").toAbsolutePath();
@@ -377,6 +412,6 @@ class BTreeTest {
       assertThat(p.waitFor()).as(out).isZero();
       assertThat(out).contains("ok " + expected.size() + " items");
     }
-    assertThat(Collections.max(expected.keySet())).isLessThan(100_000L);
+    assertThat(objects).isNotNull();
   }
 }
