@@ -1,26 +1,36 @@
 /**
- * The embeddable Java ZODB client: a ZEO connection, databases, connections, transactions,
- * persistent objects with Python-compatible records, and the virtmem page cache of big files.
+ * The embeddable Java ZODB client: databases, connections, transactions and persistent objects with
+ * Python-compatible records, over a ZEO connection to our server or a Python ZEO server.
  *
- * <h2>What it connects</h2>
- *
- * Java applications on one side; a zbig server or a real Python ZEO server on the other, through
- * the wire module's messages on Netty.
- *
- * <h2>API for clients (built by the client and virtmem issues)</h2>
+ * <h2>Layers</h2>
  *
  * <ul>
- *   <li>{@code Database}: opened on a server address, AutoCloseable.
- *   <li>{@code Connection}: {@code root()}, {@code get(oid)}, {@code add(obj)}, one isolated MVCC
- *       view per transaction.
- *   <li>{@code Persistent}: ghost / up-to-date / changed states, oid and serial.
- *   <li>virtmem: {@code BigFile}, {@code FileHandle}, {@code Mapping}: blocks loaded lazily into
- *       RAM pages, dropped on invalidation, written back at commit.
+ *   <li>{@link org.zbig.client.zeo.ZeoClient} (package {@code zeo}): one ZEO 5 connection kept up
+ *       with reconnects and cache verification; any number of requests in flight from any thread;
+ *       invalidations reported in tid order on its event loop (protocol spec 4.2, 4.5).
+ *   <li>{@link org.zbig.client.Database}: one ZEO connection, the {@code RecordCache} shared by its
+ *       connections (each revision with its validity range {@code [start, end)}, filled and closed
+ *       on the event loop in server order, so it serves every snapshot correctly), the oid pool,
+ *       the class registry and the commit lock (one two-phase commit at a time on the ZEO
+ *       connection).
+ *   <li>{@link org.zbig.client.Connection}: a snapshot (loads are {@code loadBefore(oid, at+1)}),
+ *       the identity map (weak) with an LRU set of loaded objects, the changes of the current
+ *       transaction, commit with client-side conflict resolution, and {@link
+ *       org.zbig.client.Connection.Synchronizer}s for other data managers (virtmem).
+ *   <li>{@link org.zbig.client.Persistent}: ghost / up-to-date / changed; subclasses map fields to
+ *       the Python state; {@link org.zbig.client.PersistentMapping}, {@link
+ *       org.zbig.client.Length}, {@link org.zbig.client.OpaqueObject} and the B-trees of package
+ *       {@code btree} are built in.
  * </ul>
  *
  * <h2>Concurrency</h2>
  *
- * A connection is used by one thread at a time; the ZEO connection multiplexes requests of all
- * connections of a database; virtmem has one lock, and never does I/O under it.
+ * A database is thread-safe; a connection and its objects are used by one thread at a time.
+ * Invalidations are queued per connection and applied at transaction boundaries. Nothing blocks the
+ * ZEO event loop: it only completes futures, fills the record cache and queues invalidations.
+ *
+ * <h2>Still to come</h2>
+ *
+ * The virtmem page cache of big files (its own issue) joins transactions as a synchronizer.
  */
 package org.zbig.client;
