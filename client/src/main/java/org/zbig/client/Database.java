@@ -126,7 +126,8 @@ public final class Database implements AutoCloseable {
 
   /**
    * Runs {@code work} in a transaction of a fresh connection and commits, trying again up to {@link
-   * #DEFAULT_ATTEMPTS} times when the commit conflicts.
+   * #DEFAULT_ATTEMPTS} times when the commit conflicts, after a short random pause that grows with
+   * the attempts (up to 50 ms).
    *
    * @return what {@code work} returned
    * @throws ConflictException if every attempt conflicted
@@ -152,11 +153,23 @@ public final class Database implements AutoCloseable {
             throw e;
           }
           LOG.debug("attempt {} conflicted, retrying: {}", i, e.getMessage());
+          backOff(i);
         } catch (RuntimeException | Error e) {
           c.abort();
           throw e;
         }
       }
+    }
+  }
+
+  /** A random pause growing with the attempt, so that hot-spot committers do not keep colliding. */
+  private static void backOff(int attempt) {
+    long maxMillis = Math.min(50, 1L << Math.min(attempt, 6));
+    try {
+      Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMillis + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new org.zbig.zodb.error.ClientDisconnectedException("interrupted while retrying", e);
     }
   }
 

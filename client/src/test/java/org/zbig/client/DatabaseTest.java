@@ -134,6 +134,7 @@ class DatabaseTest {
       assertThat(folder.state()).isEqualTo(Persistent.State.UP_TO_DATE);
     }
     try (Connection c = b.open()) {
+      c.sync(); // another database: it learns of the commit from the server
       PersistentMapping folder = c.root().get("folder", PersistentMapping.class);
       assertThat(folder.state()).isEqualTo(Persistent.State.GHOST);
       Length counter = folder.get("counter", Length.class);
@@ -201,7 +202,14 @@ class DatabaseTest {
   }
 
   @Test
-  void concurrentIncrementsWithRetriesAndLengthResolutionAreExact() throws Exception {
+  void concurrentIncrementsWithRetriesAndLengthResolutionAreExact(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    // against a server in a process of its own, on RocksDB
+    ServerProcess process = ServerProcess.start(dir.resolve("data"));
+    open.add(process);
+    if (EXTERNAL == null) {
+      address = process.address();
+    }
     Database setup = db();
     registerAccount(setup);
     setup.runVoid(c -> {
@@ -276,6 +284,36 @@ class DatabaseTest {
       assertThat(c.root().containsKey("fresh")).isFalse();
       assertThat(fresh.oid()).isNull();
       assertThat(fresh.state()).isEqualTo(Persistent.State.NEW);
+    }
+  }
+
+  @Test
+  void connectionsAtDifferentSnapshotsShareTheRecordCacheCorrectly() {
+    Database a = db();
+    try (Connection old = a.open();
+        Connection writer = a.open()) {
+      old.setCacheSize(1);
+      writer.root().put("m", new PersistentMapping());
+      writer.root().get("m", PersistentMapping.class).put("v", 1L);
+      writer.commit();
+      old.newTransaction();
+      PersistentMapping m = old.root().get("m", PersistentMapping.class);
+      assertThat(m.get("v")).isEqualTo(1L);
+      Tid before = old.snapshot();
+      for (long v = 2; v <= 4; v++) {
+        writer.root().get("m", PersistentMapping.class).put("v", v);
+        writer.commit();
+        try (Connection fresh = a.open()) {
+          assertThat(fresh.root().get("m", PersistentMapping.class).get("v")).isEqualTo(v);
+        }
+        // the old snapshot's objects become ghosts (cache of one) and reload as of its snapshot
+        old.root().get("other");
+        assertThat(m.get("v")).isEqualTo(1L);
+        assertThat(old.snapshot()).isEqualTo(before);
+      }
+      assertThat(a.cachedRecords()).isGreaterThanOrEqualTo(2);
+      old.newTransaction();
+      assertThat(m.get("v")).isEqualTo(4L);
     }
   }
 

@@ -211,6 +211,23 @@ class BTreeTest {
 
   @Test
   void threadsIncrementingEntriesWithRetriesEndExact() throws Exception {
+    // against a server in a process of its own, on RocksDB
+    try (org.zbig.client.ServerProcess process =
+            org.zbig.client.ServerProcess.start(dir.resolve("process-data"));
+        Database db = open(process)) {
+      incrementConcurrently(db, process);
+    }
+  }
+
+  private Database open(org.zbig.client.ServerProcess process) {
+    return Database.open(
+        process.address(),
+        ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(60)),
+        32 << 20);
+  }
+
+  private void incrementConcurrently(Database db, org.zbig.client.ServerProcess process)
+      throws Exception {
     db.runVoid(c -> {
       LOBTree t = new LOBTree();
       for (long k = 0; k < 200; k++) { // several buckets
@@ -228,7 +245,7 @@ class BTreeTest {
     List<Future<?>> fs = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       int seed = i;
-      Database mine = i % 2 == 0 ? db : open();
+      Database mine = i % 2 == 0 ? db : open(process);
       fs.add(
           pool.submit(() -> {
             Random r = new Random(seed);
@@ -255,6 +272,7 @@ class BTreeTest {
     }
     pool.shutdown();
     try (Connection c = db.open()) {
+      c.sync(); // the other database's last commits come from the server
       long sum = 0;
       for (var e : c.root().get("lengths", LOBTree.class).items()) {
         sum += ((Length) e.getValue()).value();
