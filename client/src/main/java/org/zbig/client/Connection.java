@@ -118,6 +118,29 @@ public final class Connection implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes a paged file take part in this connection's transactions: at commit its changed pages are
+   * written out through {@code storeBlock} (which may change persistent objects) before the objects
+   * are stored; when a transaction ends without committing, its changes are discarded.
+   */
+  public void join(org.zbig.client.virtmem.FileHandle file) {
+    register(new FileSynchronizer(file));
+  }
+
+  private record FileSynchronizer(org.zbig.client.virtmem.FileHandle file) implements Synchronizer {
+    @Override
+    public void beforeCommit(Connection c) {
+      file.writeout();
+    }
+
+    @Override
+    public void afterCompletion(Connection c, boolean committed) {
+      if (!committed) {
+        file.discard();
+      }
+    }
+  }
+
   /** The root object, a {@link PersistentMapping}. */
   public PersistentMapping root() {
     return (PersistentMapping) get(Oid.ROOT);

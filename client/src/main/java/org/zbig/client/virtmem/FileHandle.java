@@ -1,0 +1,580 @@
+package org.zbig.client.virtmem;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+
+/**
+ * The page map of one {@link BigFile}: which blocks are in RAM, in which state, and which mappings
+ * show them. Blocks are read and written through {@link #map} ; {@link #writeout} stores changed
+ * pages, {@link #discard} drops changes, {@link #invalidate} follows changes made elsewhere. All
+ * page state transitions happen here, under virtmem's lock.
+ */
+public final class FileHandle implements AutoCloseable {
+  /** What a test or a status page sees of one page. */
+  public record PageInfo(PageState state, int pins, int mappings) {}
+
+  private final VirtMem vm;
+  private final BigFile file;
+  private final Map<Long, Page> pages = new HashMap<>();
+  private final Set<Mapping> mappings = new LinkedHashSet<>();
+  private boolean closed;
+
+  FileHandle(VirtMem vm, BigFile file) {
+    this.vm = vm;
+    this.file = file;
+  }
+
+  /** The file. */
+  public BigFile file() {
+    return file;
+  }
+
+  Collection<Page> pagesView() {
+    return pages.values();
+  }
+
+  int openMappings() {
+    return mappings.size();
+  }
+
+  /**
+   * Maps blocks {@code [blk, blk + count)}: they are loaded (in parallel, and the next few in the
+   * background) and pinned, and the returned mapping shows them as one contiguous segment. A
+   * read-only mapping's segment refuses writes; a writable one's pages are stored at {@link
+   * #writeout} if their content changed.
+   *
+   * @throws VirtMemException if a block cannot be loaded or the RAM budget is exhausted; nothing
+   *     stays pinned then
+   */
+  public Mapping map(long blk, long count, boolean writable) {
+    if (blk < 0 || count < 1 || blk + count < blk) {
+      throw new IllegalArgumentException(
+          "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 1)");
+    }
+    List<Future<Page>> loads = new ArrayList<>();
+    for (long b = blk; b < blk + count; b++) {
+      long at = b;
+      loads.add(vm.loaders.submit(() -> acquire(at)));
+    }
+    List<Page> got = new ArrayList<>();
+    Throwable failure = null;
+    for (Future<Page> f : loads) {
+      try {
+        got.add(f.get());
+      } catch (Exception e) {
+        failure = failure == null ? (e.getCause() != null ? e.getCause() : e) : failure;
+      }
+    }
+    if (failure != null) {
+      unpin(got);
+      throw failure instanceof VirtMemException v
+          ? v
+          : new VirtMemException("cannot map blocks of " + file + ": " + failure, failure);
+    }
+    for (long b = blk + count; b < blk + count + vm.readAhead(); b++) {
+      long at = b;
+      vm.loaders.submit(() -> unpin(List.of(acquire(at)))); // read-ahead: loaded, not pinned
+    }
+    vm.lock.lock();
+    try {
+      checkOpen();
+      Mapping m = new Mapping(this, vm.ram, blk, got.toArray(Page[]::new), writable);
+      mappings.add(m);
+      for (Page p : got) {
+        p.mappings.add(m);
+        if (writable && p.state == PageState.LOADED) {
+          p.state = PageState.DIRTY; // may be written from now on
+        }
+        vm.touch(p);
+      }
+      return m;
+    } catch (RuntimeException e) {
+      unpinLocked(got);
+      throw e;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /**
+   * The page of {@code blk}, loaded and pinned. The races, as wendelin.core's virtmem draws them:
+   *
+   * <pre>
+   *   T1 (maps blk)                          T2 (invalidates blk)
+   *   (1) lock; page EMPTY -> LOADING
+   *   (2) unlock; loadBlock(blk) ...
+   *                                          (a) lock; LOADING -> LOADING_INVALIDATED; unlock
+   *   (3) lock; sees LOADING_INVALIDATED:
+   *       the data may be older than the
+   *       invalidation: drop it, EMPTY, retry
+   *   T3 (maps blk while T1 loads)
+   *   (4) lock; page LOADING: wait for T1's load (no polling), then retry from the top
+   * </pre>
+   *
+   * Loading without the lock avoids the deadlock of a loader that needs the database (and thus
+   * other threads that may hold or wait for this lock) while every other user of virtmem waits.
+   */
+  Page acquire(long blk) {
+    for (; ; ) {
+      CompletableFuture<Void> wait;
+      Page page;
+      long slot;
+      vm.lock.lock();
+      try {
+        checkOpen();
+        page = pages.computeIfAbsent(blk, b -> new Page(this, b));
+        switch (page.state) {
+          case LOADED, DIRTY -> {
+            page.pins++;
+            vm.touch(page);
+            return page;
+          }
+          case LOADING, LOADING_INVALIDATED -> {
+            // (4) another thread loads it: wait outside the lock, then look again
+            wait = page.loading;
+            slot = -1;
+          }
+          case EMPTY -> {
+            // (1) no page: allocate, mark LOADING, unlock, load
+            try {
+              slot = vm.allocateSlot();
+            } catch (RuntimeException e) {
+              pages.remove(blk);
+              throw e;
+            }
+            page.slot = slot;
+            page.state = PageState.LOADING;
+            page.loading = new CompletableFuture<>();
+            wait = null;
+          }
+          default -> throw new IllegalStateException("unknown state " + page.state);
+        }
+      } finally {
+        vm.lock.unlock();
+      }
+      if (wait != null) {
+        try {
+          wait.join();
+        } catch (CompletionException e) {
+          throw e.getCause() instanceof VirtMemException v
+              ? v
+              : new VirtMemException("loading block " + blk + " failed", e.getCause());
+        }
+        continue;
+      }
+      // (2) load without the lock
+      MemorySegment mem = vm.ram.segment(slot);
+      Throwable failed = null;
+      try {
+        mem.fill((byte) 0);
+        file.loadBlock(blk, mem);
+      } catch (RuntimeException | Error e) {
+        failed = e;
+      }
+      long sum = failed == null ? Page.checksum(mem) : 0;
+      vm.lock.lock();
+      CompletableFuture<Void> done = page.loading;
+      try {
+        if (failed != null) {
+          // a failing load fails every waiter and leaves the page EMPTY
+          page.state = PageState.EMPTY;
+          page.loading = null;
+          vm.ram.release(page.slot);
+          page.slot = -1;
+          pages.remove(blk);
+          VirtMemException e =
+              new VirtMemException(
+                  "loading block " + blk + " of " + file + " failed: " + failed, failed);
+          done.completeExceptionally(e);
+          throw e;
+        }
+        if (page.state == PageState.LOADING_INVALIDATED) {
+          // (3) invalidated while loading: drop the result, retry
+          page.state = PageState.EMPTY;
+          page.loading = null;
+          vm.ram.release(page.slot);
+          page.slot = -1;
+          done.complete(null);
+          continue;
+        }
+        checkState(page.state == PageState.LOADING, page);
+        page.state = PageState.LOADED;
+        page.loading = null;
+        page.checksum = sum;
+        page.pins++;
+        vm.touch(page);
+        done.complete(null);
+        return page;
+      } finally {
+        vm.lock.unlock();
+      }
+    }
+  }
+
+  private static void checkState(boolean ok, Page p) {
+    if (!ok) {
+      throw new IllegalStateException("virtmem bug: unexpected " + p);
+    }
+  }
+
+  private void unpin(List<Page> ps) {
+    vm.lock.lock();
+    try {
+      unpinLocked(ps);
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  private void unpinLocked(List<Page> ps) {
+    for (Page p : ps) {
+      checkState(p.pins > 0, p);
+      p.pins--;
+      vm.touch(p);
+    }
+  }
+
+  /** Closes a mapping: unmaps it and unpins its pages. */
+  void closeMapping(Mapping m) {
+    vm.lock.lock();
+    try {
+      if (m.closeLocked()) {
+        unmapped(m);
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  private void unmapped(Mapping m) {
+    mappings.remove(m);
+    for (Page p : m.pages()) {
+      p.mappings.remove(m);
+      checkState(p.pins > 0, p);
+      p.pins--;
+      vm.touch(p);
+    }
+  }
+
+  /**
+   * Cleans a page left {@link PageState#DIRTY} by a closed writable mapping if its content did not
+   * change, so that reclaim may evict it; with the lock held.
+   *
+   * @return whether it is now evictable
+   */
+  boolean cleanIfUnchanged(Page p) {
+    if (p.state != PageState.DIRTY || p.pins > 0 || !p.mappings.isEmpty()) {
+      return false;
+    }
+    if (Page.checksum(vm.ram.segment(p.slot)) != p.checksum) {
+      return false;
+    }
+    p.state = PageState.LOADED;
+    return true;
+  }
+
+  /** Evicts a clean, unpinned page (reclaim), with the lock held. */
+  void evict(Page p) {
+    checkState(p.state == PageState.LOADED && p.pins == 0 && p.mappings.isEmpty(), p);
+    vm.ram.release(p.slot);
+    p.slot = -1;
+    p.state = PageState.EMPTY;
+    pages.remove(p.blk);
+  }
+
+  private void drop(Page p) {
+    vm.forget(p);
+    vm.ram.release(p.slot);
+    p.slot = -1;
+    p.state = PageState.EMPTY;
+    pages.remove(p.blk);
+  }
+
+  /**
+   * Stores every page whose content changed since it was loaded or last stored, through {@link
+   * BigFile#storeBlock}, outside the lock. Pages still mapped writable stay {@link PageState#DIRTY}
+   * (they may be written again); the others become {@link PageState#LOADED}.
+   *
+   * @return the blocks stored, in order
+   */
+  public List<Long> writeout() {
+    List<Page> dirty = dirtyPages();
+    List<Long> stored = new ArrayList<>();
+    for (Page p : dirty) {
+      MemorySegment mem = vm.ram.segment(p.slot).asReadOnly();
+      long sum = Page.checksum(mem);
+      if (sum != p.checksum) {
+        file.storeBlock(p.blk, mem);
+        stored.add(p.blk);
+      }
+      vm.lock.lock();
+      try {
+        p.checksum = sum;
+        p.pins--;
+        if (!p.writableMapped()) {
+          p.state = PageState.LOADED;
+        }
+        vm.touch(p);
+      } finally {
+        vm.lock.unlock();
+      }
+    }
+    return stored;
+  }
+
+  /** The dirty pages, in block order, pinned so that they stay while the lock is released. */
+  private List<Page> dirtyPages() {
+    vm.lock.lock();
+    try {
+      checkOpen();
+      List<Page> out = new ArrayList<>();
+      for (Page p : new TreeMap<>(pages).values()) {
+        if (p.state == PageState.DIRTY) {
+          p.pins++;
+          out.add(p);
+        }
+      }
+      return out;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /**
+   * Drops the changes of dirty pages: a changed page that is mapped is loaded again in place (its
+   * mappings show the stored content at the same addresses), one that is not is dropped.
+   */
+  public void discard() {
+    List<Page> dirty = dirtyPages();
+    List<Page> reload = new ArrayList<>();
+    vm.lock.lock();
+    try {
+      for (Page p : dirty) {
+        p.pins--;
+        boolean changed = Page.checksum(vm.ram.segment(p.slot)) != p.checksum;
+        if (!p.mappings.isEmpty()) {
+          if (changed) {
+            reload.add(p);
+          }
+          if (!p.writableMapped()) {
+            p.state = PageState.LOADED;
+          }
+        } else if (changed) {
+          drop(p);
+        } else {
+          p.state = PageState.LOADED;
+        }
+        vm.touch(p);
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    reloadInPlace(reload);
+  }
+
+  /**
+   * Follows changes made elsewhere to blocks {@code blks} (at a transaction boundary): a block
+   * being loaded is loaded again, a mapped one is loaded again in place, others are dropped.
+   */
+  public void invalidate(Collection<Long> blks) {
+    List<Page> reload = new ArrayList<>();
+    vm.lock.lock();
+    try {
+      checkOpen();
+      for (long blk : blks) {
+        Page p = pages.get(blk);
+        if (p == null) {
+          continue;
+        }
+        switch (p.state) {
+          case EMPTY -> {}
+          case LOADING -> p.state = PageState.LOADING_INVALIDATED; // (a) in acquire's timeline
+          case LOADING_INVALIDATED -> {}
+          case LOADED, DIRTY -> {
+            if (p.mappings.isEmpty() && p.pins == 0) {
+              drop(p);
+            } else {
+              reload.add(p);
+            }
+          }
+        }
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    reloadInPlace(reload);
+  }
+
+  /**
+   * Loads pinned pages again: into new slots that, under the lock, are then mapped at the same
+   * addresses in every mapping that shows them (the reverse map), the old slots freed; or, when the
+   * RAM budget has no room for a new slot, into the page's own slot (readers of the page see the
+   * new bytes arrive, which at a transaction boundary nobody should be reading).
+   */
+  private void reloadInPlace(List<Page> reload) {
+    if (reload.isEmpty()) {
+      return;
+    }
+    long[] slots = new long[reload.size()];
+    boolean[] own = new boolean[reload.size()];
+    vm.lock.lock();
+    try {
+      for (int i = 0; i < slots.length; i++) {
+        Page p = reload.get(i);
+        p.pins++; // keep it while it loads
+        vm.touch(p);
+        try {
+          slots[i] = vm.allocateSlot();
+        } catch (VirtMemException full) {
+          slots[i] = p.slot;
+          own[i] = true;
+        }
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    List<Future<Long>> sums = new ArrayList<>();
+    for (int i = 0; i < slots.length; i++) {
+      Page p = reload.get(i);
+      long slot = slots[i];
+      sums.add(
+          vm.loaders.submit(() -> {
+            MemorySegment mem = vm.ram.segment(slot);
+            mem.fill((byte) 0);
+            file.loadBlock(p.blk, mem);
+            return Page.checksum(mem);
+          }));
+    }
+    Throwable failure = null;
+    long[] checksums = new long[slots.length];
+    for (int i = 0; i < slots.length; i++) {
+      try {
+        checksums[i] = sums.get(i).get();
+      } catch (Exception e) {
+        failure = failure == null ? (e.getCause() != null ? e.getCause() : e) : failure;
+      }
+    }
+    boolean broken = false;
+    vm.lock.lock();
+    try {
+      for (int i = 0; i < slots.length; i++) {
+        Page p = reload.get(i);
+        p.pins--;
+        if (failure != null) {
+          if (own[i]) {
+            broken = true; // its bytes are partly new: the caller must not go on with it
+            p.checksum = Page.checksum(vm.ram.segment(p.slot)) + 1; // differs: never "clean"
+          } else {
+            vm.ram.release(slots[i]);
+          }
+          vm.touch(p);
+          continue;
+        }
+        if (!own[i]) {
+          for (Mapping m : p.mappings) {
+            m.remap(p, slots[i]);
+          }
+          vm.ram.release(p.slot);
+          p.slot = slots[i];
+        }
+        p.checksum = checksums[i];
+        p.state = p.writableMapped() ? PageState.DIRTY : PageState.LOADED;
+        vm.touch(p);
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    if (failure != null) {
+      throw new VirtMemException(
+          "reloading changed blocks of "
+              + file
+              + " failed; "
+              + (broken
+                  ? "some mappings show partly reloaded pages: close them"
+                  : "mappings still show the old content"),
+          failure);
+    }
+  }
+
+  /** The page table: state, pins and mappings of every page present, by block. */
+  public Map<Long, PageInfo> pageTable() {
+    vm.lock.lock();
+    try {
+      Map<Long, PageInfo> out = new TreeMap<>();
+      for (Page p : pages.values()) {
+        out.put(p.blk, new PageInfo(p.state, p.pins, p.mappings.size()));
+      }
+      return out;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  private void checkOpen() {
+    vm.checkOpen();
+    if (closed) {
+      throw new IllegalStateException("file handle closed");
+    }
+  }
+
+  /** Closes every mapping and frees this file's pages; dirty pages are dropped. */
+  @Override
+  public void close() {
+    for (Mapping m : List.copyOf(mappings())) {
+      m.close();
+    }
+    vm.lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Page p : List.copyOf(pages.values())) {
+        if (p.slot >= 0
+            && p.state != PageState.LOADING
+            && p.state != PageState.LOADING_INVALIDATED) {
+          drop(p);
+        }
+      }
+      vm.files.remove(this);
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  private List<Mapping> mappings() {
+    vm.lock.lock();
+    try {
+      return List.copyOf(mappings);
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /** Maps {@code slot} at {@code address} (MAP_FIXED over the reservation). */
+  static void mapSlot(Ram ram, long address, long slot, boolean writable) {
+    try {
+      LibC.C.mmap(
+          new Pointer(address),
+          ram.pageSize(),
+          writable ? LibC.PROT_READ | LibC.PROT_WRITE : LibC.PROT_READ,
+          LibC.MAP_SHARED | LibC.MAP_FIXED,
+          ram.fd(),
+          slot * ram.pageSize());
+    } catch (LastErrorException e) {
+      throw new VirtMemException("cannot map a virtmem page: " + e.getMessage(), e);
+    }
+  }
+}

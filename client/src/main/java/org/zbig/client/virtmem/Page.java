@@ -1,0 +1,57 @@
+package org.zbig.client.virtmem;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** One block of one file in RAM. All fields are guarded by virtmem's lock. */
+final class Page {
+  final FileHandle file;
+  final long blk;
+  PageState state = PageState.EMPTY;
+  long slot = -1;
+  int pins; // open mappings that map it
+  long checksum; // of the content as loaded or last stored
+  CompletableFuture<Void> loading; // while LOADING or LOADING_INVALIDATED: done when the load ends
+  final Set<Mapping> mappings = new LinkedHashSet<>(); // the reverse map
+
+  Page(FileHandle file, long blk) {
+    this.file = file;
+    this.blk = blk;
+  }
+
+  boolean writableMapped() {
+    for (Mapping m : mappings) {
+      if (m.writable()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final long P1 = 0x9E3779B97F4A7C15L;
+  private static final long P2 = 0xC2B2AE3D27D4EB4FL;
+
+  /**
+   * A 64-bit checksum of a page's bytes, taken when it is loaded or stored and compared before it
+   * is stored: pages written through a mapping are stored only if their content changed.
+   */
+  static long checksum(MemorySegment page) {
+    long h = 0x27D4EB2F165667C5L;
+    long n = page.byteSize() / 8;
+    for (long i = 0; i < n; i++) {
+      long v = page.get(ValueLayout.JAVA_LONG_UNALIGNED, i * 8);
+      h = Long.rotateLeft(h ^ (v * P1), 31) * P2;
+    }
+    h ^= h >>> 33;
+    h *= P1;
+    return h ^ (h >>> 29);
+  }
+
+  @Override
+  public String toString() {
+    return "page " + blk + " " + state + " pins " + pins;
+  }
+}

@@ -1,0 +1,165 @@
+package org.zbig.client.virtmem;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The RAM pages live in: a memfd (or, where there is none, an unlinked file on /dev/shm) cut into
+ * slots of one page each. A slot's memory is allocated with {@code fallocate} when the slot is
+ * taken, so a full file system is a clear {@link VirtMemException} then, never a crash on first
+ * touch; a freed slot's memory goes back with a punched hole.
+ *
+ * <p>Each slot is also mapped once, writable, into one big reserved region: the view virtmem itself
+ * loads into, compares and stores from. Mappings handed to applications are other mappings of the
+ * same slots. Not thread-safe: the caller holds virtmem's lock.
+ */
+final class Ram implements AutoCloseable {
+  private static final long RESERVE = 1L << 40; // address space for the slots' own view
+
+  private final long pageSize;
+  private final int fd;
+  private final Pointer base; // the slots' own writable view, RESERVE bytes reserved
+  private final long maxSlots;
+  private final Deque<Long> free = new ArrayDeque<>();
+  private long slots; // slots ever handed out (the file's length / pageSize)
+  private long used;
+  private boolean closed;
+
+  Ram(long pageSize) {
+    if (pageSize < 4096 || Long.bitCount(pageSize) != 1) {
+      throw new IllegalArgumentException(
+          "page size: " + pageSize + " (expected: a power of two >= 4096)");
+    }
+    this.pageSize = pageSize;
+    this.fd = openFd();
+    this.maxSlots = RESERVE / pageSize;
+    try {
+      this.base =
+          LibC.C.mmap(
+              null,
+              RESERVE,
+              LibC.PROT_NONE,
+              LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE,
+              -1,
+              0);
+    } catch (LastErrorException e) {
+      LibC.C.close(fd);
+      throw new VirtMemException("cannot reserve address space for virtmem: " + e.getMessage(), e);
+    }
+  }
+
+  private static int openFd() {
+    try {
+      return LibC.C.memfd_create("zbig-virtmem", LibC.MFD_CLOEXEC);
+    } catch (LastErrorException | UnsatisfiedLinkError e) {
+      String path =
+          "/dev/shm/zbig-virtmem-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+      try {
+        int fd = LibC.C.open(path, LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0600);
+        LibC.C.unlink(path);
+        return fd;
+      } catch (LastErrorException f) {
+        f.addSuppressed(e);
+        throw new VirtMemException(
+            "cannot create RAM for virtmem: memfd_create failed and "
+                + path
+                + ": "
+                + f.getMessage(),
+            f);
+      }
+    }
+  }
+
+  long pageSize() {
+    return pageSize;
+  }
+
+  int fd() {
+    return fd;
+  }
+
+  /** Slots in use. */
+  long used() {
+    return used;
+  }
+
+  /**
+   * Takes a slot, its memory allocated.
+   *
+   * @throws VirtMemException naming the size if the file system cannot allocate it
+   */
+  long allocate() {
+    long slot;
+    if (!free.isEmpty()) {
+      slot = free.pop();
+    } else {
+      if (slots == maxSlots) {
+        throw new VirtMemException("virtmem RAM: all " + maxSlots + " slots in use");
+      }
+      slot = slots;
+      try {
+        LibC.C.ftruncate(fd, (slot + 1) * pageSize);
+        LibC.C.mmap(
+            base.share(slot * pageSize),
+            pageSize,
+            LibC.PROT_READ | LibC.PROT_WRITE,
+            LibC.MAP_SHARED | LibC.MAP_FIXED,
+            fd,
+            slot * pageSize);
+      } catch (LastErrorException e) {
+        throw new VirtMemException("cannot grow virtmem RAM: " + e.getMessage(), e);
+      }
+      slots++;
+    }
+    try {
+      LibC.C.fallocate(fd, 0, slot * pageSize, pageSize);
+    } catch (LastErrorException e) {
+      free.push(slot);
+      throw new VirtMemException(
+          "cannot allocate a page of "
+              + pageSize
+              + " bytes for virtmem ("
+              + (e.getErrorCode() == LibC.ENOSPC
+                  ? "no space left in the RAM file system"
+                  : e.getMessage())
+              + "; "
+              + used
+              + " pages in use)",
+          e);
+    }
+    used++;
+    return slot;
+  }
+
+  /** Gives a slot back; its memory is released. */
+  void release(long slot) {
+    try {
+      LibC.C.fallocate(
+          fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, slot * pageSize, pageSize);
+    } catch (LastErrorException e) {
+      throw new VirtMemException("cannot release a virtmem page: " + e.getMessage(), e);
+    }
+    free.push(slot);
+    used--;
+  }
+
+  /** The slot's memory, through the slots' own writable view. */
+  @SuppressWarnings("restricted") // the view is mapped for the life of this object
+  MemorySegment segment(long slot) {
+    return MemorySegment.ofAddress(Pointer.nativeValue(base) + slot * pageSize)
+        .reinterpret(pageSize, Arena.global(), null);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      LibC.C.munmap(base, RESERVE);
+      LibC.C.close(fd);
+    }
+  }
+}

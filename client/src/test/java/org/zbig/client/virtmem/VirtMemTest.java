@@ -1,0 +1,509 @@
+package org.zbig.client.virtmem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.zbig.client.virtmem.FileHandle.PageInfo;
+
+/** The page cache over an in-memory file, asserting the whole page table after each step. */
+class VirtMemTest {
+  static final int PAGE = 4096;
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : open.reversed()) {
+      c.close();
+    }
+  }
+
+  private VirtMem vm(int budgetPages, int readAhead) {
+    VirtMem vm = new VirtMem(PAGE, (long) budgetPages * PAGE, readAhead);
+    open.add(vm);
+    return vm;
+  }
+
+  /** A file of blocks in byte arrays, counting loads and stores; hooks for races. */
+  static class MemFile implements BigFile {
+    final Map<Long, byte[]> blocks = new ConcurrentHashMap<>();
+    final Map<Long, AtomicInteger> loads = new ConcurrentHashMap<>();
+    final List<Long> stores = new ArrayList<>();
+    volatile Runnable beforeLoad = () -> {};
+    volatile long failing = -1;
+
+    @Override
+    public long blockSize() {
+      return PAGE;
+    }
+
+    void set(long blk, int value) {
+      byte[] b = new byte[PAGE];
+      Arrays.fill(b, (byte) value);
+      blocks.put(blk, b);
+    }
+
+    @Override
+    public void loadBlock(long blk, MemorySegment page) {
+      loads.computeIfAbsent(blk, b -> new AtomicInteger()).incrementAndGet();
+      beforeLoad.run();
+      if (blk == failing) {
+        throw new IllegalStateException("disk on fire at block " + blk);
+      }
+      byte[] b = blocks.get(blk);
+      if (b != null) {
+        MemorySegment.copy(b, 0, page, ValueLayout.JAVA_BYTE, 0, PAGE);
+      }
+    }
+
+    @Override
+    public synchronized void storeBlock(long blk, MemorySegment page) {
+      blocks.put(blk, page.toArray(ValueLayout.JAVA_BYTE));
+      stores.add(blk);
+    }
+
+    int loads(long blk) {
+      AtomicInteger n = loads.get(blk);
+      return n == null ? 0 : n.get();
+    }
+  }
+
+  private static PageInfo info(PageState s, int pins, int mappings) {
+    return new PageInfo(s, pins, mappings);
+  }
+
+  @Test
+  void aMappingLoadsItsBlocksPinsThemAndShowsThemContiguously() {
+    MemFile f = new MemFile();
+    f.set(0, 1);
+    f.set(2, 3); // block 1 is a hole: zeros
+    FileHandle h = vm(8, 0).open(f);
+    try (Mapping m = h.map(0, 3, false)) {
+      assertThat(h.pageTable())
+          .containsExactly(
+              Map.entry(0L, info(PageState.LOADED, 1, 1)),
+              Map.entry(1L, info(PageState.LOADED, 1, 1)),
+              Map.entry(2L, info(PageState.LOADED, 1, 1)));
+      MemorySegment s = m.segment();
+      assertThat(s.byteSize()).isEqualTo(3 * PAGE);
+      assertThat(s.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+      assertThat(s.get(ValueLayout.JAVA_BYTE, PAGE + 17)).isZero();
+      assertThat(s.get(ValueLayout.JAVA_BYTE, 3L * PAGE - 1)).isEqualTo((byte) 3);
+      assertThatThrownBy(() -> s.set(ValueLayout.JAVA_BYTE, 0, (byte) 9))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("read-only");
+    }
+    assertThat(h.pageTable())
+        .allSatisfy((b, i) -> assertThat(i).isEqualTo(info(PageState.LOADED, 0, 0)));
+    assertThat(f.stores).isEmpty();
+  }
+
+  @Test
+  void aClosedMappingThrowsInsteadOfCrashing() {
+    MemFile f = new MemFile();
+    FileHandle h = vm(4, 0).open(f);
+    Mapping m = h.map(0, 1, true);
+    MemorySegment s = m.segment();
+    m.close();
+    m.close(); // idempotent
+    assertThatThrownBy(() -> s.get(ValueLayout.JAVA_BYTE, 0))
+        .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> s.set(ValueLayout.JAVA_BYTE, 0, (byte) 1))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void writtenPagesAreStoredOnlyIfTheirContentChanged() {
+    MemFile f = new MemFile();
+    f.set(0, 5);
+    FileHandle h = vm(8, 0).open(f);
+    try (Mapping rw = h.map(0, 3, true);
+        Mapping ro = h.map(1, 1, false)) {
+      assertThat(h.pageTable())
+          .containsExactly(
+              Map.entry(0L, info(PageState.DIRTY, 1, 1)),
+              Map.entry(1L, info(PageState.DIRTY, 2, 2)),
+              Map.entry(2L, info(PageState.DIRTY, 1, 1)));
+      rw.segment().set(ValueLayout.JAVA_BYTE, PAGE + 10, (byte) 42); // block 1
+      rw.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 5); // block 0: the same value
+      // two mirrors of one RAM page: the read-only view sees the write
+      assertThat(ro.segment().get(ValueLayout.JAVA_BYTE, 10)).isEqualTo((byte) 42);
+      assertThat(h.writeout()).containsExactly(1L);
+      assertThat(f.blocks.get(1L)[10]).isEqualTo((byte) 42);
+      // still mapped writable: still possibly dirty, but nothing new to store
+      assertThat(h.pageTable().get(1L)).isEqualTo(info(PageState.DIRTY, 2, 2));
+      assertThat(h.writeout()).isEmpty();
+    }
+    assertThat(h.pageTable().values()).allMatch(i -> i.state() == PageState.DIRTY && i.pins() == 0);
+    assertThat(h.writeout()).isEmpty();
+    assertThat(h.pageTable().values()).allMatch(i -> i.equals(info(PageState.LOADED, 0, 0)));
+  }
+
+  @Test
+  void discardBringsBackTheStoredContentInPlace() {
+    MemFile f = new MemFile();
+    f.set(0, 7);
+    FileHandle h = vm(8, 0).open(f);
+    try (Mapping rw = h.map(0, 2, true)) {
+      MemorySegment s = rw.segment();
+      s.set(ValueLayout.JAVA_BYTE, 3, (byte) 1);
+      s.set(ValueLayout.JAVA_BYTE, PAGE + 3, (byte) 1);
+      h.discard();
+      assertThat(s.get(ValueLayout.JAVA_BYTE, 3)).isEqualTo((byte) 7);
+      assertThat(s.get(ValueLayout.JAVA_BYTE, PAGE + 3)).isZero();
+      assertThat(h.writeout()).isEmpty();
+      assertThat(f.stores).isEmpty();
+    }
+    // a dirty page that is no longer mapped is dropped by discard
+    try (Mapping rw = h.map(0, 1, true)) {
+      rw.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 9);
+    }
+    h.discard();
+    assertThat(h.pageTable()).doesNotContainKey(0L);
+    try (Mapping ro = h.map(0, 1, false)) {
+      assertThat(ro.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 7);
+    }
+  }
+
+  @Test
+  void invalidationDropsUnmappedPagesAndReloadsMappedOnesInPlace() {
+    MemFile f = new MemFile();
+    f.set(0, 1);
+    f.set(1, 1);
+    FileHandle h = vm(8, 0).open(f);
+    h.map(0, 1, false).close(); // block 0 loaded, not mapped
+    try (Mapping m = h.map(1, 1, false);
+        Mapping m2 = h.map(1, 1, false)) {
+      f.set(0, 2);
+      f.set(1, 2);
+      h.invalidate(List.of(0L, 1L, 7L));
+      assertThat(h.pageTable()).containsExactly(Map.entry(1L, info(PageState.LOADED, 2, 2)));
+      // same addresses, new snapshot, in both mappings (the reverse map)
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 2);
+      assertThat(m2.segment().get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 2);
+    }
+    try (Mapping m = h.map(0, 1, false)) {
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 2);
+    }
+    assertThat(f.loads(0)).isEqualTo(2);
+  }
+
+  @Test
+  void reclaimEvictsCleanUnpinnedPagesAndAFullBudgetIsAClearError() {
+    MemFile f = new MemFile();
+    VirtMem vm = vm(4, 0);
+    FileHandle h = vm.open(f);
+    for (long b = 0; b < 20; b++) {
+      f.set(b, (int) b);
+      try (Mapping m = h.map(b, 1, false)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) b);
+      }
+      assertThat(vm.pagesInRam()).isLessThanOrEqualTo(4);
+    }
+    // LRU: the last four stay
+    assertThat(h.pageTable().keySet()).containsExactly(16L, 17L, 18L, 19L);
+    try (Mapping pinned = h.map(0, 3, false);
+        Mapping dirty = h.map(10, 1, true)) {
+      assertThatThrownBy(() -> h.map(5, 1, false))
+          .isInstanceOf(VirtMemException.class)
+          .hasMessageContaining("RAM budget of 16384 bytes (4 pages) exhausted")
+          .hasMessageContaining("3 clean pages pinned by 2 open mappings, 1 dirty");
+      assertThat(pinned.segment().get(ValueLayout.JAVA_BYTE, 0)).isZero();
+      assertThat(dirty.writable()).isTrue();
+    }
+    assertThat(h.pageTable().values()).allMatch(i -> i.pins() == 0);
+  }
+
+  @Test
+  void aFailingLoadFailsTheMappingAndLeavesNothingPinned() {
+    MemFile f = new MemFile();
+    f.failing = 2;
+    FileHandle h = vm(8, 0).open(f);
+    assertThatThrownBy(() -> h.map(0, 4, false))
+        .isInstanceOf(VirtMemException.class)
+        .hasMessageContaining("loading block 2")
+        .hasMessageContaining("disk on fire");
+    assertThat(h.pageTable()).doesNotContainKey(2L);
+    assertThat(h.pageTable().values())
+        .allMatch(i -> i.pins() == 0 && i.state() == PageState.LOADED);
+    f.failing = -1;
+    try (Mapping m = h.map(0, 4, false)) {
+      assertThat(m.blockCount()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void twoThreadsNeedingOneBlockShareOneLoad() throws Exception {
+    MemFile f = new MemFile();
+    f.set(0, 4);
+    FileHandle h = vm(8, 0).open(f);
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.beforeLoad =
+        () -> {
+          loading.countDown();
+          await(release);
+        };
+    var pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<Mapping> first = pool.submit(() -> h.map(0, 1, false));
+      assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(h.pageTable().get(0L).state()).isEqualTo(PageState.LOADING);
+      Future<Mapping> second = pool.submit(() -> h.map(0, 1, false));
+      Thread.sleep(100);
+      assertThat(second).isNotDone(); // waits for the first load, without polling
+      release.countDown();
+      try (Mapping a = first.get(10, TimeUnit.SECONDS);
+          Mapping b = second.get(10, TimeUnit.SECONDS)) {
+        assertThat(a.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 4);
+        assertThat(b.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 4);
+        assertThat(f.loads(0)).isEqualTo(1);
+        assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.LOADED, 2, 2));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anInvalidationDuringALoadMakesTheLoaderLoadAgain() throws Exception {
+    MemFile f = new MemFile();
+    f.set(0, 1);
+    FileHandle h = vm(8, 0).open(f);
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.beforeLoad =
+        () -> {
+          if (f.loads(0) == 1) {
+            loading.countDown();
+            await(release);
+          }
+        };
+    var pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Mapping> mapped = pool.submit(() -> h.map(0, 1, false));
+      assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+      f.set(0, 2); // a commit elsewhere changes the block
+      h.invalidate(List.of(0L));
+      assertThat(h.pageTable().get(0L).state()).isEqualTo(PageState.LOADING_INVALIDATED);
+      release.countDown();
+      try (Mapping m = mapped.get(10, TimeUnit.SECONDS)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 2);
+        assertThat(f.loads(0)).isEqualTo(2);
+        assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.LOADED, 1, 1));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static void await(CountDownLatch l) {
+    try {
+      l.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void readAheadLoadsTheNextBlocksUnpinned() throws Exception {
+    MemFile f = new MemFile();
+    FileHandle h = vm(16, 2).open(f);
+    try (Mapping m = h.map(0, 2, false)) {
+      for (int i = 0; i < 100 && h.pageTable().size() < 4; i++) {
+        Thread.sleep(10);
+      }
+      assertThat(h.pageTable())
+          .containsEntry(2L, info(PageState.LOADED, 0, 0))
+          .containsEntry(3L, info(PageState.LOADED, 0, 0));
+      assertThat(m.blockCount()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void mappingsMayExceedTwoGiB() {
+    long pageSize = 2 << 20;
+    try (VirtMem big = new VirtMem(pageSize, 3L << 30, 0)) {
+      BigFile zeros =
+          new BigFile() {
+            @Override
+            public long blockSize() {
+              return pageSize;
+            }
+
+            @Override
+            public void loadBlock(long blk, MemorySegment page) {
+              page.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, blk);
+            }
+
+            @Override
+            public void storeBlock(long blk, MemorySegment page) {}
+          };
+      FileHandle h = big.open(zeros);
+      long count = (2560L << 20) / pageSize; // 2.5 GiB
+      try (Mapping m = h.map(0, count, false)) {
+        assertThat(m.segment().byteSize()).isGreaterThan(Integer.MAX_VALUE);
+        assertThat(m.segment().get(ValueLayout.JAVA_LONG_UNALIGNED, (count - 1) * pageSize))
+            .isEqualTo(count - 1);
+      }
+    }
+  }
+
+  /**
+   * Random steps against a model: per block the stored bytes and, for open writable mappings, the
+   * bytes written. A tiny budget makes reclaim happen. The seed is printed on failure.
+   */
+  @Test
+  void randomStepsAgreeWithAByteArrayModel() {
+    long seed = System.nanoTime();
+    try {
+      runModel(seed, 3000);
+    } catch (AssertionError | RuntimeException e) {
+      throw new AssertionError("model test failed with seed " + seed, e);
+    }
+  }
+
+  private void runModel(long seed, int steps) {
+    Random r = new Random(seed);
+    int nblk = 8;
+    MemFile f = new MemFile();
+    byte[][] stored = new byte[nblk][PAGE];
+    for (int b = 0; b < nblk; b++) {
+      r.nextBytes(stored[b]);
+      f.blocks.put((long) b, stored[b].clone());
+    }
+    byte[][] working = new byte[nblk][];
+    for (int b = 0; b < nblk; b++) {
+      working[b] = stored[b].clone();
+    }
+    VirtMem vm = vm(5, 0); // no read-ahead: background loads would make the steps nondeterministic
+    FileHandle h = vm.open(f);
+    List<Mapping> maps = new ArrayList<>();
+    for (int step = 0; step < steps; step++) {
+      int op = r.nextInt(8);
+      switch (op) {
+        case 0, 1 -> { // map
+          if (maps.size() < 2) {
+            long blk = r.nextInt(nblk - 1);
+            try {
+              maps.add(h.map(blk, 1 + r.nextInt(2), r.nextBoolean()));
+            } catch (VirtMemException e) {
+              // legitimate when changed pages fill the budget: they wait for writeout or discard
+              assertThat(e).hasMessageContaining("exhausted");
+            }
+          }
+        }
+        case 2 -> { // read through a mapping
+          if (!maps.isEmpty()) {
+            Mapping m = maps.get(r.nextInt(maps.size()));
+            int i = r.nextInt((int) m.blockCount());
+            int off = r.nextInt(PAGE);
+            assertThat(m.segment().get(ValueLayout.JAVA_BYTE, (long) i * PAGE + off))
+                .isEqualTo(working[(int) m.firstBlock() + i][off]);
+          }
+        }
+        case 3 -> { // write through a writable mapping
+          if (!maps.isEmpty()) {
+            Mapping m = maps.get(r.nextInt(maps.size()));
+            int i = r.nextInt((int) m.blockCount());
+            int off = r.nextInt(PAGE);
+            byte v = (byte) r.nextInt();
+            if (m.writable()) {
+              m.segment().set(ValueLayout.JAVA_BYTE, (long) i * PAGE + off, v);
+              working[(int) m.firstBlock() + i][off] = v;
+            } else {
+              assertThatThrownBy(() -> m.segment().set(ValueLayout.JAVA_BYTE, 0, v))
+                  .isInstanceOf(IllegalArgumentException.class)
+                  .hasMessageContaining("read-only");
+            }
+          }
+        }
+        case 4 -> { // close a mapping
+          if (!maps.isEmpty()) {
+            maps.remove(r.nextInt(maps.size())).close();
+          }
+        }
+        case 5 -> { // commit: writeout
+          List<Long> written = h.writeout();
+          for (int b = 0; b < nblk; b++) {
+            boolean changed = !Arrays.equals(working[b], stored[b]);
+            assertThat(written.contains((long) b)).as("block %d stored", b).isEqualTo(changed);
+            stored[b] = working[b].clone();
+            assertThat(f.blocks.get((long) b)).isEqualTo(stored[b]);
+          }
+        }
+        case 6 -> { // abort: discard
+          h.discard();
+          for (int b = 0; b < nblk; b++) {
+            working[b] = stored[b].clone();
+          }
+        }
+        case 7 -> { // at a boundary (no changes pending), another client changes a block
+          h.discard();
+          for (int b = 0; b < nblk; b++) {
+            working[b] = stored[b].clone();
+          }
+          int b = r.nextInt(nblk);
+          r.nextBytes(stored[b]);
+          f.blocks.put((long) b, stored[b].clone());
+          working[b] = stored[b].clone();
+          h.invalidate(List.of((long) b));
+        }
+        default -> throw new AssertionError();
+      }
+      checkTable(h, maps, vm);
+    }
+    for (Mapping m : maps) {
+      m.close();
+    }
+  }
+
+  /** The page table agrees with the open mappings: pins, reverse maps, states, budget. */
+  private static void checkTable(FileHandle h, List<Mapping> maps, VirtMem vm) {
+    Map<Long, PageInfo> table = h.pageTable();
+    Map<Long, int[]> expected = new java.util.HashMap<>(); // blk -> {mappings, writable}
+    for (Mapping m : maps) {
+      for (long b = m.firstBlock(); b < m.firstBlock() + m.blockCount(); b++) {
+        int[] e = expected.computeIfAbsent(b, x -> new int[2]);
+        e[0]++;
+        e[1] |= m.writable() ? 1 : 0;
+      }
+    }
+    for (var e : expected.entrySet()) {
+      PageInfo i = table.get(e.getKey());
+      assertThat(i).as("page %d of a mapping", e.getKey()).isNotNull();
+      assertThat(i.pins()).as("pins of %d", e.getKey()).isEqualTo(e.getValue()[0]);
+      assertThat(i.mappings()).isEqualTo(e.getValue()[0]);
+      if (e.getValue()[1] == 1) {
+        assertThat(i.state()).isEqualTo(PageState.DIRTY);
+      }
+    }
+    for (var e : table.entrySet()) {
+      if (!expected.containsKey(e.getKey())) {
+        // read-ahead may be loading pages no mapping shows, in the background
+        assertThat(e.getValue().mappings()).isZero();
+        if (e.getValue().state() == PageState.LOADED || e.getValue().state() == PageState.DIRTY) {
+          assertThat(e.getValue().pins()).isZero();
+        }
+      } else {
+        assertThat(e.getValue().state()).isIn(PageState.LOADED, PageState.DIRTY);
+      }
+      assertThat(e.getValue().state()).isNotEqualTo(PageState.EMPTY);
+    }
+    assertThat(vm.pagesInRam()).isLessThanOrEqualTo(vm.budgetPages());
+  }
+}
