@@ -29,8 +29,10 @@
  * Invalidations are queued per connection and applied at transaction boundaries. Nothing blocks the
  * ZEO event loop: it only completes futures, fills the record cache and queues invalidations.
  *
- * <h2>Still to come</h2>
+ * <h2>Big files</h2>
  *
- * The virtmem page cache of big files (its own issue) joins transactions as a synchronizer.
+ * Package {@code virtmem} pages big files into RAM; {@link
+ * org.zbig.client.Connection#join(org.zbig.client.virtmem.FileHandle)} makes one take part in a
+ * connection's transactions.
  */
 package org.zbig.client;

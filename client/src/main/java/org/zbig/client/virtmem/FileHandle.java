@@ -83,6 +83,25 @@ public final class FileHandle implements AutoCloseable {
           ? v
           : new VirtMemException("cannot map blocks of " + file + ": " + failure, failure);
     }
+    if (writable) {
+      // the content as loaded, before anything can write to it: what writeout compares with
+      long[] sums = new long[got.size()];
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = Page.checksum(vm.ram.segment(got.get(i).slot));
+      }
+      vm.lock.lock();
+      try {
+        for (int i = 0; i < sums.length; i++) {
+          Page p = got.get(i);
+          if (!p.checksumValid && p.state == PageState.LOADED) {
+            p.checksum = sums[i];
+            p.checksumValid = true;
+          }
+        }
+      } finally {
+        vm.lock.unlock();
+      }
+    }
     for (long b = blk + count; b < blk + count + vm.readAhead(); b++) {
       long at = b;
       vm.loaders.submit(() -> unpin(List.of(acquire(at)))); // read-ahead: loaded, not pinned
@@ -174,16 +193,14 @@ public final class FileHandle implements AutoCloseable {
         }
         continue;
       }
-      // (2) load without the lock
+      // (2) load without the lock; a fresh slot reads as zeros (allocated, or a punched hole)
       MemorySegment mem = vm.ram.segment(slot);
       Throwable failed = null;
       try {
-        mem.fill((byte) 0);
         file.loadBlock(blk, mem);
       } catch (RuntimeException | Error e) {
         failed = e;
       }
-      long sum = failed == null ? Page.checksum(mem) : 0;
       vm.lock.lock();
       CompletableFuture<Void> done = page.loading;
       try {
@@ -212,7 +229,7 @@ public final class FileHandle implements AutoCloseable {
         checkState(page.state == PageState.LOADING, page);
         page.state = PageState.LOADED;
         page.loading = null;
-        page.checksum = sum;
+        page.checksumValid = false; // taken when the page is first mapped writable
         page.pins++;
         vm.touch(page);
         done.complete(null);
@@ -322,6 +339,7 @@ public final class FileHandle implements AutoCloseable {
       vm.lock.lock();
       try {
         p.checksum = sum;
+        p.checksumValid = true;
         p.pins--;
         if (!p.writableMapped()) {
           p.state = PageState.LOADED;
@@ -490,6 +508,7 @@ public final class FileHandle implements AutoCloseable {
           p.slot = slots[i];
         }
         p.checksum = checksums[i];
+        p.checksumValid = true;
         p.state = p.writableMapped() ? PageState.DIRTY : PageState.LOADED;
         vm.touch(p);
       }
@@ -570,7 +589,7 @@ public final class FileHandle implements AutoCloseable {
           new Pointer(address),
           ram.pageSize(),
           writable ? LibC.PROT_READ | LibC.PROT_WRITE : LibC.PROT_READ,
-          LibC.MAP_SHARED | LibC.MAP_FIXED,
+          LibC.MAP_SHARED | LibC.MAP_FIXED | LibC.MAP_POPULATE, // page tables now, not 512 faults
           ram.fd(),
           slot * ram.pageSize());
     } catch (LastErrorException e) {

@@ -17,6 +17,7 @@ interface LibC extends Library {
   int MAP_FIXED = 0x10;
   int MAP_ANONYMOUS = 0x20;
   int MAP_NORESERVE = 0x4000;
+  int MAP_POPULATE = 0x8000;
   int MFD_CLOEXEC = 1;
   int FALLOC_FL_KEEP_SIZE = 1;
   int FALLOC_FL_PUNCH_HOLE = 2;
@@ -41,6 +42,10 @@ interface LibC extends Library {
       throws LastErrorException;
 
   int munmap(Pointer addr, long length) throws LastErrorException;
+
+  int MADV_POPULATE_WRITE = 23;
+
+  int madvise(Pointer addr, long length, int advice) throws LastErrorException;
 
   int close(int fd) throws LastErrorException;
 

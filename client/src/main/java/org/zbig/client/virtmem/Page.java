@@ -13,7 +13,8 @@ final class Page {
   PageState state = PageState.EMPTY;
   long slot = -1;
   int pins; // open mappings that map it
-  long checksum; // of the content as loaded or last stored
+  long checksum; // of the content as loaded or last stored, once the page is mapped writable
+  boolean checksumValid;
   CompletableFuture<Void> loading; // while LOADING or LOADING_INVALIDATED: done when the load ends
   final Set<Mapping> mappings = new LinkedHashSet<>(); // the reverse map
 
@@ -39,12 +40,24 @@ final class Page {
    * is stored: pages written through a mapping are stored only if their content changed.
    */
   static long checksum(MemorySegment page) {
-    long h = 0x27D4EB2F165667C5L;
-    long n = page.byteSize() / 8;
+    // four independent lanes, so that the multiplications overlap
+    long h0 = 0x27D4EB2F165667C5L;
+    long h1 = 0x165667B19E3779F9L;
+    long h2 = 0x85EBCA77C2B2AE63L;
+    long h3 = 0xFF51AFD7ED558CCDL;
+    long n = page.byteSize() / 32;
     for (long i = 0; i < n; i++) {
-      long v = page.get(ValueLayout.JAVA_LONG_UNALIGNED, i * 8);
-      h = Long.rotateLeft(h ^ (v * P1), 31) * P2;
+      long at = i * 32;
+      h0 = Long.rotateLeft(h0 ^ (page.get(ValueLayout.JAVA_LONG_UNALIGNED, at) * P1), 31) * P2;
+      h1 = Long.rotateLeft(h1 ^ (page.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 8) * P1), 31) * P2;
+      h2 = Long.rotateLeft(h2 ^ (page.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 16) * P1), 31) * P2;
+      h3 = Long.rotateLeft(h3 ^ (page.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 24) * P1), 31) * P2;
     }
+    long h =
+        Long.rotateLeft(h0, 1)
+            + Long.rotateLeft(h1, 7)
+            + Long.rotateLeft(h2, 12)
+            + Long.rotateLeft(h3, 18);
     h ^= h >>> 33;
     h *= P1;
     return h ^ (h >>> 29);

@@ -30,12 +30,17 @@ final class Ram implements AutoCloseable {
   private boolean closed;
 
   Ram(long pageSize) {
+    this(pageSize, null);
+  }
+
+  /** RAM in an unlinked file in {@code dir} (a tmpfs), or a memfd when {@code dir} is null. */
+  Ram(long pageSize, java.nio.file.Path dir) {
     if (pageSize < 4096 || Long.bitCount(pageSize) != 1) {
       throw new IllegalArgumentException(
           "page size: " + pageSize + " (expected: a power of two >= 4096)");
     }
     this.pageSize = pageSize;
-    this.fd = openFd();
+    this.fd = dir == null ? openFd() : openFile(dir.toString());
     this.maxSlots = RESERVE / pageSize;
     try {
       this.base =
@@ -56,21 +61,24 @@ final class Ram implements AutoCloseable {
     try {
       return LibC.C.memfd_create("zbig-virtmem", LibC.MFD_CLOEXEC);
     } catch (LastErrorException | UnsatisfiedLinkError e) {
-      String path =
-          "/dev/shm/zbig-virtmem-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
       try {
-        int fd = LibC.C.open(path, LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0600);
-        LibC.C.unlink(path);
-        return fd;
-      } catch (LastErrorException f) {
+        return openFile("/dev/shm");
+      } catch (VirtMemException f) {
         f.addSuppressed(e);
-        throw new VirtMemException(
-            "cannot create RAM for virtmem: memfd_create failed and "
-                + path
-                + ": "
-                + f.getMessage(),
-            f);
+        throw f;
       }
+    }
+  }
+
+  private static int openFile(String dir) {
+    String path = dir + "/zbig-virtmem-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    try {
+      int fd = LibC.C.open(path, LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0600);
+      LibC.C.unlink(path);
+      return fd;
+    } catch (LastErrorException e) {
+      throw new VirtMemException(
+          "cannot create RAM for virtmem in " + path + ": " + e.getMessage(), e);
     }
   }
 
@@ -132,8 +140,18 @@ final class Ram implements AutoCloseable {
           e);
     }
     used++;
+    if (populate) {
+      try {
+        // fault the slot's own view in now: loading into it then runs at copy speed
+        LibC.C.madvise(base.share(slot * pageSize), pageSize, LibC.MADV_POPULATE_WRITE);
+      } catch (LastErrorException e) {
+        populate = false; // kernels before 5.14: pages fault in on first touch instead
+      }
+    }
     return slot;
   }
+
+  private boolean populate = true;
 
   /** Gives a slot back; its memory is released. */
   void release(long slot) {

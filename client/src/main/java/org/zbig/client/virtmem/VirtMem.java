@@ -35,6 +35,11 @@ public final class VirtMem implements AutoCloseable {
    * @param readAhead how many blocks after a mapped range are loaded in the background
    */
   public VirtMem(long pageSize, long ramBudget, int readAhead) {
+    this(pageSize, ramBudget, readAhead, null);
+  }
+
+  /** As {@link #VirtMem(long, long, int)}, with RAM in a file in {@code ramDir} (a tmpfs). */
+  VirtMem(long pageSize, long ramBudget, int readAhead, java.nio.file.Path ramDir) {
     if (ramBudget < pageSize) {
       throw new IllegalArgumentException(
           "RAM budget: " + ramBudget + " bytes (expected: at least one page of " + pageSize + ")");
@@ -42,7 +47,7 @@ public final class VirtMem implements AutoCloseable {
     if (readAhead < 0) {
       throw new IllegalArgumentException("read-ahead: " + readAhead + " (expected: >= 0)");
     }
-    this.ram = new Ram(pageSize);
+    this.ram = new Ram(pageSize, ramDir);
     this.budgetPages = ramBudget / pageSize;
     this.readAhead = readAhead;
   }

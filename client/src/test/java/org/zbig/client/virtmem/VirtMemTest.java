@@ -311,6 +311,80 @@ class VirtMemTest {
     }
   }
 
+  @Test
+  void reclaimRacingWithMappingEvictsOnlyCleanUnpinnedPages() throws Exception {
+    MemFile f = new MemFile();
+    for (long b = 0; b < 4; b++) {
+      f.set(b, (int) b + 1);
+    }
+    VirtMem vm = vm(2, 0);
+    FileHandle h = vm.open(f);
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.beforeLoad =
+        () -> {
+          if (f.loads(0) == 1 && f.loads(1) == 0) {
+            loading.countDown();
+            await(release);
+          }
+        };
+    var pool = Executors.newSingleThreadExecutor();
+    try {
+      // T1 loads block 0 and is held in loadBlock: its slot is taken, its page LOADING
+      Future<Mapping> t1 = pool.submit(() -> h.map(0, 1, false));
+      assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(h.pageTable().get(0L).state()).isEqualTo(PageState.LOADING);
+      // T2 (this thread) maps and closes block 1: clean and unpinned, the only evictable page
+      h.map(1, 1, false).close();
+      // mapping block 2 needs a slot: reclaim takes block 1, never the loading block 0
+      try (Mapping m2 = h.map(2, 1, false)) {
+        assertThat(m2.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 3);
+        assertThat(h.pageTable().keySet()).containsExactly(0L, 2L);
+        // nothing evictable is left: a clear error, and the loader is unaffected
+        assertThatThrownBy(() -> h.map(3, 1, false))
+            .isInstanceOf(VirtMemException.class)
+            .hasMessageContaining("1 loading");
+        release.countDown();
+        try (Mapping m0 = t1.get(10, TimeUnit.SECONDS)) {
+          assertThat(m0.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+          assertThat(h.pageTable())
+              .containsExactly(
+                  Map.entry(0L, info(PageState.LOADED, 1, 1)),
+                  Map.entry(2L, info(PageState.LOADED, 1, 1)));
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aFullRamFileSystemIsAClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // a 64 KiB tmpfs holds 16 pages of 4 KiB; mounting it needs root, as on our CI machines
+    java.nio.file.Path mnt = java.nio.file.Files.createDirectory(dir.resolve("tmpfs"));
+    Process mount =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString())
+            .redirectErrorStream(true)
+            .start();
+    String why = new String(mount.getInputStream().readAllBytes());
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        mount.waitFor() == 0, "cannot mount a small tmpfs here (needs root): " + why);
+    try (VirtMem vm = new VirtMem(PAGE, 64L * PAGE, 0, mnt)) {
+      FileHandle h = vm.open(new MemFile());
+      try (Mapping m = h.map(0, 10, false)) {
+        assertThatThrownBy(() -> h.map(10, 10, false))
+            .isInstanceOf(VirtMemException.class)
+            .hasMessageContaining("cannot allocate a page of 4096 bytes")
+            .hasMessageContaining("no space left in the RAM file system");
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isZero();
+      }
+      assertThat(h.pageTable().values()).allMatch(i -> i.pins() == 0);
+    } finally {
+      new ProcessBuilder("umount", mnt.toString()).start().waitFor();
+    }
+  }
+
   private static void await(CountDownLatch l) {
     try {
       l.await(10, TimeUnit.SECONDS);
