@@ -1,0 +1,34 @@
+package org.zbig.zblk;
+
+import java.lang.foreign.MemorySegment;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * ZBlk0 (formats spec 4.2): the state is the block's bytes with trailing zeros removed; an all-zero
+ * block is empty bytes.
+ */
+public final class ZBlk0Codec {
+  private ZBlk0Codec() {}
+
+  /** The state of a block: its bytes without trailing zeros (a view of {@code block}). */
+  public static Bytes encode(MemorySegment block) {
+    return Bytes.view(block.asSlice(0, Blocks.trimmedLength(block)));
+  }
+
+  /**
+   * Writes a state into a page of zeros.
+   *
+   * @throws IllegalArgumentException if the state is longer than the page
+   */
+  public static void decode(Bytes state, MemorySegment page) {
+    if (state.length() > page.byteSize()) {
+      throw new IllegalArgumentException(
+          "ZBlk0 data: "
+              + state.length()
+              + " bytes (expected: <= the block size "
+              + page.byteSize()
+              + ")");
+    }
+    MemorySegment.copy(state.segment(), 0, page, 0, state.length());
+  }
+}

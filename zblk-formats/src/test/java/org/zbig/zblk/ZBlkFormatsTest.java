@@ -1,0 +1,183 @@
+package org.zbig.zblk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.DataRecord;
+
+/** The block formats against the records Python wendelin.core wrote (formats spec 4.2 to 4.4). */
+class ZBlkFormatsTest {
+  static final int BLKSIZE = 2 << 20;
+
+  static byte[] resource(String path) throws Exception {
+    return ZBlkFormatsTest.class.getResourceAsStream(path).readAllBytes();
+  }
+
+  static JsonNode json(String path) throws Exception {
+    return new ObjectMapper().readTree(resource(path));
+  }
+
+  static String sha256(Bytes b) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toByteArray()));
+  }
+
+  static Stream<String> records() {
+    return Stream.of(
+        "zblk0_data",
+        "zblk0_trailing_zeros",
+        "zblk0_leading_zeros",
+        "zblk0_empty",
+        "zblk0_tiny",
+        "zblk0_255",
+        "zblk0_256",
+        "zblk0_large",
+        "zdata_full",
+        "zdata_short",
+        "zdata_trimmed");
+  }
+
+  @ParameterizedTest
+  @MethodSource("records")
+  void aBlockWrittenAsPythonWritesItIsTheSameRecord(String name) throws Exception {
+    byte[] record = resource("/records/" + name + ".bin");
+    DataRecord r = DataRecord.decode(record);
+    Bytes state = (Bytes) r.state();
+    boolean zdata = name.startsWith("zdata");
+    int size = zdata ? ZBlk1Codec.CHUNK : BLKSIZE;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(size); // zeros after the data
+      MemorySegment.copy(state.segment(), 0, block, 0, state.length());
+      Bytes encoded;
+      if (zdata) {
+        SortedMap<Integer, Bytes> chunks = ZBlk1Codec.encode(block);
+        assertThat(chunks.keySet()).containsExactly(0);
+        encoded = chunks.get(0);
+      } else {
+        encoded = ZBlk0Codec.encode(block);
+      }
+      assertThat(encoded).isEqualTo(state);
+      assertThat(new DataRecord(r.classMeta(), encoded).encode()).isEqualTo(record);
+      MemorySegment page = arena.allocate(size);
+      ZBlk0Codec.decode(encoded, page);
+      assertThat(page.mismatch(block)).isEqualTo(-1);
+    }
+  }
+
+  static Stream<String> legacy() {
+    return Stream.of("py2_pickle1", "py2_pickle2", "py2_pickle3", "py3_pickle3")
+        .flatMap(p -> Stream.of(p + "_zblk0", p + "_zdata"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("legacy")
+  void recordsRealWendelinCoreWroteLoadWithTheirContents(String name) throws Exception {
+    DataRecord r = DataRecord.decode(resource("/legacy/" + name + ".bin"));
+    JsonNode semantic = json("/legacy/" + name + ".json").get("semantic");
+    Bytes state = (Bytes) r.state(); // Python 2 str data reads as bytes
+    assertThat(state.length()).isEqualTo(semantic.get("data_len").asInt());
+    assertThat(sha256(state)).isEqualTo(semantic.get("data_sha256").asText());
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment page = arena.allocate(BLKSIZE);
+      ZBlk0Codec.decode(state, page);
+      assertThat(Blocks.trimmedLength(page)).isLessThanOrEqualTo(state.length());
+    }
+  }
+
+  @Test
+  void zblk1CutsBlocksIntoTrimmedChunksAndReadsAnyChunking() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(BLKSIZE);
+      block.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+      block.set(ValueLayout.JAVA_BYTE, 4095, (byte) 2); // chunk 0 is full
+      block.set(ValueLayout.JAVA_BYTE, 40960 + 31, (byte) 3); // chunk at 40960: 32 bytes
+      block.set(ValueLayout.JAVA_BYTE, BLKSIZE - 1, (byte) 4); // last chunk, full
+      SortedMap<Integer, Bytes> chunks = ZBlk1Codec.encode(block);
+      assertThat(chunks.keySet()).containsExactly(0, 40960, BLKSIZE - 4096);
+      assertThat(chunks.get(40960).length()).isEqualTo(32);
+      assertThat(ZBlk1Codec.needsRechunk(chunks)).isFalse();
+      MemorySegment page = arena.allocate(BLKSIZE);
+      ZBlk1Codec.decode(chunks, page);
+      assertThat(page.mismatch(block)).isEqualTo(-1);
+      // another writer's chunking: 8 KiB chunks at odd offsets read the same
+      SortedMap<Integer, Bytes> odd = new TreeMap<>();
+      odd.put(100, Bytes.wrap(new byte[] {7, 8}));
+      odd.put(102, Bytes.wrap(new byte[8192]));
+      assertThat(ZBlk1Codec.needsRechunk(odd)).isTrue();
+      MemorySegment p2 = arena.allocate(BLKSIZE);
+      ZBlk1Codec.decode(odd, p2);
+      assertThat(p2.get(ValueLayout.JAVA_BYTE, 101)).isEqualTo((byte) 8);
+      SortedMap<Integer, Bytes> overlap =
+          new TreeMap<>(Map.of(0, Bytes.wrap(new byte[10]), 5, Bytes.utf8("x")));
+      assertThatThrownBy(() -> ZBlk1Codec.decode(overlap, arena.allocate(BLKSIZE)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("overlaps");
+      assertThatThrownBy(() -> ZBlk0Codec.decode(Bytes.wrap(new byte[5000]), arena.allocate(4096)))
+          .hasMessageContaining("5000 bytes (expected: <= the block size 4096)");
+    }
+  }
+
+  @Test
+  void theFormatComesFromTheEnvironmentAndUnknownValuesAreRefused() {
+    assertThat(ZBlkFormat.fromEnvironment(Map.of())).isEqualTo(ZBlkFormat.ZBLK0);
+    assertThat(ZBlkFormat.fromEnvironment(Map.of("WENDELIN_CORE_ZBLK_FMT", "ZBlk1")))
+        .isEqualTo(ZBlkFormat.ZBLK1);
+    assertThat(ZBlkFormat.fromEnvironment(Map.of("WENDELIN_CORE_ZBLK_FMT", "auto")))
+        .isEqualTo(ZBlkFormat.AUTO);
+    assertThatThrownBy(() -> ZBlkFormat.fromEnvironment(Map.of("WENDELIN_CORE_ZBLK_FMT", "zblk2")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("WENDELIN_CORE_ZBLK_FMT: 'zblk2' (expected: ZBlk0, ZBlk1 or auto)");
+  }
+
+  @Test
+  void theAutoPolicyDecidesAsWendelinDoes() {
+    int bs = 4096 * 4;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment small = arena.allocate(bs);
+      small.fill((byte) 0);
+      small.asSlice(0, 100).fill((byte) 1);
+      MemorySegment full = arena.allocate(bs);
+      full.fill((byte) 1);
+      MemorySegment half = arena.allocate(bs);
+      half.asSlice(0, bs / 2 + 10).fill((byte) 1);
+      Bytes none = Bytes.EMPTY;
+      Bytes first50 = Bytes.wrap(new byte[50]).slice(0, 0);
+      // a new block appended after the last: small and not full -> ZBlk1
+      assertThat(AutoPolicy.decide(5, small, none, 4, false))
+          .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK1, false));
+      // ... and the previous block, changed in this transaction and ZBlk1, migrates to ZBlk0
+      assertThat(AutoPolicy.decide(5, small, none, 4, true))
+          .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK1, true));
+      // appending to the last block until it fills up: ZBlk0
+      byte[] ones = new byte[100];
+      java.util.Arrays.fill(ones, (byte) 1);
+      assertThat(AutoPolicy.decide(4, full, Bytes.wrap(ones), 4, false).format())
+          .isEqualTo(ZBlkFormat.ZBLK0);
+      assertThat(
+              AutoPolicy.decide(4, small, Bytes.wrap(java.util.Arrays.copyOf(ones, 50)), 4, false)
+                  .format())
+          .isEqualTo(ZBlkFormat.ZBLK1);
+      // an in-place change: small -> ZBlk1, big -> ZBlk0
+      assertThat(
+              AutoPolicy.decide(1, small, Bytes.wrap(java.util.Arrays.copyOf(ones, 90)), 9, false))
+          .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK1, false));
+      assertThat(AutoPolicy.decide(1, half, none, 9, false))
+          .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK0, false));
+      assertThat(first50.length()).isZero();
+    }
+  }
+}
