@@ -3,7 +3,7 @@
 module org.zbig.client {
   requires transitive org.zbig.zodb;
   requires transitive org.zbig.wire;
-  requires org.zbig.zblk;
+  requires transitive org.zbig.zblk;
   requires io.netty.transport;
   requires io.netty.common;
   requires io.netty.buffer;
@@ -12,6 +12,7 @@ module org.zbig.client {
   requires com.sun.jna;
 
   exports org.zbig.client;
+  exports org.zbig.client.bigfile;
   exports org.zbig.client.btree;
   exports org.zbig.client.virtmem;
   exports org.zbig.client.zeo;

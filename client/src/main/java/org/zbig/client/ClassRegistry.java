@@ -43,6 +43,23 @@ public final class ClassRegistry {
         "BTrees.OOBTree.OOBucket",
         org.zbig.client.btree.OOBucket.class,
         org.zbig.client.btree.OOBucket::new);
+    register(
+        "wendelin.bigfile.file_zodb.ZBigFile",
+        org.zbig.client.bigfile.ZBigFile.class,
+        org.zbig.client.bigfile.ZBigFile::new);
+    register(
+        "wendelin.bigfile.file_zodb.ZBlk0",
+        org.zbig.client.bigfile.ZBlk0.class,
+        org.zbig.client.bigfile.ZBlk0::new);
+    register(
+        "wendelin.bigfile.file_zodb.ZBlk1",
+        org.zbig.client.bigfile.ZBlk1.class,
+        org.zbig.client.bigfile.ZBlk1::new);
+    register(
+        "wendelin.bigfile.file_zodb.ZData",
+        org.zbig.client.bigfile.ZData.class,
+        org.zbig.client.bigfile.ZData::new);
+    alias("wendelin.bigfile.file_zodb.ZBlk", org.zbig.client.bigfile.ZBlk0::new); // early name
   }
 
   /**
@@ -61,6 +78,14 @@ public final class ClassRegistry {
           type.getName() + " is registered as " + before.dotted() + " (not " + dottedName + ")");
     }
     factories.put(g, factory);
+  }
+
+  /**
+   * Loads records of the Python class {@code dottedName} as objects made by {@code factory}, which
+   * are written back under the name their Java class is registered with (an old name of a class).
+   */
+  public void alias(String dottedName, Supplier<? extends Persistent> factory) {
+    factories.put(Global.of(dottedName), Objects.requireNonNull(factory, "factory"));
   }
 
   /** An empty instance of the Java class registered for {@code type}, or null if none is. */

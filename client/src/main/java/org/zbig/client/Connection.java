@@ -61,6 +61,12 @@ public final class Connection implements AutoCloseable {
 
     /** After the transaction ended: committed or aborted. */
     default void afterCompletion(Connection c, boolean committed) {}
+
+    /**
+     * The new transaction's snapshot is in place and these objects changed since the previous one
+     * (changed by other connections; {@code null}: anything may have changed).
+     */
+    default void invalidated(Connection c, Set<Oid> oids) {}
   }
 
   private static final int DEFAULT_CACHE_SIZE = 10_000;
@@ -127,17 +133,46 @@ public final class Connection implements AutoCloseable {
     register(new FileSynchronizer(file));
   }
 
-  private record FileSynchronizer(org.zbig.client.virtmem.FileHandle file) implements Synchronizer {
+  /**
+   * Writes a paged file's changed pages out at commit; when a transaction ends without committing,
+   * drops its changes and reloads the pages it had written out.
+   */
+  public static class FileSynchronizer implements Synchronizer {
+    /** The file. */
+    protected final org.zbig.client.virtmem.FileHandle file;
+
+    private List<Long> stored = List.of(); // blocks written out by this transaction's commit
+
+    /** Synchronizes {@code file}. */
+    public FileSynchronizer(org.zbig.client.virtmem.FileHandle file) {
+      this.file = file;
+    }
+
+    /** The blocks the last commit wrote out, forgotten by this call. */
+    protected List<Long> takeStored() {
+      List<Long> s = stored;
+      stored = List.of();
+      return s;
+    }
+
     @Override
     public void beforeCommit(Connection c) {
-      file.writeout();
+      stored = file.writeout();
     }
 
     @Override
     public void afterCompletion(Connection c, boolean committed) {
       if (!committed) {
         file.discard();
+        if (!stored.isEmpty()) {
+          file.invalidate(stored); // written out, but the commit failed: back to the snapshot
+        }
       }
+    }
+
+    @Override
+    public void invalidated(Connection c, Set<Oid> oids) {
+      stored = List.of();
     }
   }
 
@@ -581,8 +616,11 @@ public final class Connection implements AutoCloseable {
       s.afterCompletion(this, committed);
     }
     Tid next = db.snapshot(this);
+    Set<Oid> changedOids = new java.util.HashSet<>();
+    boolean everything = false;
     if (invalidateAll) {
       invalidateAll = false;
+      everything = true;
       invalidations.clear();
       for (Persistent p : List.copyOf(active.values())) {
         ghostify(p);
@@ -594,6 +632,7 @@ public final class Connection implements AutoCloseable {
       invalidations.poll();
       @SuppressWarnings("unchecked")
       List<Oid> oids = (List<Oid>) inv[1];
+      changedOids.addAll(oids);
       for (Oid oid : oids) {
         Persistent p = cached(oid);
         if (p != null) {
@@ -602,6 +641,11 @@ public final class Connection implements AutoCloseable {
       }
     }
     at = next;
+    if (everything || !changedOids.isEmpty() || committed) {
+      for (Synchronizer s : List.copyOf(synchronizers)) {
+        s.invalidated(this, everything ? null : changedOids);
+      }
+    }
   }
 
   private void ghostify(Persistent p) {

@@ -206,6 +206,29 @@ public final class Database implements AutoCloseable {
         .orElseThrow(() -> new NoSuchObjectException(oid));
   }
 
+  /**
+   * The record of {@code oid} as of snapshot {@code at}, through the shared record cache.
+   * Thread-safe: for readers that work on records rather than objects (paged files).
+   *
+   * @throws NoSuchObjectException if the object does not exist in that snapshot
+   */
+  public LoadResult loadRecord(Oid oid, Tid at) {
+    return load(oid, at);
+  }
+
+  /** As {@link #loadRecord}, without waiting: many such loads are in flight at once. */
+  public java.util.concurrent.CompletableFuture<LoadResult> loadRecordAsync(Oid oid, Tid at) {
+    LoadResult r = records.lookup(oid, at);
+    if (r != null) {
+      return java.util.concurrent.CompletableFuture.completedFuture(r);
+    }
+    Tid before = new Tid(at.value() + 1);
+    return zeo.call(
+            id -> new LoadBefore(id, oid, before),
+            found -> found.ifPresent(x -> records.loaded(oid, x)))
+        .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid)));
+  }
+
   /** A fresh oid, from batches of {@code new_oids}. */
   Oid newOid() {
     synchronized (freeOids) {
