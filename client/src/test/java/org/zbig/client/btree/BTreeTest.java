@@ -307,14 +307,12 @@ class BTreeTest {
       assertThat(c.root().keySet()).containsExactlyInAnyOrder("array", "scratch");
       LOBTree blktab = c.get(new Oid(3), LOBTree.class);
       assertThat(blktab.keys()).containsExactly(0L, 1L, 2L);
-      assertThat(((org.zbig.client.OpaqueObject) blktab.get(0L)).pythonClass().dotted())
-          .isEqualTo("wendelin.bigfile.file_zodb.ZBlk0");
-      assertThat(((org.zbig.client.OpaqueObject) blktab.get(1L)).pythonClass().dotted())
-          .isEqualTo("wendelin.bigfile.file_zodb.ZBlk1");
+      assertThat(blktab.get(0L)).isInstanceOf(org.zbig.client.bigfile.ZBlk0.class);
+      assertThat(blktab.get(1L)).isInstanceOf(org.zbig.client.bigfile.ZBlk1.class);
       assertThat(((Persistent) blktab.get(2L)).oid()).isEqualTo(new Oid(10));
       // the ZBlk1's chunk table is an IOBTree Python wrote
-      org.zbig.client.OpaqueObject zblk1 = (org.zbig.client.OpaqueObject) blktab.get(1L);
-      assertThat(((Reference) zblk1.decoded().state()).oid()).isEqualTo(new Oid(6));
+      org.zbig.client.bigfile.ZBlk1 zblk1 = (org.zbig.client.bigfile.ZBlk1) blktab.get(1L);
+      assertThat(zblk1.chunktab().oid()).isEqualTo(new Oid(6));
       IOBTree chunks = c.get(new Oid(6), IOBTree.class);
       assertThat(chunks.keys()).containsExactly(0L, 40960L, 409600L);
     }
