@@ -1,24 +1,13 @@
 /**
- * Block formats of big files, pure and I/O-free: ZBlk0 (one object per block) and ZBlk1 (the block
- * in 4 KiB ZData chunks in an IOBTree), trailing-zero trimming, and the {@code auto} policy that
- * picks one per block.
+ * Block formats of big files, pure and I/O-free (formats spec section 4): {@link
+ * org.zbig.zblk.ZBlk0Codec} (the block as one byte string), {@link org.zbig.zblk.ZBlk1Codec} (the
+ * block in 4 KiB chunks, any chunking read), trailing-zero trimming ({@link org.zbig.zblk.Blocks}),
+ * the {@code auto} policy exactly as wendelin.core decides it ({@link org.zbig.zblk.AutoPolicy}),
+ * and {@link org.zbig.zblk.ZBlkFormat}, the write format chosen by {@code WENDELIN_CORE_ZBLK_FMT}
+ * with a programmatic override.
  *
- * <h2>What it connects</h2>
- *
- * The client's {@code ZBigFile} asks this module how to turn a block of bytes into records and
- * back; the records must be byte-compatible with Python wendelin.core (formats spec section 4).
- *
- * <h2>API for clients (built by the zblk-formats issue)</h2>
- *
- * <ul>
- *   <li>{@code ZBlk0} and {@code ZBlk1}: encode a block into states and decode them back.
- *   <li>{@code ZBlkFormat}: the write format chosen by {@code WENDELIN_CORE_ZBLK_FMT} ({@code
- *       ZBlk0}, {@code ZBlk1}, {@code auto}), with a programmatic override.
- * </ul>
- *
- * <h2>Deliberately not done</h2>
- *
- * No I/O and no persistence machinery: states go in and out as values of {@code
- * org.zbig.zodb.pickle}.
+ * <p>States go in and out as values of {@code org.zbig.zodb.pickle}; blocks as {@code
+ * MemorySegment}s, encoded without copies (the states are views of the block). The client's {@code
+ * ZBigFile} turns them into persistent objects and records.
  */
 package org.zbig.zblk;

@@ -166,6 +166,151 @@ class ZBigFileTest {
     }
   }
 
+  /** The oids the last transaction stored, through the server's iterator. */
+  private static java.util.Set<Oid> lastTransactionOids(Database db) {
+    var zeo = db.zeo();
+    org.zbig.zodb.Tid last = zeo.invoke(org.zbig.wire.LastTransaction::new);
+    long iid = zeo.invoke(id -> new org.zbig.wire.IteratorStart(id, last, last));
+    zeo.invoke(id -> new org.zbig.wire.IteratorNext(id, iid)).orElseThrow();
+    long rid = zeo.invoke(id -> new org.zbig.wire.IteratorRecordStart(id, iid, last));
+    java.util.Set<Oid> out = new java.util.HashSet<>();
+    for (var rec = zeo.invoke(id -> new org.zbig.wire.IteratorRecordNext(id, rid));
+        rec.isPresent();
+        rec = zeo.invoke(id -> new org.zbig.wire.IteratorRecordNext(id, rid))) {
+      out.add(rec.get().oid());
+    }
+    return out;
+  }
+
+  @Test
+  void zblk1RewritesOnlyChangedChunksAndAFormatChangeMakesANewObject() throws Exception {
+    int page = 64 << 10; // 16 chunks
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(page, 16L << 20, 0)) {
+      ZBigFile f = new ZBigFile(page);
+      f.setFormat(ZBlkFormat.ZBLK1);
+      c.root().put("f", f);
+      c.commit();
+      FileHandle h = f.open(vm);
+      try (Mapping m = h.map(0, 1, true)) {
+        m.segment().fill((byte) 1);
+        c.commit();
+        ZBlk1 z = (ZBlk1) f.blktab().get(0L);
+        assertThat(z.chunktab().size()).isEqualTo(16);
+        ZData fifth = (ZData) z.chunktab().get(5L * 4096);
+        m.segment().set(ValueLayout.JAVA_BYTE, 5L * 4096 + 100, (byte) 2);
+        c.commit();
+        // the changed chunk and its ZBlk1 (so that other clients are told), nothing else
+        assertThat(lastTransactionOids(db)).containsExactlyInAnyOrder(z.oid(), fifth.oid());
+        // switching the format replaces the object, never converts it in place
+        f.setFormat(ZBlkFormat.ZBLK0);
+        m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 3);
+        c.commit();
+        Object now = f.blktab().get(0L);
+        assertThat(now).isInstanceOf(ZBlk0.class);
+        assertThat(((ZBlk0) now).oid()).isNotEqualTo(z.oid());
+        assertThat(((ZBlk0) now).data().length()).isEqualTo(page);
+      }
+    }
+  }
+
+  /** Every record reachable from {@code oid}, into {@code folder} by oid. */
+  private static void export(Database db, Oid oid, Path folder, java.util.Set<Oid> seen)
+      throws Exception {
+    if (!seen.add(oid)) {
+      return;
+    }
+    var rec = db.zeo().loadCurrent(oid).orElseThrow().data();
+    java.nio.file.Files.write(folder.resolve(oid.toHex()), rec.toByteArray());
+    List<Reference> refs = new ArrayList<>();
+    collect(org.zbig.zodb.record.DataRecord.decode(rec).state(), refs);
+    for (Reference r : refs) {
+      export(db, r.oid(), folder, seen);
+    }
+  }
+
+  private static void collect(Object v, List<Reference> out) {
+    switch (v) {
+      case Reference r -> out.add(r);
+      case Tuple t -> t.items().forEach(x -> collect(x, out));
+      case List<?> l -> l.forEach(x -> collect(x, out));
+      case Map<?, ?> m -> m.values().forEach(x -> collect(x, out));
+      case null, default -> {}
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ZBlkFormat.class)
+  void pythonReadsTheFilesWeWriteInEveryFormat(ZBlkFormat format) throws Exception {
+    boolean python =
+        java.nio.file.Files.isExecutable(Path.of("/usr/bin/python3"))
+            && new ProcessBuilder("/usr/bin/python3", "-c", "import BTrees, persistent, zodbpickle")
+                    .start()
+                    .waitFor()
+                == 0;
+    if (System.getenv("CI") == null) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          python, "/usr/bin/python3 with BTrees, persistent and zodbpickle is not installed");
+    }
+    int page = 4096;
+    Random r = new Random(5);
+    Map<String, String> shas = new java.util.TreeMap<>();
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(page, 64L << 20, 0)) {
+      ZBigFile f = new ZBigFile(page);
+      f.setFormat(format);
+      c.root().put("f", f);
+      c.commit();
+      FileHandle h = f.open(vm);
+      byte[][] blocks = new byte[300][];
+      for (int round = 0; round < 3; round++) {
+        try (Mapping m = h.map(0, blocks.length, true)) {
+          for (int b = round; b < blocks.length; b += 1 + round) {
+            byte[] data = new byte[page];
+            int n = r.nextInt(page);
+            for (int i = 0; i < n; i += 1 + r.nextInt(200)) {
+              data[i] = (byte) (1 + r.nextInt(255));
+            }
+            if (b % 50 == 7) {
+              data = new byte[page]; // an all-zero block
+            }
+            blocks[b] = data;
+            MemorySegment.copy(data, 0, m.segment(), ValueLayout.JAVA_BYTE, (long) b * page, page);
+          }
+        }
+        c.commit();
+      }
+      var digest = MessageDigest.getInstance("SHA-256");
+      for (int b = 0; b < blocks.length; b++) {
+        if (blocks[b] != null) {
+          shas.put(String.valueOf(b), HexFormat.of().formatHex(digest.digest(blocks[b])));
+        }
+      }
+      Path folder = java.nio.file.Files.createDirectories(dir.resolve("records"));
+      export(db, f.oid(), folder, new java.util.HashSet<>());
+      Path json = dir.resolve("expected.json");
+      new ObjectMapper().writeValue(json.toFile(), Map.of("blksize", page, "blocks", shas));
+      Path script = Path.of("src/test/python/check_zbigfile.py").toAbsolutePath();
+      Process p =
+          new ProcessBuilder(
+                  "/usr/bin/python3",
+                  script.toString(),
+                  folder.toString(),
+                  f.oid().toHex(),
+                  json.toString())
+              .redirectErrorStream(true)
+              .start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor()).as(out).isZero();
+      assertThat(out).contains("ok " + shas.size() + " blocks");
+    }
+  }
+
   private static void check(FileHandle rh, Mapping kept, List<byte[]> model, int page) {
     for (int i = 0; i < 8 && i < model.size(); i++) {
       byte[] got = kept.segment().asSlice((long) i * page, page).toArray(ValueLayout.JAVA_BYTE);
