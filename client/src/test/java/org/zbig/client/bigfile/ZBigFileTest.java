@@ -166,6 +166,54 @@ class ZBigFileTest {
     }
   }
 
+  /**
+   * Our records of a new ZBigFile and of a ZBlk1 of zeros are Python's ({@code
+   * records/zbigfile_empty}, {@code records/zblk1_empty}) once their references carry the same
+   * oids.
+   */
+  @Test
+  void theRecordsOfAFileAndAnEmptyZBlk1AreByteForBytePythons() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(2 << 20, 16L << 20, 0)) {
+      ZBigFile f = new ZBigFile(2 << 20);
+      f.setFormat(ZBlkFormat.ZBLK1);
+      c.root().put("f", f);
+      c.commit();
+      try (Mapping m = f.open(vm).map(0, 1, true)) {
+        m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+        c.commit();
+        m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 0); // all zeros again
+        c.commit();
+      }
+      assertThat(withOids(db, f.oid(), 156)).isEqualTo(resource("zbigfile_empty"));
+      ZBlk1 z = (ZBlk1) f.blktab().get(0L);
+      assertThat(z.chunktab().isEmpty()).isTrue();
+      assertThat(withOids(db, z.oid(), 148)).isEqualTo(resource("zblk1_empty"));
+    }
+  }
+
+  private static byte[] resource(String name) throws Exception {
+    return ZBigFileTest.class.getResourceAsStream("/records/" + name + ".bin").readAllBytes();
+  }
+
+  /** The current record of {@code oid}, its one reference renumbered to {@code refOid}. */
+  private static byte[] withOids(Database db, Oid oid, long refOid) {
+    var rec =
+        org.zbig.zodb.record.DataRecord.decode(db.zeo().loadCurrent(oid).orElseThrow().data());
+    Object state =
+        switch (rec.state()) {
+          case Reference.OidClass r -> new Reference.OidClass(new Oid(refOid), r.klass());
+          case Tuple t ->
+              Tuple.of(
+                  t.get(0),
+                  new Reference.OidClass(new Oid(refOid), ((Reference.OidClass) t.get(1)).klass()));
+          default -> throw new AssertionError(rec.state());
+        };
+    return new org.zbig.zodb.record.DataRecord(rec.classMeta(), state).encode();
+  }
+
   /** The oids the last transaction stored, through the server's iterator. */
   private static java.util.Set<Oid> lastTransactionOids(Database db) {
     var zeo = db.zeo();
