@@ -18,12 +18,12 @@ record Layout(long offset, long[] shape, long[] strides) {
     if (order == 'C') {
       for (int i = shape.length - 1; i >= 0; i--) {
         st[i] = s;
-        s *= Math.max(1, shape[i]);
+        s *= shape[i];
       }
     } else {
       for (int i = 0; i < shape.length; i++) {
         st[i] = s;
-        s *= Math.max(1, shape[i]);
+        s *= shape[i];
       }
     }
     return st;
