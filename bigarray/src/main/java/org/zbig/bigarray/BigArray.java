@@ -35,6 +35,75 @@ public final class BigArray {
     this.shape = shape.clone();
   }
 
+  private Runnable checkpoint = () -> {};
+  private long checkpointBytes = Long.MAX_VALUE;
+  private long sinceCheckpoint;
+
+  /** The paged file of the elements. */
+  public FileHandle file() {
+    return file;
+  }
+
+  /** The block size of the file. */
+  public long blockSize() {
+    return blksize;
+  }
+
+  /** The bytes the elements take: itemsize times the number of elements. */
+  public long nbytes() {
+    long n = dtype.itemsize();
+    for (long d : shape) {
+      n *= d;
+    }
+    return n;
+  }
+
+  /**
+   * Runs {@code action} (typically a commit) after every {@code everyBytes} written by bulk copies,
+   * so that imports bigger than the RAM budget free their pages as they go.
+   */
+  public void onCheckpoint(Runnable action, long everyBytes) {
+    this.checkpoint = action;
+    this.checkpointBytes = everyBytes;
+  }
+
+  /** Called by bulk copies after each piece. */
+  void flushHint() {
+    sinceCheckpoint += 1;
+    if (sinceCheckpoint * (4L << 20) >= checkpointBytes) {
+      sinceCheckpoint = 0;
+      checkpoint.run();
+    }
+  }
+
+  /**
+   * Walks the array along its major axis in pieces of whole blocks' worth of rows (at least one
+   * row), handing each piece's read-only view to {@code action} and the rows done so far to {@code
+   * progress}: out-of-core reductions in bounded memory.
+   */
+  public void forEachChunk(
+      long maxBytes,
+      java.util.function.Consumer<NDArray> action,
+      java.util.function.LongConsumer progress) {
+    if (shape.length == 0 || nbytes() == 0) {
+      return;
+    }
+    int major = order == 'C' ? 0 : shape.length - 1;
+    long rowBytes = nbytes() / shape[major];
+    long rows = Math.max(1, Math.max(maxBytes, blksize) / Math.max(1, rowBytes));
+    for (long r = 0; r < shape[major]; r += rows) {
+      long end = Math.min(shape[major], r + rows);
+      Index[] idx = new Index[shape.length];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = i == major ? Index.slice(r, end, 1) : Index.all();
+      }
+      try (View v = view(false, idx)) {
+        action.accept(v.array());
+      }
+      progress.accept(end);
+    }
+  }
+
   /** The shape. */
   public long[] shape() {
     return shape.clone();

@@ -68,6 +68,10 @@ public final class NDArray {
     }
   }
 
+  MemorySegment memory() {
+    return memory;
+  }
+
   /** The element type. */
   public DType dtype() {
     return dtype;

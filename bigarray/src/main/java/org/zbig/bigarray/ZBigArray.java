@@ -77,6 +77,30 @@ public final class ZBigArray extends Persistent {
     return zfile;
   }
 
+  /**
+   * Changes the shape, in O(1): only the description changes; the elements stay where they are in
+   * the file (growing along the major axis keeps every element's place).
+   */
+  public void resize(long... newShape) {
+    writeAccess();
+    if (newShape.length != shape.length) {
+      throw new IllegalArgumentException(
+          "shape "
+              + java.util.Arrays.toString(newShape)
+              + " (expected: "
+              + shape.length
+              + " axes)");
+    }
+    shape = newShape.clone();
+    stridev = Layout.stridesOf(shape, dtype.itemsize(), order);
+  }
+
+  /** The axis appends grow: 0 in C order, the last in F order. */
+  public int majorAxis() {
+    readAccess();
+    return order == 'C' ? 0 : shape.length - 1;
+  }
+
   /** Opens the array for reading and writing through {@code vm} (the array must be committed). */
   public BigArray open(VirtMem vm) {
     readAccess();
