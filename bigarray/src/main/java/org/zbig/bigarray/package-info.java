@@ -1,22 +1,15 @@
 /**
- * The array API users program against: numpy-like arrays whose slices are strided views over mapped
- * pages of a big file.
+ * numpy-like arrays over paged files (formats spec 4.5): {@link org.zbig.bigarray.DType}, {@link
+ * org.zbig.bigarray.NDArray} strided views, {@link org.zbig.bigarray.BigArray} over a virtmem file
+ * handle and {@link org.zbig.bigarray.ZBigArray}, wendelin.core's persistent array; {@link
+ * org.zbig.bigarray.Npy} and {@link org.zbig.bigarray.ArrayFiles} move arrays to and from {@code
+ * .npy} files.
  *
- * <h2>What it connects</h2>
+ * <h2>Views and pages</h2>
  *
- * Applications on one side; virtmem mappings of a {@code ZBigFile} on the other. Persistent layout:
- * formats spec section 4.5 ({@code ZBigArray}).
- *
- * <h2>API for clients (built by the bigarray issue)</h2>
- *
- * <ul>
- *   <li>{@code DType}: numpy dtypes with byte order, and structured dtypes.
- *   <li>{@code NDArray}: strided views over a {@code MemorySegment}, sliced without copies.
- *   <li>{@code BigArray} / {@code ZBigArray}: arrays over a file handle, and their persistent form.
- * </ul>
- *
- * <h2>Deliberately not done</h2>
- *
- * The pure view core allocates no page memory; it only views the segments it is given.
+ * Indexing maps a layout (offset, shape, byte strides) to another without touching memory ({@code
+ * Layout}). A {@code BigArray} view maps exactly the pages between the lowest and the highest byte
+ * its elements touch, computed from the sign of each stride, so a view with negative steps or an
+ * element straddling a page edge maps what it needs and an empty view maps nothing.
  */
 package org.zbig.bigarray;

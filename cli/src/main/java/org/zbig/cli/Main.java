@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "zbig",
     mixinStandardHelpOptions = true,
-    subcommands = {Main.Bench.class},
+    subcommands = {Main.Bench.class, ArrayCommands.Ls.class, ArrayCommands.ArrayCommand.class},
     description = "The zbig command-line client.")
 public final class Main {
   @Option(

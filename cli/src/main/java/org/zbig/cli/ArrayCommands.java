@@ -1,0 +1,337 @@
+package org.zbig.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.zbig.bigarray.ArrayFiles;
+import org.zbig.bigarray.BigArray;
+import org.zbig.bigarray.DType;
+import org.zbig.bigarray.Npy;
+import org.zbig.bigarray.ZBigArray;
+import org.zbig.client.Connection;
+import org.zbig.client.Database;
+import org.zbig.client.Persistent;
+import org.zbig.client.virtmem.VirtMem;
+import org.zbig.client.zeo.ClientOptions;
+import org.zbig.zblk.ZBlkFormat;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code ls} and {@code array ...}: arrays under the root of the database. */
+final class ArrayCommands {
+  private ArrayCommands() {}
+
+  static final long BLKSIZE = 2 << 20;
+
+  /** A database, a connection and virtmem for one command. */
+  record Session(Database db, Connection conn, VirtMem vm) implements AutoCloseable {
+    static Session open(Main main) {
+      Database db =
+          Database.open(
+              main.address(),
+              ClientOptions.defaults()
+                  .withStorage(main.storage)
+                  .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(120)),
+              64 << 20);
+      ZBigArray.register(db.registry());
+      return new Session(db, db.open(), new VirtMem(BLKSIZE, 512L << 20, 2));
+    }
+
+    ZBigArray array(String name) {
+      Object o = conn.root().get(name);
+      if (!(o instanceof ZBigArray za)) {
+        throw new IllegalArgumentException(
+            "root['"
+                + name
+                + "']: "
+                + (o == null ? "absent" : o.getClass().getSimpleName())
+                + " (expected: a ZBigArray)");
+      }
+      return za;
+    }
+
+    @Override
+    public void close() {
+      conn.close();
+      vm.close();
+      db.close();
+    }
+  }
+
+  static String describe(ZBigArray a) {
+    return "ZBigArray shape="
+        + Arrays.toString(a.shape())
+        + " dtype="
+        + a.dtype()
+        + " order="
+        + a.order();
+  }
+
+  /** Runs {@code work} with a progress bar of {@code total} bytes on the error stream. */
+  static void withProgress(
+      String task, long total, java.util.function.Consumer<LongConsumer> work) {
+    try (ProgressBar pb =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(Math.max(1, total))
+            .setUnit(" MiB", 1 << 20)
+            .showSpeed()
+            .build()) {
+      work.accept(pb::stepTo);
+    }
+  }
+
+  /** {@code ls}: the root's keys with their classes, arrays with shape and type. */
+  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List the root's keys.")
+  static final class Ls implements Callable<Integer> {
+    @ParentCommand Main main;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    Ls() {}
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Session s = Session.open(main)) {
+        for (Map.Entry<Object, Object> e : s.conn.root().entries()) {
+          Object v = e.getValue();
+          String what =
+              v instanceof ZBigArray za
+                  ? describe(za)
+                  : v instanceof Persistent p ? p.getClass().getSimpleName() : String.valueOf(v);
+          out.println(e.getKey() + "\t" + what);
+        }
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code array}: commands on one array. */
+  @Command(
+      name = "array",
+      mixinStandardHelpOptions = true,
+      subcommands = {Create.class, Import.class, Append.class, Export.class, Info.class},
+      description = "Create, import, append, export and describe arrays under the root.")
+  static final class ArrayCommand {
+    @ParentCommand Main main;
+
+    ArrayCommand() {}
+  }
+
+  static ZBlkFormat format(String s) {
+    return s == null ? ZBlkFormat.fromEnvironment() : ZBlkFormat.parse(s);
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create an array of zeros.")
+  static final class Create implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--shape", required = true, split = ",", description = "e.g. 1000,300")
+    long[] shape;
+
+    @Option(
+        names = "--dtype",
+        defaultValue = "<f8",
+        description = "numpy type string (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(
+        names = "--order",
+        defaultValue = "C",
+        description = "C or F (default: ${DEFAULT-VALUE})")
+    char order;
+
+    @Option(
+        names = "--zblk-fmt",
+        description = "ZBlk0, ZBlk1 or auto (default: $WENDELIN_CORE_ZBLK_FMT, else ZBlk0)")
+    String zblkFmt;
+
+    Create() {}
+
+    @Override
+    public Integer call() {
+      try (Session s = Session.open(parent.main)) {
+        if (s.conn.root().containsKey(name)) {
+          throw new IllegalArgumentException("root['" + name + "'] exists already");
+        }
+        ZBigArray a = new ZBigArray(shape, DType.scalar(dtype), order, BLKSIZE);
+        a.zfile().setFormat(format(zblkFmt));
+        s.conn.root().put(name, a);
+        s.conn.commit("create " + name);
+        spec.commandLine().getOut().println(name + "\t" + describe(a));
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description = "Create an array from a .npy file.")
+  static final class Import implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE.npy")
+    Path file;
+
+    @Option(
+        names = "--zblk-fmt",
+        description = "ZBlk0, ZBlk1 or auto (default: $WENDELIN_CORE_ZBLK_FMT, else ZBlk0)")
+    String zblkFmt;
+
+    Import() {}
+
+    @Override
+    public Integer call() throws Exception {
+      ZBlkFormat fmt = format(zblkFmt);
+      long total = Npy.readHeader(file).nbytes();
+      try (Session s = Session.open(parent.main)) {
+        ZBigArray[] made = new ZBigArray[1];
+        withProgress(
+            "import " + name,
+            total,
+            p -> {
+              try {
+                made[0] = ArrayFiles.importNpy(s.conn, name, file, fmt, s.vm, BLKSIZE, p);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+        spec.commandLine().getOut().println(name + "\t" + describe(made[0]));
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "append",
+      mixinStandardHelpOptions = true,
+      description = "Append a .npy file along the major axis.")
+  static final class Append implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE.npy")
+    Path file;
+
+    Append() {}
+
+    @Override
+    public Integer call() throws Exception {
+      long total = Npy.readHeader(file).nbytes();
+      try (Session s = Session.open(parent.main)) {
+        ZBigArray za = s.array(name);
+        BigArray a = za.open(s.vm);
+        withProgress(
+            "append " + name,
+            total,
+            p -> {
+              try {
+                ArrayFiles.appendNpy(s.conn, za, a, file, p);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+        spec.commandLine().getOut().println(name + "\t" + describe(za));
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = "Write an array or a view of it to a .npy file.")
+  static final class Export implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE.npy")
+    Path file;
+
+    @Option(names = "--index", description = "numpy basic indexing, e.g. 10:20,::-1,3")
+    String index;
+
+    Export() {}
+
+    @Override
+    public Integer call() throws Exception {
+      try (Session s = Session.open(parent.main)) {
+        ZBigArray za = s.array(name);
+        BigArray a = za.open(s.vm);
+        withProgress(
+            "export " + name,
+            a.nbytes(),
+            p -> {
+              try {
+                ArrayFiles.exportNpy(a, index, file, p);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+        spec.commandLine().getOut().println(file + "\t" + Files.size(file) + " bytes");
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe an array.")
+  static final class Info implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    Info() {}
+
+    @Override
+    public Integer call() {
+      try (Session s = Session.open(parent.main)) {
+        ZBigArray za = s.array(name);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("name\t" + name);
+        out.println("shape\t" + Arrays.toString(za.shape()));
+        out.println("dtype\t" + za.dtype());
+        out.println("order\t" + za.order());
+        out.println("stridev\t" + Arrays.toString(za.stridev()));
+        out.println("blksize\t" + za.zfile().blockSize());
+        out.println("blocks\t" + za.zfile().blktab().size());
+        out.flush();
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package org.zbig.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.ZeoServer;
+
+/** {@code bin/zbig ls} and {@code bin/zbig array ...} against a real server, with real numpy. */
+class ArrayCommandsTest {
+  @TempDir Path dir;
+
+  private static String[] run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+    try {
+      int status = Main.run(args);
+      return new String[] {
+        String.valueOf(status),
+        o.toString(StandardCharsets.UTF_8),
+        e.toString(StandardCharsets.UTF_8)
+      };
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  private static String py(String code) throws Exception {
+    Process p =
+        new ProcessBuilder("/usr/bin/python3", "-c", code).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out.strip();
+  }
+
+  @Test
+  void createImportAppendExportInfoAndLs() throws Exception {
+    boolean python =
+        Files.isExecutable(Path.of("/usr/bin/python3"))
+            && new ProcessBuilder("/usr/bin/python3", "-c", "import numpy").start().waitFor() == 0;
+    if (System.getenv("CI") == null) {
+      assumeTrue(python, "/usr/bin/python3 with numpy is not installed");
+    }
+    Path in = dir.resolve("in.npy");
+    Path more = dir.resolve("more.npy");
+    Path out = dir.resolve("out.npy");
+    py(
+        "import numpy as np\n"
+            + "np.save('"
+            + in
+            + "', np.arange(600000, dtype='<f8').reshape(2000, 300))\n"
+            + "np.save('"
+            + more
+            + "', -np.ones((5, 300)))\n");
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory())) {
+      String addr = "127.0.0.1:" + server.address().getPort();
+      String[] r =
+          run(
+              "--server",
+              addr,
+              "array",
+              "create",
+              "z",
+              "--shape",
+              "10,20",
+              "--dtype",
+              "<i4",
+              "--order",
+              "F");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1]).contains("z\tZBigArray shape=[10, 20] dtype=<i4 order=F");
+      r = run("--server", addr, "array", "import", "a", in.toString(), "--zblk-fmt", "ZBlk1");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1]).contains("a\tZBigArray shape=[2000, 300] dtype=<f8 order=C");
+      r = run("--server", addr, "array", "append", "a", more.toString());
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1]).contains("shape=[2005, 300]");
+      r =
+          run(
+              "--server",
+              addr,
+              "array",
+              "export",
+              "a",
+              out.toString(),
+              "--index",
+              "1995:2005,::-2");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(
+              py(
+                  "import numpy as np\n"
+                      + "e = np.concatenate([np.arange(600000, dtype='<f8').reshape(2000, 300), -np.ones((5, 300))])\n"
+                      + "p = np.load('"
+                      + out
+                      + "')\n"
+                      + "print(p.shape, (p == e[1995:2005, ::-2]).all())"))
+          .isEqualTo("(10, 150) True");
+      r = run("--server", addr, "array", "info", "a");
+      assertThat(r[1])
+          .contains("shape\t[2005, 300]", "dtype\t<f8", "stridev\t[2400, 8]", "blksize\t2097152");
+      r = run("--server", addr, "ls");
+      assertThat(r[1]).contains("a\tZBigArray shape=[2005, 300]", "z\tZBigArray shape=[10, 20]");
+      r = run("--server", addr, "array", "info", "nothing");
+      assertThat(r[0]).isEqualTo("1");
+      assertThat(r[2]).contains("root['nothing']: absent (expected: a ZBigArray)");
+      r = run("--server", addr, "array", "import", "b", in.toString(), "--zblk-fmt", "zblk9");
+      assertThat(r[2]).contains("WENDELIN_CORE_ZBLK_FMT: 'zblk9' (expected: ZBlk0, ZBlk1 or auto)");
+    }
+  }
+}
