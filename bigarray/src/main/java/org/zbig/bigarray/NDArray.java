@@ -107,6 +107,43 @@ public final class NDArray {
     return new NDArray(memory, dtype, layout.index(Index.parse(expr)));
   }
 
+  /** The view of field {@code name} of a structured type (numpy's {@code a['name']}). */
+  public NDArray field(String name) {
+    DType.Field f = dtype.field(name);
+    return new NDArray(
+        memory,
+        f.type(),
+        new Layout(layout.offset() + f.offset(), layout.shape(), layout.strides()));
+  }
+
+  /** Copies every element's bytes, in C order, into {@code dst} (itemsize × size bytes). */
+  public void copyTo(MemorySegment dst) {
+    long size = dtype.itemsize();
+    if (dst.byteSize() < size * size()) {
+      throw new IndexOutOfBoundsException(
+          dst.byteSize() + " bytes for " + size() + " elements of " + size);
+    }
+    long[] at = {0};
+    forEachOffset(off -> {
+      MemorySegment.copy(memory, off, dst, at[0], size);
+      at[0] += size;
+    });
+  }
+
+  /** Sets every element, in C order, from the bytes of {@code src} (itemsize × size bytes). */
+  public void copyFrom(MemorySegment src) {
+    long size = dtype.itemsize();
+    if (src.byteSize() < size * size()) {
+      throw new IndexOutOfBoundsException(
+          src.byteSize() + " bytes for " + size() + " elements of " + size);
+    }
+    long[] at = {0};
+    forEachOffset(off -> {
+      MemorySegment.copy(src, at[0], memory, off, size);
+      at[0] += size;
+    });
+  }
+
   /** The view with its axes reversed (numpy's {@code .T}). */
   public NDArray transpose() {
     int n = ndim();
@@ -139,8 +176,8 @@ public final class NDArray {
   }
 
   /**
-   * The same elements with another shape, where numpy can do it without a copy: the view is
-   * contiguous in C or F order, and keeps that order.
+   * The same elements with another shape, read in C order as numpy's {@code reshape} does, where
+   * that needs no copy: the view is C-contiguous.
    *
    * @throws IllegalArgumentException if the sizes differ or a copy would be needed
    */
@@ -153,17 +190,14 @@ public final class NDArray {
       throw new IllegalArgumentException(
           "cannot reshape array of size " + size() + " into shape " + Arrays.toString(shape));
     }
-    for (char order : new char[] {'C', 'F'}) {
-      if (Arrays.equals(
-          layout.strides(), Layout.stridesOf(layout.shape(), dtype.itemsize(), order))) {
-        return new NDArray(
-            memory,
-            dtype,
-            new Layout(
-                layout.offset(), shape.clone(), Layout.stridesOf(shape, dtype.itemsize(), order)));
-      }
+    if (Arrays.equals(layout.strides(), Layout.stridesOf(layout.shape(), dtype.itemsize(), 'C'))) {
+      return new NDArray(
+          memory,
+          dtype,
+          new Layout(
+              layout.offset(), shape.clone(), Layout.stridesOf(shape, dtype.itemsize(), 'C')));
     }
-    throw new IllegalArgumentException("reshape of a non-contiguous view needs a copy");
+    throw new IllegalArgumentException("reshape of a view that is not C-contiguous needs a copy");
   }
 
   private long byteOffset(long[] index) {
