@@ -15,11 +15,23 @@ public final class NDArray {
   private final MemorySegment memory;
   private final DType dtype;
   private final Layout layout;
+  // the element layouts in the type's byte order, made once: element access allocates nothing
+  private final ValueLayout.OfDouble f8;
+  private final ValueLayout.OfFloat f4;
+  private final ValueLayout.OfShort i2;
+  private final ValueLayout.OfInt i4;
+  private final ValueLayout.OfLong i8;
 
   NDArray(MemorySegment memory, DType dtype, Layout layout) {
     this.memory = memory;
     this.dtype = dtype;
     this.layout = layout;
+    java.nio.ByteOrder bo = dtype.byteOrder();
+    this.f8 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(bo);
+    this.f4 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(bo);
+    this.i2 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(bo);
+    this.i4 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(bo);
+    this.i8 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(bo);
     if (layout.size() > 0) {
       long[] span = layout.span(dtype.itemsize());
       if (span[0] < 0 || span[1] > memory.byteSize()) {
@@ -218,6 +230,20 @@ public final class NDArray {
     return off;
   }
 
+  /** The element {@code i} of a one-axis array as a double (no index array: the fast path). */
+  public double getDouble(long i) {
+    long[] shape = layout.shape();
+    if (shape.length != 1) {
+      return getDouble(new long[] {i});
+    }
+    long k = i < 0 ? i + shape[0] : i;
+    if (k < 0 || k >= shape[0]) {
+      throw new IndexOutOfBoundsException(
+          "index " + i + " is out of bounds for axis 0 with size " + shape[0]);
+    }
+    return readDouble(layout.offset() + k * layout.strides()[0]);
+  }
+
   /** The element at {@code index} as a double (integers converted, bool as 0 or 1). */
   public double getDouble(long... index) {
     return readDouble(byteOffset(index));
@@ -238,25 +264,16 @@ public final class NDArray {
     writeLong(byteOffset(index), v);
   }
 
-  private ValueLayout.OfLong longs() {
-    return ValueLayout.JAVA_LONG_UNALIGNED.withOrder(dtype.byteOrder());
-  }
-
   double readDouble(long at) {
     return switch (dtype.kind()) {
       case 'f' ->
           switch (dtype.itemsize()) {
-            case 8 ->
-                memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(dtype.byteOrder()), at);
-            case 4 -> memory.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(dtype.byteOrder()), at);
-            default ->
-                Float.float16ToFloat(
-                    memory.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(dtype.byteOrder()), at));
+            case 8 -> memory.get(f8, at);
+            case 4 -> memory.get(f4, at);
+            default -> Float.float16ToFloat(memory.get(i2, at));
           };
       case 'c' -> // the real part
-          dtype.itemsize() == 16
-              ? memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(dtype.byteOrder()), at)
-              : memory.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(dtype.byteOrder()), at);
+          dtype.itemsize() == 16 ? memory.get(f8, at) : memory.get(f4, at);
       case 'u' -> {
         long v = readLong(at);
         yield dtype.itemsize() == 8 && v < 0 ? (double) (v >>> 1) * 2.0 + (v & 1) : v;
@@ -275,14 +292,14 @@ public final class NDArray {
                   ? memory.get(ValueLayout.JAVA_BYTE, at)
                   : memory.get(ValueLayout.JAVA_BYTE, at) & 0xff;
           case 2 -> {
-            short s = memory.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(dtype.byteOrder()), at);
+            short s = memory.get(i2, at);
             yield signed ? s : s & 0xffff;
           }
           case 4 -> {
-            int i = memory.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(dtype.byteOrder()), at);
+            int i = memory.get(i4, at);
             yield signed ? i : i & 0xffff_ffffL;
           }
-          default -> memory.get(longs(), at);
+          default -> memory.get(i8, at);
         };
       }
       case 'f', 'c' -> (long) readDouble(at);
@@ -295,25 +312,18 @@ public final class NDArray {
     switch (dtype.kind()) {
       case 'f' -> {
         switch (dtype.itemsize()) {
-          case 8 ->
-              memory.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(dtype.byteOrder()), at, v);
-          case 4 ->
-              memory.set(
-                  ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(dtype.byteOrder()), at, (float) v);
-          default ->
-              memory.set(
-                  ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(dtype.byteOrder()),
-                  at,
-                  Float.floatToFloat16((float) v));
+          case 8 -> memory.set(f8, at, v);
+          case 4 -> memory.set(f4, at, (float) v);
+          default -> memory.set(i2, at, Float.floatToFloat16((float) v));
         }
       }
       case 'c' -> {
         if (dtype.itemsize() == 16) {
-          memory.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(dtype.byteOrder()), at, v);
-          memory.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(dtype.byteOrder()), at + 8, 0.0);
+          memory.set(f8, at, v);
+          memory.set(f8, at + 8, 0.0);
         } else {
-          memory.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(dtype.byteOrder()), at, (float) v);
-          memory.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(dtype.byteOrder()), at + 4, 0f);
+          memory.set(f4, at, (float) v);
+          memory.set(f4, at + 4, 0f);
         }
       }
       case 'b' -> memory.set(ValueLayout.JAVA_BYTE, at, (byte) (v != 0 ? 1 : 0));
@@ -327,12 +337,9 @@ public final class NDArray {
       case 'u', 'i' -> {
         switch (dtype.itemsize()) {
           case 1 -> memory.set(ValueLayout.JAVA_BYTE, at, (byte) v);
-          case 2 ->
-              memory.set(
-                  ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(dtype.byteOrder()), at, (short) v);
-          case 4 ->
-              memory.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(dtype.byteOrder()), at, (int) v);
-          default -> memory.set(longs(), at, v);
+          case 2 -> memory.set(i2, at, (short) v);
+          case 4 -> memory.set(i4, at, (int) v);
+          default -> memory.set(i8, at, v);
         }
       }
       case 'f', 'c' -> writeDouble(at, v);
@@ -369,6 +376,23 @@ public final class NDArray {
 
   /** The sum of all elements as doubles. */
   public double sum() {
+    if (dtype.equals(DType.FLOAT64)
+        && Arrays.equals(layout.strides(), Layout.stridesOf(layout.shape(), 8, 'C'))) {
+      // contiguous little-endian doubles: one pass over the memory
+      long n = size();
+      long base = layout.offset();
+      double acc0 = 0;
+      double acc1 = 0;
+      long i = 0;
+      for (; i + 1 < n; i += 2) {
+        acc0 += memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, base + i * 8);
+        acc1 += memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, base + i * 8 + 8);
+      }
+      if (i < n) {
+        acc0 += memory.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, base + i * 8);
+      }
+      return acc0 + acc1;
+    }
     double[] s = {0};
     forEachOffset(at -> s[0] += readDouble(at));
     return s[0];

@@ -648,6 +648,10 @@ public final class Connection implements AutoCloseable {
     }
   }
 
+  void deactivate(Persistent p) {
+    ghostify(p);
+  }
+
   private void ghostify(Persistent p) {
     if (p.state == Persistent.State.UP_TO_DATE) {
       p.clearState();

@@ -82,6 +82,16 @@ public abstract class Persistent {
     readAccess();
   }
 
+  /**
+   * Turns an unchanged loaded object back into a ghost, dropping its state until next use (Python's
+   * {@code _p_deactivate}); does nothing to new, changed or ghost objects.
+   */
+  public final void deactivate() {
+    if (state == State.UP_TO_DATE && jar != null) {
+      jar.deactivate(this);
+    }
+  }
+
   /** Marks the object changed, for changes the object cannot see (e.g. inside a mutable value). */
   public final void markChanged() {
     writeAccess();

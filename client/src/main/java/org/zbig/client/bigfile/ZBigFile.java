@@ -510,6 +510,19 @@ public final class ZBigFile extends Persistent implements BigFile {
     // the block table is kept: a ZBigFile stays loaded like wendelin's LivePersistent
   }
 
+  /** Drops the data a stored block's objects hold: the pages have it, the database too. */
+  private static void release(Object zblk) {
+    switch (zblk) {
+      case ZBlk0 z -> z.deactivate();
+      case ZBlk1 z -> {
+        for (var e : z.chunktab().items()) {
+          ((ZData) e.getValue()).deactivate();
+        }
+      }
+      case null, default -> {}
+    }
+  }
+
   /** The connection hook: writeout, discard, and mapping changed oids to changed blocks. */
   private final class Sync extends Connection.FileSynchronizer {
     Sync(FileHandle file) {
@@ -535,6 +548,7 @@ public final class ZBigFile extends Persistent implements BigFile {
       }
       for (long blk : stored) {
         renote(blk); // blocks this connection wrote: their records are new
+        release(blktab().get(blk));
       }
       if (!blocks.isEmpty()) {
         file.invalidate(blocks);

@@ -1,0 +1,220 @@
+package org.zbig.bigarray.bench;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Comparator;
+import org.zbig.bigarray.BigArray;
+import org.zbig.bigarray.DType;
+import org.zbig.bigarray.Index;
+import org.zbig.bigarray.NDArray;
+import org.zbig.bigarray.ZBigArray;
+import org.zbig.client.Connection;
+import org.zbig.client.Database;
+import org.zbig.client.virtmem.VirtMem;
+import org.zbig.client.zeo.ClientOptions;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.ZeoServer;
+
+/**
+ * A sequential sum over a float64 ZBigArray through views (64 MiB at a time, read from a real
+ * server on RocksDB in a fresh connection), against reading the same bytes from a local file with
+ * {@code FileChannel} in the same run; and element access through {@code NDArray.getDouble} against
+ * a plain {@code double[]} (not run by CI). The size is {@code -Dbench.gib} GiB, by default 4 or a
+ * third of the free disk if less:
+ *
+ * <pre>
+ * ./mvnw -q install -DskipTests
+ * ./mvnw -q -Pbench -pl bigarray test-compile exec:exec -Dbench.main=org.zbig.bigarray.bench.BigArrayBenchmark
+ * </pre>
+ */
+public final class BigArrayBenchmark {
+  private static final long BLOCK = 2 << 20;
+  private static final long PIECE = 64L << 20;
+
+  private BigArrayBenchmark() {}
+
+  /** Runs both comparisons and prints them. */
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("elements")) { // -Dbench=elements: only element access
+      elementAccess();
+      return;
+    }
+    Path dir = Files.createTempDirectory("zbig-bigarray-bench");
+    long free = Files.getFileStore(dir).getUsableSpace();
+    long bytes = Math.min(4L << 30, free / 3);
+    bytes = bytes / BLOCK * BLOCK;
+    long n = bytes / 8;
+    try {
+      ServerConfig m = ServerConfig.inMemory();
+      try (ZeoServer server =
+          ZeoServer.start(
+              new ServerConfig(
+                  m.host(),
+                  0,
+                  dir.resolve("data"),
+                  "1",
+                  m.offer(),
+                  false,
+                  100,
+                  null,
+                  true,
+                  m.maxFrame()))) {
+        fill(server, n);
+        Path raw = dir.resolve("raw.f8");
+        writeRaw(raw, n);
+        for (int round = 1; round <= 3; round++) {
+          long t0 = System.nanoTime();
+          double ours = sumThroughViews(server);
+          long viewsNs = System.nanoTime() - t0;
+          long t1 = System.nanoTime();
+          double file = sumFile(raw);
+          long fileNs = System.nanoTime() - t1;
+          if (ours != file) {
+            throw new AssertionError("sums differ: " + ours + " != " + file);
+          }
+          System.out.printf(
+              "round %d: sum of %.2f GiB through views %.0f MB/s, FileChannel %.0f MB/s, ratio %.2f%n",
+              round,
+              bytes / (double) (1L << 30),
+              bytes / (viewsNs / 1e3),
+              bytes / (fileNs / 1e3),
+              (double) viewsNs / fileNs);
+        }
+      }
+      elementAccess();
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private static double value(long i) {
+    return (i % 1000) * 0.25;
+  }
+
+  private static Database open(ZeoServer s) {
+    return Database.open(
+        s.address(),
+        ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(120)),
+        256 << 20);
+  }
+
+  private static void fill(ZeoServer server, long n) {
+    try (Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(BLOCK, 512L << 20, 0)) {
+      ZBigArray.register(db.registry());
+      ZBigArray za = new ZBigArray(new long[] {n}, DType.FLOAT64, 'C', BLOCK);
+      c.root().put("a", za);
+      c.commit();
+      BigArray a = za.open(vm);
+      long rows = PIECE / 8;
+      for (long r = 0; r < n; r += rows) {
+        long end = Math.min(n, r + rows);
+        try (BigArray.View v = a.view(true, Index.slice(r, end, 1))) {
+          var seg = v.mapping().segment();
+          long off = r * 8 - v.mapping().firstBlock() * BLOCK;
+          for (long i = r; i < end; i++) {
+            seg.set(
+                java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, off + (i - r) * 8, value(i));
+          }
+        }
+        c.commit();
+      }
+    }
+  }
+
+  private static void writeRaw(Path raw, long n) throws Exception {
+    try (FileChannel ch =
+        FileChannel.open(raw, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocateDirect((int) PIECE).order(ByteOrder.LITTLE_ENDIAN);
+      for (long i = 0; i < n; ) {
+        b.clear();
+        while (b.remaining() >= 8 && i < n) {
+          b.putDouble(value(i++));
+        }
+        b.flip();
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+    }
+  }
+
+  private static double sumThroughViews(ZeoServer server) {
+    try (Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(BLOCK, 512L << 20, 8)) {
+      ZBigArray.register(db.registry());
+      BigArray a = c.root().get("a", ZBigArray.class).open(vm);
+      double[] sum = {0};
+      a.forEachChunk(PIECE, (NDArray piece) -> sum[0] += piece.sum(), rows -> {});
+      return sum[0];
+    }
+  }
+
+  private static double sumFile(Path raw) throws Exception {
+    try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocateDirect((int) PIECE).order(ByteOrder.LITTLE_ENDIAN);
+      double acc0 = 0;
+      double acc1 = 0;
+      while (true) {
+        b.clear();
+        if (ch.read(b) < 0) {
+          break;
+        }
+        b.flip();
+        DoubleBuffer d = b.asDoubleBuffer();
+        int k = d.remaining();
+        int i = 0;
+        for (; i + 1 < k; i += 2) {
+          acc0 += d.get(i);
+          acc1 += d.get(i + 1);
+        }
+        if (i < k) {
+          acc0 += d.get(i);
+        }
+      }
+      return acc0 + acc1;
+    }
+  }
+
+  private static void elementAccess() {
+    int n = 10_000_000;
+    double[] plain = new double[n];
+    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      NDArray a = NDArray.of(arena.allocate(8L * n), DType.FLOAT64, new long[] {n}, 'C');
+      for (int i = 0; i < n; i++) {
+        plain[i] = value(i);
+        a.setDouble(value(i), i);
+      }
+      for (int round = 1; round <= 3; round++) {
+        long t0 = System.nanoTime();
+        double s1 = 0;
+        for (int i = 0; i < n; i++) {
+          s1 += a.getDouble(i);
+        }
+        long nd = System.nanoTime() - t0;
+        long t1 = System.nanoTime();
+        double s2 = 0;
+        for (int i = 0; i < n; i++) {
+          s2 += plain[i];
+        }
+        long arr = System.nanoTime() - t1;
+        if (s1 != s2) {
+          throw new AssertionError(s1 + " != " + s2);
+        }
+        System.out.printf(
+            "round %d: element access NDArray.getDouble %.2f ns, double[] %.2f ns, ratio %.1f%n",
+            round, nd / (double) n, arr / (double) n, (double) nd / arr);
+      }
+    }
+  }
+}
