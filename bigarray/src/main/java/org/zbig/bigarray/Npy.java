@@ -152,8 +152,8 @@ public final class Npy {
     return h;
   }
 
-  /** The header bytes for an array, version 1 if it fits, else 2. */
-  static byte[] header(DType dtype, char order, long[] shape) {
+  /** The header bytes of a .npy file for an array, version 1 if it fits, else 2. */
+  public static byte[] header(DType dtype, char order, long[] shape) {
     StringBuilder sh = new StringBuilder("(");
     for (int i = 0; i < shape.length; i++) {
       sh.append(shape[i]).append(shape.length == 1 ? "," : i < shape.length - 1 ? ", " : "");

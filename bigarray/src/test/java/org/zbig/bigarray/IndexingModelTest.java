@@ -26,7 +26,7 @@ class IndexingModelTest {
   static final int PAGE = 4096;
 
   /** Blocks in memory. */
-  static final class MemFile implements BigFile {
+  public static final class MemFile implements BigFile {
     final Map<Long, byte[]> blocks = new ConcurrentHashMap<>();
 
     @Override
