@@ -13,7 +13,12 @@ import picocli.CommandLine.Option;
 @Command(
     name = "zbig-server",
     mixinStandardHelpOptions = true,
-    subcommands = {Main.Serve.class, Main.ImportFs.class},
+    subcommands = {
+      Main.Serve.class,
+      Main.ImportFs.class,
+      AdminCommands.PackCommand.class,
+      AdminCommands.Analyze.class
+    },
     description = "A ZEO-compatible storage server for ZODB and zbig clients.")
 public final class Main {
   private Main() {}

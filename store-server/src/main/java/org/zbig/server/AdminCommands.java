@@ -1,0 +1,252 @@
+package org.zbig.server;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.zbig.server.storage.KvStorage;
+import org.zbig.server.storage.Storage;
+import org.zbig.wire.CurrentRecord;
+import org.zbig.wire.Encoding;
+import org.zbig.wire.ErrorReply;
+import org.zbig.wire.Handshake;
+import org.zbig.wire.Message;
+import org.zbig.wire.MessageCodec;
+import org.zbig.wire.MsgId;
+import org.zbig.wire.Pack;
+import org.zbig.wire.RecordInfo;
+import org.zbig.wire.Register;
+import org.zbig.wire.Reply;
+import org.zbig.wire.Role;
+import org.zbig.wire.ServerCall;
+import org.zbig.wire.SyncRequest;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.record.DataRecord;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pack} and {@code analyze}: what an operator runs besides the server. */
+final class AdminCommands {
+  private AdminCommands() {}
+
+  /** A minimal blocking ZEO client for one administrative call. */
+  static final class Call implements AutoCloseable {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final MessageCodec codec;
+    private long msgid = 1;
+
+    Call(InetSocketAddress address, String storage) throws IOException {
+      socket = new Socket(address.getAddress(), address.getPort());
+      socket.setSoTimeout(0);
+      in = new DataInputStream(socket.getInputStream());
+      out = new DataOutputStream(socket.getOutputStream());
+      Encoding e = Handshake.clientChooses(read());
+      write(Handshake.answer(e));
+      codec = new MessageCodec(e, Role.CLIENT);
+      call(new Register(MsgId.of(msgid++), storage, false));
+    }
+
+    private byte[] read() throws IOException {
+      byte[] b = new byte[in.readInt()];
+      in.readFully(b);
+      return b;
+    }
+
+    private void write(byte[] payload) throws IOException {
+      byte[] frame = new byte[4 + payload.length];
+      ByteBuffer.wrap(frame).putInt(payload.length).put(payload);
+      out.write(frame);
+      out.flush();
+    }
+
+    <R> R call(SyncRequest<R> r) throws IOException {
+      write(codec.encodeToArray(r));
+      for (; ; ) {
+        byte[] f = read();
+        Message m = codec.decode(f, 0, f.length);
+        switch (m) {
+          case Reply reply -> {
+            return r.decodeResult(reply.value());
+          }
+          case ErrorReply e -> throw e.toException();
+          case ServerCall c -> {} // info, invalidations: not for us
+          default -> throw new IOException("unexpected " + m);
+        }
+      }
+    }
+
+    long nextId() {
+      return msgid++;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  static InetSocketAddress address(CommandLine cmd, String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    try {
+      return new InetSocketAddress(
+          hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(
+          cmd, "--server: '" + hostPort + "' (expected: HOST:PORT)");
+    }
+  }
+
+  /** {@code pack}: packs a running server's storage, like zeopack. */
+  @Command(
+      name = "pack",
+      mixinStandardHelpOptions = true,
+      description = "Pack a running server's storage: remove history older than --days days.")
+  static final class PackCommand implements Callable<Integer> {
+    @Option(
+        names = "--server",
+        defaultValue = "127.0.0.1:8100",
+        description = "HOST:PORT (default: ${DEFAULT-VALUE})")
+    String server;
+
+    @Option(
+        names = "--storage",
+        defaultValue = "1",
+        description = "storage name (default: ${DEFAULT-VALUE})")
+    String storage;
+
+    @Option(
+        names = "--days",
+        defaultValue = "0",
+        description = "keep this many days of history (default: ${DEFAULT-VALUE})")
+    double days;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    PackCommand() {}
+
+    @Override
+    public Integer call() throws Exception {
+      if (days < 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--days: " + days + " (expected: >= 0)");
+      }
+      double t = System.currentTimeMillis() / 1000.0 - days * 86400;
+      long t0 = System.nanoTime();
+      try (Call c = new Call(address(spec.commandLine(), server), storage)) {
+        c.call(new Pack(MsgId.of(c.nextId()), t, true));
+      }
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "packed storage '%s' at %s in %.1f s%n",
+              storage, server, (System.nanoTime() - t0) / 1e9);
+      return 0;
+    }
+  }
+
+  /** {@code analyze}: what a data folder holds, by class. */
+  @Command(
+      name = "analyze",
+      mixinStandardHelpOptions = true,
+      description =
+          "Objects and bytes per class, revisions, and the largest objects of a data folder that no"
+              + " server has open.")
+  static final class Analyze implements Callable<Integer> {
+    @Option(
+        names = "--data",
+        defaultValue = "./data",
+        description = "data folder (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @Option(
+        names = "--top",
+        defaultValue = "10",
+        description = "how many of the largest objects to list")
+    int top;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    Analyze() {}
+
+    @Override
+    public Integer call() {
+      if (!Files.isDirectory(data)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
+      }
+      try (Storage s = KvStorage.rocks(data.toAbsolutePath())) {
+        report(s, spec.commandLine().getOut(), top);
+      }
+      return 0;
+    }
+  }
+
+  /** Per class: current objects and their bytes, and all revisions with theirs. */
+  static void report(Storage s, PrintWriter out, int top) {
+    Map<String, long[]> byClass = new TreeMap<>(); // objects, bytes, revisions, revision bytes
+    Map<Oid, String> classOf = new HashMap<>();
+    List<Object[]> largest = new ArrayList<>();
+    long transactions = 0;
+    for (TransactionInfo t : s.transactions(null, null)) {
+      transactions++;
+      for (RecordInfo r : s.records(t.tid())) {
+        String cls = r.data() == null ? "(deleted)" : className(r.data());
+        long[] st = byClass.computeIfAbsent(cls, k -> new long[4]);
+        st[2]++;
+        st[3] += r.data() == null || r.dataTxn() != null ? 0 : r.data().length();
+      }
+    }
+    for (Optional<CurrentRecord> cur = s.recordAtOrAfter(null); cur.isPresent(); ) {
+      CurrentRecord r = cur.get();
+      String cls = className(r.data());
+      classOf.put(r.oid(), cls);
+      long[] st = byClass.computeIfAbsent(cls, k -> new long[4]);
+      st[0]++;
+      st[1] += r.data().length();
+      largest.add(new Object[] {r.oid(), cls, (long) r.data().length()});
+      cur = r.next() == null ? Optional.empty() : s.recordAtOrAfter(r.next());
+    }
+    out.printf(
+        "%d transactions, %d objects, last tid %s%n",
+        transactions, classOf.size(), s.lastTransaction().toHex());
+    out.printf(
+        "%-50s %10s %14s %10s %14s%n", "class", "objects", "bytes", "revisions", "stored bytes");
+    byClass.entrySet().stream()
+        .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[1]))
+        .forEach(e ->
+            out.printf(
+                "%-50s %10d %14d %10d %14d%n",
+                e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2], e.getValue()[3]));
+    out.println("largest objects:");
+    largest.sort(Comparator.comparingLong((Object[] o) -> -(Long) o[2]));
+    for (Object[] o : largest.subList(0, Math.min(top, largest.size()))) {
+      out.printf("  %s %-50s %d bytes%n", ((Oid) o[0]).toHex(), o[1], (Long) o[2]);
+    }
+    out.flush();
+  }
+
+  private static String className(org.zbig.zodb.pickle.Bytes data) {
+    try {
+      return DataRecord.decodeClassMeta(data.segment()).type().dotted();
+    } catch (RuntimeException e) {
+      return "(unreadable)";
+    }
+  }
+}
