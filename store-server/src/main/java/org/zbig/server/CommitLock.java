@@ -53,6 +53,11 @@ final class CommitLock {
     }
   }
 
+  /** Whether a transaction holds the lock or waits for it. */
+  synchronized boolean busy() {
+    return holder != null || !waiters.isEmpty();
+  }
+
   /** The number of votes waiting. */
   synchronized int waitingCount() {
     return waiters.size();

@@ -140,6 +140,14 @@ public final class Main {
     Double transactionTimeout;
 
     @Option(
+        names = "--shutdown-grace",
+        defaultValue = "10",
+        description =
+            "seconds commits in progress get to finish on SIGTERM before they are aborted"
+                + " (default: ${DEFAULT-VALUE})")
+    double shutdownGrace;
+
+    @Option(
         names = "--pack-gc",
         arity = "0..1",
         defaultValue = "true",
@@ -183,7 +191,11 @@ public final class Main {
           .addShutdownHook(
               new Thread(
                   () -> {
-                    server.close();
+                    System.out.println("zbig-server stopping: no new connections");
+                    System.out.flush();
+                    server.close(Duration.ofMillis((long) (shutdownGrace * 1000)));
+                    System.out.println("zbig-server stopped");
+                    System.out.flush();
                     stop.countDown();
                   },
                   "zbig-shutdown"));

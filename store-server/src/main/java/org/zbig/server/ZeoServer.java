@@ -27,6 +27,7 @@ public final class ZeoServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZeoServer.class);
   private final AtomicBoolean open = new AtomicBoolean(true);
   private final ServedStorage served;
 
@@ -93,6 +94,31 @@ public final class ZeoServer implements AutoCloseable {
   /** The settings. */
   public ServerConfig config() {
     return config;
+  }
+
+  /**
+   * Stops gracefully: no new connections are accepted, commits in progress get up to {@code grace}
+   * to finish (their clients' {@code tpc_finish} is still served), then every connection is closed
+   * (a transaction still open is aborted, never half applied) and the storage is closed.
+   */
+  public void close(java.time.Duration grace) {
+    if (!open.get()) {
+      return;
+    }
+    listener.close().syncUninterruptibly();
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (System.nanoTime() < deadline && served.lock.busy()) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (served.lock.busy()) {
+      LOG.warn("closing with a commit still in progress after {}: it is aborted", grace);
+    }
+    close();
   }
 
   @Override
