@@ -66,6 +66,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private final Map<String, ServedStorage> storages;
   private final ServerConfig config;
+  private final Limits limits;
+  private long transactionBytes;
+  private boolean paused;
   private ChannelHandlerContext ctx;
   private ServedStorage served;
   private boolean readOnly;
@@ -89,9 +92,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
-  ConnectionHandler(Map<String, ServedStorage> storages, ServerConfig config) {
+  ConnectionHandler(Map<String, ServedStorage> storages, ServerConfig config, Limits limits) {
     this.storages = storages;
     this.config = config;
+    this.limits = limits;
   }
 
   private String who() {
@@ -131,6 +135,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (paused && served != null) {
+      served.paused.decrementAndGet();
+      paused = false;
+    }
     abort();
     if (served != null) {
       served.unregister(this);
@@ -371,6 +379,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
           throw new StorageTransactionException(
               "tpc_begin of " + r.txn() + " while " + txn.id + " is open");
         }
+        transactionBytes = 0;
         txn =
             new Txn(
                 r.txn(),
@@ -397,9 +406,42 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
+  /** Counts a transaction's bytes against the limit. */
+  private void count(long bytes) {
+    transactionBytes += bytes;
+    if (transactionBytes > limits.maxTransactionBytes()) {
+      throw new StorageException(
+          "transaction of more than "
+              + limits.maxTransactionBytes()
+              + " bytes (the server's limit)");
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    // back-pressure: a client that does not read its replies is not read from either
+    boolean writable = ctx.channel().isWritable();
+    ctx.channel().config().setAutoRead(writable);
+    if (served != null && writable == paused) {
+      paused = !writable;
+      if (paused) {
+        served.paused.incrementAndGet();
+        LOG.debug("pausing {}: its replies are not being read", who());
+      } else {
+        served.paused.decrementAndGet();
+      }
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
   private void op(long id, OneWayRequest r) {
     writable();
     Txn t = current(id, r.method());
+    switch (r) {
+      case StoreA s -> count(s.data().length());
+      case RestoreA s -> count(s.data() == null ? 0 : s.data().length());
+      default -> {}
+    }
     if (t.voted()) {
       throw new StorageTransactionException(r.method() + " after vote");
     }
@@ -655,6 +697,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private void blobChunk(StoreBlobChunk r) {
     openForBlob("storeBlobChunk");
+    count(r.chunk().length());
     if (upload == null) {
       throw new StorageTransactionException("storeBlobChunk without storeBlobStart");
     }

@@ -140,6 +140,26 @@ public final class Main {
     Double transactionTimeout;
 
     @Option(
+        names = "--max-connections",
+        defaultValue = "1000",
+        description = "connections at once; more are refused (default: ${DEFAULT-VALUE})")
+    int maxConnections;
+
+    @Option(
+        names = "--max-transaction-bytes",
+        defaultValue = "4294967296",
+        description = "bytes one transaction may store (default: ${DEFAULT-VALUE})")
+    long maxTransactionBytes;
+
+    @Option(
+        names = "--write-buffer",
+        defaultValue = "16777216",
+        description =
+            "bytes of replies buffered for a client before it is not read from until it reads them"
+                + " (default: ${DEFAULT-VALUE})")
+    int writeBuffer;
+
+    @Option(
         names = "--shutdown-grace",
         defaultValue = "10",
         description =
@@ -186,7 +206,13 @@ public final class Main {
               256 << 20);
       java.nio.file.Files.createDirectories(config.data());
       CountDownLatch stop = new CountDownLatch(1);
-      ZeoServer server = ZeoServer.start(config);
+      Limits limits;
+      try {
+        limits = new Limits(maxConnections, maxTransactionBytes, writeBuffer);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      }
+      ZeoServer server = ZeoServer.start(config, limits);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

@@ -56,6 +56,7 @@ final class ServedStorage {
   final AtomicLong commits = new AtomicLong();
   final AtomicLong aborts = new AtomicLong();
   final AtomicLong conflicts = new AtomicLong();
+  final AtomicLong paused = new AtomicLong(); // connections not read from: replies not drained
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "zbig-pack");
@@ -201,6 +202,7 @@ final class ServedStorage {
     d.put("aborts", aborts.get());
     d.put("conflicts", conflicts.get());
     d.put("waiting", (long) lock.waitingCount());
+    d.put("paused", paused.get());
     d.put("last-transaction", storage.lastTransaction().toHex());
     return d;
   }

@@ -31,7 +31,11 @@ public final class ZeoServer implements AutoCloseable {
   private final AtomicBoolean open = new AtomicBoolean(true);
   private final ServedStorage served;
 
-  private ZeoServer(ServerConfig config, Storage storage) throws InterruptedException {
+  private final java.util.concurrent.atomic.AtomicInteger connections =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private ZeoServer(ServerConfig config, Storage storage, Limits limits)
+      throws InterruptedException {
     this.config = config;
     this.storage = storage;
     this.served =
@@ -52,12 +56,27 @@ public final class ZeoServer implements AutoCloseable {
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new io.netty.channel.WriteBufferWaterMark(
+                      limits.writeBufferBytes() / 2, limits.writeBufferBytes()))
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       WirePipeline.server(ch.pipeline(), config.offer(), config.maxFrame());
-                      ch.pipeline().addLast("zeo", new ConnectionHandler(storages, config));
+                      if (connections.incrementAndGet() > limits.maxConnections()) {
+                        LOG.warn(
+                            "refusing {}: {} connections (limit {})",
+                            ch.remoteAddress(),
+                            connections.get() - 1,
+                            limits.maxConnections());
+                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                        ch.close();
+                        return;
+                      }
+                      ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                      ch.pipeline().addLast("zeo", new ConnectionHandler(storages, config, limits));
                     }
                   })
               .bind(config.host(), config.port())
@@ -77,9 +96,14 @@ public final class ZeoServer implements AutoCloseable {
    * it.
    */
   public static ZeoServer start(ServerConfig config) throws InterruptedException {
+    return start(config, Limits.defaults());
+  }
+
+  /** As {@link #start(ServerConfig)}, with {@code limits} for each client. */
+  public static ZeoServer start(ServerConfig config, Limits limits) throws InterruptedException {
     Storage storage = config.data() == null ? KvStorage.inMemory() : KvStorage.rocks(config.data());
     try {
-      return new ZeoServer(config, storage);
+      return new ZeoServer(config, storage, limits);
     } catch (RuntimeException | InterruptedException e) {
       storage.close();
       throw e;

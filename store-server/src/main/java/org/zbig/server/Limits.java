@@ -1,0 +1,33 @@
+package org.zbig.server;
+
+/**
+ * What one client may use of a server. Exceeding a limit disconnects the client, logged with its
+ * address; nothing of its open transaction is stored.
+ *
+ * @param maxConnections connections at once; more are closed as they arrive
+ * @param maxTransactionBytes bytes of records and blobs one transaction may send
+ * @param writeBufferBytes replies buffered for a client before the server stops reading its
+ *     requests until it reads them (back-pressure)
+ */
+public record Limits(int maxConnections, long maxTransactionBytes, int writeBufferBytes) {
+  /** Checks the limits. */
+  public Limits {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "max connections: " + maxConnections + " (expected: >= 1)");
+    }
+    if (maxTransactionBytes < 1) {
+      throw new IllegalArgumentException(
+          "max transaction bytes: " + maxTransactionBytes + " (expected: >= 1)");
+    }
+    if (writeBufferBytes < 64 << 10) {
+      throw new IllegalArgumentException(
+          "write buffer: " + writeBufferBytes + " bytes (expected: >= 65536)");
+    }
+  }
+
+  /** 1000 connections, 4 GiB per transaction, 16 MiB of replies buffered per connection. */
+  public static Limits defaults() {
+    return new Limits(1000, 4L << 30, 16 << 20);
+  }
+}

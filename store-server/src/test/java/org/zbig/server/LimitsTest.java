@@ -1,0 +1,98 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.zbig.wire.*;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.pickle.Bytes;
+
+/** The per-client limits: connections, transaction size, and back-pressure. */
+class LimitsTest {
+  @Test
+  void connectionsBeyondTheLimitAreRefused() throws Exception {
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), new Limits(2, 1 << 20, 1 << 20));
+        TestClient a = new TestClient(server.address())) {
+      TestClient b = new TestClient(server.address());
+      a.call(new Register(a.id(), "1", false));
+      b.call(new Register(b.id(), "1", false));
+      try (TestClient c = new TestClient(server.address())) {
+        assertThat(c.closedByServer()).isTrue();
+      } catch (java.io.UncheckedIOException refusedDuringHandshake) {
+        // closed before the handshake: also a refusal
+      }
+      b.close();
+      Thread.sleep(200);
+      try (TestClient d = new TestClient(server.address())) {
+        assertThat(d.call(new Register(d.id(), "1", false))).isPresent();
+      }
+    }
+  }
+
+  @Test
+  void aTransactionOverTheByteLimitDisconnectsItsClientAndStoresNothing() throws Exception {
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), new Limits(10, 1000, 1 << 20));
+        TestClient big = new TestClient(server.address());
+        TestClient other = new TestClient(server.address())) {
+      big.call(new Register(big.id(), "1", false));
+      other.call(new Register(other.id(), "1", false));
+      big.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      big.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[600]), 1));
+      big.send(new StoreA(new Oid(1), Tid.Z64, Bytes.wrap(new byte[600]), 1));
+      assertThat(big.closedByServer()).isTrue();
+      assertThatThrownBy(() -> other.call(LoadBefore.of(Oid.ROOT, Tid.MAX)))
+          .isInstanceOf(NoSuchObjectException.class);
+      other.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      other.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[900]), 2));
+      assertThat(other.call(new Vote(other.id(), 2))).isEqualTo(VoteResult.OK);
+      assertThat(other.call(new TpcFinish(other.id(), 2))).isNotNull();
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsRepliesIsNotReadFrom() throws Exception {
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), new Limits(10, 1L << 30, 64 << 10));
+        TestClient writer = new TestClient(server.address());
+        TestClient slow = new TestClient(server.address())) {
+      writer.call(new Register(writer.id(), "1", false));
+      slow.call(new Register(slow.id(), "1", false));
+      writer.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      writer.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[1 << 20]), 1));
+      writer.call(new Vote(writer.id(), 1));
+      writer.call(new TpcFinish(writer.id(), 1));
+      // 300 requests for 1 MiB each, replies unread: without back-pressure 300 MiB would queue
+      int n = 300;
+      CompletableFuture<Void> sending =
+          CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < n; i++) {
+              slow.send(new LoadBefore(MsgId.of(1000 + i), Oid.ROOT, Tid.MAX));
+            }
+          });
+      long paused = 0;
+      for (int i = 0; i < 200 && paused == 0; i++) {
+        Thread.sleep(20);
+        paused = (Long) writer.call(new ServerStatus(writer.id())).get("paused");
+      }
+      assertThat(paused).isEqualTo(1);
+      assertThat(sending).isNotDone(); // the server stopped reading, so the client's sends block
+      int got = 0;
+      while (got < n) {
+        Message m = slow.next();
+        if (m instanceof Reply) {
+          got++;
+        }
+      }
+      sending.get(30, TimeUnit.SECONDS);
+      assertThat((Long) writer.call(new ServerStatus(writer.id())).get("paused")).isZero();
+    }
+  }
+}
