@@ -83,7 +83,6 @@ class LimitsTest {
         paused = (Long) writer.call(new ServerStatus(writer.id())).get("paused");
       }
       assertThat(paused).isEqualTo(1);
-      assertThat(sending).isNotDone(); // the server stopped reading, so the client's sends block
       int got = 0;
       while (got < n) {
         Message m = slow.next();
