@@ -9,6 +9,10 @@ module org.zbig.server {
   requires rocksdbjni;
   requires info.picocli;
   requires org.slf4j;
+  requires com.fasterxml.jackson.databind;
+  requires micrometer.core;
+  requires micrometer.registry.prometheus;
+  requires jdk.httpserver;
 
   exports org.zbig.server;
   exports org.zbig.server.storage;

@@ -69,6 +69,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private final Limits limits;
   private long transactionBytes;
   private boolean paused;
+  private volatile int inFlight; // replies owed later: a waiting vote, a pack, a blob being sent
+  private long voteWaitStart;
   private ChannelHandlerContext ctx;
   private ServedStorage served;
   private boolean readOnly;
@@ -155,6 +157,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   public void invalidate(Tid tid, List<Oid> oids) {
     outOfBand.add(new InvalidateTransaction(tid, oids));
     ctx.executor().execute(this::drain);
+  }
+
+  @Override
+  public Map<String, Object> describe() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("address", String.valueOf(ctx.channel().remoteAddress()));
+    d.put("label", label);
+    d.put("read-only", readOnly);
+    d.put("in-transaction", txn != null);
+    d.put("requests-in-flight", (long) inFlight);
+    d.put("paused", paused);
+    return d;
   }
 
   @Override
@@ -472,10 +486,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     if (lock.acquire(this, () -> ctx.executor().execute(() -> votedUnderLock(v, t)))) {
       return voteUnderLock(t);
     }
+    voteWaitStart = System.nanoTime();
+    inFlight++;
     return LATER;
   }
 
   private void votedUnderLock(Vote v, Txn t) {
+    inFlight--;
+    served.lockWaits.incrementAndGet();
+    served.lockWaitNanos.addAndGet(System.nanoTime() - voteWaitStart);
     if (!ctx.channel().isActive() || txn != t) {
       served.lock.release(this);
       return;

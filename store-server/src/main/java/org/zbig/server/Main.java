@@ -140,6 +140,11 @@ public final class Main {
     Double transactionTimeout;
 
     @Option(
+        names = "--status",
+        description = "HOST:PORT of an HTTP endpoint with /status (JSON) and /metrics (Prometheus)")
+    String status;
+
+    @Option(
         names = "--max-connections",
         defaultValue = "1000",
         description = "connections at once; more are refused (default: ${DEFAULT-VALUE})")
@@ -213,12 +218,32 @@ public final class Main {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
       ZeoServer server = ZeoServer.start(config, limits);
+      StatusServer statusServer = null;
+      if (status != null) {
+        int c = status.lastIndexOf(':');
+        try {
+          statusServer =
+              new StatusServer(
+                  new java.net.InetSocketAddress(
+                      status.substring(0, c), Integer.parseInt(status.substring(c + 1))),
+                  server);
+        } catch (RuntimeException | java.io.IOException e) {
+          server.close();
+          throw new CommandLine.ParameterException(
+              new CommandLine(this),
+              "--status: '" + status + "' (expected: a free HOST:PORT): " + e.getMessage());
+        }
+      }
+      StatusServer statusToClose = statusServer;
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
                     System.out.println("zbig-server stopping: no new connections");
                     System.out.flush();
+                    if (statusToClose != null) {
+                      statusToClose.close();
+                    }
                     server.close(Duration.ofMillis((long) (shutdownGrace * 1000)));
                     System.out.println("zbig-server stopped");
                     System.out.flush();
@@ -233,7 +258,8 @@ public final class Main {
               + " serving storage '"
               + storage
               + "' from "
-              + config.data());
+              + config.data()
+              + (statusServer == null ? "" : ", status on http://" + status + "/status"));
       System.out.flush();
       stop.await();
       return 0;

@@ -40,6 +40,16 @@ final class ServedStorage {
 
     /** Tells the client new {@code length} and {@code size} values; must only enqueue. */
     void info(Map<String, Object> info);
+
+    /** Address, label and requests in flight, for the status page. */
+    default Map<String, Object> describe() {
+      return Map.of();
+    }
+  }
+
+  /** The registered connections, described. */
+  List<Map<String, Object>> describeConnections() {
+    return subscribers.stream().map(Subscriber::describe).toList();
   }
 
   private record Committed(Tid tid, List<Oid> oids) {}
@@ -57,6 +67,8 @@ final class ServedStorage {
   final AtomicLong aborts = new AtomicLong();
   final AtomicLong conflicts = new AtomicLong();
   final AtomicLong paused = new AtomicLong(); // connections not read from: replies not drained
+  final AtomicLong lockWaits = new AtomicLong(); // votes that had to wait for the commit lock
+  final AtomicLong lockWaitNanos = new AtomicLong();
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "zbig-pack");

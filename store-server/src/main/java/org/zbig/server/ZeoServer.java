@@ -110,6 +110,10 @@ public final class ZeoServer implements AutoCloseable {
     }
   }
 
+  ServedStorage served() {
+    return served;
+  }
+
   /** The address the server listens on. */
   public InetSocketAddress address() {
     return (InetSocketAddress) listener.localAddress();

@@ -1,0 +1,112 @@
+package org.zbig.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * The operator's view of a running server over HTTP: {@code GET /status} is JSON (storages with
+ * their last tid, sizes and counters, connections with address, label and requests in flight,
+ * commit and lock-wait statistics), {@code GET /metrics} the same numbers in Prometheus' text
+ * format through Micrometer.
+ */
+final class StatusServer implements AutoCloseable {
+  private final HttpServer http;
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private final ZeoServer server;
+
+  StatusServer(InetSocketAddress address, ZeoServer server) throws IOException {
+    this.server = server;
+    ServedStorage s = server.served();
+    String name = s.name;
+    FunctionCounter.builder("zbig_loads", s.loads, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    FunctionCounter.builder("zbig_commits", s.commits, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    FunctionCounter.builder("zbig_aborts", s.aborts, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    FunctionCounter.builder("zbig_conflicts", s.conflicts, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    FunctionCounter.builder("zbig_lock_waits", s.lockWaits, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    FunctionCounter.builder("zbig_lock_wait_seconds", s.lockWaitNanos, n -> n.doubleValue() / 1e9)
+        .tag("storage", name)
+        .register(registry);
+    Gauge.builder("zbig_connections", s, ServedStorage::connections)
+        .tag("storage", name)
+        .register(registry);
+    Gauge.builder("zbig_paused_connections", s.paused, Number::doubleValue)
+        .tag("storage", name)
+        .register(registry);
+    Gauge.builder("zbig_objects", s.storage, st -> st.objectCount())
+        .tag("storage", name)
+        .register(registry);
+    Gauge.builder("zbig_bytes", s.storage, st -> st.size()).tag("storage", name).register(registry);
+    http = HttpServer.create(address, 16);
+    http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    http.createContext("/status", this::status);
+    http.createContext("/metrics", this::metrics);
+    http.start();
+  }
+
+  InetSocketAddress address() {
+    return http.getAddress();
+  }
+
+  private void status(HttpExchange ex) throws IOException {
+    ServedStorage s = server.served();
+    Map<String, Object> storage = new LinkedHashMap<>(s.status());
+    storage.putAll(s.sizeInfo());
+    storage.put("lock-waits", s.lockWaits.get());
+    storage.put("lock-wait-seconds", s.lockWaitNanos.get() / 1e9);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("storages", Map.of(s.name, storage));
+    body.put("connections", s.describeConnections());
+    send(ex, "application/json", json.writeValueAsBytes(body));
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    send(
+        ex,
+        "text/plain; version=0.0.4; charset=utf-8",
+        registry.scrape().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange ex, String type, byte[] body) throws IOException {
+    if (!ex.getRequestMethod().equals("GET")) {
+      ex.sendResponseHeaders(405, -1);
+      ex.close();
+      return;
+    }
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(200, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    registry.close();
+  }
+}
