@@ -10,6 +10,7 @@ module org.zbig.server {
   requires info.picocli;
   requires org.slf4j;
   requires com.fasterxml.jackson.databind;
+  requires com.fasterxml.jackson.dataformat.yaml;
   requires micrometer.core;
   requires micrometer.registry.prometheus;
   requires jdk.httpserver;

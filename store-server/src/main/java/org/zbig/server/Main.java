@@ -2,6 +2,7 @@ package org.zbig.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.zbig.wire.Encoding;
@@ -95,6 +96,130 @@ public final class Main {
   @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a data folder.")
   static final class Serve implements Callable<Integer> {
     @Option(
+        names = "--config",
+        description =
+            "a YAML file of settings, keyed by the option names without '--' (e.g. max-connections:"
+                + " 100); options given on the command line win")
+    Path config;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    /** Applies the config file's settings to the options not given on the command line. */
+    private void applyConfig() {
+      if (config == null) {
+        return;
+      }
+      Map<String, CommandLine.Model.OptionSpec> byKey = new java.util.TreeMap<>();
+      for (CommandLine.Model.OptionSpec o : spec.options()) {
+        String name = o.longestName();
+        if (name.startsWith("--")
+            && !name.equals("--config")
+            && !name.equals("--help")
+            && !name.equals("--version")) {
+          byKey.put(name.substring(2), o);
+        }
+      }
+      com.fasterxml.jackson.databind.JsonNode root;
+      try {
+        root =
+            new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(config.toFile());
+      } catch (java.io.IOException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--config: cannot read " + config + ": " + e.getMessage());
+      }
+      if (root == null || root.isMissingNode() || root.isNull()) {
+        return;
+      }
+      if (!root.isObject()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--config " + config + ": a mapping of settings expected");
+      }
+      CommandLine.ParseResult given = spec.commandLine().getParseResult();
+      for (var e : root.properties()) {
+        String key = e.getKey();
+        CommandLine.Model.OptionSpec o = byKey.get(key);
+        if (o == null) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              "--config "
+                  + config
+                  + ": unknown key '"
+                  + key
+                  + "' (expected one of: "
+                  + String.join(", ", byKey.keySet())
+                  + ")");
+        }
+        if (given != null && given.hasMatchedOption(o.longestName())) {
+          continue; // the command line wins
+        }
+        com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+        Class<?> type = o.typeInfo().getType();
+        Object value;
+        try {
+          value =
+              switch (type.getName()) {
+                case "int", "java.lang.Integer" -> checkedInt(v);
+                case "long", "java.lang.Long" -> checkedLong(v);
+                case "double", "java.lang.Double" -> checkedDouble(v);
+                case "boolean", "java.lang.Boolean" -> checkedBoolean(v);
+                case "java.nio.file.Path" -> Path.of(checkedText(v));
+                default -> checkedText(v);
+              };
+        } catch (IllegalArgumentException bad) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              "--config "
+                  + config
+                  + ": "
+                  + key
+                  + ": "
+                  + v
+                  + " (expected: "
+                  + bad.getMessage()
+                  + ")");
+        }
+        o.setValue(value);
+      }
+    }
+
+    private static int checkedInt(com.fasterxml.jackson.databind.JsonNode v) {
+      if (!v.canConvertToInt() || !v.isIntegralNumber()) {
+        throw new IllegalArgumentException("an integer");
+      }
+      return v.intValue();
+    }
+
+    private static long checkedLong(com.fasterxml.jackson.databind.JsonNode v) {
+      if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+        throw new IllegalArgumentException("an integer");
+      }
+      return v.longValue();
+    }
+
+    private static double checkedDouble(com.fasterxml.jackson.databind.JsonNode v) {
+      if (!v.isNumber()) {
+        throw new IllegalArgumentException("a number");
+      }
+      return v.doubleValue();
+    }
+
+    private static boolean checkedBoolean(com.fasterxml.jackson.databind.JsonNode v) {
+      if (!v.isBoolean()) {
+        throw new IllegalArgumentException("true or false");
+      }
+      return v.booleanValue();
+    }
+
+    private static String checkedText(com.fasterxml.jackson.databind.JsonNode v) {
+      if (!v.isTextual()) {
+        throw new IllegalArgumentException("a string");
+      }
+      return v.textValue();
+    }
+
+    @Option(
         names = "--listen",
         defaultValue = "127.0.0.1:8100",
         description = "HOST:PORT (default: ${DEFAULT-VALUE})")
@@ -182,6 +307,7 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
+      applyConfig();
       int colon = listen.lastIndexOf(':');
       if (colon < 0) {
         throw new CommandLine.ParameterException(

@@ -1,0 +1,98 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.Register;
+
+/** {@code serve --config FILE}: every setting in YAML, flags win, bad keys and values stop it. */
+class ConfigFileTest {
+  @TempDir Path dir;
+
+  private static Process serve(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.add("serve");
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  /** The first line with {@code marker}, or all the output if the process ends first. */
+  private static String lineWith(Process p, String marker) throws Exception {
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder all = new StringBuilder();
+    for (String line; (line = out.readLine()) != null; ) {
+      all.append(line).append('\n');
+      if (line.contains(marker)) {
+        return line;
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  void settingsComeFromTheFileAndFlagsWin() throws Exception {
+    Path yaml = dir.resolve("zbig.yaml");
+    Files.writeString(
+        yaml,
+        "listen: 127.0.0.1:0\n"
+            + "data: "
+            + dir.resolve("from-file")
+            + "\n"
+            + "storage: main\n"
+            + "max-connections: 1\n"
+            + "msgpack: true\n"
+            + "transaction-timeout: 30\n");
+    Process p = serve("--config", yaml.toString(), "--data", dir.resolve("from-flag").toString());
+    try {
+      String ready = lineWith(p, "ready on");
+      assertThat(ready).contains("serving storage 'main'").contains("from-flag");
+      int port = Integer.parseInt(ready.replaceAll(".*ready on [^:]+:(\\d+) .*", "$1"));
+      try (TestClient c = new TestClient(new java.net.InetSocketAddress("127.0.0.1", port))) {
+        assertThat(c.codec.encoding()).isEqualTo(org.zbig.wire.Encoding.MSGPACK);
+        assertThat(c.call(new Register(c.id(), "main", false))).isPresent();
+        try (TestClient second =
+            new TestClient(new java.net.InetSocketAddress("127.0.0.1", port))) {
+          assertThat(second.closedByServer()).isTrue(); // max-connections: 1
+        } catch (java.io.UncheckedIOException refused) {
+          // closed during the handshake
+        }
+      }
+    } finally {
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anUnknownKeyOrABadValueStopsTheServerNamingTheKey() throws Exception {
+    Path unknown =
+        Files.writeString(dir.resolve("unknown.yaml"), "listen: 127.0.0.1:0\nmax-conections: 5\n");
+    Process p = serve("--config", unknown.toString(), "--data", dir.resolve("d1").toString());
+    String out = lineWith(p, "unknown key");
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isNotZero();
+    assertThat(out).contains("unknown key 'max-conections'").contains("max-connections");
+    Path bad =
+        Files.writeString(dir.resolve("bad.yaml"), "listen: 127.0.0.1:0\nmax-connections: lots\n");
+    p = serve("--config", bad.toString(), "--data", dir.resolve("d2").toString());
+    out = lineWith(p, "max-connections");
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isNotZero();
+    assertThat(out).contains("max-connections: \"lots\" (expected: an integer)");
+  }
+}
