@@ -6,6 +6,7 @@ module org.zbig.server {
   requires io.netty.transport;
   requires io.netty.common;
   requires io.netty.buffer;
+  requires io.netty.handler;
   requires rocksdbjni;
   requires info.picocli;
   requires org.slf4j;

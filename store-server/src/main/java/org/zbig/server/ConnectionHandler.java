@@ -129,6 +129,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     if (cause instanceof ProtocolException) {
       LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+    } else if (cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+      LOG.warn("closing {}: TLS refused: {}", ctx.channel().remoteAddress(), tls.getMessage());
     } else {
       LOG.warn("closing {} after an error", ctx.channel().remoteAddress(), cause);
     }

@@ -264,6 +264,17 @@ public final class Main {
         description = "seconds a transaction may hold the commit lock (default: no limit)")
     Double transactionTimeout;
 
+    @Option(names = "--tls-cert", description = "the server's certificate chain (PEM): serve TLS")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", description = "its private key (PEM, PKCS#8)")
+    Path tlsKey;
+
+    @Option(
+        names = "--tls-client-ca",
+        description = "accept only clients with a certificate from this CA (PEM)")
+    Path tlsClientCa;
+
     @Option(
         names = "--status",
         description = "HOST:PORT of an HTTP endpoint with /status (JSON) and /metrics (Prometheus)")
@@ -343,7 +354,19 @@ public final class Main {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
-      ZeoServer server = ZeoServer.start(config, limits);
+      Tls tls = null;
+      if (tlsCert != null || tlsKey != null || tlsClientCa != null) {
+        if (tlsCert == null || tlsKey == null) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--tls-cert and --tls-key: both are needed for TLS");
+        }
+        try {
+          tls = new Tls(tlsCert, tlsKey, tlsClientCa);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+      }
+      ZeoServer server = ZeoServer.start(config, limits, tls);
       StatusServer statusServer = null;
       if (status != null) {
         int c = status.lastIndexOf(':');

@@ -34,8 +34,9 @@ public final class ZeoServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger connections =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  private ZeoServer(ServerConfig config, Storage storage, Limits limits)
+  private ZeoServer(ServerConfig config, Storage storage, Limits limits, Tls tls)
       throws InterruptedException {
+    io.netty.handler.ssl.SslContext ssl = tls == null ? null : tls.context();
     this.config = config;
     this.storage = storage;
     this.served =
@@ -64,6 +65,9 @@ public final class ZeoServer implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      if (ssl != null) {
+                        ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
+                      }
                       WirePipeline.server(ch.pipeline(), config.offer(), config.maxFrame());
                       if (connections.incrementAndGet() > limits.maxConnections()) {
                         LOG.warn(
@@ -101,9 +105,15 @@ public final class ZeoServer implements AutoCloseable {
 
   /** As {@link #start(ServerConfig)}, with {@code limits} for each client. */
   public static ZeoServer start(ServerConfig config, Limits limits) throws InterruptedException {
+    return start(config, limits, null);
+  }
+
+  /** As {@link #start(ServerConfig, Limits)}, speaking TLS when {@code tls} is not null. */
+  public static ZeoServer start(ServerConfig config, Limits limits, Tls tls)
+      throws InterruptedException {
     Storage storage = config.data() == null ? KvStorage.inMemory() : KvStorage.rocks(config.data());
     try {
-      return new ZeoServer(config, storage, limits);
+      return new ZeoServer(config, storage, limits, tls);
     } catch (RuntimeException | InterruptedException e) {
       storage.close();
       throw e;

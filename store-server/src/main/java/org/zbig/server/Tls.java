@@ -1,0 +1,48 @@
+package org.zbig.server;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import javax.net.ssl.SSLException;
+
+/**
+ * TLS on the listening socket, the equivalent of ZEO's {@code <ssl>} section: a certificate chain
+ * and its private key (PEM, PKCS#8), and optionally the CA whose client certificates are accepted;
+ * a client without one is refused by the TLS handshake, before any ZEO message is read.
+ *
+ * @param certificate the server's certificate chain (PEM)
+ * @param key its private key (PEM, PKCS#8)
+ * @param clientCa the CA of accepted client certificates (PEM), or null for no client certificates
+ */
+public record Tls(Path certificate, Path key, Path clientCa) {
+  /** Checks that the files exist. */
+  public Tls {
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(key, "key");
+    for (Path p :
+        clientCa == null
+            ? new Path[] {certificate, key}
+            : new Path[] {certificate, key, clientCa}) {
+      if (!Files.isReadable(p)) {
+        throw new IllegalArgumentException("TLS file: '" + p + "' (expected: a readable PEM file)");
+      }
+    }
+  }
+
+  /** The server's TLS context. */
+  SslContext context() {
+    try {
+      SslContextBuilder b = SslContextBuilder.forServer(certificate.toFile(), key.toFile());
+      if (clientCa != null) {
+        b.trustManager(clientCa.toFile()).clientAuth(ClientAuth.REQUIRE);
+      }
+      return b.build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "TLS: cannot use " + certificate + " and " + key + ": " + e.getMessage(), e);
+    }
+  }
+}

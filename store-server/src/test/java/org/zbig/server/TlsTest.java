@@ -1,0 +1,190 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.*;
+
+/** TLS on the listening socket, with and without client certificates (made with openssl). */
+class TlsTest {
+  @TempDir Path dir;
+
+  private void openssl(String... args) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of("openssl"), java.util.Arrays.stream(args))
+                    .toList())
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as(out).isZero();
+  }
+
+  @BeforeEach
+  void certificates() throws Exception {
+    boolean have = new ProcessBuilder("openssl", "version").start().waitFor() == 0;
+    if (System.getenv("CI") == null) {
+      assumeTrue(have, "openssl is not installed");
+    }
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=zbig test CA");
+    for (String who : List.of("server", "client")) {
+      openssl(
+          "req",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          who + ".key",
+          "-out",
+          who + ".csr",
+          "-subj",
+          "/CN=" + who);
+      Files.writeString(dir.resolve(who + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+      openssl(
+          "x509",
+          "-req",
+          "-in",
+          who + ".csr",
+          "-CA",
+          "ca.pem",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-out",
+          who + ".pem",
+          "-days",
+          "2",
+          "-extfile",
+          who + ".ext");
+      openssl("pkcs8", "-topk8", "-nocrypt", "-in", who + ".key", "-out", who + ".pk8");
+    }
+    openssl(
+        "pkcs12",
+        "-export",
+        "-in",
+        "client.pem",
+        "-inkey",
+        "client.key",
+        "-out",
+        "client.p12",
+        "-passout",
+        "pass:secret");
+  }
+
+  private SSLContext clientContext(boolean withCertificate) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var in = new FileInputStream(dir.resolve("ca.pem").toFile())) {
+      trust.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    KeyManagerFactory kmf = null;
+    if (withCertificate) {
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      try (var in = new FileInputStream(dir.resolve("client.p12").toFile())) {
+        keys.load(in, "secret".toCharArray());
+      }
+      kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(keys, "secret".toCharArray());
+    }
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  /** Connects over TLS, reads the offer and registers; returns the register reply's tid. */
+  private static Object register(SSLContext ctx, int port) throws IOException {
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+      s.setSoTimeout(10_000);
+      DataInputStream in = new DataInputStream(s.getInputStream());
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      byte[] offer = new byte[in.readInt()];
+      in.readFully(offer);
+      Encoding e = Handshake.clientChooses(offer);
+      write(out, Handshake.answer(e));
+      MessageCodec codec = new MessageCodec(e, Role.CLIENT);
+      Register r = new Register(MsgId.of(1), "1", false);
+      write(out, codec.encodeToArray(r));
+      byte[] reply = new byte[in.readInt()];
+      in.readFully(reply);
+      return r.decodeResult(((Reply) codec.decode(reply, 0, reply.length)).value()).orElseThrow();
+    }
+  }
+
+  private static void write(DataOutputStream out, byte[] payload) throws IOException {
+    byte[] f = new byte[4 + payload.length];
+    ByteBuffer.wrap(f).putInt(payload.length).put(payload);
+    out.write(f);
+    out.flush();
+  }
+
+  @Test
+  void tlsServesZeoAndClientCertificatesAreRequiredWhenAsked() throws Exception {
+    Tls plain = new Tls(dir.resolve("server.pem"), dir.resolve("server.pk8"), null);
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), plain)) {
+      assertThat(register(clientContext(false), server.address().getPort())).isNotNull();
+      // a client speaking plain ZEO gets no offer: the server waits for a TLS client hello
+      try (java.net.Socket raw = new java.net.Socket("127.0.0.1", server.address().getPort())) {
+        raw.setSoTimeout(500);
+        int first;
+        try {
+          first = raw.getInputStream().read();
+        } catch (java.net.SocketTimeoutException silence) {
+          first = -2;
+        }
+        assertThat(first).isIn(-1, -2);
+      }
+    }
+    Tls mutual =
+        new Tls(dir.resolve("server.pem"), dir.resolve("server.pk8"), dir.resolve("ca.pem"));
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), mutual)) {
+      assertThat(register(clientContext(true), server.address().getPort())).isNotNull();
+      boolean refused;
+      try {
+        register(clientContext(false), server.address().getPort());
+        refused = false;
+      } catch (IOException e) {
+        refused = true; // the TLS handshake fails: no ZEO message was read
+      }
+      assertThat(refused).isTrue();
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new Tls(dir.resolve("nothing.pem"), dir.resolve("server.pk8"), null))
+        .hasMessageContaining("nothing.pem' (expected: a readable PEM file)");
+  }
+}
