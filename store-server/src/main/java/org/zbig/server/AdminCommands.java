@@ -53,6 +53,10 @@ final class AdminCommands {
     private long msgid = 1;
 
     Call(InetSocketAddress address, String storage) throws IOException {
+      this(address, storage, false);
+    }
+
+    Call(InetSocketAddress address, String storage, boolean readOnly) throws IOException {
       socket = new Socket(address.getAddress(), address.getPort());
       socket.setSoTimeout(0);
       in = new DataInputStream(socket.getInputStream());
@@ -60,7 +64,30 @@ final class AdminCommands {
       Encoding e = Handshake.clientChooses(read());
       write(Handshake.answer(e));
       codec = new MessageCodec(e, Role.CLIENT);
-      call(new Register(MsgId.of(msgid++), storage, false));
+      call(new Register(MsgId.of(msgid++), storage, readOnly));
+    }
+
+    /**
+     * Fetches the blob of {@code oid} at {@code serial} into {@code target} ({@code sendBlob} and
+     * the {@code receiveBlob*} calls that precede its reply, protocol spec 3.7).
+     */
+    void loadBlob(Oid oid, org.zbig.zodb.Tid serial, Path target) throws IOException {
+      write(codec.encodeToArray(new org.zbig.wire.SendBlob(MsgId.of(msgid++), oid, serial)));
+      try (var out = Files.newOutputStream(target)) {
+        for (; ; ) {
+          byte[] f = read();
+          Message m = codec.decode(f, 0, f.length);
+          switch (m) {
+            case org.zbig.wire.ReceiveBlobChunk c -> out.write(c.chunk().toByteArray());
+            case Reply reply -> {
+              return;
+            }
+            case ErrorReply e -> throw e.toException();
+            case ServerCall c -> {} // receiveBlobStart/Stop, info, invalidations
+            default -> throw new IOException("unexpected " + m);
+          }
+        }
+      }
     }
 
     private byte[] read() throws IOException {
@@ -90,6 +117,10 @@ final class AdminCommands {
           default -> throw new IOException("unexpected " + m);
         }
       }
+    }
+
+    void send(org.zbig.wire.OneWayRequest r) throws IOException {
+      write(codec.encodeToArray(r));
     }
 
     long nextId() {

@@ -70,6 +70,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private long transactionBytes;
   private boolean paused;
   private volatile int inFlight; // replies owed later: a waiting vote, a pack, a blob being sent
+  private boolean refusing; // the last request over the in-flight limit was logged
   private long voteWaitStart;
   private ChannelHandlerContext ctx;
   private ServedStorage served;
@@ -168,7 +169,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     d.put("label", label);
     d.put("read-only", readOnly);
     d.put("in-transaction", txn != null);
-    d.put("requests-in-flight", (long) inFlight);
+    d.put("requests-in-flight", (long) owed());
     d.put("paused", paused);
     return d;
   }
@@ -282,7 +283,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     if (served != null) {
       throw new InvalidValueException("duplicate register() call");
     }
-    if (!r.readOnly() && (s.readOnly || config.readOnly())) {
+    if (!r.readOnly() && s.readOnly) {
       throw new ReadOnlyException("read-only storage");
     }
     served = s;
@@ -341,6 +342,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case UndoInfo r -> undoLog(r.first(), r.last(), r.specification());
       case Pack r -> pack(r);
       case IteratorStart r -> {
+        admit(r.method());
         long id = nextIteratorId++;
         txnIterators.put(
             id, new TxnIterator(storage().transactions(r.start(), r.stop()).iterator()));
@@ -364,6 +366,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         if (it == null || !r.tid().equals(it.current)) {
           throw new StorageException("Out-of-order request for the records of " + r.tid().toHex());
         }
+        admit(r.method());
         long id = nextIteratorId++;
         recordIterators.put(id, storage().records(r.tid()).iterator());
         yield id;
@@ -473,6 +476,39 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
               + (txn == null ? " with none open" : " while " + txn.id + " is open"));
     }
     return txn;
+  }
+
+  /** Requests whose reply is owed for later, and open iterators. */
+  private int owed() {
+    return inFlight + txnIterators.size() + recordIterators.size();
+  }
+
+  /**
+   * Lets a request that will be owed for later in (see {@link Limits#maxRequestsInFlight()}), or
+   * fails it naming the limit; the first refusal of a burst is logged with the client address.
+   */
+  private void admit(String method) {
+    int owed = owed();
+    if (owed < limits.maxRequestsInFlight()) {
+      refusing = false;
+      return;
+    }
+    if (!refusing) {
+      refusing = true;
+      LOG.warn(
+          "refusing {} from {}: {} requests in flight (limit {})",
+          method,
+          who(),
+          owed,
+          limits.maxRequestsInFlight());
+    }
+    throw new StorageException(
+        method
+            + ": "
+            + owed
+            + " requests in flight on this connection (expected: < "
+            + limits.maxRequestsInFlight()
+            + ", the server's limit; iterators count until exhausted or released)");
   }
 
   private Object vote(Vote v) {
@@ -752,6 +788,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    * of the socket, then the reply (protocol spec 3.7).
    */
   private Object sendBlob(SendBlob r) {
+    admit(r.method());
     Path p = storage().blobFile(r.oid(), r.serial());
     FileChannel in;
     try {
@@ -760,6 +797,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw new NoSuchObjectException(r.oid());
     }
     ctx.write(new ReceiveBlobStart(r.oid(), r.serial()));
+    inFlight++;
     sendBlobChunks(r, in);
     return LATER;
   }
@@ -773,6 +811,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         b.flip();
         if (b.remaining() == 0) {
           in.close();
+          inFlight--;
           ctx.write(new ReceiveBlobStop(r.oid(), r.serial()));
           ctx.writeAndFlush(r.reply(null));
           return;
@@ -787,10 +826,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         if (f.isSuccess()) {
           sendBlobChunks(r, in);
         } else {
+          inFlight--;
           in.close();
         }
       });
     } catch (IOException e) {
+      inFlight--;
       try {
         in.close();
       } catch (IOException suppressed) {
@@ -883,7 +924,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   private Object pack(Pack r) {
-    if (served.readOnly || config.readOnly()) {
+    if (served.readOnly) {
       throw new ReadOnlyException("read-only storage");
     }
     if (!(r.time() > 0) || Double.isInfinite(r.time())) {
@@ -891,13 +932,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     long micros = (long) (r.time() * 1e6);
     Tid packTid = Tid.of(Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
+    if (r.block()) {
+      admit(r.method());
+    }
     var done = served.pack(packTid, config.packGc());
     if (!r.block()) {
       return null;
     }
+    inFlight++;
     done.whenComplete((result, error) ->
         ctx.executor()
             .execute(() -> {
+              inFlight--;
               if (error != null) {
                 Throwable cause =
                     error instanceof java.util.concurrent.CompletionException c

@@ -8,8 +8,12 @@ package org.zbig.server;
  * @param maxTransactionBytes bytes of records and blobs one transaction may send
  * @param writeBufferBytes replies buffered for a client before the server stops reading its
  *     requests until it reads them (back-pressure)
+ * @param maxRequestsInFlight requests of one connection whose reply is owed for later (a vote
+ *     waiting for the commit lock, a blob being streamed, a blocking pack) plus its open iterators;
+ *     a request beyond it gets an error reply naming the limit and the connection stays
  */
-public record Limits(int maxConnections, long maxTransactionBytes, int writeBufferBytes) {
+public record Limits(
+    int maxConnections, long maxTransactionBytes, int writeBufferBytes, int maxRequestsInFlight) {
   /** Checks the limits. */
   public Limits {
     if (maxConnections < 1) {
@@ -24,10 +28,22 @@ public record Limits(int maxConnections, long maxTransactionBytes, int writeBuff
       throw new IllegalArgumentException(
           "write buffer: " + writeBufferBytes + " bytes (expected: >= 65536)");
     }
+    if (maxRequestsInFlight < 1) {
+      throw new IllegalArgumentException(
+          "max requests in flight: " + maxRequestsInFlight + " (expected: >= 1)");
+    }
   }
 
-  /** 1000 connections, 4 GiB per transaction, 16 MiB of replies buffered per connection. */
+  /** The limits of the first three parameters, with 100 requests in flight. */
+  public Limits(int maxConnections, long maxTransactionBytes, int writeBufferBytes) {
+    this(maxConnections, maxTransactionBytes, writeBufferBytes, 100);
+  }
+
+  /**
+   * 1000 connections, 4 GiB per transaction, 16 MiB of replies buffered and 100 requests in flight
+   * per connection.
+   */
   public static Limits defaults() {
-    return new Limits(1000, 4L << 30, 16 << 20);
+    return new Limits(1000, 4L << 30, 16 << 20, 100);
   }
 }

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
       Main.Serve.class,
       Main.ImportFs.class,
       AdminCommands.PackCommand.class,
-      AdminCommands.Analyze.class
+      AdminCommands.Analyze.class,
+      BackupCommand.class
     },
     description = "A ZEO-compatible storage server for ZODB and zbig clients.")
 public final class Main {
@@ -165,6 +166,7 @@ public final class Main {
                 case "double", "java.lang.Double" -> checkedDouble(v);
                 case "boolean", "java.lang.Boolean" -> checkedBoolean(v);
                 case "java.nio.file.Path" -> Path.of(checkedText(v));
+                case "java.util.List" -> checkedTexts(v);
                 default -> checkedText(v);
               };
         } catch (IllegalArgumentException bad) {
@@ -212,6 +214,23 @@ public final class Main {
       return v.booleanValue();
     }
 
+    private static java.util.List<String> checkedTexts(com.fasterxml.jackson.databind.JsonNode v) {
+      if (v.isTextual()) {
+        return new java.util.ArrayList<>(java.util.List.of(v.textValue()));
+      }
+      if (!v.isArray()) {
+        throw new IllegalArgumentException("a string or a list of strings");
+      }
+      java.util.List<String> all = new java.util.ArrayList<>();
+      for (com.fasterxml.jackson.databind.JsonNode e : v) {
+        if (!e.isTextual()) {
+          throw new IllegalArgumentException("a string or a list of strings");
+        }
+        all.add(e.textValue());
+      }
+      return all;
+    }
+
     private static String checkedText(com.fasterxml.jackson.databind.JsonNode v) {
       if (!v.isTextual()) {
         throw new IllegalArgumentException("a string");
@@ -236,6 +255,14 @@ public final class Main {
         defaultValue = "1",
         description = "storage name (default: ${DEFAULT-VALUE})")
     String storage;
+
+    @Option(
+        names = "--add-storage",
+        paramLabel = "NAME=DIR[,read-only]",
+        description =
+            "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
+                + " choose it by the name they register with")
+    java.util.List<String> addStorage = new java.util.ArrayList<>();
 
     @Option(
         names = "--msgpack",
@@ -293,6 +320,23 @@ public final class Main {
     long maxTransactionBytes;
 
     @Option(
+        names = "--max-requests-in-flight",
+        defaultValue = "100",
+        description =
+            "requests of one connection answered later (a vote waiting for the commit lock, a blob"
+                + " being sent, a blocking pack) plus its open iterators; more get an error"
+                + " (default: ${DEFAULT-VALUE})")
+    int maxRequestsInFlight;
+
+    @Option(
+        names = "--max-frame",
+        defaultValue = "268435456",
+        description =
+            "bytes of the largest message accepted; a larger one disconnects its client"
+                + " (default: ${DEFAULT-VALUE})")
+    int maxFrame;
+
+    @Option(
         names = "--write-buffer",
         defaultValue = "16777216",
         description =
@@ -345,12 +389,28 @@ public final class Main {
                   ? null
                   : Duration.ofMillis((long) (transactionTimeout * 1000)),
               packGc,
-              256 << 20);
+              maxFrame);
+      if (maxFrame < 1024) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this), "--max-frame: " + maxFrame + " (expected: >= 1024)");
+      }
+      java.util.List<StorageSpec> more = new java.util.ArrayList<>();
+      for (String a : addStorage) {
+        try {
+          more.add(StorageSpec.parse(a));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this), "--add-storage: " + e.getMessage());
+        }
+      }
       java.nio.file.Files.createDirectories(config.data());
+      for (StorageSpec s : more) {
+        java.nio.file.Files.createDirectories(s.data());
+      }
       CountDownLatch stop = new CountDownLatch(1);
       Limits limits;
       try {
-        limits = new Limits(maxConnections, maxTransactionBytes, writeBuffer);
+        limits = new Limits(maxConnections, maxTransactionBytes, writeBuffer, maxRequestsInFlight);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
@@ -366,7 +426,12 @@ public final class Main {
           throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
       }
-      ZeoServer server = ZeoServer.start(config, limits, tls);
+      ZeoServer server;
+      try {
+        server = ZeoServer.start(config, limits, tls, more);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+      }
       StatusServer statusServer = null;
       if (status != null) {
         int c = status.lastIndexOf(':');
@@ -408,6 +473,14 @@ public final class Main {
               + storage
               + "' from "
               + config.data()
+              + more.stream()
+                  .map(s ->
+                      ", '"
+                          + s.name()
+                          + "' from "
+                          + s.data()
+                          + (s.readOnly() ? " (read-only)" : ""))
+                  .collect(java.util.stream.Collectors.joining())
               + (statusServer == null ? "" : ", status on http://" + status + "/status"));
       System.out.flush();
       stop.await();

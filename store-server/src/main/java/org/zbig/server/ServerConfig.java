@@ -79,4 +79,34 @@ public record ServerConfig(
         packGc,
         maxFrame);
   }
+
+  /** This configuration with another frame size limit. */
+  public ServerConfig withMaxFrame(int bytes) {
+    return new ServerConfig(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        bytes);
+  }
+
+  /** This configuration with another data folder (null: in memory). */
+  public ServerConfig withData(Path folder) {
+    return new ServerConfig(
+        host,
+        port,
+        folder,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        maxFrame);
+  }
 }

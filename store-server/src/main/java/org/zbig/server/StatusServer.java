@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 
@@ -31,36 +33,39 @@ final class StatusServer implements AutoCloseable {
 
   StatusServer(InetSocketAddress address, ZeoServer server) throws IOException {
     this.server = server;
-    ServedStorage s = server.served();
-    String name = s.name;
-    FunctionCounter.builder("zbig_loads", s.loads, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    FunctionCounter.builder("zbig_commits", s.commits, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    FunctionCounter.builder("zbig_aborts", s.aborts, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    FunctionCounter.builder("zbig_conflicts", s.conflicts, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    FunctionCounter.builder("zbig_lock_waits", s.lockWaits, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    FunctionCounter.builder("zbig_lock_wait_seconds", s.lockWaitNanos, n -> n.doubleValue() / 1e9)
-        .tag("storage", name)
-        .register(registry);
-    Gauge.builder("zbig_connections", s, ServedStorage::connections)
-        .tag("storage", name)
-        .register(registry);
-    Gauge.builder("zbig_paused_connections", s.paused, Number::doubleValue)
-        .tag("storage", name)
-        .register(registry);
-    Gauge.builder("zbig_objects", s.storage, st -> st.objectCount())
-        .tag("storage", name)
-        .register(registry);
-    Gauge.builder("zbig_bytes", s.storage, st -> st.size()).tag("storage", name).register(registry);
+    for (ServedStorage s : server.storages().values()) {
+      String name = s.name;
+      FunctionCounter.builder("zbig_loads", s.loads, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      FunctionCounter.builder("zbig_commits", s.commits, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      FunctionCounter.builder("zbig_aborts", s.aborts, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      FunctionCounter.builder("zbig_conflicts", s.conflicts, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      FunctionCounter.builder("zbig_lock_waits", s.lockWaits, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      FunctionCounter.builder("zbig_lock_wait_seconds", s.lockWaitNanos, n -> n.doubleValue() / 1e9)
+          .tag("storage", name)
+          .register(registry);
+      Gauge.builder("zbig_connections", s, ServedStorage::connections)
+          .tag("storage", name)
+          .register(registry);
+      Gauge.builder("zbig_paused_connections", s.paused, Number::doubleValue)
+          .tag("storage", name)
+          .register(registry);
+      Gauge.builder("zbig_objects", s.storage, st -> st.objectCount())
+          .tag("storage", name)
+          .register(registry);
+      Gauge.builder("zbig_bytes", s.storage, st -> st.size())
+          .tag("storage", name)
+          .register(registry);
+    }
     http = HttpServer.create(address, 16);
     http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
     http.createContext("/status", this::status);
@@ -73,14 +78,24 @@ final class StatusServer implements AutoCloseable {
   }
 
   private void status(HttpExchange ex) throws IOException {
-    ServedStorage s = server.served();
-    Map<String, Object> storage = new LinkedHashMap<>(s.status());
-    storage.putAll(s.sizeInfo());
-    storage.put("lock-waits", s.lockWaits.get());
-    storage.put("lock-wait-seconds", s.lockWaitNanos.get() / 1e9);
+    Map<String, Object> storages = new LinkedHashMap<>();
+    List<Map<String, Object>> connections = new ArrayList<>();
+    for (ServedStorage s : server.storages().values()) {
+      Map<String, Object> storage = new LinkedHashMap<>(s.status());
+      storage.putAll(s.sizeInfo());
+      storage.put("read-only", s.readOnly);
+      storage.put("lock-waits", s.lockWaits.get());
+      storage.put("lock-wait-seconds", s.lockWaitNanos.get() / 1e9);
+      storages.put(s.name, storage);
+      for (Map<String, Object> c : s.describeConnections()) {
+        Map<String, Object> d = new LinkedHashMap<>(c);
+        d.put("storage", s.name);
+        connections.add(d);
+      }
+    }
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("storages", Map.of(s.name, storage));
-    body.put("connections", s.describeConnections());
+    body.put("storages", storages);
+    body.put("connections", connections);
     send(ex, "application/json", json.writeValueAsBytes(body));
   }
 

@@ -11,38 +11,42 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 import org.zbig.wire.netty.WirePipeline;
 
 /**
- * A running ZEO server: one storage, served on one TCP address with Netty. {@link #close()} stops
- * accepting, closes the connections (their transactions abort) and closes the storage.
+ * A running ZEO server: its main storage and any more named ones, served on one TCP address with
+ * Netty; a client picks a storage by the name it registers with. {@link #close()} stops accepting,
+ * closes the connections (their transactions abort) and closes the storages.
  */
 public final class ZeoServer implements AutoCloseable {
   private final ServerConfig config;
-  private final Storage storage;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZeoServer.class);
   private final AtomicBoolean open = new AtomicBoolean(true);
-  private final ServedStorage served;
+  private final Map<String, ServedStorage> storages;
 
   private final java.util.concurrent.atomic.AtomicInteger connections =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  private ZeoServer(ServerConfig config, Storage storage, Limits limits, Tls tls)
+  private ZeoServer(
+      ServerConfig config, Map<String, ServedStorage> storages, Limits limits, Tls tls)
       throws InterruptedException {
     io.netty.handler.ssl.SslContext ssl = tls == null ? null : tls.context();
     this.config = config;
-    this.storage = storage;
-    this.served =
-        new ServedStorage(
-            config.storageName(), storage, config.readOnly(), config.invalidationQueueSize());
-    Map<String, ServedStorage> storages = Map.of(config.storageName(), served);
+    this.storages = storages;
     boss =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("zbig-accept"), NioIoHandler.newFactory());
@@ -111,17 +115,70 @@ public final class ZeoServer implements AutoCloseable {
   /** As {@link #start(ServerConfig, Limits)}, speaking TLS when {@code tls} is not null. */
   public static ZeoServer start(ServerConfig config, Limits limits, Tls tls)
       throws InterruptedException {
-    Storage storage = config.data() == null ? KvStorage.inMemory() : KvStorage.rocks(config.data());
+    return start(config, limits, tls, List.of());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Limits, Tls)}, serving also the named storages {@code more}.
+   *
+   * @throws IllegalArgumentException when two storages share a name or a data folder
+   */
+  public static ZeoServer start(ServerConfig config, Limits limits, Tls tls, List<StorageSpec> more)
+      throws InterruptedException {
+    List<StorageSpec> all = new ArrayList<>();
+    all.add(new StorageSpec(config.storageName(), config.data(), config.readOnly()));
+    all.addAll(more);
+    Set<String> names = new HashSet<>();
+    Set<java.nio.file.Path> folders = new HashSet<>();
+    for (StorageSpec s : all) {
+      if (!names.add(s.name())) {
+        throw new IllegalArgumentException(
+            "storage name: '" + s.name() + "' (expected: each storage named once)");
+      }
+      if (s.data() != null && !folders.add(s.data().toAbsolutePath().normalize())) {
+        throw new IllegalArgumentException(
+            "data folder of storage '"
+                + s.name()
+                + "': "
+                + s.data()
+                + " (expected: a folder no other storage uses)");
+      }
+    }
+    Map<String, ServedStorage> storages = new LinkedHashMap<>();
     try {
-      return new ZeoServer(config, storage, limits, tls);
+      for (StorageSpec s : all) {
+        Storage storage = s.data() == null ? KvStorage.inMemory() : KvStorage.rocks(s.data());
+        try {
+          storages.put(
+              s.name(),
+              new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize()));
+        } catch (RuntimeException e) {
+          storage.close();
+          throw e;
+        }
+      }
+      return new ZeoServer(config, Collections.unmodifiableMap(storages), limits, tls);
     } catch (RuntimeException | InterruptedException e) {
-      storage.close();
+      closeAll(storages.values());
       throw e;
     }
   }
 
+  private static void closeAll(Collection<ServedStorage> storages) {
+    for (ServedStorage s : storages) {
+      s.close();
+      s.storage.close();
+    }
+  }
+
+  /** The main storage (the one named in the config). */
   ServedStorage served() {
-    return served;
+    return storages.get(config.storageName());
+  }
+
+  /** Every storage by name, the main one first. */
+  Map<String, ServedStorage> storages() {
+    return storages;
   }
 
   /** The address the server listens on. */
@@ -145,7 +202,7 @@ public final class ZeoServer implements AutoCloseable {
     }
     listener.close().syncUninterruptibly();
     long deadline = System.nanoTime() + grace.toNanos();
-    while (System.nanoTime() < deadline && served.lock.busy()) {
+    while (System.nanoTime() < deadline && anyCommitting()) {
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -153,7 +210,7 @@ public final class ZeoServer implements AutoCloseable {
         break;
       }
     }
-    if (served.lock.busy()) {
+    if (anyCommitting()) {
       LOG.warn("closing with a commit still in progress after {}: it is aborted", grace);
     }
     close();
@@ -165,8 +222,11 @@ public final class ZeoServer implements AutoCloseable {
       listener.close().syncUninterruptibly();
       workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
       boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-      served.close();
-      storage.close();
+      closeAll(storages.values());
     }
+  }
+
+  private boolean anyCommitting() {
+    return storages.values().stream().anyMatch(s -> s.lock.busy());
   }
 }

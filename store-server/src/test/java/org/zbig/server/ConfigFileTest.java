@@ -18,7 +18,7 @@ import org.zbig.wire.Register;
 class ConfigFileTest {
   @TempDir Path dir;
 
-  private static Process serve(String... args) throws Exception {
+  static Process serve(String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -31,7 +31,7 @@ class ConfigFileTest {
   }
 
   /** The first line with {@code marker}, or all the output if the process ends first. */
-  private static String lineWith(Process p, String marker) throws Exception {
+  static String lineWith(Process p, String marker) throws Exception {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     StringBuilder all = new StringBuilder();

@@ -13,7 +13,10 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
 
-/** The per-client limits: connections, transaction size, and back-pressure. */
+/**
+ * The per-client limits: connections, frame size, transaction size, requests in flight, and
+ * back-pressure.
+ */
 class LimitsTest {
   @Test
   void connectionsBeyondTheLimitAreRefused() throws Exception {
@@ -98,6 +101,50 @@ class LimitsTest {
         still = (Long) writer.call(new ServerStatus(writer.id())).get("paused");
       }
       assertThat(still).isZero();
+    }
+  }
+
+  @Test
+  void requestsBeyondTheInFlightLimitGetAnErrorAndTheConnectionStays() throws Exception {
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), new Limits(10, 1L << 30, 1 << 20, 3));
+        TestClient a = new TestClient(server.address());
+        TestClient other = new TestClient(server.address())) {
+      a.call(new Register(a.id(), "1", false));
+      other.call(new Register(other.id(), "1", false));
+      // open iterators are owed replies: three fit, the fourth is refused with the limit named
+      java.util.List<Long> open = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        open.add(a.call(new IteratorStart(a.id(), null, null)));
+      }
+      assertThatThrownBy(() -> a.call(new IteratorStart(a.id(), null, null)))
+          .isInstanceOf(org.zbig.zodb.error.StorageException.class)
+          .hasMessageContaining("3 requests in flight")
+          .hasMessageContaining("expected: < 3");
+      // the connection stays, and other clients are served
+      assertThat(a.call(new Ping(a.id()))).isNull();
+      assertThat(other.call(new IteratorStart(other.id(), null, null))).isNotNull();
+      // releasing one lets the next in
+      a.send(new IteratorGc(java.util.List.of(open.getFirst())));
+      assertThat(a.call(new IteratorStart(a.id(), null, null))).isNotNull();
+    }
+  }
+
+  @Test
+  void aFrameOverTheLimitDisconnectsItsClientAndOthersGoOn() throws Exception {
+    ServerConfig small = ServerConfig.inMemory().withMaxFrame(4096);
+    try (ZeoServer server = ZeoServer.start(small);
+        TestClient big = new TestClient(server.address());
+        TestClient other = new TestClient(server.address())) {
+      big.call(new Register(big.id(), "1", false));
+      other.call(new Register(other.id(), "1", false));
+      big.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      big.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[10_000]), 1));
+      assertThat(big.closedByServer()).isTrue();
+      other.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      other.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[3000]), 2));
+      assertThat(other.call(new Vote(other.id(), 2))).isEqualTo(VoteResult.OK);
+      assertThat(other.call(new TpcFinish(other.id(), 2))).isNotNull();
     }
   }
 }

@@ -64,4 +64,25 @@ class StatusServerTest {
           .contains("zbig_objects{storage=\"1\"} 2.0");
     }
   }
+
+  @Test
+  void everyNamedStorageHasItsEntryAndItsMetrics() throws Exception {
+    try (ZeoServer server =
+            ZeoServer.start(
+                ServerConfig.inMemory(),
+                Limits.defaults(),
+                null,
+                java.util.List.of(new StorageSpec("archive", null, true)));
+        StatusServer status = new StatusServer(new InetSocketAddress("127.0.0.1", 0), server);
+        TestClient a = new TestClient(server.address())) {
+      a.call(new Register(a.id(), "archive", true));
+      JsonNode s = new ObjectMapper().readTree(get(status.address(), "/status"));
+      assertThat(s.at("/storages/1/read-only").asBoolean()).isFalse();
+      assertThat(s.at("/storages/archive/read-only").asBoolean()).isTrue();
+      assertThat(s.at("/connections/0/storage").asText()).isEqualTo("archive");
+      assertThat(get(status.address(), "/metrics"))
+          .contains("zbig_connections{storage=\"archive\"} 1.0")
+          .contains("zbig_connections{storage=\"1\"} 0.0");
+    }
+  }
 }
