@@ -117,7 +117,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       storages.forEach((n, s) -> all.put(n, s.status()));
       ctx.writeAndFlush(Unpooled.copiedBuffer(json(all), StandardCharsets.US_ASCII))
           .addListener(ChannelFutureListener.CLOSE);
+    } else if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent) {
+      // the client ended TLS (close_notify): answer it and close, as a client closing waits for
+      ctx.close();
     }
+    ctx.fireUserEventTriggered(evt);
   }
 
   @Override

@@ -127,10 +127,15 @@ class TlsTest {
     return ctx;
   }
 
-  /** Connects over TLS, reads the offer and registers; returns the register reply's tid. */
+  /**
+   * Connects over TLS, reads the offer, registers and ends TLS; returns the register reply's tid.
+   */
   private static Object register(SSLContext ctx, int port) throws IOException {
-    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+    try (java.net.Socket tcp = new java.net.Socket("127.0.0.1", port);
+        SSLSocket s =
+            (SSLSocket) ctx.getSocketFactory().createSocket(tcp, "127.0.0.1", port, false)) {
       s.setSoTimeout(10_000);
+      tcp.setSoTimeout(10_000);
       DataInputStream in = new DataInputStream(s.getInputStream());
       DataOutputStream out = new DataOutputStream(s.getOutputStream());
       byte[] offer = new byte[in.readInt()];
@@ -142,7 +147,21 @@ class TlsTest {
       write(out, codec.encodeToArray(r));
       byte[] reply = new byte[in.readInt()];
       in.readFully(reply);
-      return r.decodeResult(((Reply) codec.decode(reply, 0, reply.length)).value()).orElseThrow();
+      Object tid =
+          r.decodeResult(((Reply) codec.decode(reply, 0, reply.length)).value()).orElseThrow();
+      // a client that ends TLS (close_notify, as Python's asyncio does on close) is closed
+      s.shutdownOutput();
+      if (in.read() != -1) {
+        throw new AssertionError("the server did not end TLS after the client's close_notify");
+      }
+      try {
+        if (tcp.getInputStream().read() != -1) {
+          throw new AssertionError("bytes after the server's close_notify");
+        }
+      } catch (java.net.SocketTimeoutException stillOpen) {
+        throw new AssertionError("the server kept the TCP connection open after close_notify");
+      }
+      return tid;
     }
   }
 
