@@ -2,7 +2,6 @@ package org.zbig.server;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,7 +145,12 @@ final class BackupCommand implements Callable<Integer> {
               c.loadBlob(ri.oid(), t.tid(), file);
               writes.add(Write.blob(ri.oid(), ri.data(), file));
               blobs++;
-            } catch (NoSuchObjectException noBlob) {
+            } catch (NoSuchObjectException | org.zbig.zodb.error.ServerException noBlob) {
+              if (noBlob instanceof org.zbig.zodb.error.ServerException other
+                  && !other.remoteClassName().endsWith(".POSKeyError")) {
+                throw other;
+              }
+              // a blob record without its file: copied without it, as ZODB's copy does
               Files.deleteIfExists(file);
               writes.add(Write.data(ri.oid(), ri.data()));
             }
@@ -178,8 +182,15 @@ final class BackupCommand implements Callable<Integer> {
     }
   }
 
-  /** As ZODB's {@code is_blob_record}: the record's pickle names the blob module. */
+  /** As ZODB's {@code is_blob_record}: the record is of class {@code ZODB.blob.Blob}. */
   private static boolean isBlobRecord(RecordInfo r) {
-    return new String(r.data().toByteArray(), StandardCharsets.ISO_8859_1).contains("ZODB.blob");
+    try {
+      return org.zbig.zodb.record.DataRecord.decodeClassMeta(r.data().segment())
+          .type()
+          .dotted()
+          .equals("ZODB.blob.Blob");
+    } catch (RuntimeException unreadable) {
+      return false;
+    }
   }
 }

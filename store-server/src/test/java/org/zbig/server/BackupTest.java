@@ -62,7 +62,11 @@ class BackupTest {
   }
 
   private static Tid commitBlob(TestClient c, long txn, Oid o, Tid serial, byte[] blob) {
-    Bytes record = Bytes.utf8("ZODB.blob\nBlob\nq\u0001.");
+    // a Blob's record as ZODB writes it: the class, then the state (None)
+    Bytes record =
+        Bytes.wrap(
+            "\u0080\u0003cZODB.blob\nBlob\nq\u0000.\u0080\u0003N."
+                .getBytes(StandardCharsets.ISO_8859_1));
     c.send(new TpcBegin(txn, Bytes.utf8("/ backup"), Bytes.utf8("blob"), Map.of(), null, " "));
     c.send(new StoreBlobStart());
     c.send(new StoreBlobChunk(Bytes.wrap(blob)));
