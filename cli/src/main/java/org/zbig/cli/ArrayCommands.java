@@ -121,7 +121,15 @@ final class ArrayCommands {
   @Command(
       name = "array",
       mixinStandardHelpOptions = true,
-      subcommands = {Create.class, Import.class, Append.class, Export.class, Info.class},
+      subcommands = {
+        Create.class,
+        Import.class,
+        Append.class,
+        Export.class,
+        Info.class,
+        GrowWatchCommands.Grow.class,
+        GrowWatchCommands.Watch.class
+      },
       description = "Create, import, append, export and describe arrays under the root.")
   static final class ArrayCommand {
     @ParentCommand Main main;

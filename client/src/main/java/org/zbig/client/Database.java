@@ -259,6 +259,26 @@ public final class Database implements AutoCloseable {
       if (tid.compareTo(lastTid) > 0) {
         lastTid = tid;
       }
+      invalidationLock.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until a transaction newer than {@code after} is known to this database (its invalidations
+   * were delivered, by this process's commits or by the server), for at most {@code timeout}: how a
+   * watcher sleeps until something changes.
+   *
+   * @return the newest tid known, which is {@code after} or older when the time ran out
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public Tid awaitNewer(Tid after, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (invalidationLock) {
+      for (long left;
+          lastTid.compareTo(after) <= 0 && (left = deadline - System.nanoTime()) > 0; ) {
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(invalidationLock, left);
+      }
+      return lastTid;
     }
   }
 
@@ -289,6 +309,7 @@ public final class Database implements AutoCloseable {
           c.invalidatedAll();
         }
         lastTid = tid;
+        invalidationLock.notifyAll();
       }
     }
 

@@ -1,0 +1,194 @@
+package org.zbig.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.zbig.bigarray.BigArray;
+import org.zbig.bigarray.DType;
+import org.zbig.bigarray.ZBigArray;
+import org.zbig.zodb.Tid;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code array grow} and {@code array watch}: one client keeps appending rows to a float64 array,
+ * others print what they see as the server's invalidations arrive. Element {@code [r, c]} of a
+ * grown array holds {@code r * cols + c}, so a watcher checks every row it reads.
+ */
+final class GrowWatchCommands {
+  private GrowWatchCommands() {}
+
+  /** The value {@code grow} writes at row {@code r}, column {@code c}. */
+  static double value(long r, long c, long cols) {
+    return (double) (r * cols + c);
+  }
+
+  @Command(
+      name = "grow",
+      mixinStandardHelpOptions = true,
+      description =
+          "Append rows to a float64 array (created with --cols columns if missing), one commit per"
+              + " round; element [r, c] holds r * cols + c.")
+  static final class Grow implements Callable<Integer> {
+    @ParentCommand ArrayCommands.ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--cols", defaultValue = "8", description = "columns of a new array")
+    long cols;
+
+    @Option(names = "--rows", defaultValue = "1000", description = "rows appended per round")
+    long rows;
+
+    @Option(names = "--every", defaultValue = "1", description = "seconds between rounds")
+    double every;
+
+    @Option(names = "--count", defaultValue = "0", description = "rounds, 0 for ever")
+    long count;
+
+    Grow() {}
+
+    @Override
+    public Integer call() throws InterruptedException {
+      if (rows < 1 || cols < 1 || every < 0 || count < 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--rows "
+                + rows
+                + " --cols "
+                + cols
+                + " --every "
+                + every
+                + " --count "
+                + count
+                + " (expected: rows and cols >= 1, every and count >= 0)");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+        if (!s.conn().root().containsKey(name)) {
+          ZBigArray a =
+              new ZBigArray(new long[] {0, cols}, DType.scalar("<f8"), 'C', ArrayCommands.BLKSIZE);
+          s.conn().root().put(name, a);
+          s.conn().commit("create " + name);
+          out.println("created " + name + "\t" + ArrayCommands.describe(a));
+          out.flush();
+        }
+        ZBigArray za = s.array(name);
+        if (za.shape().length != 2 || !za.dtype().equals(DType.scalar("<f8"))) {
+          throw new IllegalArgumentException(
+              "root['" + name + "']: " + ArrayCommands.describe(za) + " (expected: 2-d <f8)");
+        }
+        for (long round = 0; count == 0 || round < count; round++) {
+          if (round > 0 && every > 0) {
+            Thread.sleep((long) (every * 1000));
+          }
+          long[] shape = za.shape();
+          long from = shape[0];
+          long width = shape[1];
+          za.resize(from + rows, width);
+          BigArray a = za.open(s.vm());
+          a.resize(from + rows, width);
+          double[] values = new double[(int) (rows * width)];
+          for (long r = 0; r < rows; r++) {
+            for (long c = 0; c < width; c++) {
+              values[(int) (r * width + c)] = value(from + r, c, width);
+            }
+          }
+          try (BigArray.View v =
+              a.view(true, org.zbig.bigarray.Index.slice(from, from + rows, 1))) {
+            v.array().copyFrom(values);
+          }
+          Tid tid = s.conn().commit("grow " + name);
+          out.printf(
+              "appended rows %d..%d of %s at tid %s%n", from, from + rows, name, tid.toHex());
+          out.flush();
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "watch",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print the rows of an array as other clients append them: one line per change, with the"
+              + " sum of the new rows and whether they hold what grow writes.")
+  static final class Watch implements Callable<Integer> {
+    @ParentCommand ArrayCommands.ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--count", defaultValue = "0", description = "changes to print, 0 for ever")
+    long count;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "0",
+        description = "seconds without a change after which to stop, 0 for never")
+    double timeout;
+
+    Watch() {}
+
+    @Override
+    public Integer call() throws InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+        long seenRows = -1;
+        long changes = 0;
+        long bad = 0;
+        Duration wait =
+            timeout > 0 ? Duration.ofMillis((long) (timeout * 1000)) : Duration.ofDays(1);
+        while (count == 0 || changes < count) {
+          s.conn().newTransaction();
+          Tid at = s.conn().snapshot();
+          Object o = s.conn().root().get(name);
+          if (o instanceof ZBigArray za && za.shape().length == 2 && za.shape()[0] != seenRows) {
+            long rows = za.shape()[0];
+            long cols = za.shape()[1];
+            long from = Math.max(0, Math.min(seenRows, rows));
+            double sum = 0;
+            boolean ok = true;
+            if (rows > from) {
+              BigArray a = za.open(s.vm());
+              try (BigArray.View v = a.view(from + ":" + rows)) {
+                double[] got = v.array().toDoubleArray();
+                for (int i = 0; i < got.length; i++) {
+                  sum += got[i];
+                  ok &= got[i] == value(from + i / cols, i % cols, cols);
+                }
+              }
+            }
+            bad += ok ? 0 : 1;
+            out.printf(
+                "tid %s: %s has %d rows (%+d), new rows sum %.6g, %s%n",
+                at.toHex(),
+                name,
+                rows,
+                seenRows < 0 ? rows : rows - seenRows,
+                sum,
+                ok ? "as written" : "NOT AS WRITTEN");
+            out.flush();
+            seenRows = rows;
+            changes++;
+            continue;
+          }
+          Tid newer = s.db().awaitNewer(at, wait);
+          if (newer.compareTo(at) <= 0 && timeout > 0) {
+            out.printf("no change for %.1f s: stopping%n", timeout);
+            out.flush();
+            break;
+          }
+        }
+        return bad == 0 ? 0 : 3;
+      }
+    }
+  }
+}
