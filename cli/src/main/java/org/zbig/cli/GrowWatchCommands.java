@@ -130,6 +130,12 @@ final class GrowWatchCommands {
     long count;
 
     @Option(
+        names = "--until-rows",
+        defaultValue = "0",
+        description = "stop once it has this many rows")
+    long untilRows;
+
+    @Option(
         names = "--timeout",
         defaultValue = "0",
         description = "seconds without a change after which to stop, 0 for never")
@@ -178,6 +184,9 @@ final class GrowWatchCommands {
             out.flush();
             seenRows = rows;
             changes++;
+            if (untilRows > 0 && rows >= untilRows) {
+              break;
+            }
             continue;
           }
           Tid newer = s.db().awaitNewer(at, wait);

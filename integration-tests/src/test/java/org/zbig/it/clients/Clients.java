@@ -1,0 +1,45 @@
+package org.zbig.it.clients;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.zbig.client.Database;
+import org.zbig.client.zeo.ClientOptions;
+
+/** What the client programs share. */
+public final class Clients {
+  private Clients() {}
+
+  /** {@code HOST:PORT}. */
+  public static InetSocketAddress address(String hostPort) {
+    int c = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(
+        hostPort.substring(0, c), Integer.parseInt(hostPort.substring(c + 1)));
+  }
+
+  /**
+   * A database on {@code hostPort} that reconnects quickly (0.1 s, backing off to 1 s) and waits up
+   * to a minute for a server.
+   */
+  public static Database open(String hostPort, String label) {
+    ClientOptions d = ClientOptions.defaults();
+    ClientOptions o =
+        new ClientOptions(
+            d.storage(),
+            false,
+            false,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(30),
+            d.heartbeat(),
+            Duration.ofMillis(100),
+            Duration.ofSeconds(1),
+            d.maxFrame(),
+            label);
+    return Database.open(address(hostPort), o, 16 << 20);
+  }
+
+  /** Prints a line at once (the test reads it while the program runs). */
+  public static void say(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+}
