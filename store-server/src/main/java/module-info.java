@@ -9,6 +9,7 @@ module org.zbig.server {
   requires io.netty.handler;
   requires rocksdbjni;
   requires info.picocli;
+  requires me.tongfei.progressbar;
   requires org.slf4j;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.dataformat.yaml;

@@ -180,8 +180,15 @@ final class AdminCommands {
       }
       double t = System.currentTimeMillis() / 1000.0 - days * 86400;
       long t0 = System.nanoTime();
-      try (Call c = new Call(address(spec.commandLine(), server), storage)) {
+      // the server does not report how far a pack got: the bar shows the time it takes
+      try (Call c = new Call(address(spec.commandLine(), server), storage);
+          me.tongfei.progressbar.ProgressBar pb =
+              new me.tongfei.progressbar.ProgressBarBuilder()
+                  .setTaskName("pack " + storage)
+                  .setInitialMax(-1)
+                  .build()) {
         c.call(new Pack(MsgId.of(c.nextId()), t, true));
+        pb.stepTo(1);
       }
       spec.commandLine()
           .getOut()

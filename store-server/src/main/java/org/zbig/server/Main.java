@@ -69,7 +69,17 @@ public final class Main {
       long t0 = System.nanoTime();
       try (org.zbig.server.storage.Storage target =
           org.zbig.server.storage.KvStorage.rocks(data.toAbsolutePath())) {
-        var r = org.zbig.server.storage.FileStorageImport.run(dataFs, target);
+        long size = java.nio.file.Files.size(dataFs);
+        org.zbig.server.storage.FileStorageImport.Result r;
+        try (me.tongfei.progressbar.ProgressBar pb =
+            new me.tongfei.progressbar.ProgressBarBuilder()
+                .setTaskName("import-fs")
+                .setInitialMax(Math.max(1, 2 * size))
+                .setUnit(" MiB", 1 << 20)
+                .showSpeed()
+                .build()) {
+          r = org.zbig.server.storage.FileStorageImport.run(dataFs, target, pb::stepTo);
+        }
         spec.commandLine()
             .getOut()
             .printf(

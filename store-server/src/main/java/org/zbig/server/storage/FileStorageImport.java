@@ -57,6 +57,14 @@ public final class FileStorageImport {
    *     target} already holds transactions; nothing is written then
    */
   public static Result run(Path dataFs, Storage target) {
+    return run(dataFs, target, done -> {});
+  }
+
+  /**
+   * As {@link #run(Path, Storage)}, telling {@code progress} how far it got, in bytes out of twice
+   * the file's size (the file is read once to check it, once to import it).
+   */
+  public static Result run(Path dataFs, Storage target, java.util.function.LongConsumer progress) {
     if (!target.lastTransaction().equals(Tid.Z64)) {
       throw new StorageException(
           "the data folder already holds transactions (last tid "
@@ -65,14 +73,20 @@ public final class FileStorageImport {
     }
     try (FileChannel in = FileChannel.open(dataFs, StandardOpenOption.READ)) {
       FileStorageImport fs = new FileStorageImport(dataFs, in);
+      fs.progress = progress;
       fs.walk(null);
+      fs.base = fs.length;
       Result r = fs.walk(target);
+      progress.accept(2 * fs.length);
       target.sync();
       return r;
     } catch (IOException e) {
       throw new StorageException("cannot read " + dataFs + ": " + e.getMessage(), e);
     }
   }
+
+  private java.util.function.LongConsumer progress = done -> {};
+  private long base;
 
   private ByteBuffer read(long pos, int n) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(n);
@@ -102,6 +116,7 @@ public final class FileStorageImport {
     long records = 0;
     Tid last = Tid.Z64;
     while (pos < length) {
+      progress.accept(base + pos);
       if (length - pos < TXN_HEADER) {
         return new Result(txns, records, last, pos);
       }
