@@ -128,7 +128,8 @@ final class ArrayCommands {
         Export.class,
         Info.class,
         GrowWatchCommands.Grow.class,
-        GrowWatchCommands.Watch.class
+        GrowWatchCommands.Watch.class,
+        GrowWatchCommands.Show.class
       },
       description = "Create, import, append, export and describe arrays under the root.")
   static final class ArrayCommand {

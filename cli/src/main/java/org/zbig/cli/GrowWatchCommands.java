@@ -200,4 +200,64 @@ final class GrowWatchCommands {
       }
     }
   }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Print a view of an array as text, one row per line (at most --limit values).")
+  static final class Show implements Callable<Integer> {
+    @ParentCommand ArrayCommands.ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = "--index",
+        defaultValue = "...",
+        description = "numpy basic indexing, e.g. -3:,:4")
+    String index;
+
+    @Option(names = "--limit", defaultValue = "1000", description = "values printed at most")
+    long limit;
+
+    Show() {}
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+        ZBigArray za = s.array(name);
+        BigArray a = za.open(s.vm());
+        try (BigArray.View v = a.view(index)) {
+          org.zbig.bigarray.NDArray nd = v.array();
+          long[] shape = nd.shape();
+          long rowLength = shape.length == 0 ? 1 : shape[shape.length - 1];
+          double[] values = nd.size() > limit ? null : nd.toDoubleArray();
+          out.println(
+              name
+                  + "["
+                  + index
+                  + "]: shape "
+                  + java.util.Arrays.toString(shape)
+                  + " "
+                  + nd.dtype());
+          if (values == null) {
+            out.println("(" + nd.size() + " values: more than --limit " + limit + ")");
+          } else {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < values.length; i++) {
+              line.append(i % rowLength == 0 ? "" : " ").append(values[i]);
+              if ((i + 1) % rowLength == 0 || i == values.length - 1) {
+                out.println(line);
+                line.setLength(0);
+              }
+            }
+          }
+        }
+      }
+      out.flush();
+      return 0;
+    }
+  }
 }

@@ -185,18 +185,34 @@ public final class VirtMem implements AutoCloseable {
     evictable.remove(p);
   }
 
-  /** Closes every file and frees the RAM; open mappings become unusable. */
+  /**
+   * Closes every file and frees the RAM; open mappings become unusable. Background loads
+   * (read-ahead) still writing into pages are waited for first, up to 30 s; if one is still running
+   * then (its block's load is stuck), the RAM is left mapped rather than freed under it.
+   */
   @Override
   public void close() {
     for (FileHandle f : files) {
       f.close();
     }
+    loaders.shutdown();
+    boolean idle;
+    try {
+      idle = loaders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      idle = false;
+    }
     lock.lock();
     try {
       if (!closed) {
         closed = true;
-        loaders.shutdown();
-        ram.close();
+        if (idle) {
+          ram.close();
+        } else {
+          org.slf4j.LoggerFactory.getLogger(VirtMem.class)
+              .warn("closing virtmem while a block load still runs: its RAM is left mapped");
+        }
       }
     } finally {
       lock.unlock();

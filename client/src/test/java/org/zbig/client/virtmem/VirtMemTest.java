@@ -580,4 +580,36 @@ class VirtMemTest {
     }
     assertThat(vm.pagesInRam()).isLessThanOrEqualTo(vm.budgetPages());
   }
+
+  @Test
+  void closingWhileReadAheadStillLoadsWaitsForTheLoadInsteadOfFreeingItsPage() throws Exception {
+    MemFile f = new MemFile();
+    for (long b = 0; b < 4; b++) {
+      f.set(b, (int) b + 1);
+    }
+    java.util.concurrent.CountDownLatch readAheadStarted =
+        new java.util.concurrent.CountDownLatch(1);
+    VirtMem vm = new VirtMem(PAGE, 16L * PAGE, 2);
+    FileHandle h = vm.open(f);
+    try (Mapping m = h.map(0, 1, false)) {
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+      // from now on loads are slow: the read-ahead of blocks 1 and 2 is still writing at close
+      f.beforeLoad =
+          () -> {
+            readAheadStarted.countDown();
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          };
+    }
+    try (Mapping m = h.map(1, 1, false)) {
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 2);
+    }
+    assertThat(readAheadStarted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    long t0 = System.nanoTime();
+    vm.close(); // before the fix: the RAM was unmapped under the loader, and the JVM crashed
+    assertThat(System.nanoTime() - t0).isGreaterThan(50_000_000L); // it waited for the load
+  }
 }
