@@ -40,6 +40,7 @@ class RestartTest {
         reconnect,
         reconnect.multipliedBy(2),
         1 << 24,
+        null,
         null);
   }
 

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param reconnectMax the longest delay between reconnection attempts (exponential backoff)
  * @param maxFrame the largest frame accepted from the server
  * @param label a label the server logs for this client, or null
+ * @param tls speak TLS with this context (the server's certificate is checked against the address's
+ *     host name), or null for plain TCP
  */
 public record ClientOptions(
     String storage,
@@ -27,7 +29,8 @@ public record ClientOptions(
     Duration reconnectMin,
     Duration reconnectMax,
     int maxFrame,
-    String label) {
+    String label,
+    javax.net.ssl.SSLContext tls) {
   /** Checks the options. */
   public ClientOptions {
     Objects.requireNonNull(storage, "storage");
@@ -63,6 +66,7 @@ public record ClientOptions(
         Duration.ofMillis(100),
         Duration.ofSeconds(10),
         256 << 20,
+        null,
         null);
   }
 
@@ -78,7 +82,8 @@ public record ClientOptions(
         reconnectMin,
         reconnectMax,
         maxFrame,
-        label);
+        label,
+        tls);
   }
 
   /** These options registering read-only, or with read-only fallback. */
@@ -93,7 +98,8 @@ public record ClientOptions(
         reconnectMin,
         reconnectMax,
         maxFrame,
-        label);
+        label,
+        tls);
   }
 
   /** These options with other timeouts. */
@@ -108,7 +114,8 @@ public record ClientOptions(
         reconnectMin,
         reconnectMax,
         maxFrame,
-        label);
+        label,
+        tls);
   }
 
   /** These options with another heartbeat interval. */
@@ -123,7 +130,8 @@ public record ClientOptions(
         reconnectMin,
         reconnectMax,
         maxFrame,
-        label);
+        label,
+        tls);
   }
 
   /** These options with a client label. */
@@ -138,6 +146,27 @@ public record ClientOptions(
         reconnectMin,
         reconnectMax,
         maxFrame,
-        label);
+        label,
+        tls);
+  }
+
+  /**
+   * These options speaking TLS with {@code context} (ZEO's {@code ssl} argument): the server's
+   * certificate must be trusted by the context and name the host connected to; a client certificate
+   * in the context is presented when the server asks for one.
+   */
+  public ClientOptions withTls(javax.net.ssl.SSLContext context) {
+    return new ClientOptions(
+        storage,
+        readOnly,
+        readOnlyFallback,
+        waitTimeout,
+        requestTimeout,
+        heartbeat,
+        reconnectMin,
+        reconnectMax,
+        maxFrame,
+        label,
+        context);
   }
 }

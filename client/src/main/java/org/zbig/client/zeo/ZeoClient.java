@@ -135,6 +135,15 @@ public final class ZeoClient implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (options.tls() != null) {
+                      javax.net.ssl.SSLEngine engine =
+                          options.tls().createSSLEngine(address.getHostString(), address.getPort());
+                      engine.setUseClientMode(true);
+                      javax.net.ssl.SSLParameters params = engine.getSSLParameters();
+                      params.setEndpointIdentificationAlgorithm("HTTPS"); // the host name
+                      engine.setSSLParameters(params);
+                      ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(engine));
+                    }
                     WirePipeline.client(ch.pipeline(), options.maxFrame());
                     // requests from many threads: one write system call for those queued together
                     ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));

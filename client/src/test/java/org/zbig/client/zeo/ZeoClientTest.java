@@ -152,6 +152,7 @@ class ZeoClientTest {
             Duration.ofMillis(1500),
             Duration.ofSeconds(3),
             1 << 20,
+            null,
             null);
     ZeoClient b = later(ZeoClient.open(s.address(), slowReconnect, seen));
     ZeoClient a = ZeoClient.open(s.address(), fast(), new Recorder());

@@ -33,7 +33,8 @@ public final class Clients {
             Duration.ofMillis(100),
             Duration.ofSeconds(1),
             d.maxFrame(),
-            label);
+            label,
+            null);
     return Database.open(address(hostPort), o, 16 << 20);
   }
 
