@@ -39,9 +39,10 @@ final class ArrayCommands {
       Database db =
           Database.open(
               main.address(),
-              ClientOptions.defaults()
-                  .withStorage(main.storage)
-                  .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(120)),
+              main.tls(
+                  ClientOptions.defaults()
+                      .withStorage(main.storage)
+                      .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(120))),
               64 << 20);
       ZBigArray.register(db.registry());
       return new Session(db, db.open(), new VirtMem(BLKSIZE, 512L << 20, 2));

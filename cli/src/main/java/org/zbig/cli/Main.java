@@ -30,9 +30,34 @@ public final class Main {
       description = "the storage name (default: ${DEFAULT-VALUE})")
   String storage;
 
+  @Option(names = "--tls-ca", description = "speak TLS, trusting the server certificate's CA (PEM)")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", description = "this client's certificate (PEM), with --tls-key")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "its private key (PEM, PKCS#8)")
+  Path tlsKey;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private Main() {}
+
+  /** {@code options} with the TLS settings of the command line, if any. */
+  org.zbig.client.zeo.ClientOptions tls(org.zbig.client.zeo.ClientOptions options) {
+    if (tlsCa == null) {
+      if (tlsCert != null || tlsKey != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--tls-cert and --tls-key need --tls-ca");
+      }
+      return options;
+    }
+    try {
+      return options.withTls(tlsCa, tlsCert, tlsKey);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {

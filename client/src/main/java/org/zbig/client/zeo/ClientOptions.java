@@ -169,4 +169,44 @@ public record ClientOptions(
         label,
         context);
   }
+
+  /**
+   * These options speaking TLS, from PEM files as the server takes them: the certificate (or CA)
+   * the server's certificate must chain to, and optionally this client's certificate chain and
+   * PKCS#8 private key for a server that requires client certificates.
+   *
+   * @param trusted the CA or server certificate to trust (PEM)
+   * @param certificate this client's certificate chain (PEM), or null
+   * @param key its private key (PEM, PKCS#8), or null
+   * @throws IllegalArgumentException naming the files when they cannot be used
+   */
+  public ClientOptions withTls(
+      java.nio.file.Path trusted, java.nio.file.Path certificate, java.nio.file.Path key) {
+    if ((certificate == null) != (key == null)) {
+      throw new IllegalArgumentException(
+          "TLS client certificate "
+              + certificate
+              + " and key "
+              + key
+              + " (expected: both or neither)");
+    }
+    try {
+      io.netty.handler.ssl.SslContextBuilder b =
+          io.netty.handler.ssl.SslContextBuilder.forClient()
+              .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+              .trustManager(trusted.toFile());
+      if (certificate != null) {
+        b.keyManager(certificate.toFile(), key.toFile());
+      }
+      return withTls(((io.netty.handler.ssl.JdkSslContext) b.build()).context());
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "TLS files "
+              + trusted
+              + (certificate == null ? "" : ", " + certificate + ", " + key)
+              + " (expected: readable PEM certificates and a PKCS#8 key): "
+              + e.getMessage(),
+          e);
+    }
+  }
 }

@@ -97,4 +97,34 @@ class ZeoClientTlsTest {
           .isInstanceOf(ClientDisconnectedException.class);
     }
   }
+
+  @Test
+  void pemFilesConfigureTlsAndAClientCertificateForAServerThatRequiresOne() throws Exception {
+    certificate("server", "127.0.0.1");
+    certificate("client", "127.0.0.1");
+    // the server accepts clients whose certificate chains to client.pem (self-signed: its own CA)
+    Tls mutual =
+        new Tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("client.pem"));
+    ClientOptions quick =
+        ClientOptions.defaults().withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(10));
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), mutual)) {
+      try (ZeoClient c =
+          ZeoClient.open(
+              server.address(),
+              quick.withTls(
+                  dir.resolve("server.pem"), dir.resolve("client.pem"), dir.resolve("client.key")),
+              new ZeoClientTest.Recorder())) {
+        ZeoClientTest.commit(c, 1, Oid.ROOT, Tid.Z64, Bytes.utf8("with a client certificate"));
+      }
+      assertThatThrownBy(() ->
+              ZeoClient.open(
+                  server.address(),
+                  quick.withTls(dir.resolve("server.pem"), null, null),
+                  new ZeoClientTest.Recorder()))
+          .isInstanceOf(ClientDisconnectedException.class);
+    }
+    assertThatThrownBy(() -> quick.withTls(dir.resolve("nothing.pem"), null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("nothing.pem");
+  }
 }
