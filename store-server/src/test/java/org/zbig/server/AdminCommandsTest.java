@@ -22,7 +22,8 @@ import org.zbig.zodb.pickle.Bytes;
 class AdminCommandsTest {
   @TempDir Path dir;
 
-  private static String[] run(String... args) {
+  /** Runs the command line in-process: {status, standard output, standard error}. */
+  static String[] run(String... args) {
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
