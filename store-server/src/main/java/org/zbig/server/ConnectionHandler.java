@@ -538,7 +538,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     served.lockWaits.incrementAndGet();
     served.lockWaitNanos.addAndGet(System.nanoTime() - voteWaitStart);
     if (!ctx.channel().isActive() || txn != t) {
-      served.lock.release(this);
+      served.release(this);
       return;
     }
     sync(v, () -> voteUnderLock(t));
@@ -548,6 +548,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private VoteResult voteUnderLock(Txn t) {
     boolean keep = false;
     try {
+      served.lockDatabase(this); // other servers sharing the storage: their commits, then ours
       Storage s = storage();
       Tid last = s.lastTransaction();
       Tid tid;
@@ -657,7 +658,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw e;
     } finally {
       if (!keep) {
-        served.lock.release(this);
+        served.release(this);
       }
     }
   }
@@ -685,7 +686,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       cancelTimeout();
       dropBlobs(t);
       txn = null;
-      served.lock.release(this);
+      served.release(this);
     }
   }
 
@@ -698,7 +699,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       txn = null;
     }
     if (served != null) {
-      served.lock.release(this);
+      served.release(this);
     }
   }
 

@@ -1,0 +1,1164 @@
+package org.zbig.server.storage;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.wire.CurrentRecord;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.RecordInfo;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.wire.WireValues;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PickleReader;
+import org.zbig.zodb.pickle.PickleWriter;
+
+/**
+ * The {@link Storage} in a PostgreSQL database, history-preserving, shareable by several servers.
+ * Tables (in the connection's current schema, created on first open):
+ *
+ * <pre>
+ * zbig_meta (id = 1, version, max_oid, objects, bytes, packed)    one row: counters, pack marker
+ * zbig_txn  (tid PK, status, username, description, extension, oids bigint[], size)
+ * zbig_rev  (zoid, tid, kind, data, data_tid; PK (zoid, tid))      kind 0 data, 1 back-pointer,
+ *                                                                  2 deletion
+ * zbig_blob (zoid, tid, chunk, data; PK (zoid, tid, chunk))        blob bytes in 1 MiB chunks
+ * </pre>
+ *
+ * Oids and tids are unsigned 64-bit numbers; columns hold them with the sign bit flipped ({@link
+ * #sql}), so that SQL's signed order is their unsigned order. The current revision of an object is
+ * the greatest {@code tid} of its rows at or below the published last tid, one backward step of the
+ * primary key index.
+ *
+ * <p>Visibility: {@link #lastTransaction()} is this process's published tid; reads never see rows
+ * after it, so a transaction another server commits becomes visible here only when {@link
+ * #catchUp()} publishes it, which the server does atomically with queuing its invalidations.
+ *
+ * <p>Commits of all servers are serialized by one PostgreSQL advisory lock per schema: {@link
+ * #lockCommits()} takes it as a session lock at vote, and {@link #commit} itself takes it again as
+ * a transaction lock (re-entrant in one session), so that a commit without a vote (an import) is
+ * serialized as well. A commit notifies the channel {@code zbig_<schema>}; {@link
+ * #onForeignCommits} listens to it, and polls each second, so a lost notification delays an
+ * invalidation by at most that long and never loses it.
+ *
+ * <p>Blobs live in the database; {@link #blobFile} materialises them in a local cache folder, which
+ * a commit fills directly with the uploaded file.
+ */
+public final class PostgresStorage implements Storage {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
+  private static final int VERSION = 1;
+  static final short DATA = 0;
+  static final short BACK_POINTER = 1;
+  static final short DELETED = 2;
+  private static final int CHUNK = 1 << 20;
+  private static final int PAGE = 500;
+  static final long POLL_MILLIS = 1000;
+
+  final HikariDataSource pool;
+  private final String name;
+  private final String schema;
+  private final String channel;
+  final long lockKey;
+  private final Path blobs;
+  private final ReentrantLock committing = new ReentrantLock(); // guards committer, lockHeld
+  private Connection committer; // holds the session lock from lockCommits to unlockCommits
+  private boolean lockHeld;
+  private final Object visibility = new Object(); // guards the advance of last
+  private volatile long last; // the published last tid (unsigned)
+  private volatile Thread listener;
+  private volatile boolean closed;
+
+  private PostgresStorage(HikariDataSource pool, Path blobs) {
+    this.pool = pool;
+    this.blobs = blobs;
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "select current_database(), current_schema(), hashtext('zbig.' ||"
+                      + " current_schema())")) {
+        rs.next();
+        if (rs.getString(2) == null) {
+          throw new StorageException(
+              "postgres: no current schema (expected: the connection's search_path names an"
+                  + " existing schema, e.g. currentSchema=NAME in the JDBC URL)");
+        }
+        this.name = rs.getString(1) + "/" + rs.getString(2);
+        this.schema = rs.getString(2);
+        this.lockKey = rs.getInt(3);
+      }
+      this.channel = "zbig_" + schema;
+      createSchema(c);
+      c.commit();
+      this.last = lastInDatabase(c);
+      c.commit();
+    } catch (SQLException e) {
+      pool.close();
+      throw fail("cannot open the database", e);
+    }
+  }
+
+  /**
+   * Opens (creating its tables if missing) the storage at {@code jdbcUrl}, with at most {@code
+   * poolSize} connections; blobs are cached in {@code blobCache}.
+   *
+   * @throws StorageException if the database cannot be reached or holds another schema version
+   */
+  public static PostgresStorage open(
+      String jdbcUrl, String user, String password, int poolSize, Path blobCache) {
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new StorageException(
+          "JDBC URL: " + jdbcUrl + " (expected: jdbc:postgresql://HOST[:PORT]/DATABASE...)");
+    }
+    HikariConfig cfg = new HikariConfig();
+    cfg.setJdbcUrl(jdbcUrl);
+    if (user != null) {
+      cfg.setUsername(user);
+    }
+    if (password != null) {
+      cfg.setPassword(password);
+    }
+    cfg.setMaximumPoolSize(Math.max(poolSize, 3)); // the committer, the listener, readers
+    cfg.setPoolName("zbig-pg");
+    cfg.setInitializationFailTimeout(-1);
+    cfg.setConnectionTimeout(10_000);
+    cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
+    cfg.addDataSourceProperty("ApplicationName", "zbig-server");
+    try {
+      Files.createDirectories(blobCache.resolve("tmp"));
+    } catch (IOException e) {
+      throw new StorageException("cannot create the blob cache " + blobCache + ": " + e, e);
+    }
+    return new PostgresStorage(new HikariDataSource(cfg), blobCache);
+  }
+
+  /** Unsigned 64-bit value → column value (sign bit flipped: SQL order is unsigned order). */
+  static long sql(long unsigned) {
+    return unsigned ^ Long.MIN_VALUE;
+  }
+
+  /** Column value → unsigned 64-bit value. */
+  static long unsql(long column) {
+    return column ^ Long.MIN_VALUE;
+  }
+
+  static StorageException fail(String what, SQLException e) {
+    return new StorageException("postgres: " + what + ": " + e.getMessage(), e);
+  }
+
+  private void createSchema(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      // two servers opening a new database at once must not both create the tables
+      st.execute("select pg_advisory_xact_lock(" + lockKey + ")");
+      st.execute(
+          "create table if not exists zbig_meta (id int primary key check (id = 1), version int"
+              + " not null, max_oid bigint not null, objects bigint not null, bytes bigint not"
+              + " null, packed bigint not null)");
+      st.execute(
+          "create table if not exists zbig_txn (tid bigint primary key, status text not null,"
+              + " username bytea not null, description bytea not null, extension bytea not"
+              + " null, oids bigint[] not null, size bigint not null)");
+      st.execute(
+          "create table if not exists zbig_rev (zoid bigint not null, tid bigint not null, kind"
+              + " smallint not null, data bytea, data_tid bigint, primary key (zoid, tid))");
+      st.execute(
+          "create table if not exists zbig_blob (zoid bigint not null, tid bigint not null,"
+              + " chunk int not null, data bytea not null, primary key (zoid, tid, chunk))");
+      st.execute(
+          "insert into zbig_meta values (1, "
+              + VERSION
+              + ", 0, 0, 0, "
+              + sql(0)
+              + ") on conflict do nothing");
+      try (ResultSet rs = st.executeQuery("select version from zbig_meta")) {
+        rs.next();
+        if (rs.getInt(1) != VERSION) {
+          throw new StorageException(
+              "postgres: schema version "
+                  + rs.getInt(1)
+                  + " in "
+                  + name
+                  + " (expected: "
+                  + VERSION
+                  + ")");
+        }
+      }
+    }
+  }
+
+  static long lastInDatabase(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("select max(tid) from zbig_txn")) {
+      rs.next();
+      long v = rs.getLong(1);
+      return rs.wasNull() ? 0 : unsql(v);
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Tid lastTransaction() {
+    return new Tid(last);
+  }
+
+  // --- reads -------------------------------------------------------------------------------
+
+  /** One row of zbig_rev. */
+  record Rev(long tid, short kind, byte[] data, long dataTid) {}
+
+  interface Query<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  <T> T read(String what, Query<T> q) {
+    try (Connection c = pool.getConnection()) {
+      return q.run(c);
+    } catch (SQLException e) {
+      throw fail(what, e);
+    }
+  }
+
+  static Rev rev(ResultSet rs, int at) throws SQLException {
+    long dataTid = rs.getLong(at + 3);
+    boolean noDataTid = rs.wasNull();
+    return new Rev(
+        unsql(rs.getLong(at)),
+        rs.getShort(at + 1),
+        rs.getBytes(at + 2),
+        noDataTid ? -1 : unsql(dataTid));
+  }
+
+  /** The revision of {@code oid} at exactly {@code tid}, or null. */
+  static Rev revAt(Connection c, Oid oid, long tid) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select tid, kind, data, data_tid from zbig_rev where zoid = ? and tid = ?")) {
+      ps.setLong(1, sql(oid.value()));
+      ps.setLong(2, sql(tid));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rev(rs, 1) : null;
+      }
+    }
+  }
+
+  /** The newest revision of {@code oid} at or before {@code tid}, or null. */
+  static Rev revAtOrBefore(Connection c, Oid oid, long tid) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select tid, kind, data, data_tid from zbig_rev where zoid = ? and tid <= ? order by"
+                + " tid desc limit 1")) {
+      ps.setLong(1, sql(oid.value()));
+      ps.setLong(2, sql(tid));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rev(rs, 1) : null;
+      }
+    }
+  }
+
+  /** The revision holding the data of {@code r} (following back-pointers), or null if deleted. */
+  static Rev home(Connection c, Oid oid, Rev r) throws SQLException {
+    for (int hops = 0; hops < 1000; hops++) {
+      switch (r.kind()) {
+        case DATA -> {
+          return r;
+        }
+        case BACK_POINTER -> {
+          Rev to = revAt(c, oid, r.dataTid());
+          if (to == null) {
+            throw new CorruptRecordException(
+                oid, new Tid(r.dataTid()), "back-pointer to a missing revision", null);
+          }
+          r = to;
+        }
+        default -> {
+          return null;
+        }
+      }
+    }
+    throw new CorruptRecordException(oid, new Tid(r.tid()), "back-pointer chain too long", null);
+  }
+
+  static Bytes dataOf(Connection c, Oid oid, Rev r) throws SQLException {
+    Rev h = home(c, oid, r);
+    if (h == null) {
+      throw new NoSuchObjectException(oid);
+    }
+    return Bytes.wrap(h.data());
+  }
+
+  @Override
+  public Optional<LoadResult> loadBefore(Oid oid, Tid before) {
+    long visible = last;
+    return read(
+        "loadBefore " + oid.toHex(),
+        c -> {
+          long b = before.value();
+          long upTo = Long.compareUnsigned(b - 1, visible) < 0 ? b - 1 : visible;
+          Rev r = b == 0 ? null : revAtOrBefore(c, oid, upTo);
+          if (r == null) {
+            try (PreparedStatement ps =
+                c.prepareStatement("select 1 from zbig_rev where zoid = ? and tid <= ? limit 1")) {
+              ps.setLong(1, sql(oid.value()));
+              ps.setLong(2, sql(visible));
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  return Optional.empty();
+                }
+              }
+            }
+            throw new NoSuchObjectException(oid);
+          }
+          if (r.kind() == DELETED) {
+            throw new NoSuchObjectException(oid);
+          }
+          Tid end = null;
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select min(tid) from zbig_rev where zoid = ? and tid > ? and tid <= ?")) {
+            ps.setLong(1, sql(oid.value()));
+            ps.setLong(2, sql(r.tid()));
+            ps.setLong(3, sql(visible));
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long n = rs.getLong(1);
+              if (!rs.wasNull()) {
+                end = new Tid(unsql(n));
+              }
+            }
+          }
+          return Optional.of(new LoadResult(dataOf(c, oid, r), new Tid(r.tid()), end));
+        });
+  }
+
+  @Override
+  public Bytes loadSerial(Oid oid, Tid serial) {
+    if (Long.compareUnsigned(serial.value(), last) > 0) {
+      throw new NoSuchObjectException(oid);
+    }
+    return read(
+        "loadSerial " + oid.toHex(),
+        c -> {
+          Rev r = revAt(c, oid, serial.value());
+          if (r == null) {
+            throw new NoSuchObjectException(oid);
+          }
+          return dataOf(c, oid, r);
+        });
+  }
+
+  @Override
+  public Optional<Tid> currentSerial(Oid oid) {
+    long visible = last;
+    return read(
+        "currentSerial " + oid.toHex(),
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("select max(tid) from zbig_rev where zoid = ? and tid <= ?")) {
+            ps.setLong(1, sql(oid.value()));
+            ps.setLong(2, sql(visible));
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long t = rs.getLong(1);
+              return rs.wasNull() ? Optional.<Tid>empty() : Optional.of(new Tid(unsql(t)));
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<Map<String, Object>> history(Oid oid, int size) {
+    long visible = last;
+    long packed = packedUpTo().value();
+    return read(
+        "history " + oid.toHex(),
+        c -> {
+          List<Map<String, Object>> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select r.kind, length(r.data), "
+                      + TXN_COLUMNS
+                      + " from zbig_rev r join zbig_txn t on t.tid = r.tid where r.zoid = ? and"
+                      + " r.tid <= ? order by r.tid desc limit ?")) {
+            ps.setLong(1, sql(oid.value()));
+            ps.setLong(2, sql(visible));
+            ps.setInt(3, Math.max(size, 1));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                TransactionInfo t = txn(rs, 3, packed);
+                Map<String, Object> d = new LinkedHashMap<>(t.extension());
+                d.put("time", t.tid().toEpochSeconds());
+                d.put("tid", WireValues.bytes(t.tid()));
+                d.put("user_name", t.user());
+                d.put("description", t.description());
+                d.put("size", rs.getShort(1) == DATA ? rs.getLong(2) : 0L);
+                out.add(d);
+              }
+            }
+          }
+          if (out.isEmpty()) {
+            throw new NoSuchObjectException(oid);
+          }
+          return size < 1 ? List.of() : out;
+        });
+  }
+
+  private static final String TXN_COLUMNS =
+      "t.tid, t.status, t.username, t.description, t.extension";
+
+  private static TransactionInfo txn(ResultSet rs, int at, long packed) throws SQLException {
+    Tid tid = new Tid(unsql(rs.getLong(at)));
+    Object ext = PickleReader.loads(rs.getBytes(at + 4));
+    return new TransactionInfo(
+        tid,
+        Long.compareUnsigned(tid.value(), packed) <= 0 ? "p" : rs.getString(at + 1),
+        Bytes.wrap(rs.getBytes(at + 2)),
+        Bytes.wrap(rs.getBytes(at + 3)),
+        WireValues.dict(ext, "extension"));
+  }
+
+  @Override
+  public List<Oid> newOids(int n) {
+    return read(
+        "newOids",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("update zbig_meta set max_oid = max_oid + ? returning max_oid")) {
+            ps.setLong(1, n);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long max = rs.getLong(1);
+              List<Oid> out = new ArrayList<>(n);
+              for (long o = max - n + 1; o <= max; o++) {
+                out.add(new Oid(o));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  // --- commits -----------------------------------------------------------------------------
+
+  /**
+   * Takes the database lock that serializes the commits of every server on this database (at vote,
+   * after the server's own commit lock); blocks while another server holds it.
+   */
+  @Override
+  public void lockCommits() {
+    committing.lock();
+    try {
+      if (lockHeld) {
+        throw new IllegalStateException("the database commit lock is already held");
+      }
+      try (Statement st = committer().createStatement()) {
+        st.execute("select pg_advisory_lock(" + lockKey + ")");
+        lockHeld = true;
+      } catch (SQLException e) {
+        dropCommitter();
+        throw fail("cannot take the commit lock", e);
+      }
+    } finally {
+      committing.unlock();
+    }
+  }
+
+  /** Releases the lock {@link #lockCommits()} took; does nothing if it is not held. */
+  @Override
+  public void unlockCommits() {
+    committing.lock();
+    try {
+      if (!lockHeld) {
+        return;
+      }
+      lockHeld = false;
+      try (Statement st = committer().createStatement()) {
+        st.execute("select pg_advisory_unlock(" + lockKey + ")");
+      } catch (SQLException e) {
+        dropCommitter(); // closing the session releases the lock
+        LOG.warn("could not release the commit lock of {}: {}", name, e.toString());
+      }
+    } finally {
+      committing.unlock();
+    }
+  }
+
+  private Connection committer() throws SQLException {
+    if (committer == null) {
+      committer = pool.getConnection();
+      committer.setAutoCommit(true);
+    }
+    return committer;
+  }
+
+  private void dropCommitter() {
+    lockHeld = false;
+    if (committer != null) {
+      try {
+        committer.close();
+      } catch (SQLException ignored) {
+        // the connection is broken already
+      }
+      committer = null;
+    }
+  }
+
+  @Override
+  public void commit(Tid tid, TxnMeta meta, List<Write> writes) {
+    commit(tid, meta, writes, true);
+  }
+
+  @Override
+  public void commit(Tid tid, TxnMeta meta, List<Write> writes, boolean durable) {
+    Map<Oid, Write> byOid = new LinkedHashMap<>();
+    for (Write w : writes) {
+      byOid.put(w.oid(), w);
+    }
+    committing.lock();
+    try {
+      Connection c = committer();
+      boolean done = false;
+      c.setAutoCommit(false);
+      try {
+        synchronized (visibility) {
+          writeTransaction(c, tid, meta, byOid, durable);
+          c.commit();
+          done = true;
+          last = tid.value();
+        }
+      } finally {
+        if (!done) {
+          c.rollback();
+        }
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      dropCommitter();
+      throw fail("commit " + tid.toHex() + " failed", e);
+    } finally {
+      committing.unlock();
+    }
+    for (Write w : byOid.values()) {
+      if (w.blob() != null) {
+        cacheBlob(w.blob(), w.oid(), tid.value());
+      }
+    }
+  }
+
+  private void writeTransaction(
+      Connection c, Tid tid, TxnMeta meta, Map<Oid, Write> byOid, boolean durable)
+      throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("select pg_advisory_xact_lock(" + lockKey + ")");
+      if (!durable) {
+        st.execute("set local synchronous_commit = off");
+      }
+    }
+    long dbLast = lastInDatabase(c);
+    long visible = last;
+    long newest = Long.compareUnsigned(dbLast, visible) > 0 ? dbLast : visible;
+    if (Long.compareUnsigned(tid.value(), newest) <= 0) {
+      throw new IllegalArgumentException(
+          "commit tid: " + tid.toHex() + " (expected: > last tid " + new Tid(newest).toHex() + ")");
+    }
+    if (dbLast != visible) {
+      throw new StorageException(
+          "commit "
+              + tid.toHex()
+              + ": another server committed "
+              + new Tid(dbLast).toHex()
+              + " after this server's last tid "
+              + new Tid(visible).toHex()
+              + " (expected: lockCommits and catchUp before a commit)");
+    }
+    Long[] oidKeys = byOid.keySet().stream().map(o -> sql(o.value())).toArray(Long[]::new);
+    Array oidArray = c.createArrayOf("bigint", oidKeys);
+    long existing;
+    try (PreparedStatement ps =
+        c.prepareStatement("select count(distinct zoid) from zbig_rev where zoid = any(?)")) {
+      ps.setArray(1, oidArray);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        existing = rs.getLong(1);
+      }
+    }
+    long bytes = 0;
+    long maxOid = 0;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "insert into zbig_rev (zoid, tid, kind, data, data_tid) values (?, ?, ?, ?, ?)")) {
+      for (Write w : byOid.values()) {
+        maxOid = Math.max(maxOid, w.oid().value());
+        ps.setLong(1, sql(w.oid().value()));
+        ps.setLong(2, sql(tid.value()));
+        if (w.data() != null) {
+          ps.setShort(3, DATA);
+          ps.setBytes(4, w.data().toByteArray());
+          ps.setNull(5, java.sql.Types.BIGINT);
+          bytes += w.data().length();
+        } else if (w.dataTid() != null) {
+          ps.setShort(3, BACK_POINTER);
+          ps.setNull(4, java.sql.Types.BINARY);
+          ps.setLong(5, sql(w.dataTid().value()));
+        } else {
+          ps.setShort(3, DELETED);
+          ps.setNull(4, java.sql.Types.BINARY);
+          ps.setNull(5, java.sql.Types.BIGINT);
+        }
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    for (Write w : byOid.values()) {
+      if (w.blob() != null) {
+        storeBlob(c, w.oid(), tid.value(), w.blob());
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "insert into zbig_txn (tid, status, username, description, extension, oids, size)"
+                + " values (?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setLong(1, sql(tid.value()));
+      ps.setString(2, meta.status());
+      ps.setBytes(3, meta.user().toByteArray());
+      ps.setBytes(4, meta.description().toByteArray());
+      ps.setBytes(
+          5,
+          new PickleWriter(false, v -> null)
+              .dump(new LinkedHashMap<>(meta.extension()))
+              .toByteArray());
+      ps.setArray(6, oidArray);
+      ps.setLong(7, bytes + meta.user().length() + meta.description().length());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "update zbig_meta set max_oid = greatest(max_oid, ?), objects = objects + ?, bytes ="
+                + " bytes + ?")) {
+      ps.setLong(1, maxOid);
+      ps.setLong(2, byOid.size() - existing);
+      ps.setLong(3, bytes);
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, ?)")) {
+      ps.setString(1, channel);
+      ps.setString(2, tid.toHex());
+      ps.execute();
+    }
+  }
+
+  private static void storeBlob(Connection c, Oid oid, long tid, Path file) throws SQLException {
+    try (InputStream in = Files.newInputStream(file);
+        PreparedStatement ps =
+            c.prepareStatement(
+                "insert into zbig_blob (zoid, tid, chunk, data) values (?, ?, ?, ?)")) {
+      byte[] buf = new byte[CHUNK];
+      int chunk = 0;
+      for (; ; chunk++) {
+        int n = in.readNBytes(buf, 0, CHUNK);
+        if (n == 0 && chunk > 0) {
+          break;
+        }
+        ps.setLong(1, sql(oid.value()));
+        ps.setLong(2, sql(tid));
+        ps.setInt(3, chunk);
+        ps.setBytes(4, n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n));
+        ps.executeUpdate();
+        if (n < CHUNK) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot read blob upload " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Publishes the transactions other servers committed after {@link #lastTransaction()}: from now
+   * on reads see them. Returns their tids in order. The caller tells its clients, atomically with
+   * this call (protocol spec 5.6).
+   */
+  @Override
+  public List<Tid> catchUp() {
+    synchronized (visibility) {
+      long from = last;
+      List<Tid> out =
+          read(
+              "catch-up read of the transaction table",
+              c -> {
+                List<Tid> tids = new ArrayList<>();
+                try (PreparedStatement ps =
+                    c.prepareStatement("select tid from zbig_txn where tid > ? order by tid")) {
+                  ps.setLong(1, sql(from));
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      tids.add(new Tid(unsql(rs.getLong(1))));
+                    }
+                  }
+                }
+                return tids;
+              });
+      if (!out.isEmpty()) {
+        last = out.getLast().value();
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Runs {@code listener} on a daemon thread whenever another server may have committed: on each
+   * notification of this schema's channel, and at least every second (a lost notification is caught
+   * up then). The listener calls {@link #catchUp()}.
+   */
+  @Override
+  public void onForeignCommits(Runnable action) {
+    if (listener != null) {
+      throw new IllegalStateException("a commit listener is already registered");
+    }
+    Thread t = new Thread(() -> listen(action), "zbig-pg-listen-" + schema);
+    t.setDaemon(true);
+    listener = t;
+    t.start();
+  }
+
+  private void listen(Runnable action) {
+    while (!closed) {
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+          st.execute("listen \"" + channel.replace("\"", "\"\"") + "\"");
+        }
+        PGConnection pg = c.unwrap(PGConnection.class);
+        while (!closed) {
+          runQuietly(action); // a poll: covers notifications lost before or while listening
+          PGNotification[] got = pg.getNotifications((int) POLL_MILLIS);
+          if (got != null && got.length > 0) {
+            LOG.debug("{} notifications on {}", got.length, channel);
+          }
+        }
+      } catch (SQLException e) {
+        if (closed) {
+          return;
+        }
+        LOG.warn("listening to {} failed, retrying in 1 s: {}", channel, e.toString());
+        try {
+          Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void runQuietly(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      if (!closed) {
+        LOG.warn("catching up with other servers' commits of {} failed: {}", name, e.toString());
+      }
+    }
+  }
+
+  // --- iteration ---------------------------------------------------------------------------
+
+  @Override
+  public Iterable<TransactionInfo> transactions(Tid start, Tid stop) {
+    long from = start == null ? 0 : start.value();
+    long visible = last;
+    long to =
+        stop == null || Long.compareUnsigned(stop.value(), visible) > 0 ? visible : stop.value();
+    return () -> pages(after -> txnPage(after == null ? from : after + 1, to, true));
+  }
+
+  @Override
+  public Iterable<TransactionInfo> transactionsNewestFirst() {
+    long visible = last;
+    return () ->
+        pages(after ->
+            after != null && after == 0
+                ? List.of()
+                : txnPage(0, after == null ? visible : after - 1, false));
+  }
+
+  /** Transactions with {@code from <= tid <= to}, at most one page, ascending or descending. */
+  private List<TransactionInfo> txnPage(long from, long to, boolean ascending) {
+    if (Long.compareUnsigned(from, to) > 0) {
+      return List.of();
+    }
+    long packed = packedUpTo().value();
+    return read(
+        "transactions",
+        c -> {
+          List<TransactionInfo> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select "
+                      + TXN_COLUMNS
+                      + " from zbig_txn t where t.tid >= ? and t.tid <= ? order by t.tid "
+                      + (ascending ? "asc" : "desc")
+                      + " limit "
+                      + PAGE)) {
+            ps.setLong(1, sql(from));
+            ps.setLong(2, sql(to));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(txn(rs, 1, packed));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /** Iterates page after page; {@code page} gets the last tid of the previous page, or null. */
+  private static Iterator<TransactionInfo> pages(Page page) {
+    return new Iterator<>() {
+      private List<TransactionInfo> current = page.apply(null);
+      private int at;
+
+      @Override
+      public boolean hasNext() {
+        if (at < current.size()) {
+          return true;
+        }
+        if (current.size() < PAGE) {
+          return false;
+        }
+        current = page.apply(current.getLast().tid().value());
+        at = 0;
+        return !current.isEmpty();
+      }
+
+      @Override
+      public TransactionInfo next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.get(at++);
+      }
+    };
+  }
+
+  /** Fetches the page after the transaction {@code after}, or the first page if null. */
+  private interface Page {
+    List<TransactionInfo> apply(Long after);
+  }
+
+  @Override
+  public long transactionSize(Tid tid) {
+    return read(
+        "transactionSize",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("select size from zbig_txn where tid = ?")) {
+            ps.setLong(1, sql(tid.value()));
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : 0L;
+            }
+          }
+        });
+  }
+
+  /** The oids of transaction {@code tid} in the order written, empty if unknown or not visible. */
+  static List<Oid> txnOids(Connection c, long tid) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("select oids from zbig_txn where tid = ?")) {
+      ps.setLong(1, sql(tid));
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        Long[] oids = (Long[]) rs.getArray(1).getArray();
+        List<Oid> out = new ArrayList<>(oids.length);
+        for (Long o : oids) {
+          out.add(new Oid(unsql(o)));
+        }
+        return out;
+      }
+    }
+  }
+
+  @Override
+  public List<Oid> transactionOids(Tid tid) {
+    if (Long.compareUnsigned(tid.value(), last) > 0) {
+      return List.of();
+    }
+    List<Oid> oids = read("transactionOids", c -> txnOids(c, tid.value()));
+    return oids == null ? List.of() : oids;
+  }
+
+  @Override
+  public List<RecordInfo> records(Tid tid) {
+    if (Long.compareUnsigned(tid.value(), last) > 0) {
+      return List.of();
+    }
+    return read(
+        "records",
+        c -> {
+          List<Oid> oids = txnOids(c, tid.value());
+          List<RecordInfo> out = new ArrayList<>();
+          if (oids == null) {
+            return out;
+          }
+          for (Oid oid : oids) {
+            Rev r = revAt(c, oid, tid.value());
+            if (r == null) {
+              continue; // removed by a pack
+            }
+            switch (r.kind()) {
+              case DATA -> out.add(new RecordInfo(oid, tid, Bytes.wrap(r.data()), null));
+              case BACK_POINTER -> {
+                Rev h = home(c, oid, r);
+                out.add(
+                    new RecordInfo(
+                        oid, tid, h == null ? null : Bytes.wrap(h.data()), new Tid(r.dataTid())));
+              }
+              default -> out.add(new RecordInfo(oid, tid, null, null));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Optional<CurrentRecord> recordAtOrAfter(Oid from) {
+    long visible = last;
+    return read(
+        "recordAtOrAfter",
+        c -> {
+          Oid found = null;
+          Rev foundRev = null;
+          long at = from == null ? 0 : from.value();
+          for (; ; ) {
+            Oid oid = nextOid(c, at, visible);
+            if (oid == null || found != null) {
+              return found == null
+                  ? Optional.<CurrentRecord>empty()
+                  : Optional.of(
+                      new CurrentRecord(
+                          found, new Tid(foundRev.tid()), dataOf(c, found, foundRev), oid));
+            }
+            Rev r = revAtOrBefore(c, oid, visible);
+            if (r != null && r.kind() != DELETED) {
+              found = oid;
+              foundRev = r;
+            }
+            if (oid.value() == -1L) {
+              return Optional.of(
+                  new CurrentRecord(found, new Tid(foundRev.tid()), dataOf(c, oid, r), null));
+            }
+            at = oid.value() + 1;
+          }
+        });
+  }
+
+  /** The smallest oid at or after {@code from} with a visible revision, or null. */
+  private static Oid nextOid(Connection c, long from, long visible) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select zoid from zbig_rev where zoid >= ? and tid <= ? order by zoid limit 1")) {
+      ps.setLong(1, sql(from));
+      ps.setLong(2, sql(visible));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new Oid(unsql(rs.getLong(1))) : null;
+      }
+    }
+  }
+
+  // --- blobs -------------------------------------------------------------------------------
+
+  private Path blobPath(Oid oid, long tid) {
+    return blobs.resolve(oid.toHex()).resolve(new Tid(tid).toHex() + ".blob");
+  }
+
+  /** Moves a committed upload into the cache; the database holds the blob already. */
+  private void cacheBlob(Path upload, Oid oid, long tid) {
+    try {
+      Path to = blobPath(oid, tid);
+      Files.createDirectories(to.getParent());
+      Files.move(upload, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      LOG.warn("could not cache blob {} of {}: {}", upload, oid.toHex(), e.toString());
+    }
+  }
+
+  @Override
+  public Path newBlobFile() {
+    try {
+      return Files.createTempFile(blobs.resolve("tmp"), "upload-", ".blob");
+    } catch (IOException e) {
+      throw new StorageException("cannot create a blob file in " + blobs + ": " + e, e);
+    }
+  }
+
+  @Override
+  public Path blobFile(Oid oid, Tid serial) {
+    if (Long.compareUnsigned(serial.value(), last) > 0) {
+      throw new NoSuchObjectException(oid);
+    }
+    return read(
+        "blobFile " + oid.toHex(),
+        c -> {
+          Rev r = revAt(c, oid, serial.value());
+          Rev h = r == null ? null : home(c, oid, r);
+          if (h == null) {
+            throw new NoSuchObjectException(oid);
+          }
+          Path p = blobPath(oid, h.tid());
+          if (Files.isRegularFile(p)) {
+            return p;
+          }
+          return fetchBlob(c, oid, h.tid(), p);
+        });
+  }
+
+  /** Copies a blob from the database into the cache, atomically. */
+  private Path fetchBlob(Connection c, Oid oid, long tid, Path p) throws SQLException {
+    Path tmp = newBlobFile();
+    boolean any = false;
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "select data from zbig_blob where zoid = ? and tid = ? order by chunk");
+        OutputStream out = Files.newOutputStream(tmp)) {
+      ps.setLong(1, sql(oid.value()));
+      ps.setLong(2, sql(tid));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          any = true;
+          out.write(rs.getBytes(1));
+        }
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot write blob cache file " + tmp + ": " + e, e);
+    }
+    try {
+      if (!any) {
+        Files.deleteIfExists(tmp);
+        throw new NoSuchObjectException(oid);
+      }
+      Files.createDirectories(p.getParent());
+      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return p;
+    } catch (IOException e) {
+      throw new StorageException("cannot cache blob " + p + ": " + e, e);
+    }
+  }
+
+  // --- undo and pack -----------------------------------------------------------------------
+
+  @Override
+  public List<Write> undo(Tid undone, Map<Oid, Write> pending) {
+    long visible = last;
+    long packed = packedUpTo().value();
+    return read("undo", c -> PostgresHistory.undo(c, undone, pending, visible, packed));
+  }
+
+  @Override
+  public Tid packedUpTo() {
+    return read(
+        "packedUpTo",
+        c -> {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery("select packed from zbig_meta")) {
+            rs.next();
+            return new Tid(unsql(rs.getLong(1)));
+          }
+        });
+  }
+
+  @Override
+  public PackResult pack(Tid packTid, boolean gc) {
+    return new PostgresHistory(this).pack(packTid, gc, last);
+  }
+
+  /** Deletes the cached blob of a revision a pack removed. */
+  void uncacheBlob(Oid oid, long tid) {
+    try {
+      Files.deleteIfExists(blobPath(oid, tid));
+    } catch (IOException e) {
+      LOG.warn("could not remove cached blob of {}: {}", oid.toHex(), e.toString());
+    }
+  }
+
+  @Override
+  public long objectCount() {
+    return meta("objects");
+  }
+
+  @Override
+  public long size() {
+    return meta("bytes");
+  }
+
+  private long meta(String column) {
+    return read(
+        column,
+        c -> {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery("select " + column + " from zbig_meta")) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Thread t = listener;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(2 * POLL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    committing.lock();
+    try {
+      dropCommitter();
+    } finally {
+      committing.unlock();
+    }
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresStorage[" + name + "]";
+  }
+}

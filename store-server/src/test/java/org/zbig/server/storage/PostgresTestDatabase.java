@@ -1,0 +1,86 @@
+package org.zbig.server.storage;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A fresh schema in the test PostgreSQL server ({@code .ci/postgres.sh}), dropped on close. The
+ * server's URL comes from the system property {@code zbig.test.jdbcUrl} or the environment variable
+ * {@code ZBIG_TEST_JDBC_URL}, else the script's default; tests are skipped, with the reason, when
+ * no server answers there.
+ */
+public final class PostgresTestDatabase implements AutoCloseable {
+  /** The URL of {@code .ci/postgres.sh}. */
+  public static final String DEFAULT_URL =
+      "jdbc:postgresql://127.0.0.1:54329/zbig_test?user=zbig&password=zbig";
+
+  private static final AtomicLong COUNTER = new AtomicLong();
+
+  private final String baseUrl;
+  private final String schema;
+
+  private PostgresTestDatabase(String baseUrl, String schema) {
+    this.baseUrl = baseUrl;
+    this.schema = schema;
+  }
+
+  /** The test server's URL, without a schema. */
+  public static String baseUrl() {
+    String url = System.getProperty("zbig.test.jdbcUrl");
+    if (url == null || url.isBlank()) {
+      url = System.getenv("ZBIG_TEST_JDBC_URL");
+    }
+    return url == null || url.isBlank() ? DEFAULT_URL : url;
+  }
+
+  /** Creates a new schema, or skips the test when no server is reachable. */
+  public static PostgresTestDatabase create() {
+    String url = baseUrl();
+    String schema = "t" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
+    try (Connection c = DriverManager.getConnection(url);
+        Statement st = c.createStatement()) {
+      st.execute("drop schema if exists " + schema + " cascade");
+      st.execute("create schema " + schema);
+    } catch (SQLException e) {
+      Assumptions.abort(
+          "no PostgreSQL server at "
+              + url
+              + " ("
+              + e.getMessage()
+              + "); run .ci/postgres.sh or set ZBIG_TEST_JDBC_URL");
+    }
+    return new PostgresTestDatabase(url, schema);
+  }
+
+  /** The URL of this schema. */
+  public String url() {
+    return baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+  }
+
+  /** The schema's name. */
+  public String schema() {
+    return schema;
+  }
+
+  /** Runs one SQL statement in this schema. */
+  public void execute(String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url());
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  @Override
+  public void close() {
+    try (Connection c = DriverManager.getConnection(baseUrl);
+        Statement st = c.createStatement()) {
+      st.execute("drop schema if exists " + schema + " cascade");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop test schema " + schema + ": " + e, e);
+    }
+  }
+}
