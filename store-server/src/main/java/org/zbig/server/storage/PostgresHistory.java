@@ -182,6 +182,7 @@ final class PostgresHistory {
       keepWhatNewCommitsUse(c, snapshot, remove, vanish, objects);
       PackResult r = removeRevisions(c, remove, vanish);
       c.commit();
+      storage.refreshCounters(c);
       for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
         for (long tid : e.getValue()) {
           storage.uncacheBlob(e.getKey(), tid);

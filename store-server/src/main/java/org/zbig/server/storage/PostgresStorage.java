@@ -92,6 +92,8 @@ public final class PostgresStorage implements Storage {
   private boolean lockHeld;
   private final Object visibility = new Object(); // guards the advance of last
   private volatile long last; // the published last tid (unsigned)
+  private volatile long objects; // zbig_meta's counters when last was published or packed
+  private volatile long bytes;
   private volatile Thread listener;
   private volatile boolean closed;
 
@@ -120,6 +122,7 @@ public final class PostgresStorage implements Storage {
       c.commit();
       this.last = lastInDatabase(c);
       c.commit();
+      refreshCounters(c);
     } catch (SQLException e) {
       pool.close();
       throw fail("cannot open the database", e);
@@ -326,7 +329,28 @@ public final class PostgresStorage implements Storage {
         c -> {
           long b = before.value();
           long upTo = Long.compareUnsigned(b - 1, visible) < 0 ? b - 1 : visible;
-          Rev r = b == 0 ? null : revAtOrBefore(c, oid, upTo);
+          // one round trip: the revision and the tid of the next one (its end)
+          Rev r = null;
+          Tid end = null;
+          if (b != 0) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "select r.tid, r.kind, r.data, r.data_tid, (select n.tid from zbig_rev n"
+                        + " where n.zoid = r.zoid and n.tid > r.tid and n.tid <= ? order by"
+                        + " n.tid limit 1) from zbig_rev r where r.zoid = ? and r.tid <= ? order"
+                        + " by r.tid desc limit 1")) {
+              ps.setLong(1, sql(visible));
+              ps.setLong(2, sql(oid.value()));
+              ps.setLong(3, sql(upTo));
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  r = rev(rs, 1);
+                  long n = rs.getLong(5);
+                  end = rs.wasNull() ? null : new Tid(unsql(n));
+                }
+              }
+            }
+          }
           if (r == null) {
             try (PreparedStatement ps =
                 c.prepareStatement("select 1 from zbig_rev where zoid = ? and tid <= ? limit 1")) {
@@ -342,21 +366,6 @@ public final class PostgresStorage implements Storage {
           }
           if (r.kind() == DELETED) {
             throw new NoSuchObjectException(oid);
-          }
-          Tid end = null;
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "select min(tid) from zbig_rev where zoid = ? and tid > ? and tid <= ?")) {
-            ps.setLong(1, sql(oid.value()));
-            ps.setLong(2, sql(r.tid()));
-            ps.setLong(3, sql(visible));
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              long n = rs.getLong(1);
-              if (!rs.wasNull()) {
-                end = new Tid(unsql(n));
-              }
-            }
           }
           return Optional.of(new LoadResult(dataOf(c, oid, r), new Tid(r.tid()), end));
         });
@@ -552,10 +561,12 @@ public final class PostgresStorage implements Storage {
       c.setAutoCommit(false);
       try {
         synchronized (visibility) {
-          writeTransaction(c, tid, meta, byOid, durable);
+          long[] counters = writeTransaction(c, tid, meta, byOid, durable);
           c.commit();
           done = true;
           last = tid.value();
+          objects = counters[0];
+          bytes = counters[1];
         }
       } finally {
         if (!done) {
@@ -576,7 +587,8 @@ public final class PostgresStorage implements Storage {
     }
   }
 
-  private void writeTransaction(
+  /** Writes a transaction under the database lock; returns the new object count and size. */
+  private long[] writeTransaction(
       Connection c, Tid tid, TxnMeta meta, Map<Oid, Write> byOid, boolean durable)
       throws SQLException {
     try (Statement st = c.createStatement()) {
@@ -585,7 +597,22 @@ public final class PostgresStorage implements Storage {
         st.execute("set local synchronous_commit = off");
       }
     }
-    long dbLast = lastInDatabase(c);
+    Long[] oidKeys = byOid.keySet().stream().map(o -> sql(o.value())).toArray(Long[]::new);
+    Array oidArray = c.createArrayOf("bigint", oidKeys);
+    long dbLast;
+    long existing;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select (select max(tid) from zbig_txn), (select count(distinct zoid) from zbig_rev"
+                + " where zoid = any(?))")) {
+      ps.setArray(1, oidArray);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long max = rs.getLong(1);
+        dbLast = rs.wasNull() ? 0 : unsql(max);
+        existing = rs.getLong(2);
+      }
+    }
     long visible = last;
     long newest = Long.compareUnsigned(dbLast, visible) > 0 ? dbLast : visible;
     if (Long.compareUnsigned(tid.value(), newest) <= 0) {
@@ -602,18 +629,7 @@ public final class PostgresStorage implements Storage {
               + new Tid(visible).toHex()
               + " (expected: lockCommits and catchUp before a commit)");
     }
-    Long[] oidKeys = byOid.keySet().stream().map(o -> sql(o.value())).toArray(Long[]::new);
-    Array oidArray = c.createArrayOf("bigint", oidKeys);
-    long existing;
-    try (PreparedStatement ps =
-        c.prepareStatement("select count(distinct zoid) from zbig_rev where zoid = any(?)")) {
-      ps.setArray(1, oidArray);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        existing = rs.getLong(1);
-      }
-    }
-    long bytes = 0;
+    long dataBytes = 0;
     long maxOid = 0;
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -626,7 +642,7 @@ public final class PostgresStorage implements Storage {
           ps.setShort(3, DATA);
           ps.setBytes(4, w.data().toByteArray());
           ps.setNull(5, java.sql.Types.BIGINT);
-          bytes += w.data().length();
+          dataBytes += w.data().length();
         } else if (w.dataTid() != null) {
           ps.setShort(3, BACK_POINTER);
           ps.setNull(4, java.sql.Types.BINARY);
@@ -659,22 +675,23 @@ public final class PostgresStorage implements Storage {
               .dump(new LinkedHashMap<>(meta.extension()))
               .toByteArray());
       ps.setArray(6, oidArray);
-      ps.setLong(7, bytes + meta.user().length() + meta.description().length());
+      ps.setLong(7, dataBytes + meta.user().length() + meta.description().length());
       ps.executeUpdate();
     }
+    // the counters, and the notification that other servers' listeners receive at commit
     try (PreparedStatement ps =
         c.prepareStatement(
             "update zbig_meta set max_oid = greatest(max_oid, ?), objects = objects + ?, bytes ="
-                + " bytes + ?")) {
+                + " bytes + ? returning objects, bytes, pg_notify(?, ?)")) {
       ps.setLong(1, maxOid);
       ps.setLong(2, byOid.size() - existing);
-      ps.setLong(3, bytes);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement("select pg_notify(?, ?)")) {
-      ps.setString(1, channel);
-      ps.setString(2, tid.toHex());
-      ps.execute();
+      ps.setLong(3, dataBytes);
+      ps.setString(4, channel);
+      ps.setString(5, tid.toHex());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2)};
+      }
     }
   }
 
@@ -731,6 +748,12 @@ public final class PostgresStorage implements Storage {
               });
       if (!out.isEmpty()) {
         last = out.getLast().value();
+        read(
+            "counters",
+            c -> {
+              refreshCounters(c);
+              return null;
+            });
       }
       return out;
     }
@@ -1111,26 +1134,28 @@ public final class PostgresStorage implements Storage {
     }
   }
 
+  /**
+   * The number of objects, as of the last commit, catch-up or pack of this server (informational,
+   * {@code get_info}).
+   */
   @Override
   public long objectCount() {
-    return meta("objects");
+    return objects;
   }
 
+  /** Bytes of object data, as of the last commit, catch-up or pack of this server. */
   @Override
   public long size() {
-    return meta("bytes");
+    return bytes;
   }
 
-  private long meta(String column) {
-    return read(
-        column,
-        c -> {
-          try (Statement st = c.createStatement();
-              ResultSet rs = st.executeQuery("select " + column + " from zbig_meta")) {
-            rs.next();
-            return rs.getLong(1);
-          }
-        });
+  void refreshCounters(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("select objects, bytes from zbig_meta")) {
+      rs.next();
+      objects = rs.getLong(1);
+      bytes = rs.getLong(2);
+    }
   }
 
   @Override
