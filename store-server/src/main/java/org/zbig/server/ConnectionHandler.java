@@ -526,11 +526,55 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw new StorageTransactionException("Already voting (waiting)");
     }
     if (lock.acquire(this, () -> ctx.executor().execute(() -> votedUnderLock(v, t)))) {
-      return voteUnderLock(t);
+      return voteWithCommitLock(v, t);
     }
     voteWaitStart = System.nanoTime();
     inFlight++;
     return LATER;
+  }
+
+  /**
+   * With the in-process commit lock held: votes now, or, when other servers share the storage,
+   * first takes the database commit lock off the event loop (another server may hold it until its
+   * client's {@code tpc_finish}) and votes when it is held, answering later.
+   */
+  private Object voteWithCommitLock(Vote v, Txn t) {
+    if (!served.sharedByServers()) {
+      return voteUnderLock(t);
+    }
+    inFlight++;
+    served
+        .lockDatabase(this)
+        .whenComplete((ok, failure) ->
+            ctx.executor()
+                .execute(() -> {
+                  inFlight--;
+                  if (!ctx.channel().isActive() || txn != t) {
+                    served.release(this);
+                    return;
+                  }
+                  sync(
+                      v,
+                      () -> {
+                        if (failure != null) {
+                          failVote(t);
+                          throw failure instanceof java.util.concurrent.CompletionException c
+                                  && c.getCause() instanceof RuntimeException r
+                              ? r
+                              : new StorageException("vote: " + failure.getMessage(), failure);
+                        }
+                        return voteUnderLock(t);
+                      });
+                }));
+    return LATER;
+  }
+
+  /** Discards {@code t} after a failed vote and releases the locks; the client sends tpc_abort. */
+  private void failVote(Txn t) {
+    dropBlobs(t);
+    txn = null;
+    served.aborts.incrementAndGet();
+    served.release(this);
   }
 
   private void votedUnderLock(Vote v, Txn t) {
@@ -541,14 +585,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       served.release(this);
       return;
     }
-    sync(v, () -> voteUnderLock(t));
+    sync(v, () -> voteWithCommitLock(v, t));
   }
 
   /** Replays the operations against the committed state; keeps the lock only on success. */
   private VoteResult voteUnderLock(Txn t) {
     boolean keep = false;
     try {
-      served.lockDatabase(this); // other servers sharing the storage: their commits, then ours
+      served.catchUp(); // other servers sharing the storage: their commits first, then ours
       Storage s = storage();
       Tid last = s.lastTransaction();
       Tid tid;

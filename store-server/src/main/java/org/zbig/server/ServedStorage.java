@@ -58,7 +58,14 @@ final class ServedStorage {
   final Storage storage;
   final boolean readOnly;
   final CommitLock lock = new CommitLock();
-  private volatile boolean databaseLocked; // by the holder of lock; only it reads or writes this
+  private final Object databaseLock = new Object();
+  private Object databaseOwner; // guarded by databaseLock; holds the storage's lockCommits
+  private final ExecutorService databaseLocker =
+      Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "zbig-db-lock");
+        t.setDaemon(true);
+        return t;
+      });
   private final int queueSize;
   private final Deque<Committed> recent = new ArrayDeque<>();
   private Tid coveredAfter; // the queue lists every transaction after this tid
@@ -133,26 +140,42 @@ final class ServedStorage {
     }
   }
 
+  /** Whether other servers commit to the storage too (then votes call {@link #lockDatabase}). */
+  boolean sharedByServers() {
+    return storage.sharedByServers();
+  }
+
   /**
-   * Takes the database commit lock for {@code owner}, which holds the in-process {@link #lock}, and
-   * publishes what other servers committed before it: the vote then sees the newest state.
+   * Takes, on a thread of its own, the database commit lock for {@code owner}, which holds the
+   * in-process {@link #lock}; the vote then calls {@link #catchUp()} and sees the newest state.
+   * Completes exceptionally, holding nothing, if the database fails or {@code owner} released the
+   * commit lock meanwhile.
    */
-  void lockDatabase(Object owner) {
-    if (!lock.heldBy(owner)) {
-      throw new IllegalStateException("the database lock is taken after the commit lock");
-    }
-    storage.lockCommits();
-    databaseLocked = true;
-    catchUp();
+  CompletableFuture<Void> lockDatabase(Object owner) {
+    return CompletableFuture.runAsync(
+        () -> {
+          storage.lockCommits();
+          synchronized (databaseLock) {
+            if (lock.heldBy(owner)) {
+              databaseOwner = owner;
+              return;
+            }
+          }
+          storage.unlockCommits(); // released while we waited: give it back
+          throw new java.util.concurrent.CancellationException("the vote was abandoned");
+        },
+        databaseLocker);
   }
 
   /** Releases the commit lock held (or waited for) by {@code owner}, and the database lock. */
   void release(Object owner) {
-    if (databaseLocked && lock.heldBy(owner)) {
-      databaseLocked = false;
-      storage.unlockCommits();
+    synchronized (databaseLock) {
+      if (databaseOwner == owner) {
+        databaseOwner = null;
+        storage.unlockCommits();
+      }
+      lock.release(owner); // only schedules the next voter's continuation
     }
-    lock.release(owner);
   }
 
   private void publish(Tid tid, List<Oid> oids, Subscriber committer) {
@@ -210,6 +233,7 @@ final class ServedStorage {
 
   /** Stops a running pack, waiting a little for it to finish. */
   void close() {
+    databaseLocker.shutdownNow();
     packer.shutdown();
     try {
       if (!packer.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -2,12 +2,7 @@ package org.zbig.server.storage;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,8 +17,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.wire.CurrentRecord;
@@ -77,16 +70,14 @@ public final class PostgresStorage implements Storage {
   static final short DATA = 0;
   static final short BACK_POINTER = 1;
   static final short DELETED = 2;
-  private static final int CHUNK = 1 << 20;
   private static final int PAGE = 500;
-  static final long POLL_MILLIS = 1000;
 
   final HikariDataSource pool;
   private final String name;
   private final String schema;
   private final String channel;
   final long lockKey;
-  private final Path blobs;
+  private final PostgresBlobs blobs;
   private final ReentrantLock committing = new ReentrantLock(); // guards committer, lockHeld
   private Connection committer; // holds the session lock from lockCommits to unlockCommits
   private boolean lockHeld;
@@ -94,12 +85,12 @@ public final class PostgresStorage implements Storage {
   private volatile long last; // the published last tid (unsigned)
   private volatile long objects; // zbig_meta's counters when last was published or packed
   private volatile long bytes;
-  private volatile Thread listener;
+  private volatile PostgresListener listener;
   private volatile boolean closed;
 
   private PostgresStorage(HikariDataSource pool, Path blobs) {
     this.pool = pool;
-    this.blobs = blobs;
+    this.blobs = new PostgresBlobs(blobs);
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
       try (Statement st = c.createStatement();
@@ -155,11 +146,6 @@ public final class PostgresStorage implements Storage {
     cfg.setConnectionTimeout(10_000);
     cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
     cfg.addDataSourceProperty("ApplicationName", "zbig-server");
-    try {
-      Files.createDirectories(blobCache.resolve("tmp"));
-    } catch (IOException e) {
-      throw new StorageException("cannot create the blob cache " + blobCache + ": " + e, e);
-    }
     return new PostgresStorage(new HikariDataSource(cfg), blobCache);
   }
 
@@ -480,6 +466,12 @@ public final class PostgresStorage implements Storage {
 
   // --- commits -----------------------------------------------------------------------------
 
+  /** Always: any number of servers may open the same database. */
+  @Override
+  public boolean sharedByServers() {
+    return true;
+  }
+
   /**
    * Takes the database lock that serializes the commits of every server on this database (at vote,
    * after the server's own commit lock); blocks while another server holds it.
@@ -582,7 +574,7 @@ public final class PostgresStorage implements Storage {
     }
     for (Write w : byOid.values()) {
       if (w.blob() != null) {
-        cacheBlob(w.blob(), w.oid(), tid.value());
+        blobs.cache(w.blob(), w.oid(), tid.value());
       }
     }
   }
@@ -658,7 +650,7 @@ public final class PostgresStorage implements Storage {
     }
     for (Write w : byOid.values()) {
       if (w.blob() != null) {
-        storeBlob(c, w.oid(), tid.value(), w.blob());
+        PostgresBlobs.store(c, w.oid(), tid.value(), w.blob());
       }
     }
     try (PreparedStatement ps =
@@ -692,32 +684,6 @@ public final class PostgresStorage implements Storage {
         rs.next();
         return new long[] {rs.getLong(1), rs.getLong(2)};
       }
-    }
-  }
-
-  private static void storeBlob(Connection c, Oid oid, long tid, Path file) throws SQLException {
-    try (InputStream in = Files.newInputStream(file);
-        PreparedStatement ps =
-            c.prepareStatement(
-                "insert into zbig_blob (zoid, tid, chunk, data) values (?, ?, ?, ?)")) {
-      byte[] buf = new byte[CHUNK];
-      int chunk = 0;
-      for (; ; chunk++) {
-        int n = in.readNBytes(buf, 0, CHUNK);
-        if (n == 0 && chunk > 0) {
-          break;
-        }
-        ps.setLong(1, sql(oid.value()));
-        ps.setLong(2, sql(tid));
-        ps.setInt(3, chunk);
-        ps.setBytes(4, n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n));
-        ps.executeUpdate();
-        if (n < CHUNK) {
-          break;
-        }
-      }
-    } catch (IOException e) {
-      throw new StorageException("cannot read blob upload " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -769,49 +735,7 @@ public final class PostgresStorage implements Storage {
     if (listener != null) {
       throw new IllegalStateException("a commit listener is already registered");
     }
-    Thread t = new Thread(() -> listen(action), "zbig-pg-listen-" + schema);
-    t.setDaemon(true);
-    listener = t;
-    t.start();
-  }
-
-  private void listen(Runnable action) {
-    while (!closed) {
-      try (Connection c = pool.getConnection()) {
-        c.setAutoCommit(true);
-        try (Statement st = c.createStatement()) {
-          st.execute("listen \"" + channel.replace("\"", "\"\"") + "\"");
-        }
-        PGConnection pg = c.unwrap(PGConnection.class);
-        while (!closed) {
-          runQuietly(action); // a poll: covers notifications lost before or while listening
-          PGNotification[] got = pg.getNotifications((int) POLL_MILLIS);
-          if (got != null && got.length > 0) {
-            LOG.debug("{} notifications on {}", got.length, channel);
-          }
-        }
-      } catch (SQLException e) {
-        if (closed) {
-          return;
-        }
-        LOG.warn("listening to {} failed, retrying in 1 s: {}", channel, e.toString());
-        try {
-          Thread.sleep(POLL_MILLIS);
-        } catch (InterruptedException ie) {
-          return;
-        }
-      }
-    }
-  }
-
-  private void runQuietly(Runnable action) {
-    try {
-      action.run();
-    } catch (RuntimeException e) {
-      if (!closed) {
-        LOG.warn("catching up with other servers' commits of {} failed: {}", name, e.toString());
-      }
-    }
+    listener = new PostgresListener(pool, channel, action, name);
   }
 
   // --- iteration ---------------------------------------------------------------------------
@@ -1021,28 +945,9 @@ public final class PostgresStorage implements Storage {
 
   // --- blobs -------------------------------------------------------------------------------
 
-  private Path blobPath(Oid oid, long tid) {
-    return blobs.resolve(oid.toHex()).resolve(new Tid(tid).toHex() + ".blob");
-  }
-
-  /** Moves a committed upload into the cache; the database holds the blob already. */
-  private void cacheBlob(Path upload, Oid oid, long tid) {
-    try {
-      Path to = blobPath(oid, tid);
-      Files.createDirectories(to.getParent());
-      Files.move(upload, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException e) {
-      LOG.warn("could not cache blob {} of {}: {}", upload, oid.toHex(), e.toString());
-    }
-  }
-
   @Override
   public Path newBlobFile() {
-    try {
-      return Files.createTempFile(blobs.resolve("tmp"), "upload-", ".blob");
-    } catch (IOException e) {
-      throw new StorageException("cannot create a blob file in " + blobs + ": " + e, e);
-    }
+    return blobs.newFile();
   }
 
   @Override
@@ -1058,44 +963,8 @@ public final class PostgresStorage implements Storage {
           if (h == null) {
             throw new NoSuchObjectException(oid);
           }
-          Path p = blobPath(oid, h.tid());
-          if (Files.isRegularFile(p)) {
-            return p;
-          }
-          return fetchBlob(c, oid, h.tid(), p);
+          return blobs.file(c, oid, h.tid());
         });
-  }
-
-  /** Copies a blob from the database into the cache, atomically. */
-  private Path fetchBlob(Connection c, Oid oid, long tid, Path p) throws SQLException {
-    Path tmp = newBlobFile();
-    boolean any = false;
-    try (PreparedStatement ps =
-            c.prepareStatement(
-                "select data from zbig_blob where zoid = ? and tid = ? order by chunk");
-        OutputStream out = Files.newOutputStream(tmp)) {
-      ps.setLong(1, sql(oid.value()));
-      ps.setLong(2, sql(tid));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          any = true;
-          out.write(rs.getBytes(1));
-        }
-      }
-    } catch (IOException e) {
-      throw new StorageException("cannot write blob cache file " + tmp + ": " + e, e);
-    }
-    try {
-      if (!any) {
-        Files.deleteIfExists(tmp);
-        throw new NoSuchObjectException(oid);
-      }
-      Files.createDirectories(p.getParent());
-      Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return p;
-    } catch (IOException e) {
-      throw new StorageException("cannot cache blob " + p + ": " + e, e);
-    }
   }
 
   // --- undo and pack -----------------------------------------------------------------------
@@ -1127,11 +996,7 @@ public final class PostgresStorage implements Storage {
 
   /** Deletes the cached blob of a revision a pack removed. */
   void uncacheBlob(Oid oid, long tid) {
-    try {
-      Files.deleteIfExists(blobPath(oid, tid));
-    } catch (IOException e) {
-      LOG.warn("could not remove cached blob of {}: {}", oid.toHex(), e.toString());
-    }
+    blobs.uncache(oid, tid);
   }
 
   /**
@@ -1164,14 +1029,9 @@ public final class PostgresStorage implements Storage {
       return;
     }
     closed = true;
-    Thread t = listener;
-    if (t != null) {
-      t.interrupt();
-      try {
-        t.join(2 * POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    PostgresListener l = listener;
+    if (l != null) {
+      l.close();
     }
     committing.lock();
     try {

@@ -73,6 +73,11 @@ public interface Storage extends AutoCloseable {
   /** Makes every commit so far durable. */
   default void sync() {}
 
+  /** Whether other servers may commit to this storage too ({@link #lockCommits()} matters). */
+  default boolean sharedByServers() {
+    return false;
+  }
+
   /**
    * Takes the lock that serializes commits with the other servers sharing this storage, blocking
    * while one of them holds it. The server calls it at vote, after taking its own commit lock, and
