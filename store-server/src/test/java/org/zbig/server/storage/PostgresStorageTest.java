@@ -108,6 +108,25 @@ class PostgresStorageTest extends StorageContract {
   }
 
   @Test
+  void iterationPagesThroughManyTransactionsInBothDirections() {
+    int n = 1203; // more than two pages
+    for (int i = 1; i <= n; i++) {
+      storage.commit(
+          new Tid(i * 10L), META, List.of(Write.data(new Oid(i % 7), Bytes.utf8("v" + i))), false);
+    }
+    storage.sync();
+    List<Long> up = new ArrayList<>();
+    storage.transactions(null, null).forEach(t -> up.add(t.tid().value()));
+    assertThat(up).hasSize(n).isSorted().startsWith(10L).endsWith(n * 10L);
+    List<Long> down = new ArrayList<>();
+    storage.transactionsNewestFirst().forEach(t -> down.add(t.tid().value()));
+    assertThat(down).hasSize(n).isEqualTo(up.reversed());
+    List<Long> middle = new ArrayList<>();
+    storage.transactions(new Tid(4995), new Tid(10_005)).forEach(t -> middle.add(t.tid().value()));
+    assertThat(middle).hasSize(501).startsWith(5000L).endsWith(10_000L);
+  }
+
+  @Test
   void aUrlOfAnotherDatabaseKindIsRefusedClearly() {
     assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://localhost/x", null, null, 2, dir))
         .isInstanceOf(StorageException.class)
