@@ -1,6 +1,6 @@
 package org.zbig.server.storage;
 
-import static org.zbig.server.storage.PostgresStorage.sql;
+import static org.zbig.server.storage.PostgresRows.sql;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,13 +1,13 @@
 package org.zbig.server.storage;
 
-import static org.zbig.server.storage.PostgresStorage.BACK_POINTER;
-import static org.zbig.server.storage.PostgresStorage.DATA;
-import static org.zbig.server.storage.PostgresStorage.DELETED;
-import static org.zbig.server.storage.PostgresStorage.home;
-import static org.zbig.server.storage.PostgresStorage.revAt;
-import static org.zbig.server.storage.PostgresStorage.revAtOrBefore;
-import static org.zbig.server.storage.PostgresStorage.sql;
-import static org.zbig.server.storage.PostgresStorage.unsql;
+import static org.zbig.server.storage.PostgresRows.BACK_POINTER;
+import static org.zbig.server.storage.PostgresRows.DATA;
+import static org.zbig.server.storage.PostgresRows.DELETED;
+import static org.zbig.server.storage.PostgresRows.home;
+import static org.zbig.server.storage.PostgresRows.revAt;
+import static org.zbig.server.storage.PostgresRows.revAtOrBefore;
+import static org.zbig.server.storage.PostgresRows.sql;
+import static org.zbig.server.storage.PostgresRows.unsql;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zbig.server.storage.PostgresStorage.Rev;
+import org.zbig.server.storage.PostgresRows.Rev;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.MultipleUndoException;
@@ -54,7 +54,7 @@ final class PostgresHistory {
       Connection c, Tid undone, Map<Oid, Write> pending, long visible, long packed)
       throws SQLException {
     String status;
-    List<Oid> oids = PostgresStorage.txnOids(c, undone.value());
+    List<Oid> oids = PostgresRows.txnOids(c, undone.value());
     if (oids == null || Long.compareUnsigned(undone.value(), visible) > 0) {
       throw new UndoException("Invalid transaction id", null);
     }
@@ -198,7 +198,7 @@ final class PostgresHistory {
           r.bytes());
       return r;
     } catch (SQLException e) {
-      throw PostgresStorage.fail("pack stopped, nothing removed", e);
+      throw PostgresRows.fail("pack stopped, nothing removed", e);
     }
   }
 
@@ -295,7 +295,7 @@ final class PostgresHistory {
     }
     Deque<Oid> todo = new ArrayDeque<>();
     for (long tid : newTids) {
-      for (Oid oid : PostgresStorage.txnOids(c, tid)) {
+      for (Oid oid : PostgresRows.txnOids(c, tid)) {
         Rev r = revAt(c, oid, tid);
         if (r == null) {
           continue;
@@ -346,7 +346,7 @@ final class PostgresHistory {
         ps.setLong(1, sql(oid.value()));
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            pointers.add(PostgresStorage.rev(rs, 1));
+            pointers.add(PostgresRows.rev(rs, 1));
           }
         }
       }
@@ -378,7 +378,7 @@ final class PostgresHistory {
         }
       }
       // (b) the removed revisions and their blobs
-      Long[] tids = gone.stream().map(PostgresStorage::sql).toArray(Long[]::new);
+      Long[] tids = gone.stream().map(PostgresRows::sql).toArray(Long[]::new);
       try (PreparedStatement ps =
           c.prepareStatement(
               "delete from zbig_rev where zoid = ? and tid = any(?) returning kind,"
@@ -411,7 +411,7 @@ final class PostgresHistory {
       ps.setArray(
           1,
           c.createArrayOf(
-              "bigint", touchedTxns.stream().map(PostgresStorage::sql).toArray(Long[]::new)));
+              "bigint", touchedTxns.stream().map(PostgresRows::sql).toArray(Long[]::new)));
       transactions = ps.executeUpdate();
     }
     try (PreparedStatement ps =

@@ -1,5 +1,22 @@
 package org.zbig.server.storage;
 
+import static org.zbig.server.storage.PostgresRows.BACK_POINTER;
+import static org.zbig.server.storage.PostgresRows.DATA;
+import static org.zbig.server.storage.PostgresRows.DELETED;
+import static org.zbig.server.storage.PostgresRows.TXN_COLUMNS;
+import static org.zbig.server.storage.PostgresRows.createSchema;
+import static org.zbig.server.storage.PostgresRows.dataOf;
+import static org.zbig.server.storage.PostgresRows.fail;
+import static org.zbig.server.storage.PostgresRows.home;
+import static org.zbig.server.storage.PostgresRows.lastInDatabase;
+import static org.zbig.server.storage.PostgresRows.rev;
+import static org.zbig.server.storage.PostgresRows.revAt;
+import static org.zbig.server.storage.PostgresRows.revAtOrBefore;
+import static org.zbig.server.storage.PostgresRows.sql;
+import static org.zbig.server.storage.PostgresRows.txn;
+import static org.zbig.server.storage.PostgresRows.txnOids;
+import static org.zbig.server.storage.PostgresRows.unsql;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
@@ -19,6 +36,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zbig.server.storage.PostgresRows.Rev;
 import org.zbig.wire.CurrentRecord;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.RecordInfo;
@@ -26,29 +44,15 @@ import org.zbig.wire.TransactionInfo;
 import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
-import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.PickleWriter;
 
 /**
  * The {@link Storage} in a PostgreSQL database, history-preserving, shareable by several servers.
- * Tables (in the connection's current schema, created on first open):
- *
- * <pre>
- * zbig_meta (id = 1, version, max_oid, objects, bytes, packed)    one row: counters, pack marker
- * zbig_txn  (tid PK, status, username, description, extension, oids bigint[], size)
- * zbig_rev  (zoid, tid, kind, data, data_tid; PK (zoid, tid))      kind 0 data, 1 back-pointer,
- *                                                                  2 deletion
- * zbig_blob (zoid, tid, chunk, data; PK (zoid, tid, chunk))        blob bytes in 1 MiB chunks
- * </pre>
- *
- * Oids and tids are unsigned 64-bit numbers; columns hold them with the sign bit flipped ({@link
- * #sql}), so that SQL's signed order is their unsigned order. The current revision of an object is
- * the greatest {@code tid} of its rows at or below the published last tid, one backward step of the
- * primary key index.
+ * Its tables, created on first open in the connection's current schema, are drawn in {@link
+ * PostgresRows}.
  *
  * <p>Visibility: {@link #lastTransaction()} is this process's published tid; reads never see rows
  * after it, so a transaction another server commits becomes visible here only when {@link
@@ -66,10 +70,6 @@ import org.zbig.zodb.pickle.PickleWriter;
  */
 public final class PostgresStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
-  private static final int VERSION = 1;
-  static final short DATA = 0;
-  static final short BACK_POINTER = 1;
-  static final short DELETED = 2;
   private static final int PAGE = 500;
 
   final HikariDataSource pool;
@@ -109,7 +109,7 @@ public final class PostgresStorage implements Storage {
         this.lockKey = rs.getInt(3);
       }
       this.channel = "zbig_" + schema;
-      createSchema(c);
+      createSchema(c, lockKey, name);
       c.commit();
       this.last = lastInDatabase(c);
       c.commit();
@@ -149,69 +149,6 @@ public final class PostgresStorage implements Storage {
     return new PostgresStorage(new HikariDataSource(cfg), blobCache);
   }
 
-  /** Unsigned 64-bit value → column value (sign bit flipped: SQL order is unsigned order). */
-  static long sql(long unsigned) {
-    return unsigned ^ Long.MIN_VALUE;
-  }
-
-  /** Column value → unsigned 64-bit value. */
-  static long unsql(long column) {
-    return column ^ Long.MIN_VALUE;
-  }
-
-  static StorageException fail(String what, SQLException e) {
-    return new StorageException("postgres: " + what + ": " + e.getMessage(), e);
-  }
-
-  private void createSchema(Connection c) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      // two servers opening a new database at once must not both create the tables
-      st.execute("select pg_advisory_xact_lock(" + lockKey + ")");
-      st.execute(
-          "create table if not exists zbig_meta (id int primary key check (id = 1), version int"
-              + " not null, max_oid bigint not null, objects bigint not null, bytes bigint not"
-              + " null, packed bigint not null)");
-      st.execute(
-          "create table if not exists zbig_txn (tid bigint primary key, status text not null,"
-              + " username bytea not null, description bytea not null, extension bytea not"
-              + " null, oids bigint[] not null, size bigint not null)");
-      st.execute(
-          "create table if not exists zbig_rev (zoid bigint not null, tid bigint not null, kind"
-              + " smallint not null, data bytea, data_tid bigint, primary key (zoid, tid))");
-      st.execute(
-          "create table if not exists zbig_blob (zoid bigint not null, tid bigint not null,"
-              + " chunk int not null, data bytea not null, primary key (zoid, tid, chunk))");
-      st.execute(
-          "insert into zbig_meta values (1, "
-              + VERSION
-              + ", 0, 0, 0, "
-              + sql(0)
-              + ") on conflict do nothing");
-      try (ResultSet rs = st.executeQuery("select version from zbig_meta")) {
-        rs.next();
-        if (rs.getInt(1) != VERSION) {
-          throw new StorageException(
-              "postgres: schema version "
-                  + rs.getInt(1)
-                  + " in "
-                  + name
-                  + " (expected: "
-                  + VERSION
-                  + ")");
-        }
-      }
-    }
-  }
-
-  static long lastInDatabase(Connection c) throws SQLException {
-    try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("select max(tid) from zbig_txn")) {
-      rs.next();
-      long v = rs.getLong(1);
-      return rs.wasNull() ? 0 : unsql(v);
-    }
-  }
-
   @Override
   public String name() {
     return name;
@@ -224,9 +161,6 @@ public final class PostgresStorage implements Storage {
 
   // --- reads -------------------------------------------------------------------------------
 
-  /** One row of zbig_rev. */
-  record Rev(long tid, short kind, byte[] data, long dataTid) {}
-
   interface Query<T> {
     T run(Connection c) throws SQLException;
   }
@@ -237,74 +171,6 @@ public final class PostgresStorage implements Storage {
     } catch (SQLException e) {
       throw fail(what, e);
     }
-  }
-
-  static Rev rev(ResultSet rs, int at) throws SQLException {
-    long dataTid = rs.getLong(at + 3);
-    boolean noDataTid = rs.wasNull();
-    return new Rev(
-        unsql(rs.getLong(at)),
-        rs.getShort(at + 1),
-        rs.getBytes(at + 2),
-        noDataTid ? -1 : unsql(dataTid));
-  }
-
-  /** The revision of {@code oid} at exactly {@code tid}, or null. */
-  static Rev revAt(Connection c, Oid oid, long tid) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "select tid, kind, data, data_tid from zbig_rev where zoid = ? and tid = ?")) {
-      ps.setLong(1, sql(oid.value()));
-      ps.setLong(2, sql(tid));
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rev(rs, 1) : null;
-      }
-    }
-  }
-
-  /** The newest revision of {@code oid} at or before {@code tid}, or null. */
-  static Rev revAtOrBefore(Connection c, Oid oid, long tid) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "select tid, kind, data, data_tid from zbig_rev where zoid = ? and tid <= ? order by"
-                + " tid desc limit 1")) {
-      ps.setLong(1, sql(oid.value()));
-      ps.setLong(2, sql(tid));
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rev(rs, 1) : null;
-      }
-    }
-  }
-
-  /** The revision holding the data of {@code r} (following back-pointers), or null if deleted. */
-  static Rev home(Connection c, Oid oid, Rev r) throws SQLException {
-    for (int hops = 0; hops < 1000; hops++) {
-      switch (r.kind()) {
-        case DATA -> {
-          return r;
-        }
-        case BACK_POINTER -> {
-          Rev to = revAt(c, oid, r.dataTid());
-          if (to == null) {
-            throw new CorruptRecordException(
-                oid, new Tid(r.dataTid()), "back-pointer to a missing revision", null);
-          }
-          r = to;
-        }
-        default -> {
-          return null;
-        }
-      }
-    }
-    throw new CorruptRecordException(oid, new Tid(r.tid()), "back-pointer chain too long", null);
-  }
-
-  static Bytes dataOf(Connection c, Oid oid, Rev r) throws SQLException {
-    Rev h = home(c, oid, r);
-    if (h == null) {
-      throw new NoSuchObjectException(oid);
-    }
-    return Bytes.wrap(h.data());
   }
 
   @Override
@@ -427,20 +293,6 @@ public final class PostgresStorage implements Storage {
           }
           return size < 1 ? List.of() : out;
         });
-  }
-
-  private static final String TXN_COLUMNS =
-      "t.tid, t.status, t.username, t.description, t.extension";
-
-  private static TransactionInfo txn(ResultSet rs, int at, long packed) throws SQLException {
-    Tid tid = new Tid(unsql(rs.getLong(at)));
-    Object ext = PickleReader.loads(rs.getBytes(at + 4));
-    return new TransactionInfo(
-        tid,
-        Long.compareUnsigned(tid.value(), packed) <= 0 ? "p" : rs.getString(at + 1),
-        Bytes.wrap(rs.getBytes(at + 2)),
-        Bytes.wrap(rs.getBytes(at + 3)),
-        WireValues.dict(ext, "extension"));
   }
 
   @Override
@@ -836,24 +688,6 @@ public final class PostgresStorage implements Storage {
             }
           }
         });
-  }
-
-  /** The oids of transaction {@code tid} in the order written, empty if unknown or not visible. */
-  static List<Oid> txnOids(Connection c, long tid) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("select oids from zbig_txn where tid = ?")) {
-      ps.setLong(1, sql(tid));
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return null;
-        }
-        Long[] oids = (Long[]) rs.getArray(1).getArray();
-        List<Oid> out = new ArrayList<>(oids.length);
-        for (Long o : oids) {
-          out.add(new Oid(unsql(o)));
-        }
-        return out;
-      }
-    }
   }
 
   @Override
