@@ -53,8 +53,14 @@ final class PostgresRows {
     return column ^ Long.MIN_VALUE;
   }
 
+  /** A failed statement as a {@link StorageException}, naming what failed and the first cause. */
   static StorageException fail(String what, SQLException e) {
-    return new StorageException("postgres: " + what + ": " + e.getMessage(), e);
+    Throwable cause = e.getCause();
+    String also =
+        cause != null && cause.getMessage() != null && !e.getMessage().contains(cause.getMessage())
+            ? " (" + cause.getMessage() + ")"
+            : "";
+    return new StorageException("postgres: " + what + ": " + e.getMessage() + also, e);
   }
 
   /** Creates the tables if missing, under the commit lock {@code lockKey}; checks the version. */

@@ -142,11 +142,24 @@ public final class PostgresStorage implements Storage {
     }
     cfg.setMaximumPoolSize(Math.max(poolSize, 3)); // the committer, the listener, readers
     cfg.setPoolName("zbig-pg");
-    cfg.setInitializationFailTimeout(-1);
+    cfg.setInitializationFailTimeout(10_000); // fail at start, naming the cause
     cfg.setConnectionTimeout(10_000);
     cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
     cfg.addDataSourceProperty("ApplicationName", "zbig-server");
-    return new PostgresStorage(new HikariDataSource(cfg), blobCache);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(cfg);
+    } catch (RuntimeException e) { // Hikari's PoolInitializationException
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new StorageException(
+          "postgres: cannot connect to " + withoutPassword(jdbcUrl) + ": " + cause.getMessage(), e);
+    }
+    return new PostgresStorage(pool, blobCache);
+  }
+
+  /** The URL without the value of a {@code password} property, for messages. */
+  static String withoutPassword(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
   }
 
   @Override

@@ -127,6 +127,23 @@ class PostgresStorageTest extends StorageContract {
   }
 
   @Test
+  void anUnreachableDatabaseIsReportedWithItsCauseAndWithoutThePassword() {
+    assertThatThrownBy(() ->
+            PostgresStorage.open(
+                "jdbc:postgresql://127.0.0.1:1/none?user=u&password=secret",
+                null,
+                null,
+                2,
+                dir.resolve("unreachable")))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining(
+            "cannot connect to jdbc:postgresql://127.0.0.1:1/none?user=u&password=***")
+        .hasMessageContaining("refused")
+        .message()
+        .doesNotContain("secret");
+  }
+
+  @Test
   void aUrlOfAnotherDatabaseKindIsRefusedClearly() {
     assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://localhost/x", null, null, 2, dir))
         .isInstanceOf(StorageException.class)
