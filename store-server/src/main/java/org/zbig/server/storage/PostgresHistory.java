@@ -177,7 +177,7 @@ final class PostgresHistory {
       c.commit();
       // (4) sweep under the commit lock of every server
       try (Statement st = c.createStatement()) {
-        st.execute("select pg_advisory_xact_lock(" + storage.lockKey + ")");
+        st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(storage.lockKey) + ")");
       }
       keepWhatNewCommitsUse(c, snapshot, remove, vanish, objects);
       PackResult r = removeRevisions(c, remove, vanish);

@@ -53,6 +53,17 @@ final class PostgresRows {
     return column ^ Long.MIN_VALUE;
   }
 
+  /** The advisory lock space of zbig ({@code 'zbig'}), apart from other users of the database. */
+  static final int LOCK_CLASS = 0x7a626967;
+
+  /**
+   * The arguments of the advisory lock functions for the commit lock {@code key}: the two-int form,
+   * whose key space does not overlap the one-bigint form other applications tend to use.
+   */
+  static String lockArgs(long key) {
+    return LOCK_CLASS + ", " + (int) key;
+  }
+
   /** A failed statement as a {@link StorageException}, naming what failed and the first cause. */
   static StorageException fail(String what, SQLException e) {
     Throwable cause = e.getCause();
@@ -67,7 +78,7 @@ final class PostgresRows {
   static void createSchema(Connection c, long lockKey, String name) throws SQLException {
     try (Statement st = c.createStatement()) {
       // two servers opening a new database at once must not both create the tables
-      st.execute("select pg_advisory_xact_lock(" + lockKey + ")");
+      st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(lockKey) + ")");
       st.execute(
           "create table if not exists zbig_meta (id int primary key check (id = 1), version int"
               + " not null, max_oid bigint not null, objects bigint not null, bytes bigint not"

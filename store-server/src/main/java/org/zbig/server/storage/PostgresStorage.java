@@ -108,7 +108,9 @@ public final class PostgresStorage implements Storage {
         this.schema = rs.getString(2);
         this.lockKey = rs.getInt(3);
       }
-      this.channel = "zbig_" + schema;
+      // a channel name has at most 63 bytes, as every identifier
+      this.channel =
+          schema.length() <= 58 ? "zbig_" + schema : "zbig_" + Integer.toHexString((int) lockKey);
       createSchema(c, lockKey, name);
       c.commit();
       this.last = lastInDatabase(c);
@@ -117,6 +119,9 @@ public final class PostgresStorage implements Storage {
     } catch (SQLException e) {
       pool.close();
       throw fail("cannot open the database", e);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
     }
   }
 
@@ -349,7 +354,7 @@ public final class PostgresStorage implements Storage {
         throw new IllegalStateException("the database commit lock is already held");
       }
       try (Statement st = committer().createStatement()) {
-        st.execute("select pg_advisory_lock(" + lockKey + ")");
+        st.execute("select pg_advisory_lock(" + PostgresRows.lockArgs(lockKey) + ")");
         lockHeld = true;
       } catch (SQLException e) {
         dropCommitter();
@@ -370,7 +375,7 @@ public final class PostgresStorage implements Storage {
       }
       lockHeld = false;
       try (Statement st = committer().createStatement()) {
-        st.execute("select pg_advisory_unlock(" + lockKey + ")");
+        st.execute("select pg_advisory_unlock(" + PostgresRows.lockArgs(lockKey) + ")");
       } catch (SQLException e) {
         dropCommitter(); // closing the session releases the lock
         LOG.warn("could not release the commit lock of {}: {}", name, e.toString());
@@ -449,7 +454,7 @@ public final class PostgresStorage implements Storage {
       Connection c, Tid tid, TxnMeta meta, Map<Oid, Write> byOid, boolean durable)
       throws SQLException {
     try (Statement st = c.createStatement()) {
-      st.execute("select pg_advisory_xact_lock(" + lockKey + ")");
+      st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(lockKey) + ")");
       if (!durable) {
         st.execute("set local synchronous_commit = off");
       }
