@@ -41,7 +41,9 @@ final class PostgresListener implements AutoCloseable {
 
   private void run() {
     while (!closed) {
-      try (Connection c = pool.getConnection()) {
+      Connection c = null;
+      try {
+        c = pool.getConnection();
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
           st.execute("listen \"" + channel.replace("\"", "\"\"") + "\"");
@@ -63,6 +65,10 @@ final class PostgresListener implements AutoCloseable {
           Thread.sleep(POLL_MILLIS);
         } catch (InterruptedException ie) {
           return;
+        }
+      } finally {
+        if (c != null) {
+          pool.evictConnection(c); // a session that still listens must not go back to the pool
         }
       }
     }

@@ -393,14 +393,14 @@ public final class PostgresStorage implements Storage {
     return committer;
   }
 
+  /**
+   * Closes the committer's database session, which releases a session lock it holds: evicted from
+   * the pool, not returned to it, where the lock would stay held by an idle connection.
+   */
   private void dropCommitter() {
     lockHeld = false;
     if (committer != null) {
-      try {
-        committer.close();
-      } catch (SQLException ignored) {
-        // the connection is broken already
-      }
+      pool.evictConnection(committer);
       committer = null;
     }
   }

@@ -144,6 +144,32 @@ class PostgresStorageTest extends StorageContract {
   }
 
   @Test
+  void aCommitFailingUnderTheCommitLockReleasesItForOtherServers() throws Exception {
+    PostgresStorage mine = (PostgresStorage) storage;
+    db.execute("alter table zbig_txn add constraint refuse check (size < 0)");
+    mine.lockCommits();
+    assertThatThrownBy(
+            () -> mine.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("x")))))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("commit 000000000000000a failed")
+        .hasMessageContaining("refuse");
+    // the failed session is closed, not returned to the pool still holding the lock
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      var locked = java.util.concurrent.CompletableFuture.runAsync(other::lockCommits);
+      locked.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      other.unlockCommits();
+    }
+    mine.unlockCommits(); // nothing held any more: a no-op
+    db.execute("alter table zbig_txn drop constraint refuse");
+    mine.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("x"))));
+    assertThat(mine.lastTransaction()).isEqualTo(new Tid(10));
+  }
+
+  private static Bytes data(String s) {
+    return Bytes.utf8(s);
+  }
+
+  @Test
   void aUrlOfAnotherDatabaseKindIsRefusedClearly() {
     assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://localhost/x", null, null, 2, dir))
         .isInstanceOf(StorageException.class)
