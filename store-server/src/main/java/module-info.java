@@ -8,6 +8,9 @@ module org.zbig.server {
   requires io.netty.buffer;
   requires io.netty.handler;
   requires rocksdbjni;
+  requires java.sql;
+  requires org.postgresql.jdbc;
+  requires com.zaxxer.hikari;
   requires info.picocli;
   requires me.tongfei.progressbar;
   requires org.slf4j;

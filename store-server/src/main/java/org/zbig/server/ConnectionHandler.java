@@ -526,11 +526,55 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw new StorageTransactionException("Already voting (waiting)");
     }
     if (lock.acquire(this, () -> ctx.executor().execute(() -> votedUnderLock(v, t)))) {
-      return voteUnderLock(t);
+      return voteWithCommitLock(v, t);
     }
     voteWaitStart = System.nanoTime();
     inFlight++;
     return LATER;
+  }
+
+  /**
+   * With the in-process commit lock held: votes now, or, when other servers share the storage,
+   * first takes the database commit lock off the event loop (another server may hold it until its
+   * client's {@code tpc_finish}) and votes when it is held, answering later.
+   */
+  private Object voteWithCommitLock(Vote v, Txn t) {
+    if (!served.sharedByServers()) {
+      return voteUnderLock(t);
+    }
+    inFlight++;
+    served
+        .lockDatabase(this)
+        .whenComplete((ok, failure) ->
+            ctx.executor()
+                .execute(() -> {
+                  inFlight--;
+                  if (!ctx.channel().isActive() || txn != t) {
+                    served.release(this);
+                    return;
+                  }
+                  sync(
+                      v,
+                      () -> {
+                        if (failure != null) {
+                          failVote(t);
+                          throw failure instanceof java.util.concurrent.CompletionException c
+                                  && c.getCause() instanceof RuntimeException r
+                              ? r
+                              : new StorageException("vote: " + failure.getMessage(), failure);
+                        }
+                        return voteUnderLock(t);
+                      });
+                }));
+    return LATER;
+  }
+
+  /** Discards {@code t} after a failed vote and releases the locks; the client sends tpc_abort. */
+  private void failVote(Txn t) {
+    dropBlobs(t);
+    txn = null;
+    served.aborts.incrementAndGet();
+    served.release(this);
   }
 
   private void votedUnderLock(Vote v, Txn t) {
@@ -538,16 +582,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     served.lockWaits.incrementAndGet();
     served.lockWaitNanos.addAndGet(System.nanoTime() - voteWaitStart);
     if (!ctx.channel().isActive() || txn != t) {
-      served.lock.release(this);
+      served.release(this);
       return;
     }
-    sync(v, () -> voteUnderLock(t));
+    sync(v, () -> voteWithCommitLock(v, t));
   }
 
   /** Replays the operations against the committed state; keeps the lock only on success. */
   private VoteResult voteUnderLock(Txn t) {
     boolean keep = false;
     try {
+      served.catchUp(); // other servers sharing the storage: their commits first, then ours
       Storage s = storage();
       Tid last = s.lastTransaction();
       Tid tid;
@@ -657,7 +702,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw e;
     } finally {
       if (!keep) {
-        served.lock.release(this);
+        served.release(this);
       }
     }
   }
@@ -685,7 +730,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       cancelTimeout();
       dropBlobs(t);
       txn = null;
-      served.lock.release(this);
+      served.release(this);
     }
   }
 
@@ -698,7 +743,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       txn = null;
     }
     if (served != null) {
-      served.lock.release(this);
+      served.release(this);
     }
   }
 

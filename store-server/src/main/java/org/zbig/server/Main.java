@@ -57,6 +57,8 @@ public final class Main {
         description = "data folder (default: ${DEFAULT-VALUE})")
     Path data;
 
+    @CommandLine.Mixin Jdbc jdbc = new Jdbc();
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -68,7 +70,9 @@ public final class Main {
       java.nio.file.Files.createDirectories(data);
       long t0 = System.nanoTime();
       try (org.zbig.server.storage.Storage target =
-          org.zbig.server.storage.KvStorage.rocks(data.toAbsolutePath())) {
+          jdbc.url != null
+              ? jdbc.open(spec, data.toAbsolutePath())
+              : org.zbig.server.storage.KvStorage.rocks(data.toAbsolutePath())) {
         long size = java.nio.file.Files.size(dataFs);
         org.zbig.server.storage.FileStorageImport.Result r;
         try (me.tongfei.progressbar.ProgressBar pb =
@@ -87,7 +91,7 @@ public final class Main {
                 r.transactions(),
                 r.records(),
                 dataFs,
-                data.toAbsolutePath(),
+                jdbc.url != null ? "postgres " + target.name() : data.toAbsolutePath(),
                 r.lastTid().toHex(),
                 (System.nanoTime() - t0) / 1e9);
         if (r.incompleteTailAt() >= 0) {
@@ -100,6 +104,44 @@ public final class Main {
         }
       }
       return 0;
+    }
+  }
+
+  /** The options of the PostgreSQL backend. */
+  static final class Jdbc {
+    @Option(
+        names = "--jdbc-url",
+        description =
+            "the PostgreSQL database, e.g. jdbc:postgresql://db:5432/zodb (add"
+                + " ?currentSchema=NAME for another schema than public)")
+    String url;
+
+    @Option(names = "--jdbc-user", description = "the database user (default: from the URL)")
+    String user;
+
+    @Option(
+        names = "--jdbc-password",
+        description = "the database password (default: from the URL or ~/.pgpass)")
+    String password;
+
+    @Option(
+        names = "--jdbc-pool-size",
+        defaultValue = "10",
+        description = "database connections per server (default: ${DEFAULT-VALUE})")
+    int poolSize;
+
+    /** Opens the database, its blob cache in {@code data}/blob-cache. */
+    org.zbig.server.storage.Storage open(CommandLine.Model.CommandSpec spec, Path data) {
+      if (url == null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--jdbc-url: missing (expected: with --backend postgres)");
+      }
+      if (poolSize < 1) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--jdbc-pool-size: " + poolSize + " (expected: >= 1)");
+      }
+      return org.zbig.server.storage.PostgresStorage.open(
+          url, user, password, poolSize, data.resolve("blob-cache"));
     }
   }
 
@@ -259,6 +301,17 @@ public final class Main {
         defaultValue = "./data",
         description = "data folder (default: ${DEFAULT-VALUE})")
     Path data;
+
+    @Option(
+        names = "--backend",
+        defaultValue = "rocksdb",
+        description =
+            "where the main storage lives: rocksdb (the data folder, one server) or postgres (the"
+                + " database at --jdbc-url, shareable by several servers; the data folder keeps"
+                + " only a blob cache) (default: ${DEFAULT-VALUE})")
+    String backend;
+
+    @CommandLine.Mixin Jdbc jdbc = new Jdbc();
 
     @Option(
         names = "--storage",
@@ -436,9 +489,20 @@ public final class Main {
           throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
       }
+      org.zbig.server.storage.Storage main = null;
+      if (!backend.equals("rocksdb") && !backend.equals("postgres")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--backend: '" + backend + "' (expected: rocksdb or postgres)");
+      }
+      if (backend.equals("postgres")) {
+        main = jdbc.open(spec, config.data());
+      } else if (jdbc.url != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--jdbc-url: given with --backend rocksdb (expected: postgres)");
+      }
       ZeoServer server;
       try {
-        server = ZeoServer.start(config, limits, tls, more);
+        server = ZeoServer.start(config, limits, tls, more, main);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
@@ -482,7 +546,7 @@ public final class Main {
               + " serving storage '"
               + storage
               + "' from "
-              + config.data()
+              + (main == null ? config.data() : "postgres " + main.name())
               + more.stream()
                   .map(s ->
                       ", '"

@@ -58,12 +58,21 @@ final class ServedStorage {
   final Storage storage;
   final boolean readOnly;
   final CommitLock lock = new CommitLock();
+  private final Object databaseLock = new Object();
+  private Object databaseOwner; // guarded by databaseLock; holds the storage's lockCommits
+  private final ExecutorService databaseLocker =
+      Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "zbig-db-lock");
+        t.setDaemon(true);
+        return t;
+      });
   private final int queueSize;
   private final Deque<Committed> recent = new ArrayDeque<>();
   private Tid coveredAfter; // the queue lists every transaction after this tid
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
   final AtomicLong loads = new AtomicLong();
   final AtomicLong commits = new AtomicLong();
+  final AtomicLong foreignCommits = new AtomicLong(); // published for other servers
   final AtomicLong aborts = new AtomicLong();
   final AtomicLong conflicts = new AtomicLong();
   final AtomicLong paused = new AtomicLong(); // connections not read from: replies not drained
@@ -90,10 +99,12 @@ final class ServedStorage {
       }
       recent.addFirst(new Committed(t.tid(), storage.transactionOids(t.tid())));
     }
+    storage.onForeignCommits(this::catchUp);
   }
 
   /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */
   synchronized Tid register(Subscriber s) {
+    catchUp(); // a client coming from another server may know newer transactions than we do
     subscribers.add(s);
     return storage.lastTransaction();
   }
@@ -112,12 +123,66 @@ final class ServedStorage {
    */
   synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes, Subscriber committer) {
     storage.commit(tid, meta, writes);
-    List<Oid> oids = writes.stream().map(Write::oid).distinct().toList();
+    commits.incrementAndGet();
+    publish(tid, writes.stream().map(Write::oid).distinct().toList(), committer);
+  }
+
+  /**
+   * Publishes the transactions other servers sharing the storage committed since the last call:
+   * each becomes visible and every subscriber is told, in tid order, before any later commit of
+   * this server (protocol spec 5.6). Called by the storage's listener, at vote under the database
+   * lock, and at register.
+   */
+  synchronized void catchUp() {
+    for (Tid tid : storage.catchUp()) {
+      foreignCommits.incrementAndGet();
+      publish(tid, storage.transactionOids(tid), null);
+    }
+  }
+
+  /** Whether other servers commit to the storage too (then votes call {@link #lockDatabase}). */
+  boolean sharedByServers() {
+    return storage.sharedByServers();
+  }
+
+  /**
+   * Takes, on a thread of its own, the database commit lock for {@code owner}, which holds the
+   * in-process {@link #lock}; the vote then calls {@link #catchUp()} and sees the newest state.
+   * Completes exceptionally, holding nothing, if the database fails or {@code owner} released the
+   * commit lock meanwhile.
+   */
+  CompletableFuture<Void> lockDatabase(Object owner) {
+    return CompletableFuture.runAsync(
+        () -> {
+          storage.lockCommits();
+          synchronized (databaseLock) {
+            if (lock.heldBy(owner)) {
+              databaseOwner = owner;
+              return;
+            }
+          }
+          storage.unlockCommits(); // released while we waited: give it back
+          throw new java.util.concurrent.CancellationException("the vote was abandoned");
+        },
+        databaseLocker);
+  }
+
+  /** Releases the commit lock held (or waited for) by {@code owner}, and the database lock. */
+  void release(Object owner) {
+    synchronized (databaseLock) {
+      if (databaseOwner == owner) {
+        databaseOwner = null;
+        storage.unlockCommits();
+      }
+      lock.release(owner); // only schedules the next voter's continuation
+    }
+  }
+
+  private void publish(Tid tid, List<Oid> oids, Subscriber committer) {
     recent.addLast(new Committed(tid, oids));
     while (recent.size() > queueSize) {
       coveredAfter = recent.removeFirst().tid();
     }
-    commits.incrementAndGet();
     for (Subscriber s : subscribers) {
       if (s != committer) {
         s.invalidate(tid, oids);
@@ -130,6 +195,7 @@ final class ServedStorage {
    * back that far (the client then drops its cache).
    */
   synchronized Optional<Invalidations> invalidationsSince(Tid tid) {
+    catchUp();
     Tid lastTid = storage.lastTransaction();
     if (tid.compareTo(lastTid) >= 0) {
       return tid.equals(lastTid)
@@ -167,6 +233,7 @@ final class ServedStorage {
 
   /** Stops a running pack, waiting a little for it to finish. */
   void close() {
+    databaseLocker.shutdownNow();
     packer.shutdown();
     try {
       if (!packer.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -211,6 +278,7 @@ final class ServedStorage {
     d.put("connections", (long) subscribers.size());
     d.put("loads", loads.get());
     d.put("commits", commits.get());
+    d.put("foreign-commits", foreignCommits.get());
     d.put("aborts", aborts.get());
     d.put("conflicts", conflicts.get());
     d.put("waiting", (long) lock.waitingCount());

@@ -125,6 +125,16 @@ public final class ZeoServer implements AutoCloseable {
    */
   public static ZeoServer start(ServerConfig config, Limits limits, Tls tls, List<StorageSpec> more)
       throws InterruptedException {
+    return start(config, limits, tls, more, null);
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Limits, Tls, List)}, serving {@code main} (when not null) as the
+   * main storage instead of the data folder's RocksDB; the server closes it.
+   */
+  public static ZeoServer start(
+      ServerConfig config, Limits limits, Tls tls, List<StorageSpec> more, Storage main)
+      throws InterruptedException {
     List<StorageSpec> all = new ArrayList<>();
     all.add(new StorageSpec(config.storageName(), config.data(), config.readOnly()));
     all.addAll(more);
@@ -147,7 +157,10 @@ public final class ZeoServer implements AutoCloseable {
     Map<String, ServedStorage> storages = new LinkedHashMap<>();
     try {
       for (StorageSpec s : all) {
-        Storage storage = s.data() == null ? KvStorage.inMemory() : KvStorage.rocks(s.data());
+        Storage storage =
+            main != null && s == all.getFirst()
+                ? main
+                : s.data() == null ? KvStorage.inMemory() : KvStorage.rocks(s.data());
         try {
           storages.put(
               s.name(),
@@ -160,6 +173,9 @@ public final class ZeoServer implements AutoCloseable {
       return new ZeoServer(config, Collections.unmodifiableMap(storages), limits, tls);
     } catch (RuntimeException | InterruptedException e) {
       closeAll(storages.values());
+      if (main != null && !storages.containsKey(config.storageName())) {
+        main.close();
+      }
       throw e;
     }
   }

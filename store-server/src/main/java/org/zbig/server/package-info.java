@@ -5,15 +5,17 @@
  * <h2>What it connects</h2>
  *
  * Python {@code ZEO.ClientStorage} and the zbig Java client on one side (through the wire module's
- * messages on Netty channels), a {@code Storage} (RocksDB by default, in memory for tests) on the
- * other. Spec: {@code shared/specs/zeo-protocol.md} sections 3 to 6.
+ * messages on Netty channels), a {@code Storage} (RocksDB by default, in memory for tests, or
+ * PostgreSQL shared by several servers) on the other. Spec: {@code shared/specs/zeo-protocol.md}
+ * sections 3 to 6.
  *
  * <h2>API for clients (built by the store-server issue)</h2>
  *
  * <ul>
  *   <li>{@code bin/zbig-server}: the command line that serves a data folder.
  *   <li>{@code Storage}: the storage contract ({@code loadBefore}, {@code history}, two-phase
- *       commit, iteration, pack, undo); {@code RocksStorage} and {@code MemoryStorage}.
+ *       commit, iteration, pack, undo); {@code KvStorage} (RocksDB, memory) and {@code
+ *       PostgresStorage}.
  *   <li>{@code ConnectionHandler}: translates {@code Message}s to {@code Storage} calls.
  * </ul>
  *
@@ -31,6 +33,14 @@
  * ordered by one asynchronous commit lock taken at vote: a vote that must wait is answered later
  * while the connection's other requests go on; publishing a commit and {@code register} share one
  * monitor, so a new connection sees each commit either in its last tid or as an invalidation.
+ *
+ * <p>Several servers on one PostgreSQL database: the vote takes, after the in-process commit lock,
+ * the database's commit lock ({@code Storage.lockCommits}, an advisory lock held from vote to
+ * finish or abort), then publishes under the monitor the commits other servers made before it
+ * ({@code Storage.catchUp}), so conflict checks and the new tid see the newest state and every
+ * client hears of the other servers' commits before this server's. A listener thread of the storage
+ * (LISTEN/NOTIFY, plus a catch-up read each second) publishes them between votes too. Waiting for
+ * another server's database lock blocks the voter's event loop.
  *
  * <h2>Byte layout</h2>
  *

@@ -73,6 +73,37 @@ public interface Storage extends AutoCloseable {
   /** Makes every commit so far durable. */
   default void sync() {}
 
+  /** Whether other servers may commit to this storage too ({@link #lockCommits()} matters). */
+  default boolean sharedByServers() {
+    return false;
+  }
+
+  /**
+   * Takes the lock that serializes commits with the other servers sharing this storage, blocking
+   * while one of them holds it. The server calls it at vote, after taking its own commit lock, and
+   * calls {@link #unlockCommits()} after {@code tpc_finish} or {@code tpc_abort} (protocol spec
+   * 3.3.8, 5.5). A storage that one server owns does nothing.
+   */
+  default void lockCommits() {}
+
+  /** Releases what {@link #lockCommits()} took; does nothing if it is not held. */
+  default void unlockCommits() {}
+
+  /**
+   * Makes visible the transactions other servers committed after {@link #lastTransaction()}, and
+   * returns their tids in order, so that the caller can tell its clients atomically with the change
+   * (protocol spec 5.6). A storage that one server owns returns nothing.
+   */
+  default List<Tid> catchUp() {
+    return List.of();
+  }
+
+  /**
+   * Runs {@code action} (on a thread of the storage's own) whenever other servers may have
+   * committed; the action calls {@link #catchUp()}. A storage that one server owns never runs it.
+   */
+  default void onForeignCommits(Runnable action) {}
+
   /**
    * The committed transactions with {@code start <= tid <= stop}, in tid order; those at or before
    * {@link #packedUpTo()} have status {@code "p"}.

@@ -49,6 +49,21 @@ class FileStorageImportTest {
   @Test
   void everyTransactionRecordAndCurrentRevisionMatchesTheManifest() throws Exception {
     try (Storage s = KvStorage.rocks(dir.resolve("data"))) {
+      importAndCheck(s);
+    }
+  }
+
+  @Test
+  void importIntoPostgresMatchesTheManifest() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create();
+        Storage s = PostgresStorage.open(db.url(), null, null, 4, dir.resolve("blobs"))) {
+      importAndCheck(s);
+    }
+  }
+
+  /** Imports the test vector into {@code s} and checks it against the manifest. */
+  static void importAndCheck(Storage s) throws Exception {
+    {
       FileStorageImport.Result r = FileStorageImport.run(dataFs, s);
       JsonNode txns = manifest.get("transactions");
       assertThat(r.transactions()).isEqualTo(txns.size());

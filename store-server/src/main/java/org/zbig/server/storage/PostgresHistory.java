@@ -1,0 +1,425 @@
+package org.zbig.server.storage;
+
+import static org.zbig.server.storage.PostgresRows.BACK_POINTER;
+import static org.zbig.server.storage.PostgresRows.DATA;
+import static org.zbig.server.storage.PostgresRows.DELETED;
+import static org.zbig.server.storage.PostgresRows.home;
+import static org.zbig.server.storage.PostgresRows.revAt;
+import static org.zbig.server.storage.PostgresRows.revAtOrBefore;
+import static org.zbig.server.storage.PostgresRows.sql;
+import static org.zbig.server.storage.PostgresRows.unsql;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.server.storage.PostgresRows.Rev;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.MultipleUndoException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.error.UndoException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.References;
+
+/**
+ * Undo and pack of a {@link PostgresStorage}: the same rules as {@link KvStorage}'s (protocol spec
+ * 5.7, 5.8), in SQL. Pack reads without locks, then removes under the database commit lock, so the
+ * commits of every server sharing the database wait only for the removal.
+ */
+final class PostgresHistory {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresHistory.class);
+
+  private final PostgresStorage storage;
+
+  PostgresHistory(PostgresStorage storage) {
+    this.storage = storage;
+  }
+
+  /** See {@link Storage#undo}; reads see transactions up to {@code visible}. */
+  static List<Write> undo(
+      Connection c, Tid undone, Map<Oid, Write> pending, long visible, long packed)
+      throws SQLException {
+    String status;
+    List<Oid> oids = PostgresRows.txnOids(c, undone.value());
+    if (oids == null || Long.compareUnsigned(undone.value(), visible) > 0) {
+      throw new UndoException("Invalid transaction id", null);
+    }
+    try (PreparedStatement ps = c.prepareStatement("select status from zbig_txn where tid = ?")) {
+      ps.setLong(1, sql(undone.value()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        status = rs.getString(1);
+      }
+    }
+    if (Long.compareUnsigned(undone.value(), packed) <= 0 || !" ".equals(status)) {
+      throw new UndoException("non-undoable transaction", null);
+    }
+    List<Write> out = new ArrayList<>();
+    List<MultipleUndoException.Failure> failures = new ArrayList<>();
+    for (Oid oid : oids) {
+      Rev r = revAt(c, oid, undone.value());
+      if (r == null) {
+        continue; // removed by a pack
+      }
+      Rev rHome = home(c, oid, r);
+      boolean same;
+      Write w = pending.get(oid);
+      if (w != null) {
+        same =
+            w.isDeletion()
+                ? rHome == null
+                : w.dataTid() != null
+                    ? rHome != null && homeTid(c, oid, w.dataTid().value()) == rHome.tid()
+                    : rHome != null && w.data().equals(Bytes.wrap(rHome.data()));
+      } else {
+        Rev cur = revAtOrBefore(c, oid, visible);
+        Rev curHome = home(c, oid, cur);
+        same =
+            cur.tid() == undone.value()
+                || (curHome == null ? rHome == null : rHome != null && curHome.tid() == rHome.tid())
+                || (curHome != null
+                    && rHome != null
+                    && Arrays.equals(curHome.data(), rHome.data()));
+      }
+      Rev prev = undone.value() == 0 ? null : revAtOrBefore(c, oid, undone.value() - 1);
+      if (!same) {
+        failures.add(
+            new MultipleUndoException.Failure(
+                oid,
+                prev == null
+                    ? "Can't undo an add transaction followed by conflicting transactions."
+                    : "Some data were modified by a later transaction"));
+        continue;
+      }
+      Rev prevHome = prev == null ? null : home(c, oid, prev);
+      out.add(
+          prevHome == null ? Write.deletion(oid) : Write.backPointer(oid, new Tid(prevHome.tid())));
+    }
+    if (!failures.isEmpty()) {
+      throw new MultipleUndoException(failures);
+    }
+    return out;
+  }
+
+  private static long homeTid(Connection c, Oid oid, long tid) throws SQLException {
+    Rev r = revAt(c, oid, tid);
+    Rev h = r == null ? null : home(c, oid, r);
+    return h == null ? -1 : h.tid();
+  }
+
+  /** What pack knows about one object. */
+  private static final class Packing {
+    long packTimeTid = -1; // the newest revision at or before the pack tid
+    short packTimeKind;
+    final List<Long> older = new ArrayList<>(2);
+    final List<Long> newer = new ArrayList<>(1);
+  }
+
+  /** See {@link Storage#pack}; {@code snapshot} is the last tid the caller sees. */
+  PackResult pack(Tid packTid, boolean gc, long snapshot) {
+    long pt = Long.compareUnsigned(packTid.value(), snapshot) < 0 ? packTid.value() : snapshot;
+    if (pt == 0) {
+      return PackResult.NOTHING;
+    }
+    try (Connection c = storage.pool.getConnection()) {
+      // (1) the pack marker first: from here on undo cannot reach into the packed region
+      try (PreparedStatement ps =
+          c.prepareStatement("update zbig_meta set packed = ? where packed < ?")) {
+        ps.setLong(1, sql(pt));
+        ps.setLong(2, sql(pt));
+        if (ps.executeUpdate() == 0) {
+          return PackResult.NOTHING;
+        }
+      }
+      // (2) read which revisions exist, without locks
+      c.setAutoCommit(false);
+      Map<Oid, Packing> objects = scan(c, pt, snapshot);
+      c.commit();
+      // (3) mark
+      Set<Oid> reachable = gc ? mark(c, objects) : null;
+      c.commit();
+      Map<Oid, List<Long>> remove = new LinkedHashMap<>();
+      Set<Oid> vanish = new HashSet<>();
+      for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
+        Oid oid = e.getKey();
+        Packing p = e.getValue();
+        List<Long> gone = new ArrayList<>(p.older);
+        if (p.packTimeTid != -1) {
+          boolean deleted =
+              p.packTimeKind == DELETED
+                  || (p.packTimeKind == BACK_POINTER
+                      && home(c, oid, revAt(c, oid, p.packTimeTid)) == null);
+          if (deleted || (reachable != null && !reachable.contains(oid))) {
+            gone.add(p.packTimeTid);
+            if (p.newer.isEmpty()) {
+              vanish.add(oid);
+            }
+          }
+        }
+        if (!gone.isEmpty()) {
+          remove.put(oid, gone);
+        }
+      }
+      c.commit();
+      // (4) sweep under the commit lock of every server
+      try (Statement st = c.createStatement()) {
+        st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(storage.lockKey) + ")");
+      }
+      keepWhatNewCommitsUse(c, snapshot, remove, vanish, objects);
+      PackResult r = removeRevisions(c, remove, vanish);
+      c.commit();
+      storage.refreshCounters(c);
+      for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
+        for (long tid : e.getValue()) {
+          storage.uncacheBlob(e.getKey(), tid);
+        }
+      }
+      LOG.info(
+          "packed {} up to {}: removed {} revisions, {} objects, {} transactions, {} bytes",
+          storage.name(),
+          new Tid(pt).toHex(),
+          r.revisions(),
+          r.objects(),
+          r.transactions(),
+          r.bytes());
+      return r;
+    } catch (SQLException e) {
+      throw PostgresRows.fail("pack stopped, nothing removed", e);
+    }
+  }
+
+  private static Map<Oid, Packing> scan(Connection c, long pt, long snapshot) throws SQLException {
+    Map<Oid, Packing> objects = new TreeMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select zoid, tid, kind from zbig_rev where tid <= ? order by zoid, tid")) {
+      ps.setFetchSize(10_000);
+      ps.setLong(1, sql(snapshot));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Oid oid = new Oid(unsql(rs.getLong(1)));
+          long tid = unsql(rs.getLong(2));
+          Packing p = objects.computeIfAbsent(oid, o -> new Packing());
+          if (Long.compareUnsigned(tid, pt) <= 0) {
+            if (p.packTimeTid != -1) {
+              p.older.add(p.packTimeTid);
+            }
+            p.packTimeTid = tid;
+            p.packTimeKind = rs.getShort(3);
+          } else {
+            p.newer.add(tid);
+          }
+        }
+      }
+    }
+    return objects;
+  }
+
+  /** The objects reachable from the root at the pack tid, or from revisions newer than it. */
+  private static Set<Oid> mark(Connection c, Map<Oid, Packing> objects) throws SQLException {
+    Set<Oid> reachable = new HashSet<>();
+    Deque<Oid> todo = new ArrayDeque<>();
+    todo.add(Oid.ROOT);
+    for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
+      for (long tid : e.getValue().newer) {
+        todo.addAll(referencesAt(c, e.getKey(), tid));
+      }
+    }
+    while (!todo.isEmpty()) {
+      Oid oid = todo.poll();
+      if (!reachable.add(oid)) {
+        continue;
+      }
+      Packing p = objects.get(oid);
+      if (p != null && p.packTimeTid != -1) {
+        todo.addAll(referencesAt(c, oid, p.packTimeTid));
+      }
+    }
+    return reachable;
+  }
+
+  private static List<Oid> referencesAt(Connection c, Oid oid, long tid) throws SQLException {
+    Rev r = revAt(c, oid, tid);
+    Rev h = r == null ? null : home(c, oid, r);
+    if (h == null) {
+      return List.of();
+    }
+    try {
+      return References.extract(Bytes.wrap(h.data()).segment());
+    } catch (RuntimeException e) {
+      throw new StorageException(
+          "pack stopped, nothing removed: cannot read the references of object "
+              + oid.toHex()
+              + " at "
+              + new Tid(tid).toHex()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Keeps what transactions committed after the pack's snapshot (by any server) refer to: objects
+   * they reference and revisions they point back to. Runs under the database commit lock.
+   */
+  private static void keepWhatNewCommitsUse(
+      Connection c,
+      long snapshot,
+      Map<Oid, List<Long>> remove,
+      Set<Oid> vanish,
+      Map<Oid, Packing> objects)
+      throws SQLException {
+    List<Long> newTids = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement("select tid from zbig_txn where tid > ? order by tid")) {
+      ps.setLong(1, sql(snapshot));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          newTids.add(unsql(rs.getLong(1)));
+        }
+      }
+    }
+    Deque<Oid> todo = new ArrayDeque<>();
+    for (long tid : newTids) {
+      for (Oid oid : PostgresRows.txnOids(c, tid)) {
+        Rev r = revAt(c, oid, tid);
+        if (r == null) {
+          continue;
+        }
+        if (r.kind() == BACK_POINTER) {
+          List<Long> gone = remove.get(oid);
+          if (gone != null && gone.remove(r.dataTid())) {
+            vanish.remove(oid);
+          }
+        }
+        if (r.kind() == DATA) {
+          todo.addAll(References.extract(Bytes.wrap(r.data()).segment()));
+        }
+      }
+    }
+    Set<Oid> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      Oid oid = todo.poll();
+      if (!seen.add(oid)) {
+        continue;
+      }
+      Packing p = objects.get(oid);
+      List<Long> gone = remove.get(oid);
+      if (p != null && gone != null && gone.remove(p.packTimeTid)) {
+        vanish.remove(oid);
+        todo.addAll(referencesAt(c, oid, p.packTimeTid));
+      }
+    }
+  }
+
+  private static PackResult removeRevisions(
+      Connection c, Map<Oid, List<Long>> remove, Set<Oid> vanish) throws SQLException {
+    Set<Long> touchedTxns = new HashSet<>();
+    long revisions = 0;
+    long bytes = 0;
+    for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
+      Oid oid = e.getKey();
+      Set<Long> gone = new HashSet<>(e.getValue());
+      if (gone.isEmpty()) {
+        continue;
+      }
+      // (a) kept revisions that point back into removed ones get the data and blob itself
+      List<Rev> pointers = new ArrayList<>();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "select tid, kind, data, data_tid from zbig_rev where zoid = ? and kind = "
+                  + BACK_POINTER)) {
+        ps.setLong(1, sql(oid.value()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            pointers.add(PostgresRows.rev(rs, 1));
+          }
+        }
+      }
+      for (Rev r : pointers) {
+        if (gone.contains(r.tid())) {
+          continue;
+        }
+        Rev h = home(c, oid, r);
+        if (h != null && gone.contains(h.tid())) {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "update zbig_rev set kind = "
+                      + DATA
+                      + ", data = ?, data_tid = null where zoid = ? and tid = ?")) {
+            ps.setBytes(1, h.data());
+            ps.setLong(2, sql(oid.value()));
+            ps.setLong(3, sql(r.tid()));
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "insert into zbig_blob (zoid, tid, chunk, data) select zoid, ?, chunk, data"
+                      + " from zbig_blob where zoid = ? and tid = ?")) {
+            ps.setLong(1, sql(r.tid()));
+            ps.setLong(2, sql(oid.value()));
+            ps.setLong(3, sql(h.tid()));
+            ps.executeUpdate();
+          }
+        }
+      }
+      // (b) the removed revisions and their blobs
+      Long[] tids = gone.stream().map(PostgresRows::sql).toArray(Long[]::new);
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "delete from zbig_rev where zoid = ? and tid = any(?) returning kind,"
+                  + " coalesce(length(data), 0)")) {
+        ps.setLong(1, sql(oid.value()));
+        ps.setArray(2, c.createArrayOf("bigint", tids));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            revisions++;
+            if (rs.getShort(1) == DATA) {
+              bytes += rs.getLong(2);
+            }
+          }
+        }
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement("delete from zbig_blob where zoid = ? and tid = any(?)")) {
+        ps.setLong(1, sql(oid.value()));
+        ps.setArray(2, c.createArrayOf("bigint", tids));
+        ps.executeUpdate();
+      }
+      touchedTxns.addAll(gone);
+    }
+    // (c) transactions left without records
+    long transactions;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "delete from zbig_txn t where t.tid = any(?) and not exists (select 1 from zbig_rev"
+                + " r where r.tid = t.tid and r.zoid = any(t.oids))")) {
+      ps.setArray(
+          1,
+          c.createArrayOf(
+              "bigint", touchedTxns.stream().map(PostgresRows::sql).toArray(Long[]::new)));
+      transactions = ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("update zbig_meta set bytes = bytes - ?, objects = objects - ?")) {
+      ps.setLong(1, bytes);
+      ps.setLong(2, vanish.size());
+      ps.executeUpdate();
+    }
+    return new PackResult(revisions, vanish.size(), transactions, bytes);
+  }
+}

@@ -1,0 +1,98 @@
+package org.zbig.server.storage;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread that tells a server of other servers' commits: it runs an action on each notification
+ * of a channel ({@code LISTEN}) and at least every {@link #POLL_MILLIS} ms, so a notification lost
+ * (before the {@code LISTEN}, or while the connection was being replaced) delays the action by at
+ * most that long. Holds one pooled connection while it runs.
+ */
+final class PostgresListener implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresListener.class);
+
+  /** The longest wait between two runs of the action. */
+  static final long POLL_MILLIS = 1000;
+
+  private final HikariDataSource pool;
+  private final String channel;
+  private final Runnable action;
+  private final String name;
+  private final Thread thread;
+  private volatile boolean closed;
+
+  /** Starts listening on {@code channel} for the storage {@code name}. */
+  PostgresListener(HikariDataSource pool, String channel, Runnable action, String name) {
+    this.pool = pool;
+    this.channel = channel;
+    this.action = action;
+    this.name = name;
+    this.thread = new Thread(this::run, "zbig-pg-listen-" + channel);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    while (!closed) {
+      Connection c = null;
+      try {
+        c = pool.getConnection();
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+          st.execute("listen \"" + channel.replace("\"", "\"\"") + "\"");
+        }
+        PGConnection pg = c.unwrap(PGConnection.class);
+        while (!closed) {
+          runAction(); // also a poll: covers notifications lost before or while listening
+          PGNotification[] got = pg.getNotifications((int) POLL_MILLIS);
+          if (got != null && got.length > 0) {
+            LOG.debug("{} notifications on {}", got.length, channel);
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        LOG.warn("listening to {} failed, retrying in 1 s: {}", channel, e.toString());
+        try {
+          Thread.sleep(POLL_MILLIS);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      } finally {
+        if (c != null) {
+          pool.evictConnection(c); // a session that still listens must not go back to the pool
+        }
+      }
+    }
+  }
+
+  private void runAction() {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      if (!closed) {
+        LOG.warn("catching up with other servers' commits of {} failed: {}", name, e.toString());
+      }
+    }
+  }
+
+  /** Stops the thread, waiting for it a little. */
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    try {
+      thread.join(2 * POLL_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

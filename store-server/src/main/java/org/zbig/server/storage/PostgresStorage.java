@@ -1,0 +1,901 @@
+package org.zbig.server.storage;
+
+import static org.zbig.server.storage.PostgresRows.BACK_POINTER;
+import static org.zbig.server.storage.PostgresRows.DATA;
+import static org.zbig.server.storage.PostgresRows.DELETED;
+import static org.zbig.server.storage.PostgresRows.TXN_COLUMNS;
+import static org.zbig.server.storage.PostgresRows.createSchema;
+import static org.zbig.server.storage.PostgresRows.dataOf;
+import static org.zbig.server.storage.PostgresRows.fail;
+import static org.zbig.server.storage.PostgresRows.home;
+import static org.zbig.server.storage.PostgresRows.lastInDatabase;
+import static org.zbig.server.storage.PostgresRows.rev;
+import static org.zbig.server.storage.PostgresRows.revAt;
+import static org.zbig.server.storage.PostgresRows.revAtOrBefore;
+import static org.zbig.server.storage.PostgresRows.sql;
+import static org.zbig.server.storage.PostgresRows.txn;
+import static org.zbig.server.storage.PostgresRows.txnOids;
+import static org.zbig.server.storage.PostgresRows.unsql;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.server.storage.PostgresRows.Rev;
+import org.zbig.wire.CurrentRecord;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.RecordInfo;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.wire.WireValues;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PickleWriter;
+
+/**
+ * The {@link Storage} in a PostgreSQL database, history-preserving, shareable by several servers.
+ * Its tables, created on first open in the connection's current schema, are drawn in {@link
+ * PostgresRows}.
+ *
+ * <p>Visibility: {@link #lastTransaction()} is this process's published tid; reads never see rows
+ * after it, so a transaction another server commits becomes visible here only when {@link
+ * #catchUp()} publishes it, which the server does atomically with queuing its invalidations.
+ *
+ * <p>Commits of all servers are serialized by one PostgreSQL advisory lock per schema: {@link
+ * #lockCommits()} takes it as a session lock at vote, and {@link #commit} itself takes it again as
+ * a transaction lock (re-entrant in one session), so that a commit without a vote (an import) is
+ * serialized as well. A commit notifies the channel {@code zbig_<schema>}; {@link
+ * #onForeignCommits} listens to it, and polls each second, so a lost notification delays an
+ * invalidation by at most that long and never loses it.
+ *
+ * <p>Blobs live in the database; {@link #blobFile} materialises them in a local cache folder, which
+ * a commit fills directly with the uploaded file.
+ */
+public final class PostgresStorage implements Storage {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
+  private static final int PAGE = 500;
+
+  final HikariDataSource pool;
+  private final String name;
+  private final String schema;
+  private final String channel;
+  final long lockKey;
+  private final PostgresBlobs blobs;
+  private final ReentrantLock committing = new ReentrantLock(); // guards committer, lockHeld
+  private Connection committer; // holds the session lock from lockCommits to unlockCommits
+  private boolean lockHeld;
+  private final Object visibility = new Object(); // guards the advance of last
+  private volatile long last; // the published last tid (unsigned)
+  private volatile long objects; // zbig_meta's counters when last was published or packed
+  private volatile long bytes;
+  private volatile PostgresListener listener;
+  private volatile boolean closed;
+
+  private PostgresStorage(HikariDataSource pool, Path blobs) {
+    this.pool = pool;
+    this.blobs = new PostgresBlobs(blobs);
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement();
+          ResultSet rs =
+              st.executeQuery(
+                  "select current_database(), current_schema(), hashtext('zbig.' ||"
+                      + " current_schema())")) {
+        rs.next();
+        if (rs.getString(2) == null) {
+          throw new StorageException(
+              "postgres: no current schema (expected: the connection's search_path names an"
+                  + " existing schema, e.g. currentSchema=NAME in the JDBC URL)");
+        }
+        this.name = rs.getString(1) + "/" + rs.getString(2);
+        this.schema = rs.getString(2);
+        this.lockKey = rs.getInt(3);
+      }
+      // a channel name has at most 63 bytes, as every identifier
+      this.channel =
+          schema.length() <= 58 ? "zbig_" + schema : "zbig_" + Integer.toHexString((int) lockKey);
+      createSchema(c, lockKey, name);
+      c.commit();
+      this.last = lastInDatabase(c);
+      c.commit();
+      refreshCounters(c);
+    } catch (SQLException e) {
+      pool.close();
+      throw fail("cannot open the database", e);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (creating its tables if missing) the storage at {@code jdbcUrl}, with at most {@code
+   * poolSize} connections; blobs are cached in {@code blobCache}.
+   *
+   * @throws StorageException if the database cannot be reached or holds another schema version
+   */
+  public static PostgresStorage open(
+      String jdbcUrl, String user, String password, int poolSize, Path blobCache) {
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new StorageException(
+          "JDBC URL: " + jdbcUrl + " (expected: jdbc:postgresql://HOST[:PORT]/DATABASE...)");
+    }
+    HikariConfig cfg = new HikariConfig();
+    cfg.setJdbcUrl(jdbcUrl);
+    if (user != null) {
+      cfg.setUsername(user);
+    }
+    if (password != null) {
+      cfg.setPassword(password);
+    }
+    cfg.setMaximumPoolSize(Math.max(poolSize, 3)); // the committer, the listener, readers
+    cfg.setPoolName("zbig-pg");
+    cfg.setInitializationFailTimeout(10_000); // fail at start, naming the cause
+    cfg.setConnectionTimeout(10_000);
+    cfg.addDataSourceProperty("reWriteBatchedInserts", "true");
+    cfg.addDataSourceProperty("ApplicationName", "zbig-server");
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(cfg);
+    } catch (RuntimeException e) { // Hikari's PoolInitializationException
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new StorageException(
+          "postgres: cannot connect to " + withoutPassword(jdbcUrl) + ": " + cause.getMessage(), e);
+    }
+    return new PostgresStorage(pool, blobCache);
+  }
+
+  /** The URL without the value of a {@code password} property, for messages. */
+  static String withoutPassword(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Tid lastTransaction() {
+    return new Tid(last);
+  }
+
+  // --- reads -------------------------------------------------------------------------------
+
+  interface Query<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  <T> T read(String what, Query<T> q) {
+    try (Connection c = pool.getConnection()) {
+      return q.run(c);
+    } catch (SQLException e) {
+      throw fail(what, e);
+    }
+  }
+
+  @Override
+  public Optional<LoadResult> loadBefore(Oid oid, Tid before) {
+    long visible = last;
+    return read(
+        "loadBefore " + oid.toHex(),
+        c -> {
+          long b = before.value();
+          long upTo = Long.compareUnsigned(b - 1, visible) < 0 ? b - 1 : visible;
+          // one round trip: the revision and the tid of the next one (its end)
+          Rev r = null;
+          Tid end = null;
+          if (b != 0) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "select r.tid, r.kind, r.data, r.data_tid, (select n.tid from zbig_rev n"
+                        + " where n.zoid = r.zoid and n.tid > r.tid and n.tid <= ? order by"
+                        + " n.tid limit 1) from zbig_rev r where r.zoid = ? and r.tid <= ? order"
+                        + " by r.tid desc limit 1")) {
+              ps.setLong(1, sql(visible));
+              ps.setLong(2, sql(oid.value()));
+              ps.setLong(3, sql(upTo));
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  r = rev(rs, 1);
+                  long n = rs.getLong(5);
+                  end = rs.wasNull() ? null : new Tid(unsql(n));
+                }
+              }
+            }
+          }
+          if (r == null) {
+            try (PreparedStatement ps =
+                c.prepareStatement("select 1 from zbig_rev where zoid = ? and tid <= ? limit 1")) {
+              ps.setLong(1, sql(oid.value()));
+              ps.setLong(2, sql(visible));
+              try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                  return Optional.empty();
+                }
+              }
+            }
+            throw new NoSuchObjectException(oid);
+          }
+          if (r.kind() == DELETED) {
+            throw new NoSuchObjectException(oid);
+          }
+          return Optional.of(new LoadResult(dataOf(c, oid, r), new Tid(r.tid()), end));
+        });
+  }
+
+  @Override
+  public Bytes loadSerial(Oid oid, Tid serial) {
+    if (Long.compareUnsigned(serial.value(), last) > 0) {
+      throw new NoSuchObjectException(oid);
+    }
+    return read(
+        "loadSerial " + oid.toHex(),
+        c -> {
+          Rev r = revAt(c, oid, serial.value());
+          if (r == null) {
+            throw new NoSuchObjectException(oid);
+          }
+          return dataOf(c, oid, r);
+        });
+  }
+
+  @Override
+  public Optional<Tid> currentSerial(Oid oid) {
+    long visible = last;
+    return read(
+        "currentSerial " + oid.toHex(),
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("select max(tid) from zbig_rev where zoid = ? and tid <= ?")) {
+            ps.setLong(1, sql(oid.value()));
+            ps.setLong(2, sql(visible));
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long t = rs.getLong(1);
+              return rs.wasNull() ? Optional.<Tid>empty() : Optional.of(new Tid(unsql(t)));
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<Map<String, Object>> history(Oid oid, int size) {
+    long visible = last;
+    long packed = packedUpTo().value();
+    return read(
+        "history " + oid.toHex(),
+        c -> {
+          List<Map<String, Object>> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select r.kind, length(r.data), "
+                      + TXN_COLUMNS
+                      + " from zbig_rev r join zbig_txn t on t.tid = r.tid where r.zoid = ? and"
+                      + " r.tid <= ? order by r.tid desc limit ?")) {
+            ps.setLong(1, sql(oid.value()));
+            ps.setLong(2, sql(visible));
+            ps.setInt(3, Math.max(size, 1));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                TransactionInfo t = txn(rs, 3, packed);
+                Map<String, Object> d = new LinkedHashMap<>(t.extension());
+                d.put("time", t.tid().toEpochSeconds());
+                d.put("tid", WireValues.bytes(t.tid()));
+                d.put("user_name", t.user());
+                d.put("description", t.description());
+                d.put("size", rs.getShort(1) == DATA ? rs.getLong(2) : 0L);
+                out.add(d);
+              }
+            }
+          }
+          if (out.isEmpty()) {
+            throw new NoSuchObjectException(oid);
+          }
+          return size < 1 ? List.of() : out;
+        });
+  }
+
+  @Override
+  public List<Oid> newOids(int n) {
+    return read(
+        "newOids",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("update zbig_meta set max_oid = max_oid + ? returning max_oid")) {
+            ps.setLong(1, n);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              long max = rs.getLong(1);
+              List<Oid> out = new ArrayList<>(n);
+              for (long o = max - n + 1; o <= max; o++) {
+                out.add(new Oid(o));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  // --- commits -----------------------------------------------------------------------------
+
+  /** Always: any number of servers may open the same database. */
+  @Override
+  public boolean sharedByServers() {
+    return true;
+  }
+
+  /**
+   * Takes the database lock that serializes the commits of every server on this database (at vote,
+   * after the server's own commit lock); blocks while another server holds it.
+   */
+  @Override
+  public void lockCommits() {
+    committing.lock();
+    try {
+      if (lockHeld) {
+        throw new IllegalStateException("the database commit lock is already held");
+      }
+      try (Statement st = committer().createStatement()) {
+        st.execute("select pg_advisory_lock(" + PostgresRows.lockArgs(lockKey) + ")");
+        lockHeld = true;
+      } catch (SQLException e) {
+        dropCommitter();
+        throw fail("cannot take the commit lock", e);
+      }
+    } finally {
+      committing.unlock();
+    }
+  }
+
+  /** Releases the lock {@link #lockCommits()} took; does nothing if it is not held. */
+  @Override
+  public void unlockCommits() {
+    committing.lock();
+    try {
+      if (!lockHeld) {
+        return;
+      }
+      lockHeld = false;
+      try (Statement st = committer().createStatement()) {
+        st.execute("select pg_advisory_unlock(" + PostgresRows.lockArgs(lockKey) + ")");
+      } catch (SQLException e) {
+        dropCommitter(); // closing the session releases the lock
+        LOG.warn("could not release the commit lock of {}: {}", name, e.toString());
+      }
+    } finally {
+      committing.unlock();
+    }
+  }
+
+  private Connection committer() throws SQLException {
+    if (committer == null) {
+      committer = pool.getConnection();
+      committer.setAutoCommit(true);
+    }
+    return committer;
+  }
+
+  /**
+   * Closes the committer's database session, which releases a session lock it holds: evicted from
+   * the pool, not returned to it, where the lock would stay held by an idle connection.
+   */
+  private void dropCommitter() {
+    lockHeld = false;
+    if (committer != null) {
+      pool.evictConnection(committer);
+      committer = null;
+    }
+  }
+
+  @Override
+  public void commit(Tid tid, TxnMeta meta, List<Write> writes) {
+    commit(tid, meta, writes, true);
+  }
+
+  @Override
+  public void commit(Tid tid, TxnMeta meta, List<Write> writes, boolean durable) {
+    Map<Oid, Write> byOid = new LinkedHashMap<>();
+    for (Write w : writes) {
+      byOid.put(w.oid(), w);
+    }
+    committing.lock();
+    try {
+      Connection c = committer();
+      boolean done = false;
+      c.setAutoCommit(false);
+      try {
+        synchronized (visibility) {
+          long[] counters = writeTransaction(c, tid, meta, byOid, durable);
+          c.commit();
+          done = true;
+          last = tid.value();
+          objects = counters[0];
+          bytes = counters[1];
+        }
+      } finally {
+        if (!done) {
+          c.rollback();
+        }
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      dropCommitter();
+      throw fail("commit " + tid.toHex() + " failed", e);
+    } finally {
+      committing.unlock();
+    }
+    for (Write w : byOid.values()) {
+      if (w.blob() != null) {
+        blobs.cache(w.blob(), w.oid(), tid.value());
+      }
+    }
+  }
+
+  /** Writes a transaction under the database lock; returns the new object count and size. */
+  private long[] writeTransaction(
+      Connection c, Tid tid, TxnMeta meta, Map<Oid, Write> byOid, boolean durable)
+      throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(lockKey) + ")");
+      if (!durable) {
+        st.execute("set local synchronous_commit = off");
+      }
+    }
+    Long[] oidKeys = byOid.keySet().stream().map(o -> sql(o.value())).toArray(Long[]::new);
+    Array oidArray = c.createArrayOf("bigint", oidKeys);
+    long dbLast;
+    long existing;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select (select max(tid) from zbig_txn), (select count(distinct zoid) from zbig_rev"
+                + " where zoid = any(?))")) {
+      ps.setArray(1, oidArray);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long max = rs.getLong(1);
+        dbLast = rs.wasNull() ? 0 : unsql(max);
+        existing = rs.getLong(2);
+      }
+    }
+    long visible = last;
+    long newest = Long.compareUnsigned(dbLast, visible) > 0 ? dbLast : visible;
+    if (Long.compareUnsigned(tid.value(), newest) <= 0) {
+      throw new IllegalArgumentException(
+          "commit tid: " + tid.toHex() + " (expected: > last tid " + new Tid(newest).toHex() + ")");
+    }
+    if (dbLast != visible) {
+      throw new StorageException(
+          "commit "
+              + tid.toHex()
+              + ": another server committed "
+              + new Tid(dbLast).toHex()
+              + " after this server's last tid "
+              + new Tid(visible).toHex()
+              + " (expected: lockCommits and catchUp before a commit)");
+    }
+    long dataBytes = 0;
+    long maxOid = 0;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "insert into zbig_rev (zoid, tid, kind, data, data_tid) values (?, ?, ?, ?, ?)")) {
+      for (Write w : byOid.values()) {
+        maxOid = Math.max(maxOid, w.oid().value());
+        ps.setLong(1, sql(w.oid().value()));
+        ps.setLong(2, sql(tid.value()));
+        if (w.data() != null) {
+          ps.setShort(3, DATA);
+          ps.setBytes(4, w.data().toByteArray());
+          ps.setNull(5, java.sql.Types.BIGINT);
+          dataBytes += w.data().length();
+        } else if (w.dataTid() != null) {
+          ps.setShort(3, BACK_POINTER);
+          ps.setNull(4, java.sql.Types.BINARY);
+          ps.setLong(5, sql(w.dataTid().value()));
+        } else {
+          ps.setShort(3, DELETED);
+          ps.setNull(4, java.sql.Types.BINARY);
+          ps.setNull(5, java.sql.Types.BIGINT);
+        }
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    for (Write w : byOid.values()) {
+      if (w.blob() != null) {
+        PostgresBlobs.store(c, w.oid(), tid.value(), w.blob());
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "insert into zbig_txn (tid, status, username, description, extension, oids, size)"
+                + " values (?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setLong(1, sql(tid.value()));
+      ps.setString(2, meta.status());
+      ps.setBytes(3, meta.user().toByteArray());
+      ps.setBytes(4, meta.description().toByteArray());
+      ps.setBytes(
+          5,
+          new PickleWriter(false, v -> null)
+              .dump(new LinkedHashMap<>(meta.extension()))
+              .toByteArray());
+      ps.setArray(6, oidArray);
+      ps.setLong(7, dataBytes + meta.user().length() + meta.description().length());
+      ps.executeUpdate();
+    }
+    // the counters, and the notification that other servers' listeners receive at commit
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "update zbig_meta set max_oid = greatest(max_oid, ?), objects = objects + ?, bytes ="
+                + " bytes + ? returning objects, bytes, pg_notify(?, ?)")) {
+      ps.setLong(1, maxOid);
+      ps.setLong(2, byOid.size() - existing);
+      ps.setLong(3, dataBytes);
+      ps.setString(4, channel);
+      ps.setString(5, tid.toHex());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new long[] {rs.getLong(1), rs.getLong(2)};
+      }
+    }
+  }
+
+  /**
+   * Publishes the transactions other servers committed after {@link #lastTransaction()}: from now
+   * on reads see them. Returns their tids in order. The caller tells its clients, atomically with
+   * this call (protocol spec 5.6).
+   */
+  @Override
+  public List<Tid> catchUp() {
+    synchronized (visibility) {
+      long from = last;
+      List<Tid> out =
+          read(
+              "catch-up read of the transaction table",
+              c -> {
+                List<Tid> tids = new ArrayList<>();
+                try (PreparedStatement ps =
+                    c.prepareStatement("select tid from zbig_txn where tid > ? order by tid")) {
+                  ps.setLong(1, sql(from));
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      tids.add(new Tid(unsql(rs.getLong(1))));
+                    }
+                  }
+                }
+                return tids;
+              });
+      if (!out.isEmpty()) {
+        last = out.getLast().value();
+        read(
+            "counters",
+            c -> {
+              refreshCounters(c);
+              return null;
+            });
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Runs {@code listener} on a daemon thread whenever another server may have committed: on each
+   * notification of this schema's channel, and at least every second (a lost notification is caught
+   * up then). The listener calls {@link #catchUp()}.
+   */
+  @Override
+  public void onForeignCommits(Runnable action) {
+    if (listener != null) {
+      throw new IllegalStateException("a commit listener is already registered");
+    }
+    listener = new PostgresListener(pool, channel, action, name);
+  }
+
+  // --- iteration ---------------------------------------------------------------------------
+
+  @Override
+  public Iterable<TransactionInfo> transactions(Tid start, Tid stop) {
+    long from = start == null ? 0 : start.value();
+    long visible = last;
+    long to =
+        stop == null || Long.compareUnsigned(stop.value(), visible) > 0 ? visible : stop.value();
+    return () -> pages(after -> txnPage(after == null ? from : after + 1, to, true));
+  }
+
+  @Override
+  public Iterable<TransactionInfo> transactionsNewestFirst() {
+    long visible = last;
+    return () ->
+        pages(after ->
+            after != null && after == 0
+                ? List.of()
+                : txnPage(0, after == null ? visible : after - 1, false));
+  }
+
+  /** Transactions with {@code from <= tid <= to}, at most one page, ascending or descending. */
+  private List<TransactionInfo> txnPage(long from, long to, boolean ascending) {
+    if (Long.compareUnsigned(from, to) > 0) {
+      return List.of();
+    }
+    long packed = packedUpTo().value();
+    return read(
+        "transactions",
+        c -> {
+          List<TransactionInfo> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select "
+                      + TXN_COLUMNS
+                      + " from zbig_txn t where t.tid >= ? and t.tid <= ? order by t.tid "
+                      + (ascending ? "asc" : "desc")
+                      + " limit "
+                      + PAGE)) {
+            ps.setLong(1, sql(from));
+            ps.setLong(2, sql(to));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(txn(rs, 1, packed));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /** Iterates page after page; {@code page} gets the last tid of the previous page, or null. */
+  private static Iterator<TransactionInfo> pages(Page page) {
+    return new Iterator<>() {
+      private List<TransactionInfo> current = page.apply(null);
+      private int at;
+
+      @Override
+      public boolean hasNext() {
+        if (at < current.size()) {
+          return true;
+        }
+        if (current.size() < PAGE) {
+          return false;
+        }
+        current = page.apply(current.getLast().tid().value());
+        at = 0;
+        return !current.isEmpty();
+      }
+
+      @Override
+      public TransactionInfo next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return current.get(at++);
+      }
+    };
+  }
+
+  /** Fetches the page after the transaction {@code after}, or the first page if null. */
+  private interface Page {
+    List<TransactionInfo> apply(Long after);
+  }
+
+  @Override
+  public long transactionSize(Tid tid) {
+    return read(
+        "transactionSize",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("select size from zbig_txn where tid = ?")) {
+            ps.setLong(1, sql(tid.value()));
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : 0L;
+            }
+          }
+        });
+  }
+
+  @Override
+  public List<Oid> transactionOids(Tid tid) {
+    if (Long.compareUnsigned(tid.value(), last) > 0) {
+      return List.of();
+    }
+    List<Oid> oids = read("transactionOids", c -> txnOids(c, tid.value()));
+    return oids == null ? List.of() : oids;
+  }
+
+  @Override
+  public List<RecordInfo> records(Tid tid) {
+    if (Long.compareUnsigned(tid.value(), last) > 0) {
+      return List.of();
+    }
+    return read(
+        "records",
+        c -> {
+          List<Oid> oids = txnOids(c, tid.value());
+          List<RecordInfo> out = new ArrayList<>();
+          if (oids == null) {
+            return out;
+          }
+          for (Oid oid : oids) {
+            Rev r = revAt(c, oid, tid.value());
+            if (r == null) {
+              continue; // removed by a pack
+            }
+            switch (r.kind()) {
+              case DATA -> out.add(new RecordInfo(oid, tid, Bytes.wrap(r.data()), null));
+              case BACK_POINTER -> {
+                Rev h = home(c, oid, r);
+                out.add(
+                    new RecordInfo(
+                        oid, tid, h == null ? null : Bytes.wrap(h.data()), new Tid(r.dataTid())));
+              }
+              default -> out.add(new RecordInfo(oid, tid, null, null));
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Optional<CurrentRecord> recordAtOrAfter(Oid from) {
+    long visible = last;
+    return read(
+        "recordAtOrAfter",
+        c -> {
+          Oid found = null;
+          Rev foundRev = null;
+          long at = from == null ? 0 : from.value();
+          for (; ; ) {
+            Oid oid = nextOid(c, at, visible);
+            if (oid == null || found != null) {
+              return found == null
+                  ? Optional.<CurrentRecord>empty()
+                  : Optional.of(
+                      new CurrentRecord(
+                          found, new Tid(foundRev.tid()), dataOf(c, found, foundRev), oid));
+            }
+            Rev r = revAtOrBefore(c, oid, visible);
+            if (r != null && r.kind() != DELETED) {
+              found = oid;
+              foundRev = r;
+            }
+            if (oid.value() == -1L) {
+              return Optional.of(
+                  new CurrentRecord(found, new Tid(foundRev.tid()), dataOf(c, oid, r), null));
+            }
+            at = oid.value() + 1;
+          }
+        });
+  }
+
+  /** The smallest oid at or after {@code from} with a visible revision, or null. */
+  private static Oid nextOid(Connection c, long from, long visible) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select zoid from zbig_rev where zoid >= ? and tid <= ? order by zoid limit 1")) {
+      ps.setLong(1, sql(from));
+      ps.setLong(2, sql(visible));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new Oid(unsql(rs.getLong(1))) : null;
+      }
+    }
+  }
+
+  // --- blobs -------------------------------------------------------------------------------
+
+  @Override
+  public Path newBlobFile() {
+    return blobs.newFile();
+  }
+
+  @Override
+  public Path blobFile(Oid oid, Tid serial) {
+    if (Long.compareUnsigned(serial.value(), last) > 0) {
+      throw new NoSuchObjectException(oid);
+    }
+    return read(
+        "blobFile " + oid.toHex(),
+        c -> {
+          Rev r = revAt(c, oid, serial.value());
+          Rev h = r == null ? null : home(c, oid, r);
+          if (h == null) {
+            throw new NoSuchObjectException(oid);
+          }
+          return blobs.file(c, oid, h.tid());
+        });
+  }
+
+  // --- undo and pack -----------------------------------------------------------------------
+
+  @Override
+  public List<Write> undo(Tid undone, Map<Oid, Write> pending) {
+    long visible = last;
+    long packed = packedUpTo().value();
+    return read("undo", c -> PostgresHistory.undo(c, undone, pending, visible, packed));
+  }
+
+  @Override
+  public Tid packedUpTo() {
+    return read(
+        "packedUpTo",
+        c -> {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery("select packed from zbig_meta")) {
+            rs.next();
+            return new Tid(unsql(rs.getLong(1)));
+          }
+        });
+  }
+
+  @Override
+  public PackResult pack(Tid packTid, boolean gc) {
+    return new PostgresHistory(this).pack(packTid, gc, last);
+  }
+
+  /** Deletes the cached blob of a revision a pack removed. */
+  void uncacheBlob(Oid oid, long tid) {
+    blobs.uncache(oid, tid);
+  }
+
+  /**
+   * The number of objects, as of the last commit, catch-up or pack of this server (informational,
+   * {@code get_info}).
+   */
+  @Override
+  public long objectCount() {
+    return objects;
+  }
+
+  /** Bytes of object data, as of the last commit, catch-up or pack of this server. */
+  @Override
+  public long size() {
+    return bytes;
+  }
+
+  void refreshCounters(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("select objects, bytes from zbig_meta")) {
+      rs.next();
+      objects = rs.getLong(1);
+      bytes = rs.getLong(2);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    PostgresListener l = listener;
+    if (l != null) {
+      l.close();
+    }
+    committing.lock();
+    try {
+      dropCommitter();
+    } finally {
+      committing.unlock();
+    }
+    pool.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresStorage[" + name + "]";
+  }
+}

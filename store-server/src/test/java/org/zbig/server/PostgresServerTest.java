@@ -1,0 +1,133 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.storage.PostgresStorage;
+import org.zbig.server.storage.PostgresTestDatabase;
+import org.zbig.server.storage.TxnMeta;
+import org.zbig.server.storage.Write;
+import org.zbig.wire.InvalidateTransaction;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.Ping;
+import org.zbig.wire.Register;
+import org.zbig.wire.Reply;
+import org.zbig.wire.ResolvableConflict;
+import org.zbig.wire.StoreA;
+import org.zbig.wire.TpcBegin;
+import org.zbig.wire.TpcFinish;
+import org.zbig.wire.Vote;
+import org.zbig.wire.VoteResult;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * A server on PostgreSQL next to another writer of the same database (a second {@link
+ * PostgresStorage} in this JVM, standing for another server), so that the other server's lock and
+ * commits happen exactly when the test says (protocol spec 5.5, 5.6).
+ */
+class PostgresServerTest {
+  private static final TxnMeta META =
+      new TxnMeta(Bytes.utf8("/ other"), Bytes.utf8("elsewhere"), Map.of(), " ");
+
+  @TempDir Path dir;
+  private PostgresTestDatabase db;
+  private ZeoServer server;
+  private PostgresStorage other;
+
+  @BeforeEach
+  void start() throws Exception {
+    db = PostgresTestDatabase.create();
+    PostgresStorage mine = PostgresStorage.open(db.url(), null, null, 4, dir.resolve("mine"));
+    server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), mine);
+    other = PostgresStorage.open(db.url(), null, null, 3, dir.resolve("other"));
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (other != null) {
+      other.close();
+    }
+    db.close();
+  }
+
+  private TestClient connect() {
+    TestClient c = new TestClient(server.address());
+    c.call(new Register(c.id(), "1", false));
+    return c;
+  }
+
+  /** Commits through the other writer, as another server would: under the database lock. */
+  private Tid commitElsewhere(long t, Oid oid, String data) {
+    other.catchUp();
+    Tid tid = new Tid(t);
+    other.commit(tid, META, List.of(Write.data(oid, Bytes.utf8(data))));
+    return tid;
+  }
+
+  @Test
+  void aVoteWaitsForAnotherServersLockWithoutStoppingTheConnectionAndThenSeesItsCommit()
+      throws Exception {
+    Oid oid = new Oid(1);
+    try (TestClient c = connect()) {
+      Tid t0 = Tid.now();
+      c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.send(new StoreA(oid, Tid.Z64, Bytes.utf8("base"), 1));
+      assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
+      Tid base = c.call(new TpcFinish(c.id(), 1));
+      assertThat(base).isGreaterThanOrEqualTo(t0);
+
+      // the other server takes the commit lock (it is between its vote and its finish)
+      other.catchUp();
+      other.lockCommits();
+      c.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.send(new StoreA(oid, base, Bytes.utf8("mine"), 2));
+      Vote vote = new Vote(c.id(), 2);
+      c.send(vote);
+      // the vote waits, the connection goes on serving
+      assertThat(c.call(new Ping(c.id()))).isNull();
+      assertThat(c.call(LoadBefore.of(oid, Tid.MAX)))
+          .contains(new LoadResult(Bytes.utf8("base"), base, null));
+      // the other server commits over base and finishes
+      Tid theirs = commitElsewhere(base.value() + 1, oid, "theirs");
+      other.unlockCommits();
+      // the waiting vote sees that commit: a conflict
+      Reply late = (Reply) c.next();
+      assertThat(late.msgid()).isEqualTo(vote.msgid());
+      assertThat(vote.decodeResult(late.value()).conflicts())
+          .containsExactly(new ResolvableConflict(oid, theirs, base, Bytes.utf8("mine")));
+      // resolved, the commit goes through with a later tid; the invalidation of the other
+      // server's commit reaches the client before the answer to its next request
+      c.send(new StoreA(oid, theirs, Bytes.utf8("resolved"), 2));
+      assertThat(c.call(new Vote(c.id(), 2))).isEqualTo(VoteResult.OK);
+      assertThat(c.calls).contains(new InvalidateTransaction(theirs, List.of(oid)));
+      assertThat(c.call(new TpcFinish(c.id(), 2))).isGreaterThan(theirs);
+    }
+  }
+
+  @Test
+  void aCommitElsewhereReachesEveryClientWithoutAnyVoteHere() throws Exception {
+    try (TestClient c = connect()) {
+      Tid tid = commitElsewhere(Tid.now().value(), new Oid(7), "seven");
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!c.calls.contains(new InvalidateTransaction(tid, List.of(new Oid(7))))) {
+        assertThat(System.nanoTime()).as("invalidation in time").isLessThan(deadline);
+        c.call(new Ping(c.id()));
+        Thread.sleep(20);
+      }
+      assertThat(c.call(LoadBefore.of(new Oid(7), Tid.MAX)))
+          .contains(new LoadResult(Bytes.utf8("seven"), tid, null));
+    }
+  }
+}

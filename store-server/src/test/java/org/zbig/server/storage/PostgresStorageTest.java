@@ -1,0 +1,178 @@
+package org.zbig.server.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+
+/** The contract on PostgreSQL, plus what only a shared database can show. */
+class PostgresStorageTest extends StorageContract {
+  @TempDir Path dir;
+  private PostgresTestDatabase db;
+
+  @Override
+  protected Storage open() {
+    if (db == null) {
+      db = PostgresTestDatabase.create();
+    }
+    return openAt(dir.resolve("blobs"));
+  }
+
+  private PostgresStorage openAt(Path blobs) {
+    return PostgresStorage.open(db.url(), null, null, 4, blobs);
+  }
+
+  @AfterEach
+  void dropSchema() {
+    if (db != null) {
+      db.close();
+    }
+  }
+
+  @Test
+  void reopenedStorageKeepsHistoryTidsAndOids() {
+    storage.commit(new Tid(77), META, List.of(Write.data(new Oid(4), Bytes.utf8("kept"))));
+    storage.newOids(10);
+    storage.close();
+    storage = open();
+    assertThat(storage.lastTransaction()).isEqualTo(new Tid(77));
+    assertThat(storage.loadSerial(new Oid(4), new Tid(77))).isEqualTo(Bytes.utf8("kept"));
+    assertThat(storage.newOids(1)).containsExactly(new Oid(15));
+    assertThat(storage.objectCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anotherServersCommitIsInvisibleUntilCaughtUp() {
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      other.commit(new Tid(10), META, List.of(Write.data(new Oid(1), Bytes.utf8("a"))));
+      assertThat(storage.lastTransaction()).isEqualTo(Tid.Z64);
+      assertThatThrownBy(() -> storage.loadBefore(new Oid(1), Tid.MAX))
+          .isInstanceOf(NoSuchObjectException.class);
+      // a commit here must not skip the unpublished one
+      assertThatThrownBy(() ->
+              storage.commit(new Tid(20), META, List.of(Write.data(new Oid(2), Bytes.utf8("b")))))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("another server committed");
+      assertThat(storage.catchUp()).containsExactly(new Tid(10));
+      assertThat(storage.catchUp()).isEmpty();
+      assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data())
+          .isEqualTo(Bytes.utf8("a"));
+      storage.commit(new Tid(20), META, List.of(Write.data(new Oid(2), Bytes.utf8("b"))));
+      assertThat(other.catchUp()).containsExactly(new Tid(20));
+    }
+  }
+
+  @Test
+  void blobsReachAnotherServerThroughTheDatabase() throws Exception {
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      Path up = other.newBlobFile();
+      byte[] big = new byte[(1 << 20) + 5]; // two chunks
+      big[0] = 7;
+      big[big.length - 1] = 9;
+      Files.write(up, big);
+      other.commit(
+          new Tid(10), META, List.of(Write.blob(new Oid(1), StorageContract.mapping("b"), up)));
+      storage.catchUp();
+      Path p = storage.blobFile(new Oid(1), new Tid(10));
+      assertThat(p).startsWith(dir.resolve("blobs"));
+      assertThat(Files.readAllBytes(p)).isEqualTo(big);
+    }
+  }
+
+  @Test
+  void unsignedTidsAndOidsKeepTheirOrder() {
+    Oid high = new Oid(-2L); // 0xfffffffffffffffe
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), Bytes.utf8("low"))));
+    storage.commit(new Tid(-3L), META, List.of(Write.data(high, Bytes.utf8("high"))));
+    assertThat(storage.lastTransaction()).isEqualTo(new Tid(-3L));
+    List<Tid> tids = new ArrayList<>();
+    for (TransactionInfo t : storage.transactions(null, null)) {
+      tids.add(t.tid());
+    }
+    assertThat(tids).containsExactly(new Tid(5), new Tid(-3L));
+    var first = storage.recordAtOrAfter(null).orElseThrow();
+    assertThat(first.next()).isEqualTo(high);
+    assertThat(storage.recordAtOrAfter(high).orElseThrow().data()).isEqualTo(Bytes.utf8("high"));
+  }
+
+  @Test
+  void iterationPagesThroughManyTransactionsInBothDirections() {
+    int n = 1203; // more than two pages
+    for (int i = 1; i <= n; i++) {
+      storage.commit(
+          new Tid(i * 10L), META, List.of(Write.data(new Oid(i % 7), Bytes.utf8("v" + i))), false);
+    }
+    storage.sync();
+    List<Long> up = new ArrayList<>();
+    storage.transactions(null, null).forEach(t -> up.add(t.tid().value()));
+    assertThat(up).hasSize(n).isSorted().startsWith(10L).endsWith(n * 10L);
+    List<Long> down = new ArrayList<>();
+    storage.transactionsNewestFirst().forEach(t -> down.add(t.tid().value()));
+    assertThat(down).hasSize(n).isEqualTo(up.reversed());
+    List<Long> middle = new ArrayList<>();
+    storage.transactions(new Tid(4995), new Tid(10_005)).forEach(t -> middle.add(t.tid().value()));
+    assertThat(middle).hasSize(501).startsWith(5000L).endsWith(10_000L);
+  }
+
+  @Test
+  void anUnreachableDatabaseIsReportedWithItsCauseAndWithoutThePassword() {
+    assertThatThrownBy(() ->
+            PostgresStorage.open(
+                "jdbc:postgresql://127.0.0.1:1/none?user=u&password=secret",
+                null,
+                null,
+                2,
+                dir.resolve("unreachable")))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining(
+            "cannot connect to jdbc:postgresql://127.0.0.1:1/none?user=u&password=***")
+        .hasMessageContaining("refused")
+        .message()
+        .doesNotContain("secret");
+  }
+
+  @Test
+  void aCommitFailingUnderTheCommitLockReleasesItForOtherServers() throws Exception {
+    PostgresStorage mine = (PostgresStorage) storage;
+    db.execute("alter table zbig_txn add constraint refuse check (size < 0)");
+    mine.lockCommits();
+    assertThatThrownBy(
+            () -> mine.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("x")))))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("commit 000000000000000a failed")
+        .hasMessageContaining("refuse");
+    // the failed session is closed, not returned to the pool still holding the lock
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      var locked = java.util.concurrent.CompletableFuture.runAsync(other::lockCommits);
+      locked.get(5, java.util.concurrent.TimeUnit.SECONDS);
+      other.unlockCommits();
+    }
+    mine.unlockCommits(); // nothing held any more: a no-op
+    db.execute("alter table zbig_txn drop constraint refuse");
+    mine.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("x"))));
+    assertThat(mine.lastTransaction()).isEqualTo(new Tid(10));
+  }
+
+  private static Bytes data(String s) {
+    return Bytes.utf8(s);
+  }
+
+  @Test
+  void aUrlOfAnotherDatabaseKindIsRefusedClearly() {
+    assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://localhost/x", null, null, 2, dir))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("expected: jdbc:postgresql://");
+  }
+}
