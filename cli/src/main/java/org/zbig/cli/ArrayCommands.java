@@ -38,7 +38,7 @@ final class ArrayCommands {
     static Session open(Main main) {
       Database db =
           Database.open(
-              main.address(),
+              main.addresses(),
               main.tls(
                   ClientOptions.defaults()
                       .withStorage(main.storage)

@@ -21,7 +21,10 @@ public final class Main {
   @Option(
       names = "--server",
       defaultValue = "127.0.0.1:8100",
-      description = "the ZEO server, HOST:PORT (default: ${DEFAULT-VALUE})")
+      description =
+          "the ZEO server, HOST:PORT, or several servers of one database separated by commas"
+              + " (failed over in turn; bench server spreads its connections over them)"
+              + " (default: ${DEFAULT-VALUE})")
   String server;
 
   @Option(
@@ -74,21 +77,31 @@ public final class Main {
         .execute(args);
   }
 
-  InetSocketAddress address() {
-    int colon = server.lastIndexOf(':');
+  /** The addresses of {@code --server}. */
+  java.util.List<InetSocketAddress> addresses() {
+    java.util.List<InetSocketAddress> all = new java.util.ArrayList<>();
+    for (String one : server.split(",", -1)) {
+      all.add(address(one.strip()));
+    }
+    return all;
+  }
+
+  private InetSocketAddress address(String one) {
+    int colon = one.lastIndexOf(':');
     int port = -1;
     if (colon > 0) {
       try {
-        port = Integer.parseInt(server.substring(colon + 1));
+        port = Integer.parseInt(one.substring(colon + 1));
       } catch (NumberFormatException e) {
         port = -1;
       }
     }
     if (port < 0 || port > 65535) {
+      String what = one.equals(server) ? "'" + one + "'" : "'" + one + "' in '" + server + "'";
       throw new CommandLine.ParameterException(
-          spec.commandLine(), "--server: '" + server + "' (expected: HOST:PORT)");
+          spec.commandLine(), "--server: " + what + " (expected: HOST:PORT[,HOST:PORT...])");
     }
-    return new InetSocketAddress(server.substring(0, colon), port);
+    return new InetSocketAddress(one.substring(0, colon), port);
   }
 
   /** {@code bench}: load generators. */
@@ -163,10 +176,9 @@ public final class Main {
             spec.commandLine(), "--mix: '" + mix + "' (expected: read, commit or big)");
       }
       Main main = bench.main;
-      InetSocketAddress address = main.address();
       ServerBench.Result r =
           new ServerBench(
-                  address,
+                  main.addresses(),
                   main.storage,
                   connections,
                   Duration.ofMillis((long) (duration * 1000)),

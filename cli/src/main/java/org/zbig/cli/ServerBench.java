@@ -72,15 +72,20 @@ final class ServerBench {
     }
   }
 
-  private final InetSocketAddress server;
+  private final List<InetSocketAddress> servers;
   private final ClientOptions options;
   private final int connections;
   private final Duration duration;
   private final int inFlight;
 
+  /** Connection {@code i} goes to {@code servers[i % servers.size()]}. */
   ServerBench(
-      InetSocketAddress server, String storage, int connections, Duration duration, int inFlight) {
-    this.server = server;
+      List<InetSocketAddress> servers,
+      String storage,
+      int connections,
+      Duration duration,
+      int inFlight) {
+    this.servers = List.copyOf(servers);
     this.options =
         ClientOptions.defaults()
             .withStorage(storage)
@@ -111,8 +116,9 @@ final class ServerBench {
     public void invalidateAll(Tid tid) {}
   }
 
-  private ZeoClient connect() {
-    return ZeoClient.open(server, options, new Quiet());
+  /** Connection {@code index}, to its share of the servers. */
+  private ZeoClient connect(int index) {
+    return ZeoClient.open(servers.get(index % servers.size()), options, new Quiet());
   }
 
   Result run(String mix) throws Exception {
@@ -147,7 +153,7 @@ final class ServerBench {
     ExecutorService pool = Executors.newFixedThreadPool(connections);
     try {
       for (int i = 0; i < connections; i++) {
-        clients.add(connect());
+        clients.add(connect(i));
       }
       long t0 = System.nanoTime();
       long deadline = t0 + duration.toNanos();
@@ -181,7 +187,7 @@ final class ServerBench {
 
   private Result read() throws Exception {
     List<Oid> oids;
-    try (ZeoClient c = connect()) {
+    try (ZeoClient c = connect(0)) {
       oids = c.invoke(id -> new NewOids(id, 100));
       commitOne(c, 1, oids, Tid.Z64, Bytes.wrap(new byte[100]));
     }

@@ -54,9 +54,9 @@ public final class Database implements AutoCloseable {
       new java.util.concurrent.locks.ReentrantLock(true);
   private volatile Tid lastTid = Tid.Z64; // the newest tid whose invalidations were delivered
 
-  private Database(InetSocketAddress address, ClientOptions options, long cacheBytes) {
+  private Database(List<InetSocketAddress> addresses, ClientOptions options, long cacheBytes) {
     this.records = new RecordCache(cacheBytes);
-    this.zeo = ZeoClient.open(address, options, new Listener());
+    this.zeo = ZeoClient.open(addresses, options, new Listener());
     synchronized (invalidationLock) {
       if (zeo.lastTransaction().compareTo(lastTid) > 0) {
         lastTid = zeo.lastTransaction();
@@ -76,7 +76,19 @@ public final class Database implements AutoCloseable {
    * @param cacheBytes the size of the shared record cache
    */
   public static Database open(InetSocketAddress address, ClientOptions options, long cacheBytes) {
-    Database db = new Database(address, options, cacheBytes);
+    return open(List.of(address), options, cacheBytes);
+  }
+
+  /**
+   * Opens the database served by any of {@code addresses}, servers of one database (several servers
+   * on one PostgreSQL database, say). The client is connected to one at a time and fails over to
+   * the next when its server goes away, verifying its cache as after any reconnection.
+   *
+   * @param cacheBytes the size of the shared record cache
+   */
+  public static Database open(
+      List<InetSocketAddress> addresses, ClientOptions options, long cacheBytes) {
+    Database db = new Database(addresses, options, cacheBytes);
     try {
       if (!db.zeo.isReadOnly()) {
         db.ensureRoot();

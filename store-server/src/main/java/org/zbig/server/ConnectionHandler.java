@@ -311,7 +311,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case GetInfo r -> served.info();
       case LastTransaction r -> storage().lastTransaction();
       case GetInvalidations r -> served.invalidationsSince(r.tid());
-      case Ping r -> null;
+      case Ping r -> {
+        if (served.sharedByServers()) {
+          // server_sync: what other servers committed before the ping is announced before the
+          // reply, as this server's own commits are (protocol spec 5.6)
+          served.catchUp();
+          drain();
+        }
+        yield null;
+      }
       case ServerStatus r -> served.status();
       case LoadBefore r -> {
         served.loads.incrementAndGet();

@@ -54,6 +54,12 @@ import org.zbig.zodb.error.StorageException;
  * client reconnects with exponential backoff; a write-refusing server is registered with read-only
  * when read-only fallback is on.
  *
+ * <p>A client may be given several addresses of servers of one database (servers sharing a
+ * PostgreSQL database, say): it is connected to one at a time, and tries the next one when a
+ * connection cannot be made, is refused (a server behind the client, a refused storage) or drops;
+ * it waits, with the backoff, only after every address failed in a row. Each new connection is
+ * verified as usual, so a client that fails over keeps its cache.
+ *
  * <p>The {@link Listener} is called on the connection's event loop, in the order the server sent
  * things; it must not block.
  */
@@ -101,7 +107,10 @@ public final class ZeoClient implements AutoCloseable {
     }
   }
 
-  private final InetSocketAddress address;
+  private final List<InetSocketAddress> addresses;
+  private volatile InetSocketAddress address; // the one connected or being connected to
+  private int next; // index of the address to try next
+  private int failedInRow; // addresses that failed in a row since the last verified connection
   private final ClientOptions options;
   private final Listener listener;
   private final EventLoopGroup group;
@@ -118,8 +127,12 @@ public final class ZeoClient implements AutoCloseable {
   private volatile CompletableFuture<Void> connectedFuture = new CompletableFuture<>();
   private int attempts;
 
-  private ZeoClient(InetSocketAddress address, ClientOptions options, Listener listener) {
-    this.address = address;
+  private ZeoClient(List<InetSocketAddress> addresses, ClientOptions options, Listener listener) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("addresses: [] (expected: at least one server address)");
+    }
+    this.addresses = List.copyOf(addresses);
+    this.address = this.addresses.getFirst();
     this.options = options;
     this.listener = listener;
     this.group =
@@ -136,6 +149,7 @@ public final class ZeoClient implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     if (options.tls() != null) {
+                      InetSocketAddress address = ZeoClient.this.address;
                       javax.net.ssl.SSLEngine engine =
                           options.tls().createSSLEngine(address.getHostString(), address.getPort());
                       engine.setUseClientMode(true);
@@ -165,45 +179,73 @@ public final class ZeoClient implements AutoCloseable {
    */
   public static ZeoClient open(
       InetSocketAddress address, ClientOptions options, Listener listener) {
-    ZeoClient c = new ZeoClient(address, options, listener);
-    c.connect();
+    return open(List.of(address), options, listener);
+  }
+
+  /**
+   * Connects to one of {@code addresses}, servers of one database, trying them in turn, and waits
+   * until the connection is registered and verified. Later reconnections try them in turn too.
+   *
+   * @throws IllegalArgumentException if {@code addresses} is empty
+   * @throws ClientDisconnectedException if no connection is verified within the wait timeout; the
+   *     client is closed then
+   */
+  public static ZeoClient open(
+      List<InetSocketAddress> addresses, ClientOptions options, Listener listener) {
+    ZeoClient c = new ZeoClient(addresses, options, listener);
+    String where = addresses.size() == 1 ? "" + addresses.getFirst() : "any of " + addresses;
+    c.group.execute(c::connect);
     try {
       c.firstConnection.get(options.waitTimeout().toMillis(), TimeUnit.MILLISECONDS);
       return c;
     } catch (TimeoutException e) {
       c.close();
       throw new ClientDisconnectedException(
-          "timed out waiting for connection to " + address + " after " + options.waitTimeout());
+          "timed out waiting for connection to " + where + " after " + options.waitTimeout());
     } catch (ExecutionException e) {
       c.close();
       throw e.getCause() instanceof StorageException s
           ? s
-          : new ClientDisconnectedException("cannot connect to " + address, e.getCause());
+          : new ClientDisconnectedException("cannot connect to " + where, e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       c.close();
-      throw new ClientDisconnectedException("interrupted connecting to " + address, e);
+      throw new ClientDisconnectedException("interrupted connecting to " + where, e);
     }
   }
 
+  /** Connects to the next address; runs on the event loop. */
   private void connect() {
     if (closed) {
       return;
     }
+    InetSocketAddress to = addresses.get(next);
+    address = to;
     bootstrap
-        .connect(address)
+        .connect(to)
         .addListener(f -> {
           if (!f.isSuccess()) {
-            LOG.debug("cannot connect to {}: {}", address, f.cause().toString());
-            reconnectLater();
+            LOG.debug("cannot connect to {}: {}", to, f.cause().toString());
+            tryNext();
           }
         });
   }
 
-  private void reconnectLater() {
+  /**
+   * The current address failed or its connection dropped: tries the next one at once, or after the
+   * backoff once every address failed in a row. Runs on the event loop.
+   */
+  private void tryNext() {
     if (closed) {
       return;
     }
+    next = (next + 1) % addresses.size();
+    failedInRow++;
+    if (failedInRow < addresses.size()) {
+      group.execute(this::connect);
+      return;
+    }
+    failedInRow = 0;
     long min = Math.max(1, options.reconnectMin().toMillis());
     long delay = Math.min(options.reconnectMax().toMillis(), min << Math.min(attempts, 20));
     delay += ThreadLocalRandom.current().nextLong(delay / 4 + 1);
@@ -211,9 +253,14 @@ public final class ZeoClient implements AutoCloseable {
     group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
-  /** The server's address. */
+  /** The address of the server connected to, or being connected to. */
   public InetSocketAddress address() {
     return address;
+  }
+
+  /** Every address this client may connect to, in the order they are tried. */
+  public List<InetSocketAddress> addresses() {
+    return addresses;
   }
 
   /** Whether the connection is up and verified. */
@@ -465,6 +512,7 @@ public final class ZeoClient implements AutoCloseable {
               ctx.writeAndFlush(new SetClientLabel(options.label()));
             }
             attempts = 0;
+            failedInRow = 0;
             channel = ctx.channel();
             listener.connected(lastTransaction());
             connectedFuture.complete(null);
@@ -554,7 +602,7 @@ public final class ZeoClient implements AutoCloseable {
       if (wasUp) {
         listener.disconnected(why);
       }
-      reconnectLater();
+      tryNext();
     }
   }
 

@@ -179,6 +179,58 @@ class ZeoClientTest {
     assertThat(b.loadCurrent(new Oid(2)).orElseThrow().data()).isEqualTo(Bytes.utf8("two"));
   }
 
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket free = new ServerSocket(0)) {
+      return free.getLocalPort();
+    }
+  }
+
+  private ServerConfig onDisk(Path data, int port) {
+    ServerConfig m = ServerConfig.inMemory();
+    return new ServerConfig(
+        m.host(), port, data, "1", m.offer(), false, 100, null, true, m.maxFrame());
+  }
+
+  /**
+   * Several addresses: an unreachable first one is skipped; when the server goes away the client
+   * fails over to the next address, refuses a server behind it on the way, and verifies its cache
+   * there, learning a commit made while it was away.
+   */
+  @Test
+  void failsOverToTheNextAddressSkippingDeadAndBehindServersAndVerifiesItsCache() throws Exception {
+    Path data = dir.resolve("shared");
+    ZeoServer first = server(onDisk(data, 0));
+    InetSocketAddress nowhere = new InetSocketAddress("127.0.0.1", freePort());
+    ZeoServer behind = later(server(ServerConfig.inMemory())); // an empty storage: tid 0
+    InetSocketAddress second = new InetSocketAddress("127.0.0.1", freePort());
+    Recorder seen = new Recorder();
+    ZeoClient b =
+        later(
+            ZeoClient.open(
+                List.of(nowhere, first.address(), behind.address(), second), fast(), seen));
+    assertThat(b.address()).isEqualTo(first.address());
+    assertThat(b.addresses()).hasSize(4);
+    Tid t1 = commit(b, 1, new Oid(1), Tid.Z64, Bytes.utf8("one"));
+    first.close();
+    // the same data served at another address, where another client commits first
+    ZeoServer next = later(server(onDisk(data, second.getPort())));
+    ZeoClient c = later(ZeoClient.open(next.address(), fast(), new Recorder()));
+    Tid t2 = commit(c, 2, new Oid(1), t1, Bytes.utf8("two"));
+    assertThat(b.awaitConnected(10_000)).isTrue();
+    assertThat(b.address()).isEqualTo(second);
+    assertThat(seen.events)
+        .containsSubsequence(
+            "connected",
+            "disconnected",
+            new InvalidateTransaction(t2, List.of(new Oid(1))),
+            "connected");
+    assertThat(b.lastTransaction()).isEqualTo(t2);
+    assertThat(b.loadCurrent(new Oid(1)).orElseThrow().data()).isEqualTo(Bytes.utf8("two"));
+    assertThatThrownBy(() -> ZeoClient.open(List.of(), fast(), seen))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one server address");
+  }
+
   @Test
   void aServerBehindTheClientIsRefused() throws Exception {
     ZeoServer s = server(onDisk(0));

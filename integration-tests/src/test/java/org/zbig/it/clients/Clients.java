@@ -16,9 +16,15 @@ public final class Clients {
         hostPort.substring(0, c), Integer.parseInt(hostPort.substring(c + 1)));
   }
 
+  /** {@code HOST:PORT[,HOST:PORT...]}: servers of one database. */
+  public static java.util.List<InetSocketAddress> addresses(String hostPorts) {
+    return java.util.Arrays.stream(hostPorts.split(",")).map(Clients::address).toList();
+  }
+
   /**
-   * A database on {@code hostPort} that reconnects quickly (0.1 s, backing off to 1 s) and waits up
-   * to a minute for a server.
+   * A database on {@code hostPort} (or several servers of one database, separated by commas, failed
+   * over in turn) that reconnects quickly (0.1 s, backing off to 1 s) and waits up to a minute for
+   * a server.
    */
   public static Database open(String hostPort, String label) {
     ClientOptions d = ClientOptions.defaults();
@@ -35,7 +41,7 @@ public final class Clients {
             d.maxFrame(),
             label,
             null);
-    return Database.open(address(hostPort), o, 16 << 20);
+    return Database.open(addresses(hostPort), o, 16 << 20);
   }
 
   /** Prints a line at once (the test reads it while the program runs). */
