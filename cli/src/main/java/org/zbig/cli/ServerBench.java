@@ -269,7 +269,7 @@ final class ServerBench {
     }
     Duration half = duration.dividedBy(2);
     ServerBench storePhase =
-        new ServerBench(server, options.storage(), connections, half, inFlight);
+        new ServerBench(servers, options.storage(), connections, half, inFlight);
     double[] w =
         storePhase.parallel(
             (c, index, s, deadline) -> {

@@ -60,10 +60,12 @@ class BenchServerTest {
   @ValueSource(strings = {"read", "commit", "big"})
   void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
     Path json = dir.resolve(mix + ".json");
+    // the commit mix spreads its connections over a list of (here: the same) servers
+    String servers = mix.equals("commit") ? address() + "," + address() : address();
     String[] r =
         run(
             "--server",
-            address(),
+            servers,
             "bench",
             "server",
             "--connections",
@@ -95,7 +97,10 @@ class BenchServerTest {
   @Test
   void badOptionsAreNamed() {
     assertThat(run("--server", "nohostport", "bench", "server")[2])
-        .contains("--server: 'nohostport' (expected: HOST:PORT)");
+        .contains("--server: 'nohostport' (expected: HOST:PORT[,HOST:PORT...])");
+    assertThat(run("--server", address() + ",x:y", "bench", "server")[2])
+        .contains(
+            "--server: 'x:y' in '" + address() + ",x:y' (expected: HOST:PORT[,HOST:PORT...])");
     assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
         .contains("--mix: 'write' (expected: read, commit or big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
