@@ -1,4 +1,5 @@
+// exports org.zbig.it once it holds API types (javac refuses to export an empty package)
 /** See {@link org.zbig.it}. */
 module org.zbig.it {
-  // exports org.zbig.it once it holds API types (javac refuses to export an empty package)
+  requires static java.sql; // the tests create PostgreSQL schemas over JDBC
 }

@@ -29,7 +29,12 @@ class BankTest {
   @TempDir Path dir;
 
   private static void setUp(int port, int clients) {
-    try (Database db = Clients.open("127.0.0.1:" + port, "setup")) {
+    setUp("127.0.0.1:" + port, clients);
+  }
+
+  /** Creates the accounts and the clients' logs through {@code servers}. */
+  static void setUp(String servers, int clients) {
+    try (Database db = Clients.open(servers, "setup")) {
       db.runVoid(c -> {
         for (int i = 0; i < ACCOUNTS; i++) {
           PersistentMapping a = new PersistentMapping();
@@ -44,12 +49,21 @@ class BankTest {
   }
 
   private static List<Procs.Proc> start(int port, int clients, double seconds) {
-    List<Procs.Proc> all = new ArrayList<>();
+    List<String> servers = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
+      servers.add("127.0.0.1:" + port);
+    }
+    return start(servers, seconds);
+  }
+
+  /** One client process per entry of {@code servers} (its --server list), for {@code seconds}. */
+  static List<Procs.Proc> start(List<String> servers, double seconds) {
+    List<Procs.Proc> all = new ArrayList<>();
+    for (int i = 0; i < servers.size(); i++) {
       all.add(
           Procs.java(
               BankClient.class,
-              "127.0.0.1:" + port,
+              servers.get(i),
               String.valueOf(i),
               String.valueOf(ACCOUNTS),
               String.valueOf(seconds),
@@ -60,7 +74,12 @@ class BankTest {
 
   /** Checks the database against the clients' acknowledgements; returns the transfers. */
   private static long verify(int port, List<Procs.Proc> clients) {
-    try (Database db = Clients.open("127.0.0.1:" + port, "verify")) {
+    return verify("127.0.0.1:" + port, clients);
+  }
+
+  /** Checks the database, read through {@code servers}; returns the transfers. */
+  static long verify(String servers, List<Procs.Proc> clients) {
+    try (Database db = Clients.open(servers, "verify")) {
       Connection c = db.open();
       long[] expected = new long[ACCOUNTS];
       java.util.Arrays.fill(expected, INITIAL);
@@ -103,7 +122,7 @@ class BankTest {
     }
   }
 
-  private static long acks(Procs.Proc p) {
+  static long acks(Procs.Proc p) {
     return p.lines.stream().filter(l -> l.startsWith("ack ")).count();
   }
 
