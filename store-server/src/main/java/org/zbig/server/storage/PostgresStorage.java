@@ -595,6 +595,11 @@ public final class PostgresStorage implements Storage {
     }
   }
 
+  /** The channel this schema's commits are notified on. */
+  String channel() {
+    return channel;
+  }
+
   /**
    * Runs {@code listener} on a daemon thread whenever another server may have committed: on each
    * notification of this schema's channel, and at least every second (a lost notification is caught

@@ -169,6 +169,41 @@ class PostgresStorageTest extends StorageContract {
     return Bytes.utf8(s);
   }
 
+  /**
+   * Fault injection: the other server's {@code pg_notify} is shadowed by a no-op earlier in its
+   * search path, so its commit sends no notification at all. The listener's poll still catches up
+   * with it, within about a second.
+   */
+  @Test
+  void aCommitWhoseNotificationIsLostIsCaughtUpByThePoll() throws Exception {
+    db.execute(
+        "create function "
+            + db.schema()
+            + ".pg_notify(text, text) returns void language sql as 'select null::void'");
+    PostgresStorage mine = (PostgresStorage) storage;
+    List<Tid> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (java.sql.Connection watch = java.sql.DriverManager.getConnection(db.url());
+        PostgresStorage silent =
+            PostgresStorage.open(
+                db.url() + ",pg_catalog", null, null, 4, dir.resolve("other-blobs"))) {
+      try (java.sql.Statement st = watch.createStatement()) {
+        st.execute("listen \"" + mine.channel() + "\"");
+      }
+      mine.onForeignCommits(() -> seen.addAll(mine.catchUp()));
+      silent.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("x"))));
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (seen.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(seen).containsExactly(new Tid(10));
+      assertThat(mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(data("x"));
+      // the notification really was lost: a listener of the channel got nothing
+      org.postgresql.PGNotification[] got =
+          watch.unwrap(org.postgresql.PGConnection.class).getNotifications(200);
+      assertThat(got == null ? 0 : got.length).isZero();
+    }
+  }
+
   @Test
   void aUrlOfAnotherDatabaseKindIsRefusedClearly() {
     assertThatThrownBy(() -> PostgresStorage.open("jdbc:mysql://localhost/x", null, null, 2, dir))
