@@ -185,6 +185,26 @@ class MultiServerPostgresTest {
     }
   }
 
+  /** A client that votes through server 1 and goes away releases the database lock. */
+  @Test
+  void aClientLeavingAfterItsVoteReleasesTheDatabaseLockForTheOtherServer() throws Exception {
+    InetSocketAddress s1 = start("one");
+    InetSocketAddress s2 = start("two");
+    try (TestClient b = connect(s2)) {
+      Oid oid = b.call(new NewOids(b.id(), 1)).getFirst();
+      try (TestClient a = connect(s1)) {
+        Oid mine = a.call(new NewOids(a.id(), 1)).getFirst();
+        assertThat(vote(a, 1, mine, Tid.Z64, Bytes.utf8("never finished")))
+            .isEqualTo(VoteResult.OK);
+      } // gone between vote and finish, holding the lock
+      long t0 = System.nanoTime();
+      Tid tid = commit(b, 1, oid, Tid.Z64, Bytes.utf8("goes through"));
+      assertThat(System.nanoTime() - t0).as("wait for the lock").isLessThan(10_000_000_000L);
+      assertThat(b.call(LoadBefore.of(oid, Tid.MAX)))
+          .contains(new LoadResult(Bytes.utf8("goes through"), tid, null));
+    }
+  }
+
   @Test
   void aConflictThroughTheOtherServerIsDetectedAtOnce() throws Exception {
     InetSocketAddress s1 = start("one");
