@@ -6,7 +6,10 @@
 #   bin/bench-backends.sh [SECONDS] [CONNECTIONS]     (defaults: 10 s, 4 connections)
 #
 # With two servers the connections are split between them and both load generators run at once;
-# their rates are summed.
+# their rates are summed. The baseline, measured in the same run, is PostgreSQL itself driven by
+# pgbench with as many clients: primary-key reads of 100 rows of 100 bytes (as the read mix's 100
+# objects) and one-row inserts, each its own durable transaction (as the commit mix's one-object
+# commits); the ratios are the PostgreSQL servers' rates over it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-10}"
@@ -81,17 +84,46 @@ row() {
   printf '%-34s %12s %18s\n' "$1" "$2" "$3"
 }
 
+# pgbench_tps SCRIPT: transactions/s of pgbench running SCRIPT with $connections clients.
+pgbench_tps() {
+  PGOPTIONS="-c search_path=$schema" pgbench -h 127.0.0.1 -p "$port" -U zbig -n -c "$connections" \
+    -j "$(nproc)" -T "$seconds" -f "$1" zbig_test 2>/dev/null |
+    awk '/^tps = / {printf "%d", $3}'
+}
+
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'
+}
+
+# the baseline's tables, in the benchmark's schema
+"${psql[@]}" -c "set client_min_messages = warning;
+  create table $schema.kv (k int primary key, data bytea not null);
+  insert into $schema.kv select g, decode(repeat('00', 100), 'hex') from generate_series(1, 100) g;
+  create table $schema.log (id bigserial primary key, client int not null, data bytea not null);
+  alter table $schema.kv owner to zbig; alter table $schema.log owner to zbig;"
+printf '\\set k random(1, 100)\nselect data from kv where k = :k;\n' >"$work/read.sql"
+printf "insert into log (client, data) values (:client_id, decode(repeat('00', 100), 'hex'));\n" \
+  >"$work/commit.sql"
+
 row "servers" "loads/s" "durable commits/s"
+base_read="$(pgbench_tps "$work/read.sql")"
+base_commit="$(pgbench_tps "$work/commit.sql")"
+row "baseline: PostgreSQL via pgbench" "$base_read" "$base_commit"
 start rocks 18101
 row "1 x RocksDB" "$(measure read "$connections" 18101)" "$(measure commit "$connections" 18101)"
 stop_all
 pg=(--backend postgres --jdbc-url "$url")
 start pg1 18102 "${pg[@]}"
-row "1 x PostgreSQL" "$(measure read "$connections" 18102)" "$(measure commit "$connections" 18102)"
+r1="$(measure read "$connections" 18102)"
+c1="$(measure commit "$connections" 18102)"
+row "1 x PostgreSQL" "$r1" "$c1"
 start pg2 18103 "${pg[@]}"
-row "2 x PostgreSQL (one database)" "$(measure read "$connections" 18102 18103)" \
-  "$(measure commit "$connections" 18102 18103)"
+r2="$(measure read "$connections" 18102 18103)"
+c2="$(measure commit "$connections" 18102 18103)"
+row "2 x PostgreSQL (one database)" "$r2" "$c2"
 stop_all
+row "ratio 1 x PostgreSQL / baseline" "$(ratio "$r1" "$base_read")" "$(ratio "$c1" "$base_commit")"
+row "ratio 2 x PostgreSQL / baseline" "$(ratio "$r2" "$base_read")" "$(ratio "$c2" "$base_commit")"
 echo "($seconds s per figure, $connections connections in all, $(nproc) cores;" \
   "PostgreSQL $("${psql[@]}" -c 'show server_version'), synchronous_commit" \
   "$("${psql[@]}" -c 'show synchronous_commit'))"

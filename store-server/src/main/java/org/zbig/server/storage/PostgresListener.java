@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * The thread that tells a server of other servers' commits: it runs an action on each notification
  * of a channel ({@code LISTEN}) and at least every {@link #POLL_MILLIS} ms, so a notification lost
  * (before the {@code LISTEN}, or while the connection was being replaced) delays the action by at
- * most that long. Holds one pooled connection while it runs.
+ * most that long. Notifications that only name transactions the server already published (its own
+ * commits: each commit notifies every listener) do not run the action before the next poll is due.
+ * Holds one pooled connection while it runs.
  */
 final class PostgresListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresListener.class);
@@ -24,15 +26,25 @@ final class PostgresListener implements AutoCloseable {
   private final HikariDataSource pool;
   private final String channel;
   private final Runnable action;
+  private final java.util.function.LongPredicate published;
   private final String name;
   private final Thread thread;
   private volatile boolean closed;
 
-  /** Starts listening on {@code channel} for the storage {@code name}. */
-  PostgresListener(HikariDataSource pool, String channel, Runnable action, String name) {
+  /**
+   * Starts listening on {@code channel} for the storage {@code name}; {@code published} tells
+   * whether the tid a notification names (unsigned) is published already.
+   */
+  PostgresListener(
+      HikariDataSource pool,
+      String channel,
+      Runnable action,
+      java.util.function.LongPredicate published,
+      String name) {
     this.pool = pool;
     this.channel = channel;
     this.action = action;
+    this.published = published;
     this.name = name;
     this.thread = new Thread(this::run, "zbig-pg-listen-" + channel);
     thread.setDaemon(true);
@@ -49,12 +61,15 @@ final class PostgresListener implements AutoCloseable {
           st.execute("listen \"" + channel.replace("\"", "\"\"") + "\"");
         }
         PGConnection pg = c.unwrap(PGConnection.class);
+        long lastRun = 0;
+        boolean due = true; // the first round is a poll: covers notifications lost before LISTEN
         while (!closed) {
-          runAction(); // also a poll: covers notifications lost before or while listening
-          PGNotification[] got = pg.getNotifications((int) POLL_MILLIS);
-          if (got != null && got.length > 0) {
-            LOG.debug("{} notifications on {}", got.length, channel);
+          if (due || System.nanoTime() - lastRun >= POLL_MILLIS * 1_000_000) {
+            runAction();
+            lastRun = System.nanoTime();
           }
+          PGNotification[] got = pg.getNotifications((int) POLL_MILLIS);
+          due = got == null || got.length == 0 || anyNew(got); // a poll, or news
         }
       } catch (SQLException | RuntimeException e) {
         if (closed) {
@@ -72,6 +87,20 @@ final class PostgresListener implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Whether a notification names a transaction not published yet (or cannot be read). */
+  private boolean anyNew(PGNotification[] got) {
+    for (PGNotification n : got) {
+      try {
+        if (!published.test(Long.parseUnsignedLong(n.getParameter(), 16))) {
+          return true;
+        }
+      } catch (NumberFormatException e) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void runAction() {

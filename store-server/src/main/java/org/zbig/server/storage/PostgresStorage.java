@@ -454,7 +454,11 @@ public final class PostgresStorage implements Storage {
       Connection c, Tid tid, TxnMeta meta, Map<Oid, Write> byOid, boolean durable)
       throws SQLException {
     try (Statement st = c.createStatement()) {
-      st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(lockKey) + ")");
+      if (!lockHeld) {
+        // no lockCommits (an import, a restore): the lock for this transaction only; when held,
+        // this session's lock from lockCommits already keeps every other writer out
+        st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(lockKey) + ")");
+      }
       if (!durable) {
         st.execute("set local synchronous_commit = off");
       }
@@ -610,7 +614,9 @@ public final class PostgresStorage implements Storage {
     if (listener != null) {
       throw new IllegalStateException("a commit listener is already registered");
     }
-    listener = new PostgresListener(pool, channel, action, name);
+    listener =
+        new PostgresListener(
+            pool, channel, action, tid -> Long.compareUnsigned(tid, last) <= 0, name);
   }
 
   // --- iteration ---------------------------------------------------------------------------
