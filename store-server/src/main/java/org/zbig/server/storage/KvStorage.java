@@ -8,11 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -670,13 +668,6 @@ public final class KvStorage implements Storage {
     return packed;
   }
 
-  /** What pack knows about one object. */
-  private static final class Packing {
-    long packTimeTid = -1; // the newest revision at or before the pack tid
-    final List<Long> older = new ArrayList<>(2);
-    final List<Long> newer = new ArrayList<>(1);
-  }
-
   @Override
   public PackResult pack(Tid packTid, boolean gc) {
     synchronized (packing) {
@@ -689,78 +680,36 @@ public final class KvStorage implements Storage {
       kv.write(Map.of(PACKED, longBytes(pt)), true);
       packed = new Tid(pt);
 
-      Map<Oid, Packing> objects = new TreeMap<>();
+      PackPlan plan = new PackPlan(pt);
       try (Kv.Cursor c = kv.cursor()) {
         for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
           byte[] key = c.key();
           long tid = tidOf(key);
-          if (Long.compareUnsigned(tid, snapshot.value()) > 0) {
-            continue;
-          }
-          Packing p =
-              objects.computeIfAbsent(
-                  new Oid(ByteBuffer.wrap(key, 1, 8).getLong()), o -> new Packing());
-          if (Long.compareUnsigned(tid, pt) <= 0) {
-            if (p.packTimeTid != -1) {
-              p.older.add(p.packTimeTid);
-            }
-            p.packTimeTid = tid;
-          } else {
-            p.newer.add(tid);
+          if (Long.compareUnsigned(tid, snapshot.value()) <= 0) {
+            plan.add(new Oid(ByteBuffer.wrap(key, 1, 8).getLong()), tid, false);
           }
         }
       }
+      PackPlan.Source<RuntimeException> source =
+          new PackPlan.Source<>() {
+            @Override
+            public List<Oid> referencesAt(Oid oid, long tid) {
+              return KvStorage.this.referencesAt(oid, tid);
+            }
 
-      Set<Oid> reachable = gc ? mark(objects, pt, snapshot.value()) : null;
-      Map<Oid, List<Long>> remove = new LinkedHashMap<>();
-      Set<Oid> vanish = new HashSet<>();
-      for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
-        Oid oid = e.getKey();
-        Packing p = e.getValue();
-        List<Long> gone = new ArrayList<>(p.older);
-        if (p.packTimeTid != -1) {
-          byte[] v = kv.get(revKey(oid, p.packTimeTid));
-          boolean deleted = v != null && home(oid, p.packTimeTid, v) == -1;
-          if (deleted || (reachable != null && !reachable.contains(oid))) {
-            gone.add(p.packTimeTid);
-            if (p.newer.isEmpty()) {
-              vanish.add(oid);
+            @Override
+            public boolean deletedAt(Oid oid, long tid) {
+              byte[] v = kv.get(revKey(oid, tid));
+              return v != null && home(oid, tid, v) == -1;
             }
-          }
-        }
-        if (!gone.isEmpty()) {
-          remove.put(oid, gone);
-        }
-      }
+          };
+      plan.decide(source, gc);
 
       synchronized (this) { // commits wait for this short part only
-        keepWhatNewCommitsUse(snapshot, remove, vanish, objects);
-        return removeRevisions(remove, vanish, pt);
+        keepWhatNewCommitsUse(snapshot, plan, source);
+        return removeRevisions(plan.remove(), plan.vanish(), pt);
       }
     }
-  }
-
-  /** The objects reachable from the root at {@code pt}, or from revisions newer than it. */
-  private Set<Oid> mark(Map<Oid, Packing> objects, long pt, long snapshot) {
-    Set<Oid> reachable = new HashSet<>();
-    Deque<Oid> todo = new ArrayDeque<>();
-    todo.add(Oid.ROOT);
-    for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
-      for (long tid : e.getValue().newer) {
-        todo.addAll(referencesAt(e.getKey(), tid));
-      }
-    }
-    while (!todo.isEmpty()) {
-      Oid oid = todo.poll();
-      if (!reachable.add(oid)) {
-        continue;
-      }
-      Packing p = objects.get(oid);
-      if (p != null && p.packTimeTid != -1) {
-        todo.addAll(referencesAt(oid, p.packTimeTid));
-      }
-    }
-    return reachable;
   }
 
   /** The references of revision {@code tid} of {@code oid} (following back-pointers). */
@@ -793,37 +742,19 @@ public final class KvStorage implements Storage {
    * and revisions they point back to. Runs under the commit monitor, so no new commit interleaves.
    */
   private void keepWhatNewCommitsUse(
-      Tid snapshot, Map<Oid, List<Long>> remove, Set<Oid> vanish, Map<Oid, Packing> objects) {
+      Tid snapshot, PackPlan plan, PackPlan.Source<RuntimeException> source) {
     if (last.equals(snapshot)) {
       return;
     }
-    Deque<Oid> todo = new ArrayDeque<>();
     for (TransactionInfo t : transactions(new Tid(snapshot.value() + 1), last)) {
       for (RecordInfo r : records(t.tid())) {
-        if (r.dataTxn() != null) {
-          List<Long> gone = remove.get(r.oid());
-          if (gone != null && gone.remove(r.dataTxn().value())) {
-            vanish.remove(r.oid());
-          }
-        }
-        if (r.data() != null) {
-          todo.addAll(References.extract(r.data().segment()));
-        }
+        plan.keepUsedBy(
+            r.oid(),
+            r.dataTxn() == null ? -1 : r.dataTxn().value(),
+            r.data() == null ? List.of() : References.extract(r.data().segment()));
       }
     }
-    Set<Oid> seen = new HashSet<>();
-    while (!todo.isEmpty()) {
-      Oid oid = todo.poll();
-      if (!seen.add(oid)) {
-        continue;
-      }
-      Packing p = objects.get(oid);
-      List<Long> gone = remove.get(oid);
-      if (p != null && gone != null && gone.remove(p.packTimeTid)) {
-        vanish.remove(oid);
-        todo.addAll(referencesAt(oid, p.packTimeTid));
-      }
-    }
+    plan.keepClosure(source);
   }
 
   private PackResult removeRevisions(Map<Oid, List<Long>> remove, Set<Oid> vanish, long pt) {

@@ -2,7 +2,6 @@ package org.zbig.server.storage;
 
 import static org.zbig.server.storage.PostgresRows.BACK_POINTER;
 import static org.zbig.server.storage.PostgresRows.DATA;
-import static org.zbig.server.storage.PostgresRows.DELETED;
 import static org.zbig.server.storage.PostgresRows.home;
 import static org.zbig.server.storage.PostgresRows.revAt;
 import static org.zbig.server.storage.PostgresRows.revAtOrBefore;
@@ -14,16 +13,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.PostgresRows.Rev;
@@ -121,14 +116,6 @@ final class PostgresHistory {
     return h == null ? -1 : h.tid();
   }
 
-  /** What pack knows about one object. */
-  private static final class Packing {
-    long packTimeTid = -1; // the newest revision at or before the pack tid
-    short packTimeKind;
-    final List<Long> older = new ArrayList<>(2);
-    final List<Long> newer = new ArrayList<>(1);
-  }
-
   /** See {@link Storage#pack}; {@code snapshot} is the last tid the caller sees. */
   PackResult pack(Tid packTid, boolean gc, long snapshot) {
     long pt = Long.compareUnsigned(packTid.value(), snapshot) < 0 ? packTid.value() : snapshot;
@@ -147,40 +134,31 @@ final class PostgresHistory {
       }
       // (2) read which revisions exist, without locks
       c.setAutoCommit(false);
-      Map<Oid, Packing> objects = scan(c, pt, snapshot);
+      PackPlan plan = scan(c, pt, snapshot);
       c.commit();
-      // (3) mark
-      Set<Oid> reachable = gc ? mark(c, objects) : null;
-      c.commit();
-      Map<Oid, List<Long>> remove = new LinkedHashMap<>();
-      Set<Oid> vanish = new HashSet<>();
-      for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
-        Oid oid = e.getKey();
-        Packing p = e.getValue();
-        List<Long> gone = new ArrayList<>(p.older);
-        if (p.packTimeTid != -1) {
-          boolean deleted =
-              p.packTimeKind == DELETED
-                  || (p.packTimeKind == BACK_POINTER
-                      && home(c, oid, revAt(c, oid, p.packTimeTid)) == null);
-          if (deleted || (reachable != null && !reachable.contains(oid))) {
-            gone.add(p.packTimeTid);
-            if (p.newer.isEmpty()) {
-              vanish.add(oid);
+      // (3) mark and decide
+      PackPlan.Source<SQLException> source =
+          new PackPlan.Source<>() {
+            @Override
+            public List<Oid> referencesAt(Oid oid, long tid) throws SQLException {
+              return PostgresHistory.referencesAt(c, oid, tid);
             }
-          }
-        }
-        if (!gone.isEmpty()) {
-          remove.put(oid, gone);
-        }
-      }
+
+            @Override
+            public boolean deletedAt(Oid oid, long tid) throws SQLException {
+              Rev r = revAt(c, oid, tid);
+              return r != null && home(c, oid, r) == null;
+            }
+          };
+      plan.decide(source, gc);
       c.commit();
       // (4) sweep under the commit lock of every server
       try (Statement st = c.createStatement()) {
         st.execute("select pg_advisory_xact_lock(" + PostgresRows.lockArgs(storage.lockKey) + ")");
       }
-      keepWhatNewCommitsUse(c, snapshot, remove, vanish, objects);
-      PackResult r = removeRevisions(c, remove, vanish);
+      keepWhatNewCommitsUse(c, snapshot, plan, source);
+      Map<Oid, List<Long>> remove = plan.remove();
+      PackResult r = removeRevisions(c, remove, plan.vanish());
       c.commit();
       storage.refreshCounters(c);
       for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
@@ -202,8 +180,8 @@ final class PostgresHistory {
     }
   }
 
-  private static Map<Oid, Packing> scan(Connection c, long pt, long snapshot) throws SQLException {
-    Map<Oid, Packing> objects = new TreeMap<>();
+  private static PackPlan scan(Connection c, long pt, long snapshot) throws SQLException {
+    PackPlan plan = new PackPlan(pt);
     try (PreparedStatement ps =
         c.prepareStatement(
             "select zoid, tid, kind from zbig_rev where tid <= ? order by zoid, tid")) {
@@ -211,45 +189,11 @@ final class PostgresHistory {
       ps.setLong(1, sql(snapshot));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          Oid oid = new Oid(unsql(rs.getLong(1)));
-          long tid = unsql(rs.getLong(2));
-          Packing p = objects.computeIfAbsent(oid, o -> new Packing());
-          if (Long.compareUnsigned(tid, pt) <= 0) {
-            if (p.packTimeTid != -1) {
-              p.older.add(p.packTimeTid);
-            }
-            p.packTimeTid = tid;
-            p.packTimeKind = rs.getShort(3);
-          } else {
-            p.newer.add(tid);
-          }
+          plan.add(new Oid(unsql(rs.getLong(1))), unsql(rs.getLong(2)), rs.getShort(3) == DATA);
         }
       }
     }
-    return objects;
-  }
-
-  /** The objects reachable from the root at the pack tid, or from revisions newer than it. */
-  private static Set<Oid> mark(Connection c, Map<Oid, Packing> objects) throws SQLException {
-    Set<Oid> reachable = new HashSet<>();
-    Deque<Oid> todo = new ArrayDeque<>();
-    todo.add(Oid.ROOT);
-    for (Map.Entry<Oid, Packing> e : objects.entrySet()) {
-      for (long tid : e.getValue().newer) {
-        todo.addAll(referencesAt(c, e.getKey(), tid));
-      }
-    }
-    while (!todo.isEmpty()) {
-      Oid oid = todo.poll();
-      if (!reachable.add(oid)) {
-        continue;
-      }
-      Packing p = objects.get(oid);
-      if (p != null && p.packTimeTid != -1) {
-        todo.addAll(referencesAt(c, oid, p.packTimeTid));
-      }
-    }
-    return reachable;
+    return plan;
   }
 
   private static List<Oid> referencesAt(Connection c, Oid oid, long tid) throws SQLException {
@@ -277,11 +221,7 @@ final class PostgresHistory {
    * they reference and revisions they point back to. Runs under the database commit lock.
    */
   private static void keepWhatNewCommitsUse(
-      Connection c,
-      long snapshot,
-      Map<Oid, List<Long>> remove,
-      Set<Oid> vanish,
-      Map<Oid, Packing> objects)
+      Connection c, long snapshot, PackPlan plan, PackPlan.Source<SQLException> source)
       throws SQLException {
     List<Long> newTids = new ArrayList<>();
     try (PreparedStatement ps =
@@ -293,37 +233,18 @@ final class PostgresHistory {
         }
       }
     }
-    Deque<Oid> todo = new ArrayDeque<>();
     for (long tid : newTids) {
       for (Oid oid : PostgresRows.txnOids(c, tid)) {
         Rev r = revAt(c, oid, tid);
-        if (r == null) {
-          continue;
-        }
-        if (r.kind() == BACK_POINTER) {
-          List<Long> gone = remove.get(oid);
-          if (gone != null && gone.remove(r.dataTid())) {
-            vanish.remove(oid);
-          }
-        }
-        if (r.kind() == DATA) {
-          todo.addAll(References.extract(Bytes.wrap(r.data()).segment()));
+        if (r != null) {
+          plan.keepUsedBy(
+              oid,
+              r.kind() == BACK_POINTER ? r.dataTid() : -1,
+              r.kind() == DATA ? References.extract(Bytes.wrap(r.data()).segment()) : List.of());
         }
       }
     }
-    Set<Oid> seen = new HashSet<>();
-    while (!todo.isEmpty()) {
-      Oid oid = todo.poll();
-      if (!seen.add(oid)) {
-        continue;
-      }
-      Packing p = objects.get(oid);
-      List<Long> gone = remove.get(oid);
-      if (p != null && gone != null && gone.remove(p.packTimeTid)) {
-        vanish.remove(oid);
-        todo.addAll(referencesAt(c, oid, p.packTimeTid));
-      }
-    }
+    plan.keepClosure(source);
   }
 
   private static PackResult removeRevisions(
