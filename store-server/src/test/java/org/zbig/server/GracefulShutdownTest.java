@@ -2,19 +2,14 @@ package org.zbig.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zbig.wire.*;
@@ -24,48 +19,14 @@ import org.zbig.zodb.pickle.Bytes;
 
 /** SIGTERM: no new connections, the commit in progress finishes, then the process ends. */
 class GracefulShutdownTest {
-  private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
-
   @TempDir Path dir;
 
   private static Process start(Path data, InetSocketAddress[] address, List<String> lines)
       throws IOException, InterruptedException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--data",
-                data.toString(),
-                "--shutdown-grace",
-                "20")
-            .redirectErrorStream(true)
-            .start();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      Matcher m = READY.matcher(line);
-      if (m.find()) {
-        address[0] = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
-        Thread.ofVirtual()
-            .start(() -> {
-              try {
-                out.lines().forEach(lines::add);
-              } catch (java.io.UncheckedIOException closed) {
-                // the process was destroyed: its output is gone
-              }
-            });
-        return p;
-      }
-    }
-    throw new AssertionError(
-        "the server exited before it was ready: " + p.waitFor(0, TimeUnit.SECONDS));
+    ServerProcesses.Started s =
+        ServerProcesses.start(lines, "--data", data.toString(), "--shutdown-grace", "20");
+    address[0] = s.address();
+    return s.process();
   }
 
   @Test

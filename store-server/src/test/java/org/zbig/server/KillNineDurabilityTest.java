@@ -2,11 +2,8 @@ package org.zbig.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zbig.wire.*;
@@ -29,40 +24,14 @@ import org.zbig.zodb.pickle.Bytes;
  * transaction is half there, and new tids continue after the old ones.
  */
 class KillNineDurabilityTest {
-  private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
-
   @TempDir Path dir;
 
   /** Starts {@code zbig-server serve} in its own JVM and waits for its ready line. */
   private static Process start(Path data, InetSocketAddress[] address)
       throws IOException, InterruptedException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--data",
-                data.toString())
-            .redirectErrorStream(true)
-            .start();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    for (String line; (line = out.readLine()) != null; ) {
-      Matcher m = READY.matcher(line);
-      if (m.find()) {
-        address[0] = new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> {})); // keep draining
-        return p;
-      }
-    }
-    throw new AssertionError(
-        "the server exited before it was ready: " + p.waitFor(0, TimeUnit.SECONDS));
+    ServerProcesses.Started s = ServerProcesses.start(null, "--data", data.toString());
+    address[0] = s.address();
+    return s.process();
   }
 
   record Acked(Tid tid, Oid a, Oid b, Bytes data) {}

@@ -2,11 +2,8 @@ package org.zbig.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,8 +14,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,8 +46,6 @@ import org.zbig.zodb.pickle.Bytes;
  * one (protocol spec 5.5, 5.6, 5.13).
  */
 class MultiServerPostgresTest {
-  private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
-
   @TempDir Path dir;
   private PostgresTestDatabase db;
   private final List<Process> servers = new ArrayList<>();
@@ -73,41 +66,19 @@ class MultiServerPostgresTest {
 
   /** Starts a server process on the test schema and returns its address. */
   private InetSocketAddress start(String name) throws IOException, InterruptedException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--data",
-                dir.resolve(name).toString(),
-                "--backend",
-                "postgres",
-                "--jdbc-url",
-                db.url(),
-                "--jdbc-pool-size",
-                "4")
-            .redirectErrorStream(true)
-            .start();
-    servers.add(p);
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    List<String> seen = new ArrayList<>();
-    for (String line; (line = out.readLine()) != null; ) {
-      seen.add(line);
-      Matcher m = READY.matcher(line);
-      if (m.find()) {
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> {})); // keep draining
-        return new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
-      }
-    }
-    throw new AssertionError("server " + name + " exited before it was ready: " + seen);
+    ServerProcesses.Started s =
+        ServerProcesses.start(
+            null,
+            "--data",
+            dir.resolve(name).toString(),
+            "--backend",
+            "postgres",
+            "--jdbc-url",
+            db.url(),
+            "--jdbc-pool-size",
+            "4");
+    servers.add(s.process());
+    return s.address();
   }
 
   private static TestClient connect(InetSocketAddress address) {

@@ -1,0 +1,67 @@
+package org.zbig.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code zbig-server serve} in a JVM of its own, for tests that kill it or run several. */
+final class ServerProcesses {
+  private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
+
+  private ServerProcesses() {}
+
+  /** A started server and the address it listens on. */
+  record Started(Process process, InetSocketAddress address) {}
+
+  /**
+   * Starts {@code serve --listen 127.0.0.1:0 ARGS} and waits for its ready line. The output after
+   * it is added to {@code lines} ({@code null}: dropped), read until the process ends.
+   */
+  static Started start(List<String> lines, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.add("serve");
+    cmd.add("--listen");
+    cmd.add("127.0.0.1:0");
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    List<String> seen = new ArrayList<>();
+    for (String line; (line = out.readLine()) != null; ) {
+      seen.add(line);
+      Matcher m = READY.matcher(line);
+      if (m.find()) {
+        Thread.ofVirtual()
+            .start(() -> {
+              try {
+                out.lines()
+                    .forEach(l -> {
+                      if (lines != null) {
+                        lines.add(l);
+                      }
+                    });
+              } catch (java.io.UncheckedIOException closed) {
+                // the process was destroyed: its output is gone
+              }
+            });
+        return new Started(p, new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
+      }
+    }
+    p.waitFor();
+    throw new AssertionError(
+        "the server exited with " + p.exitValue() + " before it was ready: " + seen);
+  }
+}
