@@ -30,7 +30,25 @@ final class PackPlan {
 
     /** Whether revision {@code tid} of {@code oid} deletes it (or points back to nothing). */
     boolean deletedAt(Oid oid, long tid) throws X;
+
+    /**
+     * The references of each of {@code revisions}, in their order: one at a time, unless a storage
+     * reads many in one go.
+     */
+    default List<List<Oid>> referencesAt(List<Revision> revisions) throws X {
+      List<List<Oid>> out = new ArrayList<>(revisions.size());
+      for (Revision r : revisions) {
+        out.add(referencesAt(r.oid(), r.tid()));
+      }
+      return out;
+    }
   }
+
+  /** Revision {@code tid} of {@code oid}. */
+  record Revision(Oid oid, long tid) {}
+
+  /** How many revisions the marking reads in one go. */
+  static final int BATCH = 1000;
 
   /** What the plan knows about one object. */
   private static final class Revisions {
@@ -91,27 +109,44 @@ final class PackPlan {
     }
   }
 
-  /** The objects reachable from the root at the pack tid, or from revisions newer than it. */
+  /**
+   * The objects reachable from the root at the pack tid, or from revisions newer than it: a
+   * breadth-first walk that reads each level's revisions in batches of {@link #BATCH}.
+   */
   private <X extends Exception> Set<Oid> mark(Source<X> source) throws X {
     Set<Oid> reachable = new HashSet<>();
-    Deque<Oid> todo = new ArrayDeque<>();
-    todo.add(Oid.ROOT);
+    List<Oid> level = new ArrayList<>();
+    level.add(Oid.ROOT);
+    List<Revision> roots = new ArrayList<>();
     for (Map.Entry<Oid, Revisions> e : objects.entrySet()) {
       for (long tid : e.getValue().newer) {
-        todo.addAll(source.referencesAt(e.getKey(), tid));
+        roots.add(new Revision(e.getKey(), tid));
       }
     }
-    while (!todo.isEmpty()) {
-      Oid oid = todo.poll();
-      if (!reachable.add(oid)) {
-        continue;
+    references(source, roots, level);
+    while (!level.isEmpty()) {
+      List<Revision> read = new ArrayList<>();
+      for (Oid oid : level) {
+        Revisions r = objects.get(oid);
+        if (reachable.add(oid) && r != null && r.packTimeTid != -1) {
+          read.add(new Revision(oid, r.packTimeTid));
+        }
       }
-      Revisions r = objects.get(oid);
-      if (r != null && r.packTimeTid != -1) {
-        todo.addAll(source.referencesAt(oid, r.packTimeTid));
-      }
+      level = new ArrayList<>();
+      references(source, read, level);
     }
     return reachable;
+  }
+
+  /** Adds the references of {@code revisions} to {@code into}, reading them in batches. */
+  private static <X extends Exception> void references(
+      Source<X> source, List<Revision> revisions, List<Oid> into) throws X {
+    for (int from = 0; from < revisions.size(); from += BATCH) {
+      for (List<Oid> refs :
+          source.referencesAt(revisions.subList(from, Math.min(revisions.size(), from + BATCH)))) {
+        into.addAll(refs);
+      }
+    }
   }
 
   /**

@@ -149,6 +149,12 @@ final class PostgresHistory {
               Rev r = revAt(c, oid, tid);
               return r != null && home(c, oid, r) == null;
             }
+
+            @Override
+            public List<List<Oid>> referencesAt(List<PackPlan.Revision> revisions)
+                throws SQLException {
+              return PostgresHistory.referencesAt(c, revisions);
+            }
           };
       plan.decide(source, gc);
       c.commit();
@@ -196,14 +202,49 @@ final class PostgresHistory {
     return plan;
   }
 
+  /**
+   * The references of many revisions with one query; back-pointers, rare, are followed one by one.
+   */
+  private static List<List<Oid>> referencesAt(Connection c, List<PackPlan.Revision> revisions)
+      throws SQLException {
+    Long[] oids = new Long[revisions.size()];
+    Long[] tids = new Long[revisions.size()];
+    for (int i = 0; i < oids.length; i++) {
+      oids[i] = sql(revisions.get(i).oid().value());
+      tids[i] = sql(revisions.get(i).tid());
+    }
+    List<List<Oid>> out = new ArrayList<>(java.util.Collections.nCopies(oids.length, List.of()));
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select k.i, r.kind, r.data from unnest(?::bigint[], ?::bigint[]) with ordinality as"
+                + " k(zoid, tid, i) join zbig_rev r on r.zoid = k.zoid and r.tid = k.tid")) {
+      ps.setArray(1, c.createArrayOf("bigint", oids));
+      ps.setArray(2, c.createArrayOf("bigint", tids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          int i = (int) rs.getLong(1) - 1;
+          PackPlan.Revision r = revisions.get(i);
+          short kind = rs.getShort(2);
+          if (kind == DATA) {
+            out.set(i, references(r.oid(), r.tid(), rs.getBytes(3)));
+          } else if (kind == BACK_POINTER) {
+            out.set(i, referencesAt(c, r.oid(), r.tid()));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   private static List<Oid> referencesAt(Connection c, Oid oid, long tid) throws SQLException {
     Rev r = revAt(c, oid, tid);
     Rev h = r == null ? null : home(c, oid, r);
-    if (h == null) {
-      return List.of();
-    }
+    return h == null ? List.of() : references(oid, tid, h.data());
+  }
+
+  private static List<Oid> references(Oid oid, long tid, byte[] data) {
     try {
-      return References.extract(Bytes.wrap(h.data()).segment());
+      return References.extract(Bytes.wrap(data).segment());
     } catch (RuntimeException e) {
       throw new StorageException(
           "pack stopped, nothing removed: cannot read the references of object "
