@@ -81,8 +81,18 @@ public final class PostgresStorage implements Storage {
   private final ReentrantLock committing = new ReentrantLock(); // guards committer, lockHeld
   private Connection committer; // holds the session lock from lockCommits to unlockCommits
   private boolean lockHeld;
+
+  /** The data {@link #current} keeps at most. */
+  static final long CACHE_BYTES = 64L << 20;
+
   private final Object visibility = new Object(); // guards the advance of last
   private volatile long last; // the published last tid (unsigned)
+
+  /** Current revisions loaded recently; invalidated as commits are published. */
+  final CurrentRecords current = new CurrentRecords(CACHE_BYTES);
+
+  private final java.util.concurrent.atomic.AtomicLong packs =
+      new java.util.concurrent.atomic.AtomicLong(); // a load begun before a pack is not cached
   private volatile long objects; // zbig_meta's counters when last was published or packed
   private volatile long bytes;
   private volatile PostgresListener listener;
@@ -193,7 +203,23 @@ public final class PostgresStorage implements Storage {
 
   @Override
   public Optional<LoadResult> loadBefore(Oid oid, Tid before) {
+    CurrentRecords.Entry cached = current.get(oid);
+    if (cached != null && Long.compareUnsigned(before.value(), cached.start().value()) > 0) {
+      return Optional.of(new LoadResult(cached.data(), cached.start(), null));
+    }
     long visible = last;
+    long packsBefore = packs.get();
+    Optional<LoadResult> loaded = load(oid, before, visible);
+    if (loaded.isPresent() && loaded.get().end() == null) {
+      current.put(
+          oid,
+          new CurrentRecords.Entry(loaded.get().start(), loaded.get().data()),
+          () -> last == visible && packs.get() == packsBefore);
+    }
+    return loaded;
+  }
+
+  private Optional<LoadResult> load(Oid oid, Tid before, long visible) {
     return read(
         "loadBefore " + oid.toHex(),
         c -> {
@@ -427,6 +453,7 @@ public final class PostgresStorage implements Storage {
           c.commit();
           done = true;
           last = tid.value();
+          current.invalidate(byOid.keySet()); // after last moved: see CurrentRecords.put
           objects = counters[0];
           bytes = counters[1];
         }
@@ -570,17 +597,22 @@ public final class PostgresStorage implements Storage {
   public List<Tid> catchUp() {
     synchronized (visibility) {
       long from = last;
+      List<Oid> changed = new ArrayList<>();
       List<Tid> out =
           read(
               "catch-up read of the transaction table",
               c -> {
                 List<Tid> tids = new ArrayList<>();
                 try (PreparedStatement ps =
-                    c.prepareStatement("select tid from zbig_txn where tid > ? order by tid")) {
+                    c.prepareStatement(
+                        "select tid, oids from zbig_txn where tid > ? order by tid")) {
                   ps.setLong(1, sql(from));
                   try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                       tids.add(new Tid(unsql(rs.getLong(1))));
+                      for (Object o : (Object[]) rs.getArray(2).getArray()) {
+                        changed.add(new Oid(unsql((Long) o)));
+                      }
                     }
                   }
                 }
@@ -588,6 +620,7 @@ public final class PostgresStorage implements Storage {
               });
       if (!out.isEmpty()) {
         last = out.getLast().value();
+        current.invalidate(changed); // after last moved: see CurrentRecords.put
         read(
             "counters",
             c -> {
@@ -854,7 +887,13 @@ public final class PostgresStorage implements Storage {
 
   @Override
   public PackResult pack(Tid packTid, boolean gc) {
-    return new PostgresHistory(this).pack(packTid, gc, last);
+    try {
+      return new PostgresHistory(this).pack(packTid, gc, last);
+    } finally {
+      packs
+          .incrementAndGet(); // first: a load begun before the pack removed revisions is not cached
+      current.clear();
+    }
   }
 
   /** Deletes the cached blob of a revision a pack removed. */

@@ -10,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.LoadResult;
 import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -72,6 +73,42 @@ class PostgresStorageTest extends StorageContract {
       storage.commit(new Tid(20), META, List.of(Write.data(new Oid(2), Bytes.utf8("b"))));
       assertThat(other.catchUp()).containsExactly(new Tid(20));
     }
+  }
+
+  /**
+   * Current revisions are served from memory once loaded, and dropped when a commit of this server
+   * or a caught-up commit of another one changes their object; a pack empties the cache.
+   */
+  @Test
+  void currentRevisionsAreCachedUntilAPublishedCommitChangesThem() {
+    PostgresStorage mine = (PostgresStorage) storage;
+    mine.commit(new Tid(10), META, List.of(Write.data(new Oid(1), data("v1"))));
+    assertThat(mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(data("v1"));
+    long hits = mine.current.stats()[2];
+    assertThat(mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(data("v1"));
+    assertThat(mine.current.stats()[2]).isEqualTo(hits + 1);
+    // this server's commit
+    mine.commit(new Tid(20), META, List.of(Write.data(new Oid(1), data("v2"))));
+    assertThat(mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(data("v2"));
+    mine.loadBefore(new Oid(1), Tid.MAX); // cached again
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      other.catchUp();
+      other.commit(new Tid(30), META, List.of(Write.data(new Oid(1), data("v3"))));
+      // not published here yet: the snapshot stays at 20, from the cache or not
+      assertThat(mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(data("v2"));
+      assertThat(mine.catchUp()).containsExactly(new Tid(30));
+      LoadResult now = mine.loadBefore(new Oid(1), Tid.MAX).orElseThrow();
+      assertThat(now.data()).isEqualTo(data("v3"));
+      assertThat(now.start()).isEqualTo(new Tid(30));
+      assertThat(now.end()).isNull();
+      // an older snapshot is read from the database, with its end
+      assertThat(mine.loadBefore(new Oid(1), new Tid(30)).orElseThrow())
+          .isEqualTo(new LoadResult(data("v2"), new Tid(20), new Tid(30)));
+    }
+    mine.loadBefore(new Oid(1), Tid.MAX);
+    assertThat(mine.current.stats()[0]).isEqualTo(1);
+    mine.pack(new Tid(30), true);
+    assertThat(mine.current.stats()[0]).isZero();
   }
 
   @Test
