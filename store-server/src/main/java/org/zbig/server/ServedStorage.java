@@ -134,9 +134,9 @@ final class ServedStorage {
    * lock, and at register.
    */
   synchronized void catchUp() {
-    for (Tid tid : storage.catchUp()) {
+    for (var txn : storage.catchUp().entrySet()) {
       foreignCommits.incrementAndGet();
-      publish(tid, storage.transactionOids(tid), null);
+      publish(txn.getKey(), txn.getValue(), null);
     }
   }
 

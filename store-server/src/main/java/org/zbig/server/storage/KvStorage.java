@@ -723,18 +723,7 @@ public final class KvStorage implements Storage {
       return List.of();
     }
     Bytes data = home == tid ? data(oid, tid, v) : dataAt(oid, home);
-    try {
-      return References.extract(data.segment());
-    } catch (RuntimeException e) {
-      throw new StorageException(
-          "pack stopped, nothing removed: cannot read the references of object "
-              + oid.toHex()
-              + " at "
-              + new Tid(tid).toHex()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    return PackPlan.references(oid, tid, data);
   }
 
   /**

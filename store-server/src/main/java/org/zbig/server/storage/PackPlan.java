@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.References;
 
 /**
  * What a pack removes (protocol spec 5.8), whatever keeps the revisions: every revision that was
@@ -177,6 +181,26 @@ final class PackPlan {
         vanish.remove(oid);
         used.addAll(source.referencesAt(oid, r.packTimeTid));
       }
+    }
+  }
+
+  /**
+   * The objects {@code data}, revision {@code tid} of {@code oid}, refers to.
+   *
+   * @throws StorageException naming the revision if the record cannot be read
+   */
+  static List<Oid> references(Oid oid, long tid, Bytes data) {
+    try {
+      return References.extract(data.segment());
+    } catch (RuntimeException e) {
+      throw new StorageException(
+          "pack stopped, nothing removed: cannot read the references of object "
+              + oid.toHex()
+              + " at "
+              + new Tid(tid).toHex()
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

@@ -25,7 +25,6 @@ import org.zbig.server.storage.PostgresRows.Rev;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.MultipleUndoException;
-import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.record.References;
@@ -226,7 +225,7 @@ final class PostgresHistory {
           PackPlan.Revision r = revisions.get(i);
           short kind = rs.getShort(2);
           if (kind == DATA) {
-            out.set(i, references(r.oid(), r.tid(), rs.getBytes(3)));
+            out.set(i, PackPlan.references(r.oid(), r.tid(), Bytes.wrap(rs.getBytes(3))));
           } else if (kind == BACK_POINTER) {
             out.set(i, referencesAt(c, r.oid(), r.tid()));
           }
@@ -239,22 +238,7 @@ final class PostgresHistory {
   private static List<Oid> referencesAt(Connection c, Oid oid, long tid) throws SQLException {
     Rev r = revAt(c, oid, tid);
     Rev h = r == null ? null : home(c, oid, r);
-    return h == null ? List.of() : references(oid, tid, h.data());
-  }
-
-  private static List<Oid> references(Oid oid, long tid, byte[] data) {
-    try {
-      return References.extract(Bytes.wrap(data).segment());
-    } catch (RuntimeException e) {
-      throw new StorageException(
-          "pack stopped, nothing removed: cannot read the references of object "
-              + oid.toHex()
-              + " at "
-              + new Tid(tid).toHex()
-              + ": "
-              + e.getMessage(),
-          e);
-    }
+    return h == null ? List.of() : PackPlan.references(oid, tid, Bytes.wrap(h.data()));
   }
 
   /**

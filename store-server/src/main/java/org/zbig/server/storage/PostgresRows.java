@@ -213,16 +213,18 @@ final class PostgresRows {
     try (PreparedStatement ps = c.prepareStatement("select oids from zbig_txn where tid = ?")) {
       ps.setLong(1, sql(tid));
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return null;
-        }
-        Long[] oids = (Long[]) rs.getArray(1).getArray();
-        List<Oid> out = new ArrayList<>(oids.length);
-        for (Long o : oids) {
-          out.add(new Oid(unsql(o)));
-        }
-        return out;
+        return rs.next() ? oids(rs.getArray(1)) : null;
       }
     }
+  }
+
+  /** The oids of a {@code zbig_txn.oids} value. */
+  static List<Oid> oids(java.sql.Array column) throws SQLException {
+    Long[] oids = (Long[]) column.getArray();
+    List<Oid> out = new ArrayList<>(oids.length);
+    for (Long o : oids) {
+      out.add(new Oid(unsql(o)));
+    }
+    return out;
   }
 }

@@ -590,37 +590,35 @@ public final class PostgresStorage implements Storage {
 
   /**
    * Publishes the transactions other servers committed after {@link #lastTransaction()}: from now
-   * on reads see them. Returns their tids in order. The caller tells its clients, atomically with
-   * this call (protocol spec 5.6).
+   * on reads see them. Returns them in tid order with the oids each changed. The caller tells its
+   * clients, atomically with this call (protocol spec 5.6).
    */
   @Override
-  public List<Tid> catchUp() {
+  public java.util.SequencedMap<Tid, List<Oid>> catchUp() {
     synchronized (visibility) {
       long from = last;
-      List<Oid> changed = new ArrayList<>();
-      List<Tid> out =
+      java.util.SequencedMap<Tid, List<Oid>> out =
           read(
               "catch-up read of the transaction table",
               c -> {
-                List<Tid> tids = new ArrayList<>();
+                java.util.SequencedMap<Tid, List<Oid>> txns = new LinkedHashMap<>();
                 try (PreparedStatement ps =
                     c.prepareStatement(
                         "select tid, oids from zbig_txn where tid > ? order by tid")) {
                   ps.setLong(1, sql(from));
                   try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                      tids.add(new Tid(unsql(rs.getLong(1))));
-                      for (Object o : (Object[]) rs.getArray(2).getArray()) {
-                        changed.add(new Oid(unsql((Long) o)));
-                      }
+                      txns.put(new Tid(unsql(rs.getLong(1))), PostgresRows.oids(rs.getArray(2)));
                     }
                   }
                 }
-                return tids;
+                return txns;
               });
       if (!out.isEmpty()) {
-        last = out.getLast().value();
-        current.invalidate(changed); // after last moved: see CurrentRecords.put
+        last = out.lastEntry().getKey().value();
+        for (List<Oid> changed : out.values()) {
+          current.invalidate(changed); // after last moved: see CurrentRecords.put
+        }
         read(
             "counters",
             c -> {

@@ -91,11 +91,11 @@ public interface Storage extends AutoCloseable {
 
   /**
    * Makes visible the transactions other servers committed after {@link #lastTransaction()}, and
-   * returns their tids in order, so that the caller can tell its clients atomically with the change
-   * (protocol spec 5.6). A storage that one server owns returns nothing.
+   * returns them in tid order with the oids each changed, so that the caller can tell its clients
+   * atomically with the change (protocol spec 5.6). A storage that one server owns returns nothing.
    */
-  default List<Tid> catchUp() {
-    return List.of();
+  default java.util.SequencedMap<Tid, List<Oid>> catchUp() {
+    return new java.util.LinkedHashMap<>();
   }
 
   /**
