@@ -78,9 +78,18 @@ final class ArrayCommands {
         + a.order();
   }
 
-  /** Runs {@code work} with a progress bar of {@code total} bytes on the error stream. */
-  static void withProgress(
-      String task, long total, java.util.function.Consumer<LongConsumer> work) {
+  /** Work that reports its progress in bytes. */
+  @FunctionalInterface
+  interface Work {
+    void run(LongConsumer progress) throws java.io.IOException;
+  }
+
+  /**
+   * Runs {@code work} with a progress bar of {@code total} bytes on the error stream.
+   *
+   * @throws java.io.UncheckedIOException wrapping what {@code work} threw
+   */
+  static void withProgress(String task, long total, Work work) {
     try (ProgressBar pb =
         new ProgressBarBuilder()
             .setTaskName(task)
@@ -88,7 +97,9 @@ final class ArrayCommands {
             .setUnit(" MiB", 1 << 20)
             .showSpeed()
             .build()) {
-      work.accept(pb::stepTo);
+      work.run(pb::stepTo);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -223,13 +234,7 @@ final class ArrayCommands {
         withProgress(
             "import " + name,
             total,
-            p -> {
-              try {
-                made[0] = ArrayFiles.importNpy(s.conn, name, file, fmt, s.vm, BLKSIZE, p);
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            });
+            p -> made[0] = ArrayFiles.importNpy(s.conn, name, file, fmt, s.vm, BLKSIZE, p));
         spec.commandLine().getOut().println(name + "\t" + describe(made[0]));
         spec.commandLine().getOut().flush();
       }
@@ -259,16 +264,7 @@ final class ArrayCommands {
       try (Session s = Session.open(parent.main)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm);
-        withProgress(
-            "append " + name,
-            total,
-            p -> {
-              try {
-                ArrayFiles.appendNpy(s.conn, za, a, file, p);
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            });
+        withProgress("append " + name, total, p -> ArrayFiles.appendNpy(s.conn, za, a, file, p));
         spec.commandLine().getOut().println(name + "\t" + describe(za));
         spec.commandLine().getOut().flush();
       }
@@ -300,16 +296,7 @@ final class ArrayCommands {
       try (Session s = Session.open(parent.main)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm);
-        withProgress(
-            "export " + name,
-            a.nbytes(),
-            p -> {
-              try {
-                ArrayFiles.exportNpy(a, index, file, p);
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            });
+        withProgress("export " + name, a.nbytes(), p -> ArrayFiles.exportNpy(a, index, file, p));
         spec.commandLine().getOut().println(file + "\t" + Files.size(file) + " bytes");
         spec.commandLine().getOut().flush();
       }
