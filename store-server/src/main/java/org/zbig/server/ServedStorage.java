@@ -133,10 +133,15 @@ final class ServedStorage {
    * this server (protocol spec 5.6). Called by the storage's listener, at vote under the database
    * lock, and at register.
    */
-  synchronized void catchUp() {
-    for (var txn : storage.catchUp().entrySet()) {
-      foreignCommits.incrementAndGet();
-      publish(txn.getKey(), txn.getValue(), null);
+  void catchUp() {
+    if (!storage.sharedByServers()) {
+      return; // this server's storage alone: nothing to catch up with, no monitor to take
+    }
+    synchronized (this) {
+      for (var txn : storage.catchUp().entrySet()) {
+        foreignCommits.incrementAndGet();
+        publish(txn.getKey(), txn.getValue(), null);
+      }
     }
   }
 

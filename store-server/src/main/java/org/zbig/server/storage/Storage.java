@@ -95,7 +95,7 @@ public interface Storage extends AutoCloseable {
    * atomically with the change (protocol spec 5.6). A storage that one server owns returns nothing.
    */
   default java.util.SequencedMap<Tid, List<Oid>> catchUp() {
-    return new java.util.LinkedHashMap<>();
+    return java.util.Collections.emptyNavigableMap();
   }
 
   /**
