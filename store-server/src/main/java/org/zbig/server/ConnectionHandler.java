@@ -133,7 +133,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       return;
     }
     if (cause instanceof ProtocolException) {
-      LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+      LOG.warn("closing {}: {}", who(), cause.getMessage());
+    } else if (cause instanceof IOException) {
+      // the client reset the connection (as ZEO's client does after a refused tpc_finish)
+      LOG.info("connection from {} ended: {}", who(), cause.getMessage());
     } else if (cause.getCause() instanceof javax.net.ssl.SSLException tls) {
       LOG.warn("closing {}: TLS refused: {}", ctx.channel().remoteAddress(), tls.getMessage());
     } else {
@@ -987,7 +990,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     if (!(r.time() > 0) || Double.isInfinite(r.time())) {
       throw new InvalidValueException("pack time: " + r.time() + " (expected: seconds > 0)");
     }
-    long micros = (long) (r.time() * 1e6);
+    // a time in the future packs up to now, as ZEO's storages do
+    double time = Math.min(r.time(), System.currentTimeMillis() / 1000.0);
+    long micros = (long) (time * 1e6);
     Tid packTid = Tid.of(Instant.EPOCH.plus(micros, ChronoUnit.MICROS));
     if (r.block()) {
       admit(r.method());

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -236,11 +237,25 @@ public final class ZeoServer implements AutoCloseable {
   public void close() {
     if (open.compareAndSet(true, false)) {
       listener.close().syncUninterruptibly();
-      workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-      boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-      closeAll(storages.values());
+      boolean stopped =
+          workers
+              .shutdownGracefully(0, 2, TimeUnit.SECONDS)
+              .awaitUninterruptibly(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
+      if (stopped) {
+        closeAll(storages.values());
+      } else {
+        // a thread is still busy with a request: closing the storage under it could crash the
+        // process; every acknowledged commit is already durable, so leave it to the process exit
+        LOG.warn(
+            "an I/O thread did not stop within {}; the storage is left open for the process exit",
+            STOP_WAIT);
+      }
     }
   }
+
+  /** How long {@link #close()} waits for the I/O threads to finish what they are doing. */
+  static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
 
   private boolean anyCommitting() {
     return storages.values().stream().anyMatch(s -> s.lock.busy());

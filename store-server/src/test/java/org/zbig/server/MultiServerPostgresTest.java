@@ -61,7 +61,9 @@ class MultiServerPostgresTest {
       p.destroyForcibly();
       p.waitFor(20, TimeUnit.SECONDS);
     }
-    db.close();
+    if (db != null) {
+      db.close();
+    }
   }
 
   /** Starts a server process on the test schema and returns its address. */

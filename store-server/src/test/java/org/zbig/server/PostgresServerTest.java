@@ -59,7 +59,9 @@ class PostgresServerTest {
     if (other != null) {
       other.close();
     }
-    db.close();
+    if (db != null) {
+      db.close();
+    }
   }
 
   private TestClient connect() {

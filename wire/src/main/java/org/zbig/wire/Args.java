@@ -63,6 +63,15 @@ final class Args {
     return WireValues.tidOrNull(items.get(i), what(i, name));
   }
 
+  /**
+   * The serial a store names: 8 bytes, or None for an object the client believes new (ZODB's
+   * storage API allows it, and ZEO passes it on), read as {@link Tid#Z64}.
+   */
+  Tid serial(int i, String name) {
+    Tid t = tidOrNull(i, name);
+    return t == null ? Tid.Z64 : t;
+  }
+
   Bytes bytes(int i, String name) {
     return WireValues.bytes(items.get(i), what(i, name));
   }

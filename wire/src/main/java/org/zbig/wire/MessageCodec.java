@@ -54,7 +54,15 @@ public final class MessageCodec {
    * @throws ProtocolException naming what was wrong if it is not a message this end accepts
    */
   public Message decode(byte[] frame, int offset, int length) {
-    return Messages.fromValue(decodeValue(frame, offset, length), role);
+    return Messages.fromValue(decodeValue(frame, offset, length), role, maxValues(length));
+  }
+
+  /**
+   * The most values a frame of {@code length} bytes may carry: each value a ZEO peer writes takes
+   * at least one byte (neither encoding shares values when ZEO writes them), with room to spare.
+   */
+  static long maxValues(int length) {
+    return 2L * length + 64;
   }
 
   /**

@@ -87,13 +87,36 @@ public final class Messages {
   }
 
   /**
-   * The message a decoded 4-tuple stands for.
+   * The message a decoded 4-tuple stands for, its arguments limited to {@link #DEFAULT_MAX_VALUES}
+   * values.
    *
    * @param receiver the end that received it: a server accepts requests and heartbeats, a client
    *     replies, error replies and server calls
    * @throws ProtocolException if the value is not such a message
    */
   public static Message fromValue(Object value, Role receiver) {
+    return fromValue(value, receiver, DEFAULT_MAX_VALUES);
+  }
+
+  /** The limit of {@link #fromValue(Object, Role)}: far more values than ZEO messages hold. */
+  public static final long DEFAULT_MAX_VALUES = 1L << 22;
+
+  /**
+   * The message a decoded 4-tuple stands for.
+   *
+   * <p>Nothing walks the value before it passed {@link WireValues#checkShape}: the msgid is checked
+   * first ({@link MsgId}, constant time), then the arguments are checked against {@code maxValues}.
+   * Arguments over the limit of a call that can be answered (a synchronous request, a reply) are
+   * reported with its msgid ({@link MalformedRequestException}, {@link MalformedReplyException}),
+   * so that the connection survives.
+   *
+   * @param receiver the end that received it: a server accepts requests and heartbeats, a client
+   *     replies, error replies and server calls
+   * @param maxValues the most values the arguments may hold (see {@link WireValues#checkShape});
+   *     {@link MessageCodec} gives a number proportional to the frame's size
+   * @throws ProtocolException if the value is not such a message
+   */
+  public static Message fromValue(Object value, Role receiver, long maxValues) {
     List<Object> t;
     try {
       t = WireValues.sequence(value, 4, "message");
@@ -112,16 +135,24 @@ public final class Messages {
         throw new ProtocolException("reply from a client: msgid " + WireValues.repr(id));
       }
       MsgId msgid = new MsgId(id);
-      if (flag) {
-        List<Object> error = WireValues.sequence(args, 2, "error reply");
-        return new ErrorReply(msgid, WireValues.text(error.get(0), "error class"), error.get(1));
+      try {
+        WireValues.checkShape(args, maxValues, "reply to msgid " + msgid);
+        if (flag) {
+          List<Object> error = WireValues.sequence(args, 2, "error reply");
+          return new ErrorReply(msgid, WireValues.text(error.get(0), "error class"), error.get(1));
+        }
+      } catch (ProtocolException e) {
+        throw new MalformedReplyException(msgid, e);
       }
       return obsoleteError(msgid, args);
     }
-    return receiver == Role.SERVER ? request(id, flag, name, args) : serverCall(flag, name, args);
+    return receiver == Role.SERVER
+        ? request(id, flag, name, args, maxValues)
+        : serverCall(flag, name, args, maxValues);
   }
 
-  private static Request request(Object id, boolean oneWay, String name, Object args) {
+  private static Request request(
+      Object id, boolean oneWay, String name, Object args, long maxValues) {
     var sync = SYNC.get(name);
     if (sync != null) {
       if (oneWay) {
@@ -129,6 +160,7 @@ public final class Messages {
       }
       MsgId msgid = new MsgId(id);
       try {
+        WireValues.checkShape(args, maxValues, name + " arguments");
         return sync.apply(msgid, new Args(name, args));
       } catch (ProtocolException e) {
         throw new MalformedRequestException(msgid, name, e);
@@ -139,12 +171,13 @@ public final class Messages {
       if (!oneWay) {
         throw new ProtocolException(name + ": sent as a synchronous call (expected: one-way)");
       }
+      WireValues.checkShape(args, maxValues, name + " arguments");
       return oneWayCall.apply(new Args(name, args));
     }
     throw new ProtocolException("unknown method: " + WireValues.repr(name));
   }
 
-  private static ServerCall serverCall(boolean oneWay, String name, Object args) {
+  private static ServerCall serverCall(boolean oneWay, String name, Object args, long maxValues) {
     var call = SERVER_CALLS.get(name);
     if (call == null) {
       throw new ProtocolException(
@@ -157,6 +190,7 @@ public final class Messages {
     if (!oneWay) {
       throw new ProtocolException(name + ": sent as a synchronous call (expected: one-way)");
     }
+    WireValues.checkShape(args, maxValues, name + " arguments");
     return call.apply(new Args(name, args));
   }
 

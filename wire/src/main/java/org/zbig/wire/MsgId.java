@@ -1,9 +1,9 @@
 package org.zbig.wire;
 
-import java.util.Objects;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ProtocolException;
+import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.Tuple;
 
@@ -13,7 +13,7 @@ import org.zbig.zodb.pickle.Tuple;
  * for the heartbeat. A server keeps it as decoded and echoes it unchanged, structure and types
  * included (spec 0, item 4).
  *
- * @param value a {@link Long} or a hashable {@link Tuple}
+ * @param value a {@link Long}, short {@link Bytes}, or a small {@link Tuple} of those
  */
 public record MsgId(Object value) {
   /** The id of one-way calls. */
@@ -22,17 +22,40 @@ public record MsgId(Object value) {
   /** The id of the heartbeat. */
   public static final MsgId HEARTBEAT = new MsgId(-1L);
 
-  /** Checks the value. */
+  /** The longest byte string accepted as an id or as an item of a tuple id. */
+  public static final int MAX_BYTES = 64;
+
+  /** The most items of a tuple id. */
+  public static final int MAX_ITEMS = 4;
+
+  /**
+   * Checks the value: an int, a byte string of at most {@link #MAX_BYTES} bytes, or a tuple of at
+   * most {@link #MAX_ITEMS} such (ZEO sends ints, and {@code (oid, tid)} for {@code loadBefore}).
+   * The check is constant-time, and so is everything done with an id that passed it (it is hashed,
+   * compared and echoed in the reply).
+   *
+   * @throws ProtocolException naming the value otherwise
+   */
   public MsgId {
-    Objects.requireNonNull(value, "value");
-    if (!(value instanceof Long || value instanceof Tuple t && t.isHashable())) {
+    if (!(isAtom(value)
+        || value instanceof Tuple t
+            && t.size() <= MAX_ITEMS
+            && t.items().stream().allMatch(MsgId::isAtom))) {
       throw new ProtocolException(
           "msgid: "
               + PickleValues.typeName(value)
               + " "
               + WireValues.repr(value)
-              + " (expected: int or hashable tuple)");
+              + " (expected: an int, bytes of at most "
+              + MAX_BYTES
+              + ", or a tuple of at most "
+              + MAX_ITEMS
+              + " of those)");
     }
+  }
+
+  private static boolean isAtom(Object v) {
+    return v instanceof Long || v instanceof Bytes b && b.length() <= MAX_BYTES;
   }
 
   /** An int id. */

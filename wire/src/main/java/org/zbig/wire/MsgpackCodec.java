@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.core.buffer.MessageBuffer;
+import org.msgpack.value.ValueType;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleValues;
@@ -28,8 +30,11 @@ import org.zbig.zodb.pickle.Tuple;
  * {@link BigInteger}; ext types are refused. Decoded bin values are views of the frame, not copies.
  */
 final class MsgpackCodec {
-  /** Deeper nesting than any ZEO message has; bounds the recursion. */
-  static final int MAX_DEPTH = 512;
+  /**
+   * Deeper nesting than any ZEO message has; bounds the recursion. An array or map met deeper is
+   * skipped and decodes as {@link WireValues#TOO_DEEP}.
+   */
+  static final int MAX_DEPTH = WireValues.MAX_DEPTH;
 
   private static final BigInteger UINT64_MAX =
       BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
@@ -46,17 +51,26 @@ final class MsgpackCodec {
                 + " bytes after the value (expected: one value per frame)");
       }
       return value;
+    } catch (MessageInsufficientBufferException e) {
+      throw new ProtocolException(
+          "undecodable M5 message: it ends before its value is complete (expected: one whole value"
+              + " per frame)",
+          e);
     } catch (IOException | MessagePackException e) {
-      throw new ProtocolException("undecodable M5 message: " + e.getMessage(), e);
+      String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      throw new ProtocolException("undecodable M5 message: " + why, e);
     }
   }
 
   private static Object read(MessageUnpacker u, MemorySegment all, int base, int length, int depth)
       throws IOException {
-    if (depth > MAX_DEPTH) {
-      throw new ProtocolException("M5 message nested deeper than " + MAX_DEPTH + " levels");
-    }
     MessageFormat f = u.getNextFormat();
+    if (depth >= MAX_DEPTH
+        && (f.getValueType() == ValueType.ARRAY || f.getValueType() == ValueType.MAP)) {
+      // skipped without recursion; the shape check names it, with the msgid when there is one
+      u.skipValue();
+      return WireValues.TOO_DEEP;
+    }
     return switch (f.getValueType()) {
       case NIL -> {
         u.unpackNil();

@@ -38,6 +38,7 @@ public record StoreA(Oid oid, Tid serial, Bytes data, long txn) implements OneWa
 
   static StoreA decode(Args a) {
     a.arity(4, 4);
-    return new StoreA(a.oid(0, "oid"), a.tid(1, "serial"), a.bytes(2, "data"), a.integer(3, "txn"));
+    return new StoreA(
+        a.oid(0, "oid"), a.serial(1, "serial"), a.bytes(2, "data"), a.integer(3, "txn"));
   }
 }

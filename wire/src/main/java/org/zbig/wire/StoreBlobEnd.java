@@ -39,6 +39,6 @@ public record StoreBlobEnd(Oid oid, Tid serial, Bytes data, long txn) implements
   static StoreBlobEnd decode(Args a) {
     a.arity(4, 4);
     return new StoreBlobEnd(
-        a.oid(0, "oid"), a.tid(1, "serial"), a.bytes(2, "data"), a.integer(3, "txn"));
+        a.oid(0, "oid"), a.serial(1, "serial"), a.bytes(2, "data"), a.integer(3, "txn"));
   }
 }

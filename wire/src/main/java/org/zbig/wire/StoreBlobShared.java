@@ -43,7 +43,7 @@ public record StoreBlobShared(Oid oid, Tid serial, Bytes data, String filename, 
     a.arity(5, 5);
     return new StoreBlobShared(
         a.oid(0, "oid"),
-        a.tid(1, "serial"),
+        a.serial(1, "serial"),
         a.bytes(2, "data"),
         a.text(3, "filename"),
         a.integer(4, "txn"));

@@ -12,7 +12,9 @@ import org.zbig.zodb.pickle.Bytes;
  * @param status {@code " "} normal, {@code "p"} packed
  * @param user the user, {@code b"<path> <name>"}
  * @param description the description
- * @param extension the extension dict, str keys
+ * @param extension the extension dict, str keys, as plain data any client decodes ({@link
+ *     WireValues#plainDict}: whatever a client put there reaches other clients in a form their
+ *     unpicklers accept)
  */
 public record TransactionInfo(
     Tid tid, String status, Bytes user, Bytes description, Map<String, Object> extension) {
@@ -22,6 +24,10 @@ public record TransactionInfo(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(description, "description");
-    Objects.requireNonNull(extension, "extension");
+    extension =
+        WireValues.plainDict(Objects.requireNonNull(extension, "extension"), MAX_EXTENSION_VALUES);
   }
+
+  /** The most values kept of an extension; what is beyond becomes {@code '...'}. */
+  public static final int MAX_EXTENSION_VALUES = 100_000;
 }

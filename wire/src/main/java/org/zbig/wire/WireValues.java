@@ -2,14 +2,18 @@ package org.zbig.wire;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PersistentId;
 import org.zbig.zodb.pickle.PickleValues;
+import org.zbig.zodb.pickle.PyObject;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
@@ -216,8 +220,185 @@ public final class WireValues {
 
   /** A bounded Python repr of a value, for error messages. */
   public static String repr(Object v) {
-    String r = PickleValues.repr(v);
-    return r.length() <= REPR_LIMIT ? r : r.substring(0, REPR_LIMIT) + "...";
+    return PickleValues.repr(v, REPR_LIMIT);
+  }
+
+  /**
+   * Checks that a decoded value is a tree of at most {@code maxValues} values counted as the peer's
+   * encoder would write them (a value that a pickle's memo shares counts once per use), nested at
+   * most {@link #MAX_DEPTH} levels, and without cycles. Every value a peer sends passes through
+   * this before anything walks it, so that no walk (a repr, an equality, re-encoding it in a reply)
+   * can cost more than a small multiple of the frame that carried it: ZEO peers write their
+   * messages without a memo, so each value takes at least one byte of the frame.
+   *
+   * <p>The check itself visits each distinct container once.
+   *
+   * @throws ProtocolException naming {@code what} and the limit that was exceeded
+   */
+  public static void checkShape(Object v, long maxValues, String what) {
+    new ShapeCheck(maxValues, what).size(v, 0);
+  }
+
+  /** Deeper nesting than any ZEO message has. */
+  public static final int MAX_DEPTH = 64;
+
+  /**
+   * What a decoder that stops at {@link #MAX_DEPTH} puts in place of what is nested deeper; {@link
+   * #checkShape} refuses it.
+   */
+  public static final Object TOO_DEEP =
+      new Object() {
+        @Override
+        public String toString() {
+          return "<nested deeper than " + MAX_DEPTH + " levels>";
+        }
+      };
+
+  private static final class ShapeCheck {
+    private static final Long IN_PROGRESS = -1L;
+    private final long max;
+    private final String what;
+    private final Map<Object, Long> sizes = new IdentityHashMap<>();
+
+    ShapeCheck(long max, String what) {
+      this.max = max;
+      this.what = what;
+    }
+
+    long size(Object v, int depth) {
+      if (v == TOO_DEEP) {
+        throw new ProtocolException(
+            what + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
+      }
+      if (!(v instanceof Tuple
+          || v instanceof List<?>
+          || v instanceof Map<?, ?>
+          || v instanceof Set<?>
+          || v instanceof PyObject
+          || v instanceof PersistentId)) {
+        return 1;
+      }
+      if (depth >= MAX_DEPTH) {
+        throw new ProtocolException(
+            what + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
+      }
+      Long known = sizes.get(v);
+      if (known != null) {
+        if (known.equals(IN_PROGRESS)) {
+          throw new ProtocolException(what + ": a value that contains itself (expected: a tree)");
+        }
+        return known;
+      }
+      sizes.put(v, IN_PROGRESS);
+      long n = 1;
+      switch (v) {
+        case Tuple t -> {
+          for (int i = 0; i < t.size(); i++) {
+            n = add(n, size(t.get(i), depth + 1));
+          }
+        }
+        case Map<?, ?> m -> {
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            n = add(n, size(e.getKey(), depth + 1));
+            n = add(n, size(e.getValue(), depth + 1));
+          }
+        }
+        case Iterable<?> items -> {
+          for (Object o : items) {
+            n = add(n, size(o, depth + 1));
+          }
+        }
+        case PyObject o -> {
+          n = add(n, size(o.callable(), depth + 1));
+          n = add(n, size(o.args(), depth + 1));
+          n = add(n, size(o.state(), depth + 1));
+        }
+        case PersistentId p -> n = add(n, size(p.pid(), depth + 1));
+        default -> {}
+      }
+      sizes.put(v, n);
+      return n;
+    }
+
+    private long add(long n, long more) {
+      long sum = n + more;
+      if (sum > max) {
+        throw new ProtocolException(
+            what
+                + ": more than "
+                + max
+                + " values once shared parts are counted at each use (expected: at most one per"
+                + " byte of the frame)");
+      }
+      return sum;
+    }
+  }
+
+  /**
+   * A value as plain data that any ZEO client can decode: None, bool, int, float, str, bytes, and
+   * tuples, lists and dicts of them. A set becomes a list; anything else (an object or a global a
+   * client put into a transaction's extension) becomes its repr. At most {@code maxValues} values
+   * are kept, nested at most half {@link #MAX_DEPTH} levels (so that a reply that carries them is
+   * within it); what is beyond becomes {@code '...'}.
+   */
+  public static Object plain(Object v, int maxValues) {
+    return new Plain(maxValues).of(v, 0);
+  }
+
+  /** {@link #plain} of each value of a dict with str keys. */
+  public static Map<String, Object> plainDict(Map<String, Object> d, int maxValues) {
+    Plain p = new Plain(maxValues);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : d.entrySet()) {
+      out.put(e.getKey(), p.of(e.getValue(), 1));
+    }
+    return out;
+  }
+
+  private static final class Plain {
+    private int left;
+
+    Plain(int max) {
+      this.left = max;
+    }
+
+    Object of(Object v, int depth) {
+      if (--left < 0 || depth >= MAX_DEPTH / 2) {
+        return "...";
+      }
+      return switch (v) {
+        case null -> null;
+        case Boolean b -> b;
+        case Long l -> l;
+        case BigInteger b -> b;
+        case Double d -> d;
+        case String s -> s;
+        case Bytes b -> b;
+        case Tuple t -> {
+          Object[] items = new Object[t.size()];
+          for (int i = 0; i < items.length; i++) {
+            items[i] = of(t.get(i), depth + 1);
+          }
+          yield Tuple.of(items);
+        }
+        case Map<?, ?> m -> {
+          Map<Object, Object> out = new LinkedHashMap<>();
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object k = of(e.getKey(), depth + 1);
+            out.put(PickleValues.isHashable(k) ? k : repr(k), of(e.getValue(), depth + 1));
+          }
+          yield out;
+        }
+        case Iterable<?> items -> {
+          List<Object> out = new ArrayList<>();
+          for (Object o : items) {
+            out.add(of(o, depth + 1));
+          }
+          yield out;
+        }
+        default -> repr(v);
+      };
+    }
   }
 
   /** The error for a field whose value is not what it should be. */

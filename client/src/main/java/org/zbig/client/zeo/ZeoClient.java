@@ -585,6 +585,15 @@ public final class ZeoClient implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof MalformedReplyException m) {
+        // the reply names its call: that call fails, the connection stays
+        LOG.warn("from {}: {}", address, m.getMessage());
+        Pending<?> p = pending.remove(m.msgid());
+        if (p != null) {
+          p.future().completeExceptionally(m);
+        }
+        return;
+      }
       LOG.warn("closing connection to {}: {}", address, cause.toString());
       ctx.close();
     }

@@ -86,38 +86,178 @@ public final class PickleValues {
     };
   }
 
-  /** Python's {@code repr} of a value (long byte strings are summarised). */
+  /** The longest text {@link #repr(Object)} returns, before its {@code ...}. */
+  public static final int REPR_LIMIT = 4096;
+
+  /** How deep {@link #repr} descends into nested containers before writing {@code ...}. */
+  public static final int REPR_DEPTH = 32;
+
+  /**
+   * Python's {@code repr} of a value, cut at {@link #REPR_LIMIT} characters and {@link #REPR_DEPTH}
+   * levels of nesting (long byte strings and huge ints are summarised).
+   *
+   * <p>Bounded whatever the value: its cost is proportional to the text it returns, so a value that
+   * shares substructures (a pickle's memo can make a few hundred bytes stand for a tree of 2^40
+   * leaves), nests deeply or contains itself costs no more than a short one.
+   */
   public static String repr(Object value) {
-    return switch (value) {
-      case null -> "None";
-      case Boolean b -> b ? "True" : "False";
-      case Double d -> reprFloat(d);
-      case String s -> reprStr(s);
-      case List<?> l -> reprItems("[", l, "]");
-      case Set<?> s -> s.isEmpty() ? "set()" : reprItems("{", s, "}");
-      case Map<?, ?> m -> {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-          if (sb.length() > 1) {
-            sb.append(", ");
-          }
-          sb.append(repr(e.getKey())).append(": ").append(repr(e.getValue()));
-        }
-        yield sb.append('}').toString();
-      }
-      default -> value.toString();
-    };
+    return repr(value, REPR_LIMIT);
   }
 
-  private static String reprItems(String open, Iterable<?> items, String close) {
-    StringBuilder sb = new StringBuilder(open);
-    for (Object o : items) {
-      if (sb.length() > open.length()) {
-        sb.append(", ");
-      }
-      sb.append(repr(o));
+  /**
+   * Python's {@code repr} of a value, cut at {@code maxChars} characters (then ending in {@code
+   * ...}) and {@link #REPR_DEPTH} levels of nesting.
+   */
+  public static String repr(Object value, int maxChars) {
+    Repr r = new Repr(maxChars);
+    r.value(value, 0);
+    return r.text();
+  }
+
+  /** A repr under construction, with its budget. */
+  private static final class Repr {
+    private final StringBuilder sb = new StringBuilder();
+    private final int limit;
+    private boolean cut;
+
+    Repr(int limit) {
+      this.limit = Math.max(1, limit);
     }
-    return sb.append(close).toString();
+
+    /** Whether the budget is used up (then nothing more is appended). */
+    boolean full() {
+      if (sb.length() >= limit) {
+        cut = true;
+      }
+      return cut;
+    }
+
+    void append(String s) {
+      if (!full()) {
+        sb.append(s, 0, Math.min(s.length(), limit - sb.length()));
+        if (sb.length() >= limit) {
+          cut = true;
+        }
+      }
+    }
+
+    String text() {
+      return cut ? sb.substring(0, Math.min(sb.length(), limit)) + "..." : sb.toString();
+    }
+
+    void value(Object v, int depth) {
+      if (full()) {
+        return;
+      }
+      if (depth > REPR_DEPTH
+          && (v instanceof Tuple
+              || v instanceof Iterable<?>
+              || v instanceof Map<?, ?>
+              || v instanceof PyObject
+              || v instanceof PersistentId)) {
+        append("...");
+        return;
+      }
+      switch (v) {
+        case null -> append("None");
+        case Boolean b -> append(b ? "True" : "False");
+        case Double d -> append(reprFloat(d));
+        case String s -> str(s);
+        case BigInteger b ->
+            append(
+                b.bitLength() <= 1024
+                    ? b.toString()
+                    : "<int of " + b.bitLength() + " bits>"); // toString is quadratic
+        case Tuple t -> {
+          items("(", t.items(), depth);
+          append(t.size() == 1 ? ",)" : ")");
+        }
+        case List<?> l -> {
+          items("[", l, depth);
+          append("]");
+        }
+        case Set<?> s -> {
+          if (s.isEmpty()) {
+            append("set()");
+          } else {
+            items("{", s, depth);
+            append("}");
+          }
+        }
+        case Map<?, ?> m -> {
+          append("{");
+          boolean first = true;
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            if (full()) {
+              return;
+            }
+            if (!first) {
+              append(", ");
+            }
+            first = false;
+            value(e.getKey(), depth + 1);
+            append(": ");
+            value(e.getValue(), depth + 1);
+          }
+          append("}");
+        }
+        case PyObject o -> {
+          if (o.kind() == PyObject.Kind.NEWOBJ) {
+            append("new ");
+          }
+          value(o.callable(), depth + 1);
+          value(o.args(), depth + 1);
+          if (o.hasState()) {
+            append(".__setstate__(");
+            value(o.state(), depth + 1);
+            append(")");
+          }
+        }
+        case PersistentId p -> {
+          append("PersistentId(");
+          value(p.pid(), depth + 1);
+          append(")");
+        }
+        default -> append(v.toString()); // Long, Bytes (summarised), Global: short
+      }
+    }
+
+    private void items(String open, Iterable<?> items, int depth) {
+      append(open);
+      boolean first = true;
+      for (Object o : items) {
+        if (full()) {
+          return;
+        }
+        if (!first) {
+          append(", ");
+        }
+        first = false;
+        value(o, depth + 1);
+      }
+    }
+
+    private void str(String s) {
+      append("'");
+      for (int i = 0; i < s.length() && !full(); i++) {
+        char c = s.charAt(i);
+        switch (c) {
+          case '\'' -> append("\\'");
+          case '\\' -> append("\\\\");
+          case '\n' -> append("\\n");
+          case '\r' -> append("\\r");
+          case '\t' -> append("\\t");
+          default -> {
+            if (c < 0x20 || c == 0x7f) {
+              append(String.format("\\x%02x", (int) c));
+            } else {
+              append(String.valueOf(c));
+            }
+          }
+        }
+      }
+      append("'");
+    }
   }
 
   private static String reprFloat(double d) {
@@ -128,27 +268,5 @@ public final class PickleValues {
       return d > 0 ? "inf" : "-inf";
     }
     return Double.toString(d);
-  }
-
-  private static String reprStr(String s) {
-    StringBuilder sb = new StringBuilder("'");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '\'' -> sb.append("\\'");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20 || c == 0x7f) {
-            sb.append(String.format("\\x%02x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('\'').toString();
   }
 }

@@ -89,9 +89,9 @@ public final class PyObject {
     return Objects.hash(callable, args, kind);
   }
 
+  /** {@code module.Class(args)}, with its state; bounded as {@link PickleValues#repr}. */
   @Override
   public String toString() {
-    String s = (kind == Kind.NEWOBJ ? "new " : "") + callable + args;
-    return hasState ? s + ".__setstate__(" + PickleValues.repr(state) + ")" : s;
+    return PickleValues.repr(this);
   }
 }

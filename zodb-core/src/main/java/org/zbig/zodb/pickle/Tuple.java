@@ -2,7 +2,10 @@ package org.zbig.zodb.pickle;
 
 import java.util.AbstractList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * A Python tuple: an immutable sequence of pickle values (nulls allowed, standing for {@code
@@ -82,9 +85,42 @@ public final class Tuple {
     return hashable;
   }
 
+  /**
+   * Item-wise equality. Tuples that share substructures (as a pickle's memo makes them) are
+   * compared once per pair of shared parts, so the cost is bounded by the parts, not by the tree
+   * they stand for.
+   */
   @Override
   public boolean equals(Object o) {
-    return o == this || o instanceof Tuple t && t.hash == hash && Arrays.equals(t.items, items);
+    if (o == this) {
+      return true;
+    }
+    if (!(o instanceof Tuple t) || t.hash != hash || t.items.length != items.length) {
+      return false;
+    }
+    return equal(this, t, new IdentityHashMap<>());
+  }
+
+  private static boolean equal(Tuple a, Tuple b, Map<Tuple, Tuple> same) {
+    if (a == b || same.get(a) == b) {
+      return true;
+    }
+    if (a.hash != b.hash || a.items.length != b.items.length) {
+      return false;
+    }
+    for (int i = 0; i < a.items.length; i++) {
+      Object x = a.items[i];
+      Object y = b.items[i];
+      boolean eq =
+          x instanceof Tuple tx && y instanceof Tuple ty
+              ? equal(tx, ty, same)
+              : Objects.equals(x, y);
+      if (!eq) {
+        return false;
+      }
+    }
+    same.put(a, b);
+    return true;
   }
 
   @Override
@@ -92,16 +128,12 @@ public final class Tuple {
     return hash;
   }
 
-  /** Python's repr: {@code (1, 'a')}, {@code (1,)}, {@code ()}. */
+  /**
+   * Python's repr: {@code (1, 'a')}, {@code (1,)}, {@code ()}; bounded as {@link
+   * PickleValues#repr}.
+   */
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder("(");
-    for (int i = 0; i < items.length; i++) {
-      if (i > 0) {
-        sb.append(", ");
-      }
-      sb.append(PickleValues.repr(items[i]));
-    }
-    return sb.append(items.length == 1 ? ",)" : ")").toString();
+    return PickleValues.repr(this);
   }
 }
