@@ -136,7 +136,7 @@ public final class Messages {
       }
       MsgId msgid = new MsgId(id);
       try {
-        WireValues.checkShape(args, maxValues, "reply to msgid " + msgid);
+        WireValues.checkShape(args, maxValues, () -> "reply to msgid " + msgid);
         if (flag) {
           List<Object> error = WireValues.sequence(args, 2, "error reply");
           return new ErrorReply(msgid, WireValues.text(error.get(0), "error class"), error.get(1));
@@ -160,7 +160,7 @@ public final class Messages {
       }
       MsgId msgid = new MsgId(id);
       try {
-        WireValues.checkShape(args, maxValues, name + " arguments");
+        WireValues.checkShape(args, maxValues, () -> name + " arguments");
         return sync.apply(msgid, new Args(name, args));
       } catch (ProtocolException e) {
         throw new MalformedRequestException(msgid, name, e);
@@ -171,7 +171,7 @@ public final class Messages {
       if (!oneWay) {
         throw new ProtocolException(name + ": sent as a synchronous call (expected: one-way)");
       }
-      WireValues.checkShape(args, maxValues, name + " arguments");
+      WireValues.checkShape(args, maxValues, () -> name + " arguments");
       return oneWayCall.apply(new Args(name, args));
     }
     throw new ProtocolException("unknown method: " + WireValues.repr(name));
@@ -190,7 +190,7 @@ public final class Messages {
     if (!oneWay) {
       throw new ProtocolException(name + ": sent as a synchronous call (expected: one-way)");
     }
-    WireValues.checkShape(args, maxValues, name + " arguments");
+    WireValues.checkShape(args, maxValues, () -> name + " arguments");
     return call.apply(new Args(name, args));
   }
 

@@ -37,10 +37,7 @@ public record MsgId(Object value) {
    * @throws ProtocolException naming the value otherwise
    */
   public MsgId {
-    if (!(isAtom(value)
-        || value instanceof Tuple t
-            && t.size() <= MAX_ITEMS
-            && t.items().stream().allMatch(MsgId::isAtom))) {
+    if (!(isAtom(value) || value instanceof Tuple t && isSmallTuple(t))) {
       throw new ProtocolException(
           "msgid: "
               + PickleValues.typeName(value)
@@ -52,6 +49,18 @@ public record MsgId(Object value) {
               + MAX_ITEMS
               + " of those)");
     }
+  }
+
+  private static boolean isSmallTuple(Tuple t) {
+    if (t.size() > MAX_ITEMS) {
+      return false;
+    }
+    for (int i = 0; i < t.size(); i++) {
+      if (!isAtom(t.get(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isAtom(Object v) {

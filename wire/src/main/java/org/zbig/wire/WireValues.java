@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ProtocolException;
@@ -236,7 +237,23 @@ public final class WireValues {
    * @throws ProtocolException naming {@code what} and the limit that was exceeded
    */
   public static void checkShape(Object v, long maxValues, String what) {
-    new ShapeCheck(maxValues, what).size(v, 0);
+    checkShape(v, maxValues, () -> what);
+  }
+
+  /** As {@link #checkShape(Object, long, String)}, the name made only for an error. */
+  public static void checkShape(Object v, long maxValues, Supplier<String> what) {
+    if (isContainer(v) || v == TOO_DEEP) {
+      new ShapeCheck(maxValues, what).size(v, 0);
+    }
+  }
+
+  private static boolean isContainer(Object v) {
+    return v instanceof Tuple
+        || v instanceof List<?>
+        || v instanceof Map<?, ?>
+        || v instanceof Set<?>
+        || v instanceof PyObject
+        || v instanceof PersistentId;
   }
 
   /** Deeper nesting than any ZEO message has. */
@@ -254,83 +271,113 @@ public final class WireValues {
         }
       };
 
+  /**
+   * The walk of {@link #checkShape}: the size of each container that holds containers is remembered
+   * by identity, so shared parts are walked once; containers of leaves only (most messages are
+   * such) need no memory at all.
+   */
   private static final class ShapeCheck {
     private static final Long IN_PROGRESS = -1L;
     private final long max;
-    private final String what;
-    private final Map<Object, Long> sizes = new IdentityHashMap<>();
+    private final Supplier<String> what;
+    private Map<Object, Long> sizes; // made at the first container inside a container
 
-    ShapeCheck(long max, String what) {
+    ShapeCheck(long max, Supplier<String> what) {
       this.max = max;
       this.what = what;
     }
 
     long size(Object v, int depth) {
       if (v == TOO_DEEP) {
-        throw new ProtocolException(
-            what + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
+        throw tooDeep();
       }
-      if (!(v instanceof Tuple
-          || v instanceof List<?>
-          || v instanceof Map<?, ?>
-          || v instanceof Set<?>
-          || v instanceof PyObject
-          || v instanceof PersistentId)) {
+      if (!isContainer(v)) {
         return 1;
       }
       if (depth >= MAX_DEPTH) {
-        throw new ProtocolException(
-            what + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
+        throw tooDeep();
       }
-      Long known = sizes.get(v);
+      Long known = sizes == null ? null : sizes.get(v);
       if (known != null) {
         if (known.equals(IN_PROGRESS)) {
-          throw new ProtocolException(what + ": a value that contains itself (expected: a tree)");
+          throw new ProtocolException(
+              what.get() + ": a value that contains itself (expected: a tree)");
         }
         return known;
       }
-      sizes.put(v, IN_PROGRESS);
-      long n = 1;
+      Walk w = new Walk(v, depth);
       switch (v) {
         case Tuple t -> {
           for (int i = 0; i < t.size(); i++) {
-            n = add(n, size(t.get(i), depth + 1));
+            w.add(t.get(i));
           }
         }
         case Map<?, ?> m -> {
           for (Map.Entry<?, ?> e : m.entrySet()) {
-            n = add(n, size(e.getKey(), depth + 1));
-            n = add(n, size(e.getValue(), depth + 1));
+            w.add(e.getKey());
+            w.add(e.getValue());
           }
         }
         case Iterable<?> items -> {
           for (Object o : items) {
-            n = add(n, size(o, depth + 1));
+            w.add(o);
           }
         }
         case PyObject o -> {
-          n = add(n, size(o.callable(), depth + 1));
-          n = add(n, size(o.args(), depth + 1));
-          n = add(n, size(o.state(), depth + 1));
+          w.add(o.callable());
+          w.add(o.args());
+          w.add(o.state());
         }
-        case PersistentId p -> n = add(n, size(p.pid(), depth + 1));
+        case PersistentId p -> w.add(p.pid());
         default -> {}
       }
-      sizes.put(v, n);
-      return n;
+      if (w.nested) {
+        sizes.put(v, w.n);
+      }
+      return w.n;
     }
 
-    private long add(long n, long more) {
-      long sum = n + more;
-      if (sum > max) {
-        throw new ProtocolException(
-            what
-                + ": more than "
-                + max
-                + " values once shared parts are counted at each use (expected: at most one per"
-                + " byte of the frame)");
+    /** The sum over one container's items. */
+    private final class Walk {
+      final Object container;
+      final int depth;
+      long n = 1;
+      boolean nested;
+
+      Walk(Object container, int depth) {
+        this.container = container;
+        this.depth = depth;
       }
-      return sum;
+
+      void add(Object item) {
+        long more;
+        if (isContainer(item) || item == TOO_DEEP) {
+          if (!nested) {
+            nested = true;
+            if (sizes == null) {
+              sizes = new IdentityHashMap<>();
+            }
+            sizes.put(container, IN_PROGRESS);
+          }
+          more = size(item, depth + 1);
+        } else {
+          more = 1;
+        }
+        n += more;
+        if (n > max) {
+          throw new ProtocolException(
+              what.get()
+                  + ": more than "
+                  + max
+                  + " values once shared parts are counted at each use (expected: at most one"
+                  + " per byte of the frame)");
+        }
+      }
+    }
+
+    private ProtocolException tooDeep() {
+      return new ProtocolException(
+          what.get() + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
     }
   }
 

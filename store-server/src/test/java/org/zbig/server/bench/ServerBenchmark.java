@@ -43,7 +43,7 @@ import org.zbig.zodb.pickle.Bytes;
  * <pre>
  * ./mvnw -q install -DskipTests
  * ./mvnw -q -Pbench -pl store-server test-compile exec:exec \
- *     -Dbench.main=org.zbig.server.bench.ServerBenchmark
+ *     -Dbench.main=org.zbig.server.bench.ServerBenchmark [-Dbench=loads|commits|big]
  * </pre>
  */
 public final class ServerBenchmark {
@@ -73,21 +73,31 @@ public final class ServerBenchmark {
       InetSocketAddress addr = server.address();
       List<Oid> oids = populate(addr);
       System.out.printf("%-44s %14s %14s %8s%n", "benchmark", "ours", "baseline", "ratio");
+      String only = args.length > 0 ? args[0] : ".*";
       try (Echo echo = new Echo()) {
-        for (int conns : new int[] {1, 4, 16}) {
-          double ours = parallel(conns, () -> loads(addr, oids));
-          double echoRate = parallel(conns, () -> echoRoundTrips(echo.address(), 40, 180));
-          row("loadBefore, " + conns + " conn x " + WINDOW + " in flight (ops/s)", ours, echoRate);
+        if ("loads".matches(only)) {
+          for (int conns : new int[] {1, 4, 16}) {
+            double ours = parallel(conns, () -> loads(addr, oids));
+            double echoRate = parallel(conns, () -> echoRoundTrips(echo.address(), 40, 180));
+            row(
+                "loadBefore, " + conns + " conn x " + WINDOW + " in flight (ops/s)",
+                ours,
+                echoRate);
+          }
         }
-        double fsync = fsyncRate(dir);
-        for (int committers : new int[] {1, 4, 16}) {
-          double ours = parallel(committers, () -> commits(addr));
-          row("durable commits, " + committers + " committers (commits/s)", ours, fsync);
+        if ("commits".matches(only)) {
+          double fsync = fsyncRate(dir);
+          for (int committers : new int[] {1, 4, 16}) {
+            double ours = parallel(committers, () -> commits(addr));
+            row("durable commits, " + committers + " committers (commits/s)", ours, fsync);
+          }
         }
-        double echoMb = echoBulk(echo.address());
-        double[] big = bigRecords(addr);
-        row("2 MiB records: store (MB/s)", big[0], echoMb);
-        row("2 MiB records: load (MB/s)", big[1], echoMb);
+        if ("big".matches(only)) {
+          double echoMb = echoBulk(echo.address());
+          double[] big = bigRecords(addr);
+          row("2 MiB records: store (MB/s)", big[0], echoMb);
+          row("2 MiB records: load (MB/s)", big[1], echoMb);
+        }
       }
     } finally {
       try (var files = Files.walk(dir)) {
