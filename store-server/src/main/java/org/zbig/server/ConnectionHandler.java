@@ -20,31 +20,27 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
-import org.zbig.server.storage.Write;
 import org.zbig.wire.*;
 import org.zbig.wire.netty.HandshakeEvent;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
-import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.InvalidValueException;
 import org.zbig.zodb.error.MissingKeyException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ProtocolException;
-import org.zbig.zodb.error.ReadConflictException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
-import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PyObject;
 
@@ -71,7 +67,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private boolean paused;
   private volatile int inFlight; // replies owed later: a waiting vote, a pack, a blob being sent
   private boolean refusing; // the last request over the in-flight limit was logged
-  private long voteWaitStart;
   private ChannelHandlerContext ctx;
   private ServedStorage served;
   private boolean readOnly;
@@ -418,7 +413,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
             new Txn(
                 r.txn(),
                 new TxnMeta(r.user(), r.description(), r.extension(), r.status()),
-                r.tid());
+                r.tid(),
+                this);
       }
       case StoreA r -> op(r.txn(), r);
       case CheckCurrentSerial r -> op(r.txn(), r);
@@ -476,7 +472,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case RestoreA s -> count(s.data() == null ? 0 : s.data().length());
       default -> {}
     }
-    if (t.voted()) {
+    if (!t.open()) {
       throw new StorageTransactionException(r.method() + " after vote");
     }
     t.ops.add(r);
@@ -526,235 +522,110 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
             + ", the server's limit; iterators count until exhausted or released)");
   }
 
+  /**
+   * Votes through the {@link Committer}: answered now when the transaction's object locks are free,
+   * later when another transaction holds one of them.
+   */
   private Object vote(Vote v) {
     writable();
     Txn t = current(v.txn(), "vote");
-    CommitLock lock = served.lock;
-    if (lock.heldBy(this)) {
-      throw new StorageTransactionException("Already voting (locked)");
+    CompletableFuture<VoteResult> f = served.committer.vote(t); // "Already voting" throws here
+    if (f.isDone()) {
+      return voted(t, f);
     }
-    if (lock.waiting(this)) {
-      throw new StorageTransactionException("Already voting (waiting)");
-    }
-    if (lock.acquire(this, () -> ctx.executor().execute(() -> votedUnderLock(v, t)))) {
-      return voteWithCommitLock(v, t);
-    }
-    voteWaitStart = System.nanoTime();
+    long waitStart = System.nanoTime();
     inFlight++;
+    f.whenCompleteAsync(
+        (r, e) -> {
+          inFlight--;
+          served.lockWaits.incrementAndGet();
+          served.lockWaitNanos.addAndGet(System.nanoTime() - waitStart);
+          if (!ctx.channel().isActive() || txn != t) {
+            served.committer.abort(t);
+            return;
+          }
+          sync(v, () -> voted(t, f));
+        },
+        ctx.executor());
     return LATER;
   }
 
-  /**
-   * With the in-process commit lock held: votes now, or, when other servers share the storage,
-   * first takes the database commit lock off the event loop (another server may hold it until its
-   * client's {@code tpc_finish}) and votes when it is held, answering later.
-   */
-  private Object voteWithCommitLock(Vote v, Txn t) {
-    if (!served.sharedByServers()) {
-      return voteUnderLock(t);
-    }
-    inFlight++;
-    served
-        .lockDatabase(this)
-        .whenComplete((ok, failure) ->
-            ctx.executor()
-                .execute(() -> {
-                  inFlight--;
-                  if (!ctx.channel().isActive() || txn != t) {
-                    served.release(this);
-                    return;
-                  }
-                  sync(
-                      v,
-                      () -> {
-                        if (failure != null) {
-                          failVote(t);
-                          throw failure instanceof java.util.concurrent.CompletionException c
-                                  && c.getCause() instanceof RuntimeException r
-                              ? r
-                              : new StorageException("vote: " + failure.getMessage(), failure);
-                        }
-                        return voteUnderLock(t);
-                      });
-                }));
-    return LATER;
-  }
-
-  /** Discards {@code t} after a failed vote and releases the locks; the client sends tpc_abort. */
-  private void failVote(Txn t) {
-    dropBlobs(t);
-    txn = null;
-    served.aborts.incrementAndGet();
-    served.release(this);
-  }
-
-  private void votedUnderLock(Vote v, Txn t) {
-    inFlight--;
-    served.lockWaits.incrementAndGet();
-    served.lockWaitNanos.addAndGet(System.nanoTime() - voteWaitStart);
-    if (!ctx.channel().isActive() || txn != t) {
-      served.release(this);
-      return;
-    }
-    sync(v, () -> voteWithCommitLock(v, t));
-  }
-
-  /** Replays the operations against the committed state; keeps the lock only on success. */
-  private VoteResult voteUnderLock(Txn t) {
-    boolean keep = false;
+  /** The completed vote's result; after a failure the transaction is gone (its locks too). */
+  private VoteResult voted(Txn t, CompletableFuture<VoteResult> f) {
+    VoteResult r;
     try {
-      served.catchUp(); // other servers sharing the storage: their commits first, then ours
-      Storage s = storage();
-      Tid last = s.lastTransaction();
-      Tid tid;
-      if (t.requestedTid != null) {
-        if (t.requestedTid.compareTo(last) <= 0) {
-          throw new StorageTransactionException(
-              "requested tid "
-                  + t.requestedTid.toHex()
-                  + " is not after the last tid "
-                  + last.toHex());
-        }
-        tid = t.requestedTid;
-      } else {
-        tid = Tid.now().laterThan(last);
-      }
-      Map<Oid, Write> writes = new LinkedHashMap<>();
-      Map<Oid, StoreA> stores = new LinkedHashMap<>();
-      Set<Oid> undone = new LinkedHashSet<>();
-      for (OneWayRequest op : t.ops) {
-        switch (op) {
-          case StoreA r -> {
-            stores.remove(r.oid());
-            stores.put(r.oid(), r);
-            writes.put(r.oid(), Write.data(r.oid(), r.data()));
-          }
-          case CheckCurrentSerial r -> {
-            Tid cur =
-                s.currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
-            if (!cur.equals(r.serial())) {
-              throw new ReadConflictException(
-                  ReadConflictException.DEFAULT_MESSAGE, r.oid(), cur, r.serial(), null);
-            }
-          }
-          case DeleteObject r -> {
-            Tid cur =
-                s.currentSerial(r.oid()).orElseThrow(() -> new NoSuchObjectException(r.oid()));
-            if (!cur.equals(r.serial())) {
-              throw new ConflictException(
-                  ConflictException.DEFAULT_MESSAGE, r.oid(), cur, r.serial(), null);
-            }
-            stores.remove(r.oid());
-            writes.put(r.oid(), Write.deletion(r.oid()));
-          }
-          case RestoreA r -> {
-            stores.remove(r.oid());
-            Write w;
-            if (r.data() == null) {
-              w = Write.deletion(r.oid());
-            } else if (r.prevTxn() != null && hasRevision(s, r.oid(), r.prevTxn())) {
-              w = Write.backPointer(r.oid(), r.prevTxn());
-            } else {
-              w = Write.data(r.oid(), r.data());
-            }
-            writes.put(r.oid(), w);
-          }
-          case StoreBlobEnd r -> {
-            stores.remove(r.oid());
-            stores.put(r.oid(), new StoreA(r.oid(), r.serial(), r.data(), r.txn()));
-            writes.put(r.oid(), Write.blob(r.oid(), r.data(), t.blobOf.get(r.oid())));
-          }
-          case UndoA r -> {
-            for (Write w : s.undo(undoTid(r.undoId()), writes)) {
-              stores.remove(w.oid());
-              writes.put(w.oid(), w);
-              undone.add(w.oid());
-            }
-          }
-          default -> throw new IllegalStateException("not a transaction operation: " + op);
-        }
-      }
-      List<ResolvableConflict> conflicts = new ArrayList<>();
-      for (StoreA r : stores.values()) {
-        Optional<Tid> cur = s.currentSerial(r.oid());
-        if (cur.isPresent() && !cur.get().equals(r.serial())) {
-          conflicts.add(new ResolvableConflict(r.oid(), cur.get(), r.serial(), r.data()));
-        }
-      }
-      if (!conflicts.isEmpty()) {
-        served.conflicts.incrementAndGet();
-        return new VoteResult(List.of(), conflicts);
-      }
-      t.tid = tid;
-      t.writes = List.copyOf(writes.values());
-      keep = true;
-      if (config.transactionTimeout() != null) {
-        timeout =
-            ctx.executor()
-                .schedule(
-                    () -> {
-                      if (txn == t) {
-                        LOG.warn(
-                            "closing {}: transaction {} held the commit lock longer than {}",
-                            who(),
-                            t.id,
-                            config.transactionTimeout());
-                        ctx.close();
-                      }
-                    },
-                    config.transactionTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
-      }
-      return undone.isEmpty() ? VoteResult.OK : new VoteResult(List.copyOf(undone), List.of());
-    } catch (RuntimeException e) {
+      r = f.join();
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
       dropBlobs(t);
       txn = null; // an error discards the transaction; the client sends tpc_abort
       served.aborts.incrementAndGet();
-      throw e;
-    } finally {
-      if (!keep) {
-        served.release(this);
-      }
+      Throwable cause = Committer.unwrap(e);
+      throw cause instanceof RuntimeException re
+          ? re
+          : new StorageException("vote: " + cause.getMessage(), cause);
     }
+    if (!r.conflicts().isEmpty()) {
+      served.conflicts.incrementAndGet();
+    }
+    armTimeout(t); // it holds locks until it finishes, aborts or re-votes
+    return r;
   }
 
-  private static boolean hasRevision(Storage s, Oid oid, Tid tid) {
-    try {
-      s.loadSerial(oid, tid);
-      return true;
-    } catch (NoSuchObjectException e) {
-      return false;
+  /** Closes the connection if {@code t} still holds its locks after the transaction timeout. */
+  private void armTimeout(Txn t) {
+    if (config.transactionTimeout() == null || timeout != null) {
+      return;
     }
+    timeout =
+        ctx.executor()
+            .schedule(
+                () -> {
+                  if (txn == t) {
+                    LOG.warn(
+                        "closing {}: transaction {} held its locks longer than {}",
+                        who(),
+                        t.id,
+                        config.transactionTimeout());
+                    ctx.close();
+                  }
+                },
+                config.transactionTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Queues the voted transaction for the next group write; replies with its tid once durable and
+   * published. The connection may begin its next transaction meanwhile.
+   */
   private Object finish(TpcFinish r) {
     Txn t = current(r.txn(), "tpc_finish");
-    if (!t.voted() || !served.lock.heldBy(this)) {
-      throw new StorageTransactionException(
-          "tpc_finish of transaction " + t.id + " before a successful vote");
-    }
-    try {
-      served.commit(t.tid, t.meta, t.writes, this);
-      ctx.write(new Info(served.sizeInfo()));
-      return t.tid;
-    } finally {
-      cancelTimeout();
-      dropBlobs(t);
-      txn = null;
-      served.release(this);
-    }
+    CompletableFuture<Tid> f = served.committer.finish(t); // not voted: throws here
+    cancelTimeout();
+    txn = null;
+    inFlight++;
+    f.whenCompleteAsync(
+        (tid, e) -> {
+          inFlight--;
+          dropBlobs(t);
+          if (e != null) {
+            ctx.writeAndFlush(ErrorReply.of(r.msgid(), Committer.unwrap(e)));
+          } else {
+            ctx.write(new Info(served.sizeInfo()));
+            ctx.writeAndFlush(r.reply(tid));
+          }
+        },
+        ctx.executor());
+    return LATER;
   }
 
-  /** Drops the open transaction, releasing the commit lock or the place in its queue. */
+  /** Drops the open transaction: its locks, or its place among the waiting votes. */
   private void abort() {
     cancelTimeout();
     if (txn != null) {
       served.aborts.incrementAndGet();
+      served.committer.abort(txn);
       dropBlobs(txn);
       txn = null;
-    }
-    if (served != null) {
-      served.release(this);
     }
   }
 
@@ -791,7 +662,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private Txn openForBlob(String method) {
     writable();
-    if (txn == null || txn.voted()) {
+    if (txn == null || !txn.open()) {
       throw new StorageTransactionException(method + " outside an open transaction");
     }
     return txn;
@@ -900,19 +771,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       LOG.warn("closing {}: cannot read blob of {}: {}", who(), r.oid().toHex(), e.toString());
       ctx.close();
     }
-  }
-
-  private static Tid undoTid(Bytes undoId) {
-    byte[] raw;
-    try {
-      raw = Base64.getDecoder().decode(undoId.toByteArray());
-    } catch (IllegalArgumentException e) {
-      raw = null;
-    }
-    if (raw == null || raw.length != 8) {
-      throw new UndoException("Invalid transaction id", null);
-    }
-    return Tid.of(raw);
   }
 
   /** The {@code undoLog} entry of a transaction (protocol spec 3.4). */

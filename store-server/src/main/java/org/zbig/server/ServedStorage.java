@@ -1,6 +1,7 @@
 package org.zbig.server;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,9 +15,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
-import org.zbig.server.storage.TxnMeta;
 import org.zbig.server.storage.Write;
 import org.zbig.wire.Invalidations;
 import org.zbig.zodb.Oid;
@@ -24,7 +25,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * One storage as the server serves it: the {@link Storage}, its commit lock, the connections
+ * One storage as the server serves it: the {@link Storage}, its {@link Committer}, the connections
  * registered on it and the queue of recent transactions for {@code getInvalidations} (protocol spec
  * 3.1, 5.6).
  *
@@ -57,7 +58,7 @@ final class ServedStorage {
   final String name;
   final Storage storage;
   final boolean readOnly;
-  final CommitLock lock = new CommitLock();
+  final Committer committer;
   private final Object databaseLock = new Object();
   private Object databaseOwner; // guarded by databaseLock; holds the storage's lockCommits
   private final ExecutorService databaseLocker =
@@ -100,6 +101,7 @@ final class ServedStorage {
       recent.addFirst(new Committed(t.tid(), storage.transactionOids(t.tid())));
     }
     storage.onForeignCommits(this::catchUp);
+    this.committer = new Committer(this);
   }
 
   /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */
@@ -118,13 +120,19 @@ final class ServedStorage {
   }
 
   /**
-   * Commits durably, then publishes: the transaction becomes visible and every subscriber but the
-   * committer is told, in tid order.
+   * Commits a group of voted transactions (their tids assigned, increasing) with one durable write,
+   * then publishes each in tid order: every subscriber but its committer is told.
    */
-  synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes, Subscriber committer) {
-    storage.commit(tid, meta, writes);
-    commits.incrementAndGet();
-    publish(tid, writes.stream().map(Write::oid).distinct().toList(), committer);
+  synchronized void commitAll(List<Txn> group) {
+    List<Storage.Commit> commits = new ArrayList<>(group.size());
+    for (Txn t : group) {
+      commits.add(new Storage.Commit(t.tid, t.meta, t.writes));
+    }
+    storage.commitAll(commits);
+    this.commits.addAndGet(group.size());
+    for (Txn t : group) {
+      publish(t.tid, t.writes.stream().map(Write::oid).distinct().toList(), t.owner);
+    }
   }
 
   /**
@@ -152,16 +160,16 @@ final class ServedStorage {
 
   /**
    * Takes, on a thread of its own, the database commit lock for {@code owner}, which holds the
-   * in-process {@link #lock}; the vote then calls {@link #catchUp()} and sees the newest state.
-   * Completes exceptionally, holding nothing, if the database fails or {@code owner} released the
-   * commit lock meanwhile.
+   * whole storage in the {@link Committer}; the vote then calls {@link #catchUp()} and sees the
+   * newest state. Completes exceptionally, holding nothing, if the database fails or {@code
+   * stillWanted} no longer holds once the lock is taken (the vote was abandoned meanwhile).
    */
-  CompletableFuture<Void> lockDatabase(Object owner) {
+  CompletableFuture<Void> lockDatabase(Object owner, BooleanSupplier stillWanted) {
     return CompletableFuture.runAsync(
         () -> {
           storage.lockCommits();
           synchronized (databaseLock) {
-            if (lock.heldBy(owner)) {
+            if (stillWanted.getAsBoolean()) {
               databaseOwner = owner;
               return;
             }
@@ -172,14 +180,20 @@ final class ServedStorage {
         databaseLocker);
   }
 
-  /** Releases the commit lock held (or waited for) by {@code owner}, and the database lock. */
-  void release(Object owner) {
+  /** Whether {@code owner} holds the database lock. */
+  boolean holdsDatabase(Object owner) {
+    synchronized (databaseLock) {
+      return databaseOwner == owner;
+    }
+  }
+
+  /** Releases the database lock if {@code owner} holds it. */
+  void releaseDatabase(Object owner) {
     synchronized (databaseLock) {
       if (databaseOwner == owner) {
         databaseOwner = null;
         storage.unlockCommits();
       }
-      lock.release(owner); // only schedules the next voter's continuation
     }
   }
 
@@ -238,6 +252,7 @@ final class ServedStorage {
 
   /** Stops a running pack, waiting a little for it to finish. */
   void close() {
+    committer.close();
     databaseLocker.shutdownNow();
     packer.shutdown();
     try {
@@ -286,7 +301,9 @@ final class ServedStorage {
     d.put("foreign-commits", foreignCommits.get());
     d.put("aborts", aborts.get());
     d.put("conflicts", conflicts.get());
-    d.put("waiting", (long) lock.waitingCount());
+    d.put("waiting", (long) committer.waitingCount());
+    d.put("locked-objects", (long) committer.lockedCount());
+    d.put("commit-groups", committer.groups.get());
     d.put("paused", paused.get());
     d.put("last-transaction", storage.lastTransaction().toHex());
     return d;

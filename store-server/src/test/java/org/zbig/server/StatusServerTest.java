@@ -36,11 +36,12 @@ class StatusServerTest {
       b.send(new SetClientLabel("worker-b"));
       a.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       a.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.utf8("x"), 1));
-      a.call(new Vote(a.id(), 1)); // a holds the lock
+      a.call(new Vote(a.id(), 1)); // a holds the root's lock
       b.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       b.send(new StoreA(new Oid(1), Tid.Z64, Bytes.utf8("y"), 2));
+      b.send(new RestoreA(Oid.ROOT, Tid.Z64, Bytes.utf8("z"), null, 2)); // no serial check
       Vote bv = new Vote(b.id(), 2);
-      b.send(bv); // waits for the lock
+      b.send(bv); // waits for the root's lock
       Thread.sleep(100);
       JsonNode during = new ObjectMapper().readTree(get(status.address(), "/status"));
       assertThat(during.at("/storages/1/waiting").asLong()).isEqualTo(1);

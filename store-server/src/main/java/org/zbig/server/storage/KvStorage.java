@@ -274,63 +274,83 @@ public final class KvStorage implements Storage {
 
   @Override
   public synchronized void commit(Tid tid, TxnMeta meta, List<Write> writes, boolean durable) {
-    if (tid.compareTo(last) <= 0) {
-      throw new IllegalArgumentException(
-          "commit tid: " + tid.toHex() + " (expected: > last tid " + last.toHex() + ")");
-    }
+    write(List.of(new Commit(tid, meta, writes)), durable);
+  }
+
+  /**
+   * One synced write for the whole group: its transactions become visible together, once durable.
+   */
+  @Override
+  public synchronized void commitAll(List<Commit> commits) {
+    write(commits, true);
+  }
+
+  private void write(List<Commit> commits, boolean durable) {
     Map<byte[], byte[]> batch = new TreeMap<>(Arrays::compareUnsigned);
-    Map<Oid, Write> byOid = new LinkedHashMap<>();
-    for (Write w : writes) {
-      byOid.put(w.oid(), w);
-    }
     long newCount = count;
     long newSize = size;
     long newMax = maxOid;
-    long txnSize = 0;
-    List<Object> oids = new ArrayList<>();
-    for (Write w : byOid.values()) {
-      if (currentSerial(w.oid()).isEmpty()) {
-        newCount++;
+    Tid prev = last;
+    List<Runnable> blobMoves = new ArrayList<>();
+    for (Commit c : commits) {
+      Tid tid = c.tid();
+      if (tid.compareTo(prev) <= 0) {
+        throw new IllegalArgumentException(
+            "commit tid: " + tid.toHex() + " (expected: > last tid " + prev.toHex() + ")");
       }
-      newMax = Math.max(newMax, w.oid().value());
-      byte[] value;
-      if (w.data() != null) {
-        value = new byte[1 + w.data().length()];
-        value[0] = DATA;
-        w.data().segment().asByteBuffer().get(0, value, 1, w.data().length());
-        newSize += w.data().length();
-        txnSize += w.data().length();
-      } else if (w.dataTid() != null) {
-        value = ByteBuffer.allocate(9).put(BACK_POINTER).putLong(w.dataTid().value()).array();
-      } else {
-        value = new byte[] {DELETED};
+      prev = tid;
+      Map<Oid, Write> byOid = new LinkedHashMap<>();
+      for (Write w : c.writes()) {
+        byOid.put(w.oid(), w);
       }
-      batch.put(revKey(w.oid(), tid.value()), value);
-      oids.add(WireValues.bytes(w.oid()));
+      long txnSize = 0;
+      List<Object> oids = new ArrayList<>();
+      for (Write w : byOid.values()) {
+        if (currentSerial(w.oid()).isEmpty()) {
+          newCount++;
+        }
+        newMax = Math.max(newMax, w.oid().value());
+        byte[] value;
+        if (w.data() != null) {
+          value = new byte[1 + w.data().length()];
+          value[0] = DATA;
+          w.data().segment().asByteBuffer().get(0, value, 1, w.data().length());
+          newSize += w.data().length();
+          txnSize += w.data().length();
+        } else if (w.dataTid() != null) {
+          value = ByteBuffer.allocate(9).put(BACK_POINTER).putLong(w.dataTid().value()).array();
+        } else {
+          value = new byte[] {DELETED};
+        }
+        batch.put(revKey(w.oid(), tid.value()), value);
+        oids.add(WireValues.bytes(w.oid()));
+        if (w.blob() != null) {
+          Path from = w.blob();
+          Path to = blobPath(w.oid(), tid.value());
+          blobMoves.add(() -> moveBlob(from, to));
+        }
+      }
+      TxnMeta meta = c.meta();
+      Tuple txn =
+          Tuple.of(
+              meta.status(),
+              meta.user(),
+              meta.description(),
+              new LinkedHashMap<>(meta.extension()),
+              oids,
+              txnSize + meta.user().length() + meta.description().length());
+      batch.put(txnKey(tid.value()), new PickleWriter(false, v -> null).dump(txn).toByteArray());
     }
-    Tuple txn =
-        Tuple.of(
-            meta.status(),
-            meta.user(),
-            meta.description(),
-            new LinkedHashMap<>(meta.extension()),
-            oids,
-            txnSize + meta.user().length() + meta.description().length());
-    batch.put(txnKey(tid.value()), new PickleWriter(false, v -> null).dump(txn).toByteArray());
-    batch.put(LAST_TID, longBytes(tid.value()));
+    batch.put(LAST_TID, longBytes(prev.value()));
     batch.put(MAX_OID, longBytes(newMax));
     batch.put(COUNT, longBytes(newCount));
     batch.put(SIZE, longBytes(newSize));
-    for (Write w : byOid.values()) {
-      if (w.blob() != null) {
-        moveBlob(w.blob(), blobPath(w.oid(), tid.value()));
-      }
-    }
+    blobMoves.forEach(Runnable::run);
     kv.write(batch, durable);
     count = newCount;
     size = newSize;
     maxOid = newMax;
-    last = tid;
+    last = prev;
   }
 
   private Path blobPath(Oid oid, long tid) {

@@ -63,6 +63,30 @@ public interface Storage extends AutoCloseable {
   void commit(Tid tid, TxnMeta meta, List<Write> writes);
 
   /**
+   * One transaction of {@link #commitAll}.
+   *
+   * @param tid its tid
+   * @param meta its metadata
+   * @param writes its writes
+   */
+  record Commit(Tid tid, TxnMeta meta, List<Write> writes) {}
+
+  /**
+   * Makes several transactions durable and visible, in order (group commit): a storage that can
+   * write them with one synced write does; nothing of a transaction is visible before it is
+   * durable. The default commits them one after another.
+   *
+   * @param commits tids increasing, each greater than {@link #lastTransaction()}; no object written
+   *     by two of them
+   * @throws IllegalArgumentException if a tid is not greater than the one before
+   */
+  default void commitAll(List<Commit> commits) {
+    for (Commit c : commits) {
+      commit(c.tid(), c.meta(), c.writes());
+    }
+  }
+
+  /**
    * As {@link #commit(Tid, TxnMeta, List)}, durable only after a later {@link #sync()} when {@code
    * durable} is false (bulk imports).
    */

@@ -88,8 +88,16 @@ public final class ServerBenchmark {
         if ("commits".matches(only)) {
           double fsync = fsyncRate(dir);
           for (int committers : new int[] {1, 4, 16}) {
+            long[] before = groups(addr);
             double ours = parallel(committers, () -> commits(addr));
+            long[] after = groups(addr);
             row("durable commits, " + committers + " committers (commits/s)", ours, fsync);
+            long n = after[0] - before[0];
+            System.out.printf(
+                "  %.1f transactions per synced write; mean vote %.3f ms, finish %.3f ms%n",
+                n / (double) Math.max(1, after[1] - before[1]),
+                VOTE_NANOS.getAndSet(0) / 1e6 / n,
+                FINISH_NANOS.getAndSet(0) / 1e6 / n);
           }
         }
         if ("big".matches(only)) {
@@ -236,6 +244,19 @@ public final class ServerBenchmark {
     }
   }
 
+  /** The server's commits and synced commit groups so far (server_status). */
+  private static long[] groups(InetSocketAddress addr) throws IOException {
+    try (Client c = new Client(addr)) {
+      Map<String, Object> st = c.call(new ServerStatus(MsgId.of(c.msgid++)));
+      return new long[] {(Long) st.get("commits"), (Long) st.get("commit-groups")};
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong VOTE_NANOS =
+      new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong FINISH_NANOS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private static double commits(InetSocketAddress addr) throws IOException {
     try (Client c = new Client(addr)) {
       Oid own = c.call(new NewOids(MsgId.of(c.msgid++), 1)).getFirst();
@@ -244,10 +265,14 @@ public final class ServerBenchmark {
       long t0 = System.nanoTime();
       long done = 0;
       for (long txn = 1; System.nanoTime() < deadline; txn++) {
+        long v0 = System.nanoTime();
         c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
         c.send(new StoreA(own, serial, Bytes.wrap(new byte[100]), txn));
         c.call(new Vote(MsgId.of(c.msgid++), txn));
+        long v1 = System.nanoTime();
         serial = c.call(new TpcFinish(MsgId.of(c.msgid++), txn));
+        VOTE_NANOS.addAndGet(v1 - v0);
+        FINISH_NANOS.addAndGet(System.nanoTime() - v1);
         done++;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
