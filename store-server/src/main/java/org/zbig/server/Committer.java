@@ -46,7 +46,8 @@ import org.zbig.zodb.error.UndoException;
  * commit meanwhile and the re-vote meet new conflicts, round after round). An undo takes the whole
  * storage (the objects it changes are known only once it is computed), and so does every vote when
  * several servers share the storage: then the vote also takes the database's commit lock ({@link
- * ServedStorage#lockDatabase}).
+ * ServedStorage#lockDatabase}). Votes that come after a waiting whole-storage vote wait behind it,
+ * so that it is not starved.
  *
  * <p><b>Finishes.</b> {@code tpc_finish} queues the voted transaction. When no write is in
  * progress, the finishing thread writes the queue itself (a lone committer pays no thread hop);
@@ -61,7 +62,7 @@ import org.zbig.zodb.error.UndoException;
  * waiting for the disk.
  */
 final class Committer implements AutoCloseable {
-  private record Pending(Txn txn, CompletableFuture<VoteResult> result) {}
+  private record Pending(Txn txn, boolean exclusive, CompletableFuture<VoteResult> result) {}
 
   private final ServedStorage served;
   private final Storage storage;
@@ -108,14 +109,15 @@ final class Committer implements AutoCloseable {
     }
     Set<Oid> need = lockSet(t);
     boolean excl = storage.sharedByServers() || t.ops.stream().anyMatch(UndoA.class::isInstance);
-    if (canAcquire(t, need, excl)) {
+    boolean behindExclusive = waiting.stream().anyMatch(p -> p.exclusive);
+    if (!behindExclusive && canAcquire(t, need, excl)) {
       acquire(t, need, excl);
       return start(t);
     }
     // all or nothing: locks kept from a vote with conflicts are given up while waiting
     unlock(t);
     t.state = Txn.State.WAITING;
-    Pending p = new Pending(t, new CompletableFuture<>());
+    Pending p = new Pending(t, excl, new CompletableFuture<>());
     waiting.add(p);
     grant();
     return p.result();
@@ -197,9 +199,11 @@ final class Committer implements AutoCloseable {
           Pending p = waiting.get(i);
           Txn t = p.txn();
           Set<Oid> need = lockSet(t);
-          boolean excl =
-              storage.sharedByServers() || t.ops.stream().anyMatch(UndoA.class::isInstance);
+          boolean excl = p.exclusive();
           if (!canAcquire(t, need, excl)) {
+            if (excl) {
+              break; // who came after a waiting undo waits behind it (no starvation)
+            }
             i++;
             continue;
           }

@@ -11,17 +11,19 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * A real server process on a RocksDB data folder, killed with SIGKILL while several clients commit:
- * after a restart every commit a client saw acknowledged by {@code tpc_finish} is there, no
- * transaction is half there, and new tids continue after the old ones.
+ * A real server process on a RocksDB data folder, killed with SIGKILL while several clients commit
+ * (3, and 16 whose finishes share synced writes): after a restart every commit a client saw
+ * acknowledged by {@code tpc_finish} is there, no transaction is half there, and new tids continue
+ * after the old ones.
  */
 class KillNineDurabilityTest {
   @TempDir Path dir;
@@ -36,8 +38,9 @@ class KillNineDurabilityTest {
 
   record Acked(Tid tid, Oid a, Oid b, Bytes data) {}
 
-  @Test
-  void everyAcknowledgedCommitSurvivesKillNine() throws Exception {
+  @ParameterizedTest(name = "{0} committers")
+  @ValueSource(ints = {3, 16})
+  void everyAcknowledgedCommitSurvivesKillNine(int committers) throws Exception {
     Path data = dir.resolve("data");
     InetSocketAddress[] address = new InetSocketAddress[1];
     Process server = start(data, address);
@@ -45,7 +48,7 @@ class KillNineDurabilityTest {
     Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
     AtomicBoolean killed = new AtomicBoolean();
     List<Thread> clients = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < committers; i++) {
       int client = i;
       clients.add(
           Thread.ofPlatform()
@@ -69,8 +72,18 @@ class KillNineDurabilityTest {
                 }
               }));
     }
-    while (acked.size() < 60) {
+    while (acked.size() < 20 * committers) {
       Thread.sleep(20);
+    }
+    if (committers > 4) {
+      // many committers: their finishes share synced writes, so the kill lands in a group's
+      try (TestClient c = new TestClient(address[0])) {
+        c.call(new Register(c.id(), "1", false));
+        Map<String, Object> st = c.call(new ServerStatus(c.id()));
+        assertThat((Long) st.get("commits"))
+            .as("transactions per synced write above one")
+            .isGreaterThan((Long) st.get("commit-groups"));
+      }
     }
     killed.set(true);
     server.destroyForcibly(); // SIGKILL

@@ -1,0 +1,115 @@
+package org.zbig.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zbig.wire.InvalidateTransaction;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.NewOids;
+import org.zbig.wire.Ping;
+import org.zbig.wire.Register;
+import org.zbig.wire.ServerCall;
+import org.zbig.wire.ServerStatus;
+import org.zbig.wire.StoreA;
+import org.zbig.wire.TpcBegin;
+import org.zbig.wire.TpcFinish;
+import org.zbig.wire.Vote;
+import org.zbig.wire.VoteResult;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Bytes;
+
+/**
+ * Sixteen clients commit at once through a server on RocksDB: their finishes share synced writes,
+ * every acknowledged commit is stored, tids strictly increase, and a third party sees every
+ * invalidation once, in tid order.
+ */
+class GroupCommitTest {
+  @TempDir Path dir;
+
+  @Test
+  void sixteenCommittersShareSyncedWritesAndLoseNothing() throws Exception {
+    int committers = 16;
+    int each = 40;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withData(dir.resolve("d")));
+        TestClient observer = new TestClient(server.address())) {
+      observer.call(new Register(observer.id(), "1", false));
+      List<List<Tid>> tids = new ArrayList<>();
+      List<Map<Oid, Bytes>> written = new ArrayList<>();
+      CyclicBarrier start = new CyclicBarrier(committers);
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < committers; i++) {
+        List<Tid> mine = new ArrayList<>();
+        Map<Oid, Bytes> values = new java.util.HashMap<>();
+        tids.add(mine);
+        written.add(values);
+        threads.add(
+            Thread.ofPlatform()
+                .start(() -> {
+                  try (TestClient c = new TestClient(server.address())) {
+                    c.call(new Register(c.id(), "1", false));
+                    Oid own = c.call(new NewOids(c.id(), 1)).getFirst();
+                    Tid serial = Tid.Z64;
+                    start.await(10, TimeUnit.SECONDS);
+                    for (long txn = 1; txn <= each; txn++) {
+                      Bytes v = Bytes.wrap(ByteBuffer.allocate(8).putLong(txn).array());
+                      c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+                      c.send(new StoreA(own, serial, v, txn));
+                      assertThat(c.call(new Vote(c.id(), txn))).isEqualTo(VoteResult.OK);
+                      serial = c.call(new TpcFinish(c.id(), txn));
+                      mine.add(serial);
+                      values.put(own, v);
+                    }
+                  } catch (Exception e) {
+                    throw new AssertionError(e);
+                  }
+                }));
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      List<Tid> all = new ArrayList<>();
+      tids.forEach(all::addAll);
+      assertThat(all).hasSize(committers * each).doesNotHaveDuplicates();
+      for (List<Tid> mine : tids) {
+        assertThat(mine).isSorted();
+      }
+      // the observer saw every commit once, in tid order, before the reply to its ping
+      observer.call(new Ping(observer.id()));
+      List<Tid> seen = new ArrayList<>();
+      for (ServerCall call : observer.calls) {
+        if (call instanceof InvalidateTransaction inv) {
+          seen.add(inv.tid());
+        }
+      }
+      List<Tid> sorted = new ArrayList<>(all);
+      Collections.sort(sorted);
+      assertThat(seen).containsExactlyElementsOf(sorted);
+      // every acknowledged commit is stored
+      for (int i = 0; i < committers; i++) {
+        for (var e : written.get(i).entrySet()) {
+          assertThat(observer.call(LoadBefore.of(e.getKey(), Tid.MAX)))
+              .contains(new LoadResult(e.getValue(), tids.get(i).getLast(), null));
+        }
+      }
+      Map<String, Object> st = observer.call(new ServerStatus(observer.id()));
+      long commits = (Long) st.get("commits");
+      long groups = (Long) st.get("commit-groups");
+      assertThat(commits).isEqualTo(committers * each + 0L);
+      assertThat(groups).as("finishes shared synced writes").isLessThan(commits);
+      System.out.printf(
+          "%d commits in %d synced writes (%.1f per write)%n",
+          commits, groups, commits / (double) groups);
+    }
+  }
+}
