@@ -599,7 +599,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    */
   private Object finish(TpcFinish r) {
     Txn t = current(r.txn(), "tpc_finish");
-    CompletableFuture<Tid> f = served.committer.finish(t); // not voted: throws here
+    served.finishReplies.incrementAndGet(); // a graceful stop waits for the reply too
+    CompletableFuture<Tid> f;
+    try {
+      f = served.committer.finish(t); // not voted: throws here
+    } catch (RuntimeException e) {
+      served.finishReplies.decrementAndGet();
+      throw e;
+    }
     cancelTimeout();
     txn = null;
     inFlight++;
@@ -613,6 +620,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
             ctx.write(new Info(served.sizeInfo()));
             ctx.writeAndFlush(r.reply(tid));
           }
+          served.finishReplies.decrementAndGet();
         },
         ctx.executor());
     return LATER;

@@ -79,6 +79,7 @@ final class ServedStorage {
   final AtomicLong paused = new AtomicLong(); // connections not read from: replies not drained
   final AtomicLong lockWaits = new AtomicLong(); // votes that had to wait for the commit lock
   final AtomicLong lockWaitNanos = new AtomicLong();
+  final AtomicLong finishReplies = new AtomicLong(); // tpc_finish replies not yet written
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "zbig-pack");

@@ -258,6 +258,7 @@ public final class ZeoServer implements AutoCloseable {
   static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
 
   private boolean anyCommitting() {
-    return storages.values().stream().anyMatch(s -> s.committer.busy());
+    return storages.values().stream()
+        .anyMatch(s -> s.committer.busy() || s.finishReplies.get() > 0);
   }
 }

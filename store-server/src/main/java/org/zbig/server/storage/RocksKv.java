@@ -3,6 +3,12 @@ package org.zbig.server.storage;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Cache;
+import org.rocksdb.CompressionType;
+import org.rocksdb.Filter;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -15,6 +21,11 @@ import org.zbig.zodb.error.StorageException;
  * A {@link Kv} in RocksDB, in one data folder. Writes go through one atomic {@link WriteBatch};
  * synced writes reach the write-ahead log on disk before returning, so they survive {@code kill
  * -9}. RocksDB's own lock file keeps a second process from opening the folder.
+ *
+ * <p>Settings: values of {@value #MIN_BLOB_SIZE} bytes and more (ZBlk0 blocks, big records) are
+ * kept in blob files, uncompressed, so compactions move pointers instead of rewriting them; keys
+ * and small values are LZ4-compressed in tables with a 128 MiB block cache and bloom filters, which
+ * answer point lookups of absent keys without reading a table.
  */
 final class RocksKv implements Kv {
   static {
@@ -22,7 +33,16 @@ final class RocksKv implements Kv {
   }
 
   private final Path dir;
+
+  /** Values at least this big go to blob files: compaction moves a pointer, not 2 MiB blocks. */
+  static final long MIN_BLOB_SIZE = 64 << 10;
+
+  /** The block cache for keys and small values (indexes and filters included). */
+  static final long BLOCK_CACHE_BYTES = 128L << 20;
+
   private final Options options;
+  private final Cache blockCache;
+  private final Filter bloom;
   private final RocksDB db;
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions plainWrite = new WriteOptions();
@@ -30,11 +50,30 @@ final class RocksKv implements Kv {
 
   RocksKv(Path dir) {
     this.dir = dir;
-    this.options = new Options().setCreateIfMissing(true);
+    this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
+    this.bloom = new BloomFilter(10, false);
+    this.options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setTableFormatConfig(
+                new BlockBasedTableConfig()
+                    .setBlockCache(blockCache)
+                    .setFilterPolicy(bloom)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true))
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setEnableBlobFiles(true)
+            .setMinBlobSize(MIN_BLOB_SIZE)
+            .setBlobFileSize(256L << 20)
+            .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+            .setEnableBlobGarbageCollection(true)
+            .setMaxBackgroundJobs(2);
     try {
       this.db = RocksDB.open(options, dir.toString());
     } catch (RocksDBException e) {
       options.close();
+      blockCache.close();
+      bloom.close();
       String why = e.getMessage() == null ? "" : e.getMessage();
       throw new StorageException(
           "cannot open data folder "
@@ -124,6 +163,8 @@ final class RocksKv implements Kv {
       syncWrite.close();
       plainWrite.close();
       options.close();
+      blockCache.close();
+      bloom.close();
     }
   }
 }
