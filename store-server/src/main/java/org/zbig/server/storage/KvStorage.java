@@ -174,6 +174,11 @@ public final class KvStorage implements Storage {
       if (value[0] == DELETED) {
         throw new NoSuchObjectException(oid);
       }
+      if (upTo == visible) {
+        // the newest visible revision: a later one, if any, is not visible yet (the common case,
+        // loadBefore(oid, MAX), needs no second step)
+        return Optional.of(new LoadResult(data(oid, start, value), new Tid(start), null));
+      }
       c.next();
       Tid end =
           c.valid()
