@@ -15,9 +15,17 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
+import org.zbig.wire.Encoding;
+import org.zbig.wire.ErrorReply;
+import org.zbig.wire.Handshake;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadResult;
+import org.zbig.wire.MessageCodec;
+import org.zbig.wire.MsgId;
 import org.zbig.wire.NewOids;
+import org.zbig.wire.Register;
+import org.zbig.wire.Reply;
+import org.zbig.wire.Role;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
@@ -37,7 +45,11 @@ import org.zbig.zodb.pickle.Bytes;
  *       outstanding per connection;
  *   <li>{@code commit}: durable commits of one small object per transaction, one committer per
  *       connection (each its own object: no conflicts);
- *   <li>{@code big}: 2 MiB records, stored (one per transaction) then loaded back.
+ *   <li>{@code big}: 2 MiB records, stored (one per transaction) then loaded back;
+ *   <li>{@code raw-read}: as {@code read}, from a load generator that costs the machine far less
+ *       than a ZEO client (requests encoded once, replies read as frames and one in 1,000 decoded),
+ *       so that a fast server on the same machine is not measured against its own load generator.
+ *       Plain TCP only.
  * </ul>
  */
 final class ServerBench {
@@ -126,8 +138,10 @@ final class ServerBench {
       case "read" -> read();
       case "commit" -> commit();
       case "big" -> big();
+      case "raw-read" -> rawRead();
       default ->
-          throw new IllegalArgumentException("mix: '" + mix + "' (expected: read, commit or big)");
+          throw new IllegalArgumentException(
+              "mix: '" + mix + "' (expected: read, raw-read, commit or big)");
     };
   }
 
@@ -256,6 +270,118 @@ final class ServerBench {
         0,
         percentile(samples, 0.5),
         percentile(samples, 0.99));
+  }
+
+  private Result rawRead() throws Exception {
+    List<Oid> oids;
+    try (ZeoClient c = connect(0)) {
+      oids = c.invoke(id -> new NewOids(id, 100));
+      commitOne(c, 1, oids, Tid.Z64, Bytes.wrap(new byte[100]));
+    }
+    Samples samples = new Samples();
+    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    try {
+      long t0 = System.nanoTime();
+      long deadline = t0 + duration.toNanos();
+      List<Future<Long>> fs = new ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        InetSocketAddress a = servers.get(i % servers.size());
+        int index = i;
+        fs.add(pool.submit(() -> rawLoads(a, oids, index, samples, deadline)));
+      }
+      long ops = 0;
+      for (Future<Long> f : fs) {
+        ops += f.get();
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      return new Result(
+          "raw-read",
+          connections,
+          secs,
+          ops,
+          ops / secs,
+          0,
+          0,
+          0,
+          percentile(samples, 0.5),
+          percentile(samples, 0.99));
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  /** One raw connection: handshake, register read-only, then pipelined loads until the deadline. */
+  private long rawLoads(
+      InetSocketAddress a, List<Oid> oids, int index, Samples samples, long deadline)
+      throws java.io.IOException {
+    try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
+      s.setTcpNoDelay(true);
+      java.io.DataInputStream in =
+          new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
+      java.io.BufferedOutputStream out =
+          new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16);
+      byte[] buf = new byte[1 << 16];
+      int n = readFrame(in, buf);
+      Encoding e = Handshake.clientChooses(Arrays.copyOf(buf, n));
+      out.write(frame(Handshake.answer(e)));
+      MessageCodec codec = new MessageCodec(e, Role.CLIENT);
+      out.write(frame(codec.encodeToArray(new Register(MsgId.of(1), options.storage(), true))));
+      out.flush();
+      n = readFrame(in, buf);
+      if (codec.decode(buf, 0, n) instanceof ErrorReply r) {
+        throw r.toException();
+      }
+      byte[][] frames = new byte[oids.size()][];
+      for (int i = 0; i < frames.length; i++) {
+        frames[i] =
+            frame(codec.encodeToArray(new LoadBefore(MsgId.of(2 + i), oids.get(i), Tid.MAX)));
+      }
+      Random random = new Random(index);
+      long[] sent = new long[inFlight]; // send times, in order: replies come back in order
+      int head = 0;
+      int tail = 0;
+      long done = 0;
+      for (int i = 0; i < inFlight; i++) {
+        out.write(frames[random.nextInt(frames.length)]);
+        sent[tail++ % inFlight] = System.nanoTime();
+      }
+      out.flush();
+      boolean more = true;
+      while (head < tail) {
+        n = readFrame(in, buf);
+        long now = System.nanoTime();
+        if (done % 1000 == 0 && !(codec.decode(buf, 0, n) instanceof Reply)) {
+          throw new StorageException("not a reply: " + codec.decode(buf, 0, n));
+        }
+        samples.add(now - sent[head++ % inFlight]);
+        done++;
+        more = more && now < deadline;
+        if (more) {
+          out.write(frames[random.nextInt(frames.length)]);
+          sent[tail++ % inFlight] = System.nanoTime();
+        }
+        if (in.available() == 0) {
+          out.flush();
+        }
+      }
+      return done;
+    }
+  }
+
+  private static int readFrame(java.io.DataInputStream in, byte[] buf) throws java.io.IOException {
+    int n = in.readInt();
+    if (n > buf.length) {
+      throw new StorageException("reply of " + n + " bytes (expected: a small record's)");
+    }
+    in.readFully(buf, 0, n);
+    return n;
+  }
+
+  private static byte[] frame(byte[] payload) {
+    return java.nio.ByteBuffer.allocate(4 + payload.length)
+        .putInt(payload.length)
+        .put(payload)
+        .array();
   }
 
   private Result big() throws Exception {

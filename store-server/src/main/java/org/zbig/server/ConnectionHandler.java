@@ -161,7 +161,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void invalidate(Tid tid, List<Oid> oids) {
     outOfBand.add(new InvalidateTransaction(tid, oids));
-    ctx.executor().execute(this::drain);
+    scheduleDrain();
   }
 
   @Override
@@ -179,11 +179,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void info(Map<String, Object> info) {
     outOfBand.add(new Info(info));
-    ctx.executor().execute(this::drain);
+    scheduleDrain();
   }
+
+  /**
+   * Runs {@link #drain} on the event loop, once for however many calls were queued meanwhile: a
+   * group commit of many transactions wakes each connection's loop once, not once per transaction.
+   */
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      ctx.executor().execute(this::drain);
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Writes the queued server calls, on the event loop. */
   private void drain() {
+    drainScheduled.set(false); // calls queued from now on schedule another drain
     boolean any = false;
     for (Object m; (m = outOfBand.poll()) != null; ) {
       ctx.write(m);
