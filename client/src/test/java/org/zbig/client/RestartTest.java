@@ -82,10 +82,11 @@ class RestartTest {
         ZeoClient holder =
             ZeoClient.open(
                 server.address(), options(Duration.ofSeconds(5)), new DatabaseTest.Quiet())) {
-      // another client holds the commit lock, so our vote waits at the server
+      // another client holds the root's lock (a restore: no serial to check), so our vote,
+      // which changes the root, waits at the server
       long txn = 7;
       holder.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
-      holder.send(new StoreA(new Oid(12345), Tid.Z64, Bytes.utf8("other"), txn));
+      holder.send(new RestoreA(Oid.ROOT, Tid.Z64, Bytes.utf8("other"), null, txn));
       VoteResult held = holder.invoke(id -> new Vote(id, txn));
       assertThat(held).isEqualTo(VoteResult.OK);
       try (Connection c = db.open()) {

@@ -160,6 +160,9 @@ final class Committer implements AutoCloseable {
   }
 
   private void acquire(Txn t, Set<Oid> need, boolean excl) {
+    if (locks.isEmpty() && exclusive == null) {
+      lockedSince = System.currentTimeMillis();
+    }
     for (Oid oid : need) {
       locks.put(oid, t);
       t.locked.add(oid);
@@ -180,6 +183,16 @@ final class Committer implements AutoCloseable {
       exclusive = null;
     }
     t.exclusive = false;
+    if (locks.isEmpty() && exclusive == null) {
+      lockedSince = 0;
+    }
+  }
+
+  private long lockedSince; // epoch millis since when some lock has been held, 0 when none
+
+  /** Since when (epoch seconds) some transaction has held locks without a pause, or null. */
+  synchronized Double lockTime() {
+    return lockedSince == 0 ? null : lockedSince / 1000.0;
   }
 
   private boolean granting; // inside grant(): a nested call only asks for another pass

@@ -109,7 +109,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof HandshakeEvent.Ruok) {
       Map<String, Object> all = new LinkedHashMap<>();
-      storages.forEach((n, s) -> all.put(n, s.status()));
+      storages.forEach((n, s) -> all.put(n, s.zeoStatus(config.transactionTimeout() != null)));
       ctx.writeAndFlush(Unpooled.copiedBuffer(json(all), StandardCharsets.US_ASCII))
           .addListener(ChannelFutureListener.CLOSE);
     } else if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent) {
@@ -332,7 +332,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         }
         yield null;
       }
-      case ServerStatus r -> served.status();
+      case ServerStatus r -> served.zeoStatus(config.transactionTimeout() != null);
       case LoadBefore r -> {
         served.loads.incrementAndGet();
         yield storage().loadBefore(r.oid(), r.before());
@@ -423,6 +423,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
               "tpc_begin of " + r.txn() + " while " + txn.id + " is open");
         }
         transactionBytes = 0;
+        served.activeTxns.incrementAndGet();
         txn =
             new Txn(
                 r.txn(),
@@ -430,7 +431,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
                 r.tid(),
                 this);
       }
-      case StoreA r -> op(r.txn(), r);
+      case StoreA r -> {
+        op(r.txn(), r);
+        served.stores.incrementAndGet();
+      }
       case CheckCurrentSerial r -> op(r.txn(), r);
       case DeleteObject r -> op(r.txn(), r);
       case RestoreA r -> op(r.txn(), r);
@@ -572,6 +576,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     } catch (CompletionException | java.util.concurrent.CancellationException e) {
       dropBlobs(t);
       txn = null; // an error discards the transaction; the client sends tpc_abort
+      served.activeTxns.decrementAndGet();
       served.aborts.incrementAndGet();
       Throwable cause = Committer.unwrap(e);
       throw cause instanceof RuntimeException re
@@ -623,6 +628,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     cancelTimeout();
     txn = null;
+    served.activeTxns.decrementAndGet();
     inFlight++;
     f.whenCompleteAsync(
         (tid, e) -> {
@@ -648,6 +654,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       served.committer.abort(txn);
       dropBlobs(txn);
       txn = null;
+      served.activeTxns.decrementAndGet();
     }
   }
 

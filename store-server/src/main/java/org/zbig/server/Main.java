@@ -351,7 +351,9 @@ public final class Main {
 
     @Option(
         names = "--transaction-timeout",
-        description = "seconds a transaction may hold the commit lock (default: no limit)")
+        description =
+            "seconds a voted transaction may hold its object locks before its connection is"
+                + " closed; 0 means no limit, as for ZEO (default: no limit)")
     Double transactionTimeout;
 
     @Option(names = "--tls-cert", description = "the server's certificate chain (PEM): serve TLS")
@@ -448,7 +450,7 @@ public final class Main {
               msgpack ? Encoding.MSGPACK : Encoding.PICKLE,
               readOnly,
               queueSize,
-              transactionTimeout == null
+              transactionTimeout == null || transactionTimeout == 0
                   ? null
                   : Duration.ofMillis((long) (transactionTimeout * 1000)),
               packGc,

@@ -80,6 +80,9 @@ final class ServedStorage {
   final AtomicLong lockWaits = new AtomicLong(); // votes that had to wait for the commit lock
   final AtomicLong lockWaitNanos = new AtomicLong();
   final AtomicLong finishReplies = new AtomicLong(); // tpc_finish replies not yet written
+  final AtomicLong stores = new AtomicLong(); // storea calls
+  final AtomicLong activeTxns = new AtomicLong(); // from tpc_begin to tpc_finish or abort
+  private final String started = ctime(System.currentTimeMillis());
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "zbig-pack");
@@ -293,20 +296,61 @@ final class ServedStorage {
     return d;
   }
 
-  /** The {@code server_status} dict (protocol spec 1.5, 3.1). */
+  /**
+   * This server's own counters, for the status page and metrics: ZEO's (see {@link #zeoStatus}) and
+   * more.
+   */
   Map<String, Object> status() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("connections", (long) subscribers.size());
     d.put("loads", loads.get());
+    d.put("stores", stores.get());
     d.put("commits", commits.get());
     d.put("foreign-commits", foreignCommits.get());
     d.put("aborts", aborts.get());
     d.put("conflicts", conflicts.get());
+    d.put("active-transactions", activeTxns.get());
     d.put("waiting", (long) committer.waitingCount());
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());
     d.put("paused", paused.get());
     d.put("last-transaction", storage.lastTransaction().toHex());
     return d;
+  }
+
+  /**
+   * The {@code server_status} dict and each storage's part of {@code ruok}, with exactly the keys
+   * and meanings of ZEO's (its {@code StorageStats} plus {@code waiting}, {@code
+   * timeout-thread-is-alive} and {@code last-transaction}), so that tools and tests written for ZEO
+   * read it unchanged: {@code active_txns} counts transactions between {@code tpc_begin} and their
+   * end, {@code lock_time} is since when (epoch seconds) some transaction has held locks, {@code
+   * start} is when the server started ({@code time.ctime} format), {@code conflicts_resolved} is 0
+   * (conflicts are resolved by clients).
+   *
+   * @param timeout whether a transaction timeout is set (ZEO then runs a timeout thread)
+   */
+  Map<String, Object> zeoStatus(boolean timeout) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("aborts", aborts.get());
+    d.put("active_txns", activeTxns.get());
+    d.put("commits", commits.get());
+    d.put("conflicts", conflicts.get());
+    d.put("conflicts_resolved", 0L);
+    d.put("connections", (long) subscribers.size());
+    d.put("last-transaction", storage.lastTransaction().toHex());
+    d.put("loads", loads.get());
+    d.put("lock_time", committer.lockTime());
+    d.put("start", started);
+    d.put("stores", stores.get());
+    d.put("timeout-thread-is-alive", timeout ? (Object) Boolean.TRUE : "stub");
+    d.put("waiting", (long) committer.waitingCount());
+    return d;
+  }
+
+  /** Python's {@code time.ctime}: {@code Tue May 4 10:55:20 2010}, in local time. */
+  static String ctime(long millis) {
+    return java.time.format.DateTimeFormatter.ofPattern(
+            "EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.ROOT)
+        .format(java.time.Instant.ofEpochMilli(millis).atZone(java.time.ZoneId.systemDefault()));
   }
 }

@@ -203,6 +203,16 @@ public final class ZeoServer implements AutoCloseable {
     return (InetSocketAddress) listener.localAddress();
   }
 
+  /**
+   * Each storage's counters by name, as the status page shows them (connections, loads, stores,
+   * commits, synced commit groups, conflicts, locks, ...).
+   */
+  public Map<String, Map<String, Object>> status() {
+    Map<String, Map<String, Object>> all = new LinkedHashMap<>();
+    storages.forEach((name, s) -> all.put(name, s.status()));
+    return all;
+  }
+
   /** The settings. */
   public ServerConfig config() {
     return config;

@@ -19,7 +19,6 @@ import org.zbig.wire.NewOids;
 import org.zbig.wire.Ping;
 import org.zbig.wire.Register;
 import org.zbig.wire.ServerCall;
-import org.zbig.wire.ServerStatus;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
@@ -102,7 +101,7 @@ class GroupCommitTest {
               .contains(new LoadResult(e.getValue(), tids.get(i).getLast(), null));
         }
       }
-      Map<String, Object> st = observer.call(new ServerStatus(observer.id()));
+      Map<String, Object> st = server.status().get("1");
       long commits = (Long) st.get("commits");
       long groups = (Long) st.get("commit-groups");
       assertThat(commits).isEqualTo(committers * each + 0L);

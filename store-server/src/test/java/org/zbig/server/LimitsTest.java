@@ -83,7 +83,7 @@ class LimitsTest {
       long paused = 0;
       for (int i = 0; i < 200 && paused == 0; i++) {
         Thread.sleep(20);
-        paused = (Long) writer.call(new ServerStatus(writer.id())).get("paused");
+        paused = (Long) server.status().get("1").get("paused");
       }
       assertThat(paused).isEqualTo(1);
       int got = 0;
@@ -98,7 +98,7 @@ class LimitsTest {
       long still = 1;
       for (int i = 0; i < 250 && still != 0; i++) {
         Thread.sleep(20);
-        still = (Long) writer.call(new ServerStatus(writer.id())).get("paused");
+        still = (Long) server.status().get("1").get("paused");
       }
       assertThat(still).isZero();
     }

@@ -215,6 +215,64 @@ class ServerTest {
     }
   }
 
+  /**
+   * ZEO's {@code server_status} keys, as its own doctest ({@code test_server_status}) prints them.
+   */
+  static final java.util.Set<String> ZEO_STATUS_KEYS =
+      java.util.Set.of(
+          "aborts",
+          "active_txns",
+          "commits",
+          "conflicts",
+          "conflicts_resolved",
+          "connections",
+          "last-transaction",
+          "loads",
+          "lock_time",
+          "start",
+          "stores",
+          "timeout-thread-is-alive",
+          "waiting");
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void serverStatusHasZeosKeysAndMeanings(Encoding e) throws Exception {
+    server =
+        ZeoServer.start(
+            ServerConfig.inMemory()
+                .withOffer(e)
+                .withTransactionTimeout(java.time.Duration.ofSeconds(1)));
+    try (TestClient c = connect(e)) {
+      Tid t = commit(c, 1, Oid.ROOT, Tid.Z64, DATA1);
+      c.call(LoadBefore.of(Oid.ROOT, Tid.MAX));
+      Map<String, Object> st = c.call(new ServerStatus(c.id()));
+      assertThat(st.keySet()).isEqualTo(ZEO_STATUS_KEYS);
+      assertThat(st)
+          .containsEntry("aborts", 0L)
+          .containsEntry("active_txns", 0L)
+          .containsEntry("commits", 1L)
+          .containsEntry("conflicts", 0L)
+          .containsEntry("conflicts_resolved", 0L)
+          .containsEntry("connections", 1L)
+          .containsEntry("last-transaction", t.toHex())
+          .containsEntry("loads", 1L)
+          .containsEntry("stores", 1L)
+          .containsEntry("timeout-thread-is-alive", true)
+          .containsEntry("waiting", 0L);
+      assertThat(st.get("lock_time")).isNull();
+      assertThat((String) st.get("start"))
+          .matches("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] \\d\\d:\\d\\d:\\d\\d \\d{4}");
+      // an open transaction, voted: it holds a lock since a time
+      c.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.send(new StoreA(new Oid(1), Tid.Z64, DATA2, 2));
+      c.call(new Vote(c.id(), 2));
+      st = c.call(new ServerStatus(c.id()));
+      assertThat(st).containsEntry("active_txns", 1L).containsEntry("stores", 2L);
+      assertThat((Double) st.get("lock_time"))
+          .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(5.0));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Encoding.class)
   void ruokAnswersJsonAndCloses(Encoding e) throws Exception {
@@ -228,9 +286,15 @@ class ServerTest {
       in.readFully(new byte[in.readInt()]); // the offer
       byte[] json = new byte[in.readInt()];
       in.readFully(json);
-      assertThat(new String(json, StandardCharsets.US_ASCII))
+      String text = new String(json, StandardCharsets.US_ASCII);
+      assertThat(text)
           .startsWith("{\"1\": {")
-          .contains("\"last-transaction\": \"0000000000000000\"");
+          .contains("\"last-transaction\": \"0000000000000000\"")
+          .contains("\"lock_time\": null")
+          .contains("\"timeout-thread-is-alive\": \"stub\"");
+      for (String key : ZEO_STATUS_KEYS) {
+        assertThat(text).contains("\"" + key + "\": ");
+      }
       assertThat(in.read()).isEqualTo(-1);
     }
   }

@@ -238,6 +238,10 @@ class ZeoClientTest {
     ZeoClient b = later(ZeoClient.open(s.address(), fast(), new Recorder()));
     commit(b, 1, new Oid(1), Tid.Z64, Bytes.utf8("one"));
     s.close();
+    for (int i = 0; i < 500 && b.isConnected(); i++) {
+      Thread.sleep(10); // the client sees the close a moment later (under load, later still)
+    }
+    assertThat(b.isConnected()).isFalse();
     ServerConfig m = ServerConfig.inMemory();
     ZeoServer empty =
         later(

@@ -95,9 +95,9 @@ public final class ServerBenchmark {
           FINISH_NANOS.set(0);
           double fsync = fsyncRate(dir);
           for (int committers : new int[] {1, 4, 16}) {
-            long[] before = groups(addr);
+            long[] before = groups(server);
             double ours = parallel(committers, () -> commits(addr));
-            long[] after = groups(addr);
+            long[] after = groups(server);
             row("durable commits, " + committers + " committers (commits/s)", ours, fsync);
             long n = after[0] - before[0];
             System.out.printf(
@@ -267,12 +267,10 @@ public final class ServerBenchmark {
     }
   }
 
-  /** The server's commits and synced commit groups so far (server_status). */
-  private static long[] groups(InetSocketAddress addr) throws IOException {
-    try (Client c = new Client(addr)) {
-      Map<String, Object> st = c.call(new ServerStatus(MsgId.of(c.msgid++)));
-      return new long[] {(Long) st.get("commits"), (Long) st.get("commit-groups")};
-    }
+  /** The server's commits and synced commit groups so far. */
+  private static long[] groups(ZeoServer server) {
+    Map<String, Object> st = server.status().get("1");
+    return new long[] {(Long) st.get("commits"), (Long) st.get("commit-groups")};
   }
 
   private static final java.util.concurrent.atomic.AtomicLong VOTE_NANOS =
