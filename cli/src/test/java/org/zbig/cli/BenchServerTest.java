@@ -57,7 +57,7 @@ class BenchServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"read", "commit", "big"})
+  @ValueSource(strings = {"read", "raw-read", "commit", "big"})
   void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
     Path json = dir.resolve(mix + ".json");
     // the commit mix spreads its connections over a list of (here: the same) servers
@@ -85,7 +85,7 @@ class BenchServerTest {
     assertThat(j.get("p50_ms").asDouble()).isPositive();
     assertThat(j.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(j.get("p50_ms").asDouble());
     switch (mix) {
-      case "read" -> assertThat(j.get("loads_per_s").asDouble()).isPositive();
+      case "read", "raw-read" -> assertThat(j.get("loads_per_s").asDouble()).isPositive();
       case "commit" -> assertThat(j.get("txn_per_s").asDouble()).isPositive();
       default -> {
         assertThat(j.get("store_MBps").asDouble()).isPositive();
@@ -102,7 +102,7 @@ class BenchServerTest {
         .contains(
             "--server: 'x:y' in '" + address() + ",x:y' (expected: HOST:PORT[,HOST:PORT...])");
     assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
-        .contains("--mix: 'write' (expected: read, commit or big)");
+        .contains("--mix: 'write' (expected: read, raw-read, commit or big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
         .contains("--connections: 0 (expected: 1 to 1024)");
   }

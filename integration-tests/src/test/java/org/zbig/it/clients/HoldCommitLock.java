@@ -14,6 +14,7 @@ import org.zbig.wire.MsgId;
 import org.zbig.wire.NewOids;
 import org.zbig.wire.Register;
 import org.zbig.wire.Reply;
+import org.zbig.wire.RestoreA;
 import org.zbig.wire.Role;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.SyncRequest;
@@ -24,8 +25,9 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * A client that stops in the middle of a commit: it stores a new object, votes (so it holds the
- * server's commit lock), prints {@code voted OID} and then waits to be killed.
+ * A client that stops in the middle of a commit: it stores a new object and restores the root,
+ * votes (so it holds the locks of both objects: any commit that changes the root waits), prints
+ * {@code voted OID} and then waits to be killed.
  *
  * <p>Arguments: HOST:PORT.
  */
@@ -72,6 +74,10 @@ public final class HoldCommitLock {
       Oid oid = oids.getFirst();
       write(codec.encodeToArray(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " ")));
       write(codec.encodeToArray(new StoreA(oid, Tid.Z64, Bytes.utf8("never committed"), 1)));
+      // and the root's lock (a restore: no serial to check), which every commit of the root needs
+      write(
+          codec.encodeToArray(
+              new RestoreA(Oid.ROOT, Tid.Z64, Bytes.utf8("never committed"), null, 1)));
       call(new Vote(MsgId.of(3), 1));
       Clients.say("voted " + oid.toHex());
       Thread.sleep(Long.MAX_VALUE);

@@ -38,6 +38,7 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.PickleWriter;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.record.KnownResolution;
 import org.zbig.zodb.record.References;
 
 /**
@@ -641,6 +642,7 @@ public final class KvStorage implements Storage {
       byte[] r = kv.get(revKey(oid, undone.value()));
       long rHome = home(oid, undone.value(), r);
       boolean same;
+      Bytes committed; // the current data, for conflict resolution; null if deleted
       Write w = pending.get(oid);
       if (w != null) {
         same =
@@ -649,6 +651,10 @@ public final class KvStorage implements Storage {
                 : w.dataTid() != null
                     ? rHome != -1 && homeOf(oid, w.dataTid().value()) == rHome
                     : rHome != -1 && w.data().equals(dataAt(oid, rHome));
+        committed =
+            w.isDeletion()
+                ? null
+                : w.dataTid() != null ? dataAt(oid, w.dataTid().value()) : w.data();
       } else {
         Object[] cur = revisionAtOrBefore(oid, last.value());
         long curTid = (long) cur[0];
@@ -659,8 +665,20 @@ public final class KvStorage implements Storage {
                 || (curHome != -1
                     && rHome != -1
                     && dataAt(oid, curHome).equals(dataAt(oid, rHome)));
+        committed = curHome == -1 ? null : dataAt(oid, curHome);
       }
       Object[] prev = undone.value() == 0 ? null : revisionAtOrBefore(oid, undone.value() - 1);
+      long prevHome = prev == null ? -1 : home(oid, (long) prev[0], (byte[]) prev[1]);
+      if (!same && committed != null && rHome != -1 && prevHome != -1) {
+        // changed later: merge "back to before the undone transaction" into the current state,
+        // for the classes the server can resolve (B-trees, Length), as FileStorage's undo does
+        var resolved =
+            KnownResolution.resolve(dataAt(oid, rHome), committed, dataAt(oid, prevHome));
+        if (resolved.isPresent()) {
+          out.add(Write.data(oid, resolved.get()));
+          continue;
+        }
+      }
       if (!same) {
         failures.add(
             new MultipleUndoException.Failure(
@@ -670,7 +688,6 @@ public final class KvStorage implements Storage {
                     : "Some data were modified by a later transaction"));
         continue;
       }
-      long prevHome = prev == null ? -1 : home(oid, (long) prev[0], (byte[]) prev[1]);
       out.add(prevHome == -1 ? Write.deletion(oid) : Write.backPointer(oid, new Tid(prevHome)));
     }
     if (!failures.isEmpty()) {

@@ -27,6 +27,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.KnownResolution;
 import org.zbig.zodb.record.References;
 
 /**
@@ -71,6 +72,7 @@ final class PostgresHistory {
       }
       Rev rHome = home(c, oid, r);
       boolean same;
+      Bytes committed; // the current data, for conflict resolution; null if deleted
       Write w = pending.get(oid);
       if (w != null) {
         same =
@@ -79,6 +81,14 @@ final class PostgresHistory {
                 : w.dataTid() != null
                     ? rHome != null && homeTid(c, oid, w.dataTid().value()) == rHome.tid()
                     : rHome != null && w.data().equals(Bytes.wrap(rHome.data()));
+        Rev wRev = w.dataTid() != null ? revAt(c, oid, w.dataTid().value()) : null;
+        Rev wHome = wRev == null ? null : home(c, oid, wRev);
+        committed =
+            w.isDeletion()
+                ? null
+                : w.dataTid() != null
+                    ? (wHome == null ? null : Bytes.wrap(wHome.data()))
+                    : w.data();
       } else {
         Rev cur = revAtOrBefore(c, oid, visible);
         Rev curHome = home(c, oid, cur);
@@ -88,8 +98,19 @@ final class PostgresHistory {
                 || (curHome != null
                     && rHome != null
                     && Arrays.equals(curHome.data(), rHome.data()));
+        committed = curHome == null ? null : Bytes.wrap(curHome.data());
       }
       Rev prev = undone.value() == 0 ? null : revAtOrBefore(c, oid, undone.value() - 1);
+      Rev before = prev == null ? null : home(c, oid, prev);
+      if (!same && committed != null && rHome != null && before != null) {
+        // changed later: resolve as KvStorage does (B-trees, Length)
+        var resolved =
+            KnownResolution.resolve(Bytes.wrap(rHome.data()), committed, Bytes.wrap(before.data()));
+        if (resolved.isPresent()) {
+          out.add(Write.data(oid, resolved.get()));
+          continue;
+        }
+      }
       if (!same) {
         failures.add(
             new MultipleUndoException.Failure(
