@@ -16,36 +16,45 @@
  *   <li>{@code Storage}: the storage contract ({@code loadBefore}, {@code history}, two-phase
  *       commit, iteration, pack, undo); {@code KvStorage} (RocksDB, memory) and {@code
  *       PostgresStorage}.
- *   <li>{@code ConnectionHandler}: translates {@code Message}s to {@code Storage} calls.
+ *   <li>{@code ConnectionHandler}: dispatches a connection's {@code Message}s to {@code Storage}
+ *       calls and to the {@code Committer}, and owns flow control.
+ *   <li>{@code Committer}: the commit path without channels: votes under object locks, finishes
+ *       written in groups sharing one synced write (group commit), unit-tested without sockets.
  * </ul>
  *
  * <h2>States and lifecycle</h2>
  *
- * Per connection: handshake, registered, in a transaction (begun, voted, finished or aborted). The
- * commit lock is taken at vote; tids are assigned under it, strictly increasing across restarts;
- * invalidations go to every other registered connection in tid order.
+ * Per connection: handshake, registered, in a transaction (begun, voted, finished or aborted). A
+ * vote takes the locks of the objects its transaction writes or checks (all at once, or it waits);
+ * a vote that returns conflicts keeps them until the re-vote. {@code tpc_finish} queues the
+ * transaction; the queue is written in groups, each with one synced write, tids assigned in queue
+ * order, strictly increasing across restarts; invalidations go to every other registered connection
+ * in tid order, before the finish replies.
  *
  * <h2>Concurrency</h2>
  *
  * One Netty event loop per connection ({@code zbig-io-*} threads). A connection's storage reads run
  * on its event loop, in request order, so an invalidation (queued to that loop after its commit is
- * published) never overtakes a load reply computed before the commit (spec 5.6). Commits are
- * ordered by one asynchronous commit lock taken at vote: a vote that must wait is answered later
- * while the connection's other requests go on; publishing a commit and {@code register} share one
- * monitor, so a new connection sees each commit either in its last tid or as an invalidation.
+ * published) never overtakes a load reply computed before the commit (spec 5.6). A vote that must
+ * wait for an object lock is answered later while the connection's other requests go on. A group is
+ * written by the finishing thread when no write is in progress (a lone committer pays no thread
+ * hop), otherwise by the committer's writer thread ({@code zbig-commit-*}). Publishing a group and
+ * {@code register} share one monitor, so a new connection sees each commit either in its last tid
+ * or as an invalidation.
  *
- * <p>Several servers on one PostgreSQL database: the vote takes, after the in-process commit lock,
- * the database's commit lock ({@code Storage.lockCommits}, an advisory lock held from vote to
- * finish or abort), then publishes under the monitor the commits other servers made before it
- * ({@code Storage.catchUp}), so conflict checks and the new tid see the newest state and every
- * client hears of the other servers' commits before this server's. A listener thread of the storage
- * (LISTEN/NOTIFY, plus a catch-up read each second) publishes them between votes too. Waiting for
- * another server's database lock blocks the voter's event loop.
+ * <p>Several servers on one PostgreSQL database: every vote takes the whole storage in the
+ * committer (groups of one), then the database's commit lock ({@code Storage.lockCommits}, an
+ * advisory lock held from vote to finish or abort), then publishes under the monitor the commits
+ * other servers made before it ({@code Storage.catchUp}), so conflict checks and the new tid see
+ * the newest state and every client hears of the other servers' commits before this server's. A
+ * listener thread of the storage (LISTEN/NOTIFY, plus a catch-up read each second) publishes them
+ * between votes too. Waiting for another server's database lock blocks the voter's event loop.
  *
  * <h2>Byte layout</h2>
  *
- * RocksDB keys: revisions by {@code oid || tid} (8 + 8 bytes, big-endian), so {@code loadBefore} is
- * one {@code seekForPrev}; transaction metadata by tid.
+ * RocksDB keys: revisions by {@code 'r' || oid || tid} (1 + 8 + 8 bytes, big-endian), so {@code
+ * loadBefore} is one {@code seekForPrev}; transaction metadata by {@code 't' || tid}; counters and
+ * the last tid under {@code 'm'} keys. Values of 64 KiB and more live in RocksDB's blob files.
  *
  * <h2>Deliberately not done</h2>
  *
