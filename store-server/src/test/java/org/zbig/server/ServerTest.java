@@ -215,6 +215,77 @@ class ServerTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aStoreWithANoneSerialIsAFirstStoreAsZodbAllowsIt(Encoding e) throws Exception {
+    try (TestClient c = connect(e)) {
+      c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      // storea(oid, None, data, txn), as ZEO's client sends a new object's first store
+      c.writeFrame(
+          toArray(
+              c.codec.encodeValue(
+                  Tuple.of(
+                      0L,
+                      true,
+                      "storea",
+                      Tuple.of(WireValues.bytes(new Oid(7)), null, DATA1, 1L)))));
+      assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
+      Tid t = c.call(new TpcFinish(c.id(), 1));
+      assertThat(c.call(LoadBefore.of(new Oid(7), Tid.MAX)))
+          .contains(new LoadResult(DATA1, t, null));
+      // on an existing object, None stands for "new" and so conflicts with the committed one
+      c.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.writeFrame(
+          toArray(
+              c.codec.encodeValue(
+                  Tuple.of(
+                      0L,
+                      true,
+                      "storea",
+                      Tuple.of(WireValues.bytes(new Oid(7)), null, DATA2, 2L)))));
+      VoteResult r = c.call(new Vote(c.id(), 2));
+      assertThat(r.conflicts()).hasSize(1);
+      assertThat(r.conflicts().getFirst().committed()).isEqualTo(t);
+    }
+  }
+
+  /**
+   * The livelock of client-side conflict resolution: a vote that returns conflicts keeps its
+   * objects locked while the client resolves, so its re-vote cannot meet new conflicts; another
+   * client's commit of the same object waits and then sees the resolved commit.
+   */
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aVoteWithConflictsKeepsItsObjectsUntilTheReVote(Encoding e) throws Exception {
+    try (TestClient a = connect(e);
+        TestClient b = connect(e)) {
+      Tid t0 = commit(a, 1, Oid.ROOT, Tid.Z64, DATA1);
+      Tid t1 = commit(b, 1, Oid.ROOT, t0, DATA2);
+      // a stores from its stale view: conflicts, returned for the client to resolve
+      a.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(Oid.ROOT, t0, Bytes.utf8("a's change"), 2));
+      VoteResult first = a.call(new Vote(a.id(), 2));
+      assertThat(first.conflicts()).hasSize(1);
+      // b commits the object again meanwhile: its vote waits for a's resolution
+      b.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      b.send(new StoreA(Oid.ROOT, t1, Bytes.utf8("b's change"), 2));
+      Vote bv = new Vote(b.id(), 2);
+      b.send(bv);
+      assertThat(b.call(new Ping(b.id()))).isNull(); // answered while the vote waits
+      // a re-stores the resolved state against t1 and re-votes: no new conflict, it commits
+      a.send(new StoreA(Oid.ROOT, t1, Bytes.utf8("resolved"), 2));
+      assertThat(a.call(new Vote(a.id(), 2))).isEqualTo(VoteResult.OK);
+      Tid t2 = a.call(new TpcFinish(a.id(), 2));
+      Message late = b.next();
+      while (!(late instanceof Reply r && r.msgid().equals(bv.msgid()))) {
+        late = b.next();
+      }
+      VoteResult bResult = bv.decodeResult(((Reply) late).value());
+      assertThat(bResult.conflicts()).hasSize(1);
+      assertThat(bResult.conflicts().getFirst().committed()).isEqualTo(t2);
+    }
+  }
+
   /**
    * ZEO's {@code server_status} keys, as its own doctest ({@code test_server_status}) prints them.
    */
@@ -297,5 +368,13 @@ class ServerTest {
       }
       assertThat(in.read()).isEqualTo(-1);
     }
+  }
+
+  private static byte[] toArray(List<java.lang.foreign.MemorySegment> pieces) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (var p : pieces) {
+      out.writeBytes(p.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+    return out.toByteArray();
   }
 }
