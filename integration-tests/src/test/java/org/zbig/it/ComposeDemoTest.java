@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +50,7 @@ class ComposeDemoTest {
     Process which =
         new ProcessBuilder("docker-compose", "version").redirectErrorStream(true).start();
     which.getInputStream().readAllBytes();
-    Assumptions.assumeTrue(
+    Docker.need(
         which.waitFor(60, TimeUnit.SECONDS) && which.exitValue() == 0, "no docker-compose here");
     int port = Procs.freePort();
     Map<String, String> env =
