@@ -50,15 +50,13 @@ public enum ZBlkFormat {
   }
 
   /**
-   * The format this process writes: {@link #ENV} read once at start-up.
+   * The format this process writes, as {@link #ENV} says now.
    *
-   * @throws IllegalArgumentException at first use if the variable holds an unknown value
+   * @throws IllegalArgumentException naming the value and the expected ones if the variable holds
+   *     an unknown value (each call: nothing is cached, so a reader that never writes is never
+   *     affected)
    */
   public static ZBlkFormat fromEnvironment() {
-    return Holder.PROCESS;
-  }
-
-  private static final class Holder {
-    static final ZBlkFormat PROCESS = fromEnvironment(System.getenv());
+    return fromEnvironment(System.getenv());
   }
 }

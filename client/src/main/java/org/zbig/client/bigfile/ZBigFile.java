@@ -67,7 +67,11 @@ import org.zbig.zodb.record.Reference;
 public final class ZBigFile extends Persistent implements BigFile {
   private long blksize;
   private LOBTree blktab;
-  private ZBlkFormat format = ZBlkFormat.fromEnvironment();
+  private ZBlkFormat format; // null: as the environment says when a block is written
+
+  /** Where the environment is read (tests give their own). */
+  static java.util.function.Supplier<java.util.Map<String, String>> environment = System::getenv;
+
   private final Set<Long> changedThisTransaction = new HashSet<>();
 
   // what each loaded block depended on: blktab nodes on its path, and its content's records
@@ -95,7 +99,9 @@ public final class ZBigFile extends Persistent implements BigFile {
   }
 
   /**
-   * Sets the format blocks are written in by this object (the default comes from the environment).
+   * Sets the format blocks are written in by this object. Without it, {@code
+   * WENDELIN_CORE_ZBLK_FMT} decides when a block is written; a bad value fails that write, naming
+   * the value, and never a reader.
    */
   public void setFormat(ZBlkFormat format) {
     this.format = format;
@@ -128,6 +134,13 @@ public final class ZBigFile extends Persistent implements BigFile {
       throw new IllegalStateException("commit the ZBigFile before opening it");
     }
     if (handle != null) {
+      if (handle.virtMem() != vm) {
+        throw new IllegalArgumentException(
+            "ZBigFile "
+                + oid()
+                + " is open in another VirtMem (expected: the one it was first opened in; open"
+                + " the file of another Connection to use another VirtMem)");
+      }
       return handle;
     }
     handle = vm.open(this);
@@ -396,9 +409,10 @@ public final class ZBigFile extends Persistent implements BigFile {
   public void storeBlock(long blk, MemorySegment page) {
     readAccess();
     Object existing = blktab.get(blk);
-    ZBlkFormat target = format;
+    ZBlkFormat chosen = format != null ? format : ZBlkFormat.fromEnvironment(environment.get());
+    ZBlkFormat target = chosen;
     boolean migratePrevious = false;
-    if (format == ZBlkFormat.AUTO) {
+    if (chosen == ZBlkFormat.AUTO) {
       Bytes old = currentData(existing);
       long last = blktab.isEmpty() ? -1 : (Long) blktab.maxKey();
       Object prev = blk > 0 ? blktab.get(blk - 1) : null;

@@ -31,6 +31,11 @@ public final class FileHandle implements AutoCloseable {
   private final Set<Mapping> mappings = new LinkedHashSet<>();
   private boolean closed;
 
+  /** The page cache this handle's pages live in. */
+  public VirtMem virtMem() {
+    return vm;
+  }
+
   FileHandle(VirtMem vm, BigFile file) {
     this.vm = vm;
     this.file = file;

@@ -1,6 +1,7 @@
 package org.zbig.client.bigfile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -261,6 +262,54 @@ class ZBigFileTest {
         assertThat(((ZBlk0) now).oid()).isNotEqualTo(z.oid());
         assertThat(((ZBlk0) now).data().length()).isEqualTo(page);
       }
+    }
+  }
+
+  @Test
+  void aBadZblkFormatInTheEnvironmentFailsTheWriteNamingItAndNeverAReader() throws Exception {
+    int page = 64 << 10;
+    var saved = ZBigFile.environment;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection w = db.open();
+        Connection r = db.open();
+        VirtMem vm = new VirtMem(page, 16L << 20, 0);
+        VirtMem vm2 = new VirtMem(page, 16L << 20, 0)) {
+      ZBigFile f = new ZBigFile(page);
+      w.root().put("f", f);
+      w.commit();
+      FileHandle h = f.open(vm);
+      try (Mapping m = h.map(0, 1, true)) {
+        m.segment().fill((byte) 7);
+        w.commit();
+      }
+      ZBigFile.environment = () -> Map.of(ZBlkFormat.ENV, "ZBlk9");
+      // a reader, and a new ZBigFile object, are not affected
+      r.sync();
+      ZBigFile read = (ZBigFile) r.root().get("f");
+      try (Mapping m = read.open(vm2).map(0, 1, false)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, page - 1)).isEqualTo((byte) 7);
+      }
+      assertThat(new ZBigFile(page)).isNotNull();
+      // one file object maps into one VirtMem: the same handle again, another VirtMem refused
+      assertThat(f.open(vm)).isSameAs(h);
+      assertThatThrownBy(() -> f.open(vm2))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is open in another VirtMem");
+      // the write fails with the value and the expected ones, and the file is left as it was
+      try (Mapping m = h.map(0, 1, true)) {
+        m.segment().fill((byte) 8);
+        assertThatThrownBy(w::commit)
+            .hasStackTraceContaining(
+                "WENDELIN_CORE_ZBLK_FMT: 'ZBlk9' (expected: ZBlk0, ZBlk1 or auto)");
+      }
+      w.abort();
+      r.sync();
+      try (Mapping m = read.open(vm2).map(0, 1, false)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 7);
+      }
+    } finally {
+      ZBigFile.environment = saved;
     }
   }
 
