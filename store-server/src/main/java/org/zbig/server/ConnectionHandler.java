@@ -407,6 +407,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         yield Optional.of(it.next());
       }
       case SendBlob r -> sendBlob(r);
+      case OneWayAsSync r -> {
+        oneWay(r.request());
+        yield null;
+      }
     };
   }
 

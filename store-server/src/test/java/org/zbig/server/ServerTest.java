@@ -286,6 +286,74 @@ class ServerTest {
     }
   }
 
+  /** As ZEO's ThreadTests store: the serial of a new object given as the str {@code '\0' * 8}. */
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aSerialGivenAsAStrOfEightCharactersIsItsLatin1Bytes(Encoding e) throws Exception {
+    try (TestClient c = connect(e)) {
+      c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.writeFrame(
+          toArray(
+              c.codec.encodeValue(
+                  Tuple.of(
+                      0L,
+                      true,
+                      "storea",
+                      Tuple.of(WireValues.bytes(new Oid(3)), "\0".repeat(8), DATA1, 1L)))));
+      assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
+      assertThat(c.call(new TpcFinish(c.id(), 1))).isNotNull();
+    }
+  }
+
+  /** As ZEO's IterationTests call it: {@code iterator_gc} synchronously, answered with None. */
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aOneWayMethodCalledSynchronouslyIsRunAndAnswered(Encoding e) throws Exception {
+    try (TestClient c = connect(e)) {
+      commit(c, 1, Oid.ROOT, Tid.Z64, DATA1);
+      long iid = c.call(new IteratorStart(c.id(), null, null));
+      long id = c.nextId();
+      c.writeFrame(
+          toArray(
+              c.codec.encodeValue(
+                  Tuple.of(id, false, "iterator_gc", Tuple.of(java.util.List.of(iid))))));
+      Message m = c.next();
+      assertThat(m).isEqualTo(new Reply(MsgId.of(id), null));
+      assertThatThrownBy(() -> c.call(new IteratorNext(c.id(), iid)))
+          .isInstanceOf(org.zbig.zodb.error.MissingKeyException.class);
+    }
+  }
+
+  /**
+   * As ZODB's IteratorStorage test sends it: an extension whose dict subclass reduces to {@code
+   * dict(pairs)}; it is stored and iterated as that dict.
+   */
+  @org.junit.jupiter.api.Test
+  void anExtensionPickledAsADictCallIsThatDict() throws Exception {
+    Encoding e = Encoding.PICKLE; // msgpack has no calls: a Python client sends the dict itself
+    try (TestClient c = connect(e)) {
+      Object ext =
+          new org.zbig.zodb.pickle.PyObject(
+              new org.zbig.zodb.pickle.Global("builtins", "dict"),
+              Tuple.of(Tuple.of(Tuple.of("foo", 1L))),
+              org.zbig.zodb.pickle.PyObject.Kind.REDUCE);
+      c.writeFrame(
+          toArray(
+              c.codec.encodeValue(
+                  Tuple.of(
+                      0L,
+                      true,
+                      "tpc_begin",
+                      Tuple.of(1L, Bytes.EMPTY, Bytes.EMPTY, ext, null, " ")))));
+      c.send(new StoreA(Oid.ROOT, Tid.Z64, DATA1, 1));
+      assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
+      c.call(new TpcFinish(c.id(), 1));
+      long iid = c.call(new IteratorStart(c.id(), null, null));
+      assertThat(c.call(new IteratorNext(c.id(), iid)).orElseThrow().extension())
+          .isEqualTo(Map.of("foo", 1L));
+    }
+  }
+
   /**
    * ZEO's {@code server_status} keys, as its own doctest ({@code test_server_status}) prints them.
    */

@@ -12,8 +12,8 @@ import org.zbig.zodb.pickle.Tuple;
 /**
  * {@link Message}s to and from the decoded 4-tuple {@code (msgid, flag, name, args)} (protocol spec
  * 2.1), whatever the encoding. Every shape error is a {@link ProtocolException} naming what was
- * wrong: not a 4-tuple, an unknown method, a synchronous method sent one-way or the other way
- * round, wrong arity or argument types.
+ * wrong: not a 4-tuple, an unknown method, a synchronous method sent one-way, wrong arity or
+ * argument types. A one-way method called synchronously is a {@link OneWayAsSync}.
  */
 public final class Messages {
   /** The name of replies. */
@@ -169,7 +169,14 @@ public final class Messages {
     var oneWayCall = ONE_WAY.get(name);
     if (oneWayCall != null) {
       if (!oneWay) {
-        throw new ProtocolException(name + ": sent as a synchronous call (expected: one-way)");
+        // ZEO runs any method either way: answered with None or the error
+        MsgId msgid = new MsgId(id);
+        try {
+          WireValues.checkShape(args, maxValues, () -> name + " arguments");
+          return new OneWayAsSync(msgid, oneWayCall.apply(new Args(name, args)));
+        } catch (ProtocolException e) {
+          throw new MalformedRequestException(msgid, name, e);
+        }
       }
       WireValues.checkShape(args, maxValues, () -> name + " arguments");
       return oneWayCall.apply(new Args(name, args));

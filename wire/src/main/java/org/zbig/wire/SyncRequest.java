@@ -29,7 +29,8 @@ public sealed interface SyncRequest<R> extends Request
         IteratorNext,
         IteratorRecordStart,
         IteratorRecordNext,
-        SendBlob {
+        SendBlob,
+        OneWayAsSync {
   /** The id the reply must echo. */
   MsgId msgid();
 

@@ -79,9 +79,16 @@ public final class WireValues {
     return v == null ? null : oid(v, what);
   }
 
+  /**
+   * 8 bytes; a str of 8 characters below 256 counts as its Latin-1 bytes, as Python code passes
+   * {@code '\\0' * 8} for a new object's serial and Python's storages compare it unharmed.
+   */
   private static Bytes bytes8(Object v, String what) {
     if (v instanceof Bytes b && b.length() == 8) {
       return b;
+    }
+    if (v instanceof String s && s.length() == 8 && s.chars().allMatch(c -> c < 256)) {
+      return Bytes.wrap(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
     }
     throw bad(what, v, "8 bytes");
   }
@@ -189,8 +196,15 @@ public final class WireValues {
     return List.copyOf(out);
   }
 
-  /** A dict whose keys are all str. */
+  /**
+   * A dict whose keys are all str. A {@code dict(pairs)} call as a pickle describes it (Python code
+   * whose dict subclass reduces to {@code dict}, e.g. a transaction extension) counts as the dict
+   * it makes, as it does for ZEO's server, which runs that call.
+   */
   public static Map<String, Object> dict(Object v, String what) {
+    if (v instanceof PyObject o && isDictCall(o)) {
+      v = dictOf(o, what);
+    }
     if (!(v instanceof Map<?, ?> m)) {
       throw bad(what, v, "dict");
     }
@@ -200,6 +214,32 @@ public final class WireValues {
         throw bad(what + " key", e.getKey(), "str");
       }
       out.put(k, e.getValue());
+    }
+    return out;
+  }
+
+  private static boolean isDictCall(PyObject o) {
+    return o.callable() instanceof org.zbig.zodb.pickle.Global g
+        && (g.dotted().equals("builtins.dict") || g.dotted().equals("__builtin__.dict"))
+        && o.kind() == PyObject.Kind.REDUCE
+        && !o.hasState()
+        && o.args().size() <= 1;
+  }
+
+  /** What {@code dict()} or {@code dict(pairs)} makes. */
+  private static Map<Object, Object> dictOf(PyObject o, String what) {
+    Map<Object, Object> out = new LinkedHashMap<>();
+    if (o.args().size() == 0) {
+      return out;
+    }
+    Object from = o.args().get(0);
+    if (from instanceof Map<?, ?> m) {
+      out.putAll(m);
+      return out;
+    }
+    for (Object pair : sequence(from, what + " (dict call)")) {
+      List<Object> kv = sequence(pair, 2, what + " (dict call item)");
+      out.put(kv.get(0), kv.get(1));
     }
     return out;
   }

@@ -148,10 +148,33 @@ class MalformedInputTest {
         SERVER_Z,
         pickle(Tuple.of(0L, true, "vote", Tuple.of(1L))),
         "vote: sent one-way (expected: a synchronous call)");
-    refused(
-        SERVER_Z,
-        pickle(Tuple.of(3L, false, "tpc_begin", Tuple.of(1L, OID, OID, java.util.Map.of()))),
-        "tpc_begin: sent as a synchronous call (expected: one-way)");
+    // a one-way method called synchronously is run and answered, as ZEO's server does
+    byte[] syncBegin =
+        pickle(Tuple.of(3L, false, "tpc_begin", Tuple.of(1L, OID, OID, java.util.Map.of())));
+    assertThat(SERVER_Z.decode(syncBegin, 0, syncBegin.length))
+        .isInstanceOfSatisfying(
+            OneWayAsSync.class,
+            m -> {
+              assertThat(m.msgid()).isEqualTo(MsgId.of(3));
+              assertThat(m.request()).isInstanceOf(TpcBegin.class);
+            });
+    // and a dict(pairs) call stands for its dict, as ZEO's server makes it
+    byte[] reducedExt =
+        pickle(
+            Tuple.of(
+                0L,
+                true,
+                "tpc_begin",
+                Tuple.of(
+                    1L,
+                    OID,
+                    OID,
+                    new org.zbig.zodb.pickle.PyObject(
+                        new org.zbig.zodb.pickle.Global("builtins", "dict"),
+                        Tuple.of(Tuple.of(Tuple.of("foo", 1L))),
+                        org.zbig.zodb.pickle.PyObject.Kind.REDUCE))));
+    assertThat(((TpcBegin) SERVER_Z.decode(reducedExt, 0, reducedExt.length)).extension())
+        .isEqualTo(java.util.Map.of("foo", 1L));
     refused(SERVER_Z, pickle(Tuple.of(3L, 0L, ".reply", null)), "reply from a client");
     refused(
         CLIENT_Z,
