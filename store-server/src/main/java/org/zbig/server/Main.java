@@ -350,6 +350,14 @@ public final class Main {
     int queueSize;
 
     @Option(
+        names = "--invalidation-age",
+        description =
+            "seconds: a client whose last transaction is younger than this gets the changes since"
+                + " it read from the storage when the invalidation queue does not reach back so far"
+                + " (as ZEO's invalidation-age; default: never, the client drops its cache)")
+    Double invalidationAge;
+
+    @Option(
         names = "--transaction-timeout",
         description =
             "seconds a voted transaction may hold its object locks before its connection is"
@@ -454,7 +462,10 @@ public final class Main {
                   ? null
                   : Duration.ofMillis((long) (transactionTimeout * 1000)),
               packGc,
-              maxFrame);
+              maxFrame,
+              invalidationAge == null || invalidationAge <= 0
+                  ? null
+                  : Duration.ofMillis((long) (invalidationAge * 1000)));
       if (maxFrame < 1024) {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "--max-frame: " + maxFrame + " (expected: >= 1024)");

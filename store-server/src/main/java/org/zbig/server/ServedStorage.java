@@ -90,6 +90,9 @@ final class ServedStorage {
         return t;
       });
 
+  /** See {@link ServerConfig#invalidationAge()}; null for never. */
+  volatile java.time.Duration invalidationAge;
+
   ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
     this.name = name;
     this.storage = storage;
@@ -226,7 +229,18 @@ final class ServedStorage {
           : Optional.empty();
     }
     if (tid.compareTo(coveredAfter) < 0) {
-      return Optional.empty();
+      java.time.Duration age = invalidationAge;
+      if (age == null
+          || java.time.Duration.between(tid.toInstant(), java.time.Instant.now()).compareTo(age)
+              > 0) {
+        return Optional.empty();
+      }
+      // young enough: the changes since, read from the storage's transactions (ZEO does so)
+      Set<Oid> oids = new LinkedHashSet<>();
+      for (var t : storage.transactions(new Tid(tid.value() + 1), null)) {
+        oids.addAll(storage.transactionOids(t.tid()));
+      }
+      return Optional.of(new Invalidations(lastTid, List.copyOf(oids)));
     }
     Set<Oid> oids = new LinkedHashSet<>();
     for (Committed c : recent) {

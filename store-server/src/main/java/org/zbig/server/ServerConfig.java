@@ -15,9 +15,12 @@ import org.zbig.wire.Encoding;
  * @param offer the encoding offered in the handshake
  * @param readOnly whether every write fails with ReadOnlyError
  * @param invalidationQueueSize how many recent transactions {@code getInvalidations} can list
- * @param transactionTimeout how long a transaction may hold the commit lock, null for ever
+ * @param transactionTimeout how long a voted transaction may hold its locks, null for ever
  * @param packGc whether pack also removes objects unreachable from the root
  * @param maxFrame the largest frame accepted, in bytes
+ * @param invalidationAge when {@code getInvalidations} asks for more than the queue holds: how old
+ *     a client's last transaction may be for the server to list the changes since by reading the
+ *     storage's transactions (ZEO's {@code invalidation-age}), null for never
  */
 public record ServerConfig(
     String host,
@@ -29,7 +32,34 @@ public record ServerConfig(
     int invalidationQueueSize,
     Duration transactionTimeout,
     boolean packGc,
-    int maxFrame) {
+    int maxFrame,
+    Duration invalidationAge) {
+  /** The settings without an invalidation age. */
+  public ServerConfig(
+      String host,
+      int port,
+      Path data,
+      String storageName,
+      Encoding offer,
+      boolean readOnly,
+      int invalidationQueueSize,
+      Duration transactionTimeout,
+      boolean packGc,
+      int maxFrame) {
+    this(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        maxFrame,
+        null);
+  }
+
   /** Checks the settings. */
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -62,7 +92,8 @@ public record ServerConfig(
         invalidationQueueSize,
         transactionTimeout,
         packGc,
-        maxFrame);
+        maxFrame,
+        invalidationAge);
   }
 
   /** This configuration with another transaction timeout. */
@@ -77,7 +108,8 @@ public record ServerConfig(
         invalidationQueueSize,
         timeout,
         packGc,
-        maxFrame);
+        maxFrame,
+        invalidationAge);
   }
 
   /** This configuration with another frame size limit. */
@@ -92,7 +124,24 @@ public record ServerConfig(
         invalidationQueueSize,
         transactionTimeout,
         packGc,
-        bytes);
+        bytes,
+        invalidationAge);
+  }
+
+  /** This configuration with another invalidation age (null: never read the storage for it). */
+  public ServerConfig withInvalidationAge(Duration age) {
+    return new ServerConfig(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        maxFrame,
+        age);
   }
 
   /** This configuration with another data folder (null: in memory). */
@@ -107,6 +156,7 @@ public record ServerConfig(
         invalidationQueueSize,
         transactionTimeout,
         packGc,
-        maxFrame);
+        maxFrame,
+        invalidationAge);
   }
 }

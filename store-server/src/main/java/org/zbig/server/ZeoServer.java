@@ -163,9 +163,10 @@ public final class ZeoServer implements AutoCloseable {
                 ? main
                 : s.data() == null ? KvStorage.inMemory() : KvStorage.rocks(s.data());
         try {
-          storages.put(
-              s.name(),
-              new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize()));
+          ServedStorage served =
+              new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());
+          served.invalidationAge = config.invalidationAge();
+          storages.put(s.name(), served);
         } catch (RuntimeException e) {
           storage.close();
           throw e;

@@ -354,6 +354,39 @@ class ServerTest {
     }
   }
 
+  /** ZEO's {@code invalidation-age}: past the queue, young enough, read from the storage. */
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void anInvalidationAgeListsChangesBeyondTheQueue(Encoding e) throws Exception {
+    server =
+        ZeoServer.start(
+            new ServerConfig("127.0.0.1", 0, null, "1", e, false, 2, null, true, 256 << 20)
+                .withInvalidationAge(java.time.Duration.ofSeconds(100)));
+    try (TestClient c = connect(e)) {
+      Tid t0 = commit(c, 1, Oid.ROOT, Tid.Z64, DATA1);
+      Tid prev = Tid.Z64;
+      for (int i = 1; i <= 4; i++) {
+        prev = commit(c, 1 + i, new Oid(i), Tid.Z64, DATA2);
+      }
+      Invalidations inv = c.call(new GetInvalidations(c.id(), t0)).orElseThrow();
+      assertThat(inv.tid()).isEqualTo(prev);
+      assertThat(inv.oids())
+          .containsExactlyInAnyOrder(new Oid(1), new Oid(2), new Oid(3), new Oid(4));
+    }
+    server.close();
+    // without it, the client is told to drop its cache
+    server =
+        ZeoServer.start(
+            new ServerConfig("127.0.0.1", 0, null, "1", e, false, 2, null, true, 256 << 20));
+    try (TestClient c = connect(e)) {
+      Tid t0 = commit(c, 1, Oid.ROOT, Tid.Z64, DATA1);
+      for (int i = 1; i <= 4; i++) {
+        commit(c, 1 + i, new Oid(i), Tid.Z64, DATA2);
+      }
+      assertThat(c.call(new GetInvalidations(c.id(), t0))).isEmpty();
+    }
+  }
+
   /**
    * ZEO's {@code server_status} keys, as its own doctest ({@code test_server_status}) prints them.
    */
