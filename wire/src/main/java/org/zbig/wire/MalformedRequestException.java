@@ -4,8 +4,8 @@ import org.zbig.zodb.error.ProtocolException;
 
 /**
  * A synchronous request whose arguments do not fit its method: the message itself was readable, so
- * the server can answer it with an error reply instead of closing the connection (protocol spec
- * 1.6).
+ * the server can answer it with an error reply ({@code TypeError}, as ZEO's) instead of closing the
+ * connection (protocol spec 1.6).
  */
 public final class MalformedRequestException extends ProtocolException {
   private static final long serialVersionUID = 1L;
@@ -34,5 +34,15 @@ public final class MalformedRequestException extends ProtocolException {
   /** The method called. */
   public String method() {
     return method;
+  }
+
+  /**
+   * {@code builtins.TypeError}: what ZEO's server answers when a method is called with arguments
+   * that do not fit it (Python raises it calling the method), so that ZEO's clients and tests see
+   * the same class.
+   */
+  @Override
+  public String pythonName() {
+    return org.zbig.zodb.error.WrongTypeException.PYTHON_NAME;
   }
 }
