@@ -82,7 +82,7 @@ public final class Connection implements AutoCloseable {
   private final List<Synchronizer> synchronizers = new ArrayList<>();
   private volatile boolean invalidateAll;
   private int cacheSize = DEFAULT_CACHE_SIZE;
-  private Tid at;
+  private volatile Tid at; // read by virtmem loader threads (ZBigFile.loadBlock)
   private boolean closed;
 
   private static final class WeakEntry extends WeakReference<Persistent> {

@@ -258,19 +258,45 @@ public final class ZBigFile extends Persistent implements BigFile {
     }
   }
 
+  /**
+   * Loads block {@code blk} as of the connection's snapshot. A load that began before a transaction
+   * boundary must not publish the older state as current (wendelin.core's {@code
+   * PAGE_LOADING_INVALIDATED}): the dependencies are noted under {@link #depsLock} only if the
+   * snapshot the load read is still the connection's; otherwise the block is read again at the new
+   * one. The boundary moves the snapshot before it maps changed oids to blocks under the same lock,
+   * so either the load sees the new snapshot and reads again, or the boundary sees the load's
+   * dependencies and invalidates the page.
+   */
   @Override
   public void loadBlock(long blk, MemorySegment page) {
-    Snapshot s = snapshot();
-    Set<Oid> path = new HashSet<>();
-    Object ref = lookup(s, blktab().oid(), blk, path);
-    Oid zblk = ref == null ? null : oidOf(ref, "blktab value");
-    Set<Oid> content = new HashSet<>();
-    if (zblk != null) {
-      content.add(zblk);
-      loadZBlk(s, zblk, page, content);
+    for (boolean first = true; ; first = false) {
+      Snapshot s = snapshot();
+      if (!first) {
+        page.fill((byte) 0); // a block that became a hole shows zeros
+      }
+      Set<Oid> path = new HashSet<>();
+      Object ref = lookup(s, blktab().oid(), blk, path);
+      Oid zblk = ref == null ? null : oidOf(ref, "blktab value");
+      Set<Oid> content = new HashSet<>();
+      if (zblk != null) {
+        content.add(zblk);
+        loadZBlk(s, zblk, page, content);
+      }
+      afterRead.accept(blk);
+      synchronized (depsLock) {
+        if (s.at().equals(connection().snapshot())) {
+          noteDeps(blk, new Deps(path, zblk, content));
+          return;
+        }
+      }
     }
-    noteDeps(blk, new Deps(path, zblk, content));
   }
+
+  /** Orders {@link #loadBlock}'s noting of dependencies with the boundary's use of them. */
+  private final Object depsLock = new Object();
+
+  /** Runs after a load read its records, before it notes them (tests hold loads here). */
+  static java.util.function.LongConsumer afterRead = blk -> {};
 
   /** The records a block's content depends on, without loading its data (page null). */
   private void loadZBlk(Snapshot s, Oid zblk, MemorySegment page, Set<Oid> deps) {
@@ -553,12 +579,14 @@ public final class ZBigFile extends Persistent implements BigFile {
     public void invalidated(Connection c, Set<Oid> oids) {
       List<Long> stored = takeStored();
       Set<Long> blocks = new HashSet<>();
-      if (oids == null) {
-        blocks.addAll(blockDeps.keySet()); // anything may have changed
-        blockDeps.clear();
-        oidBlocks.clear();
-      } else if (!oids.isEmpty()) {
-        blocks.addAll(changedBlocks(oids));
+      synchronized (depsLock) { // see loadBlock: the snapshot has moved already
+        if (oids == null) {
+          blocks.addAll(blockDeps.keySet()); // anything may have changed
+          blockDeps.clear();
+          oidBlocks.clear();
+        } else if (!oids.isEmpty()) {
+          blocks.addAll(changedBlocks(oids));
+        }
       }
       for (long blk : stored) {
         renote(blk); // blocks this connection wrote: their records are new

@@ -16,6 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -310,6 +312,89 @@ class ZBigFileTest {
       }
     } finally {
       ZBigFile.environment = saved;
+    }
+  }
+
+  /**
+   * A first load of a block, held (by a latch) after it read the records of snapshot T1, while its
+   * connection crosses a boundary to T2: the page must show T2, never T1 (wendelin.core's {@code
+   * PAGE_LOADING_INVALIDATED}). Two cases: the block itself changed; the block table grew so that
+   * the block's path changed, and a later change of the block is then seen through the new path.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"block changed", "path changed"})
+  void aLoadThatCrossesATransactionBoundaryShowsTheNewSnapshot(String variant) throws Exception {
+    int page = 64 << 10;
+    var saved = ZBigFile.afterRead;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database wdb = open(server);
+        Database rdb = open(server);
+        Connection w = wdb.open();
+        Connection r = rdb.open();
+        VirtMem wvm = new VirtMem(page, 64L << 20, 0);
+        VirtMem rvm = new VirtMem(page, 64L << 20, 0)) {
+      ZBigFile f = new ZBigFile(page);
+      w.root().put("f", f);
+      w.commit();
+      FileHandle wh = f.open(wvm);
+      try (Mapping m = wh.map(0, 1, true)) {
+        m.segment().fill((byte) 'A');
+        w.commit();
+      }
+      r.sync();
+      ZBigFile rf = (ZBigFile) r.root().get("f");
+      FileHandle rh = rf.open(rvm);
+      CountDownLatch reading = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean once =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      ZBigFile.afterRead =
+          blk -> {
+            if (blk == 0 && once.compareAndSet(false, true)) {
+              reading.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          };
+      java.util.concurrent.CompletableFuture<Byte> seen =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (Mapping m = rh.map(0, 1, false)) {
+              return m.segment().get(ValueLayout.JAVA_BYTE, page / 2);
+            }
+          });
+      assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue(); // the load read T1's records
+      if (variant.equals("block changed")) {
+        try (Mapping m = wh.map(0, 1, true)) {
+          m.segment().fill((byte) 'B');
+          w.commit();
+        }
+      } else {
+        try (Mapping m = wh.map(1, 150, true)) { // the block table splits: block 0's path changes
+          m.segment().fill((byte) 'x');
+          w.commit();
+        }
+      }
+      r.sync(); // the boundary to T2, while the load is held at T1
+      release.countDown();
+      byte expected = (byte) (variant.equals("block changed") ? 'B' : 'A');
+      assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo(expected);
+      if (variant.equals("path changed")) {
+        // a later change that replaces block 0's object is seen through the new path
+        f.setFormat(ZBlkFormat.ZBLK1);
+        try (Mapping m = wh.map(0, 1, true)) {
+          m.segment().fill((byte) 'C');
+          w.commit();
+        }
+        r.sync();
+        try (Mapping m = rh.map(0, 1, false)) {
+          assertThat(m.segment().get(ValueLayout.JAVA_BYTE, page / 2)).isEqualTo((byte) 'C');
+        }
+      }
+    } finally {
+      ZBigFile.afterRead = saved;
     }
   }
 
