@@ -39,6 +39,11 @@ public final class ZeoServer implements AutoCloseable {
   private final AtomicBoolean open = new AtomicBoolean(true);
   private final Map<String, ServedStorage> storages;
 
+  /** Every client connection, closed explicitly at {@link #close()} (Netty's pattern). */
+  private final io.netty.channel.group.ChannelGroup clients =
+      new io.netty.channel.group.DefaultChannelGroup(
+          "zbig-clients", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+
   private final java.util.concurrent.atomic.AtomicInteger connections =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -85,6 +90,7 @@ public final class ZeoServer implements AutoCloseable {
                         return;
                       }
                       ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                      clients.add(ch);
                       ch.pipeline().addLast("zeo", new ConnectionHandler(storages, config, limits));
                     }
                   })
@@ -248,6 +254,9 @@ public final class ZeoServer implements AutoCloseable {
   public void close() {
     if (open.compareAndSet(true, false)) {
       listener.close().syncUninterruptibly();
+      // close the client connections first: the event loops' own shutdown left one open now and
+      // then after a commit (its socket stayed established, the client never saw the close)
+      clients.close().awaitUninterruptibly(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       boolean stopped =
           workers
               .shutdownGracefully(0, 2, TimeUnit.SECONDS)
