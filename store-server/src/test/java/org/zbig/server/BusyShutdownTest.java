@@ -58,10 +58,10 @@ class BusyShutdownTest {
       long t0 = System.nanoTime();
       Duration grace = Duration.ofSeconds(1);
       Thread closer = Thread.ofPlatform().start(() -> server.close(grace));
-      closer.join(grace.plus(ZeoServer.STOP_WAIT).plusSeconds(3).toMillis());
+      closer.join(grace.plus(ZeoServer.STOP_WAIT).plusSeconds(5).toMillis());
       assertThat(closer.isAlive()).as("close returned").isFalse();
       assertThat(Duration.ofNanos(System.nanoTime() - t0))
-          .isLessThan(grace.plus(ZeoServer.STOP_WAIT).plusSeconds(3));
+          .isLessThan(grace.plus(ZeoServer.STOP_WAIT).plusSeconds(5));
       assertThat(closed).as("the storage is not closed under the busy thread").isFalse();
     } finally {
       release.countDown();
