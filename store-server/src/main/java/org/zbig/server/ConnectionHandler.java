@@ -622,6 +622,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    */
   private Object finish(TpcFinish r) {
     Txn t = current(r.txn(), "tpc_finish");
+    // the reply goes out with the invalidations, in tid order: see Txn.published
+    t.published =
+        () -> {
+          outOfBand.add(new Info(served.sizeInfo()));
+          outOfBand.add(r.reply(t.tid));
+          scheduleDrain();
+        };
     served.finishReplies.incrementAndGet(); // a graceful stop waits for the reply too
     CompletableFuture<Tid> f;
     try {
@@ -641,8 +648,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
           if (e != null) {
             ctx.writeAndFlush(ErrorReply.of(r.msgid(), Committer.unwrap(e)));
           } else {
-            ctx.write(new Info(served.sizeInfo()));
-            ctx.writeAndFlush(r.reply(tid));
+            drain(); // the reply queued at publication
           }
           served.finishReplies.decrementAndGet();
         },

@@ -139,6 +139,9 @@ final class ServedStorage {
     this.commits.addAndGet(group.size());
     for (Txn t : group) {
       publish(t.tid, t.writes.stream().map(Write::oid).distinct().toList(), t.owner);
+      if (t.published != null) {
+        t.published.run(); // the committer's reply, between earlier and later invalidations
+      }
     }
   }
 

@@ -53,6 +53,13 @@ final class Txn {
   Tid tid; // assigned when its group is written
   CompletableFuture<Tid> finished;
 
+  /**
+   * Queues the {@code tpc_finish} reply to the committer: run when the transaction is published,
+   * under the publication monitor and in tid order, so that the committer receives its own reply
+   * before the invalidations of later transactions of its group (ZEO's clients require it).
+   */
+  Runnable published;
+
   Txn(long id, TxnMeta meta, Tid requestedTid, ServedStorage.Subscriber owner) {
     this.id = id;
     this.meta = meta;

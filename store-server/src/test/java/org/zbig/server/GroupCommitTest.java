@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadResult;
+import org.zbig.wire.Message;
 import org.zbig.wire.NewOids;
 import org.zbig.wire.Ping;
 import org.zbig.wire.Register;
@@ -109,6 +110,74 @@ class GroupCommitTest {
       System.out.printf(
           "%d commits in %d synced writes (%.1f per write)%n",
           commits, groups, commits / (double) groups);
+    }
+  }
+
+  /**
+   * Two committers in one group: each receives its own finish reply before the invalidation of the
+   * group's later transaction (ZEO's client refuses a last tid that goes backwards). The first
+   * group's write is held (a storage whose group write waits on a latch) so that the next two
+   * finishes share a group.
+   */
+  @Test
+  void aCommitterGetsItsReplyBeforeTheInvalidationsOfLaterTransactionsOfItsGroup()
+      throws Exception {
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean first =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.List<Integer> sizes = Collections.synchronizedList(new ArrayList<>());
+    ForwardingStorage held =
+        new ForwardingStorage(org.zbig.server.storage.KvStorage.inMemory()) {
+          @Override
+          public void commitAll(java.util.List<Commit> commits) {
+            if (first.getAndSet(false)) {
+              entered.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            sizes.add(commits.size());
+            super.commitAll(commits);
+          }
+        };
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), held);
+        TestClient c0 = new TestClient(server.address());
+        TestClient c1 = new TestClient(server.address());
+        TestClient c2 = new TestClient(server.address())) {
+      for (TestClient c : List.of(c0, c1, c2)) {
+        c.call(new Register(c.id(), "1", false));
+      }
+      List<TestClient> cs = List.of(c0, c1, c2);
+      for (int i = 0; i < 3; i++) {
+        TestClient c = cs.get(i);
+        c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        c.send(new StoreA(new Oid(10 + i), Tid.Z64, Bytes.utf8("v" + i), 1));
+        assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
+      }
+      TpcFinish f0 = new TpcFinish(c0.id(), 1);
+      c0.send(f0); // its write is held
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+      TpcFinish f1 = new TpcFinish(c1.id(), 1);
+      TpcFinish f2 = new TpcFinish(c2.id(), 1);
+      c1.send(f1);
+      c2.send(f2);
+      Thread.sleep(200); // both queued behind the held write (nothing to wait on: they wait)
+      release.countDown();
+      for (TestClient c : List.of(c1, c2)) {
+        Message reply = c.next(); // server calls met on the way are kept in calls
+        Tid mine = f1.decodeResult(((org.zbig.wire.Reply) reply).value());
+        for (ServerCall call : c.calls) {
+          if (call instanceof InvalidateTransaction inv) {
+            assertThat(inv.tid()).as("an invalidation before the reply").isLessThan(mine);
+          }
+        }
+      }
+      c0.next();
+      assertThat(sizes).containsExactly(1, 2);
     }
   }
 }
