@@ -521,6 +521,11 @@ final class Committer implements AutoCloseable {
     return waiting.size();
   }
 
+  /** The number of finishes queued behind the write in progress. */
+  synchronized int queuedCount() {
+    return queued.size();
+  }
+
   /** The number of objects locked by voted transactions. */
   synchronized int lockedCount() {
     return locks.size();

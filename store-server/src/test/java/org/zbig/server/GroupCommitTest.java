@@ -165,7 +165,10 @@ class GroupCommitTest {
       TpcFinish f2 = new TpcFinish(c2.id(), 1);
       c1.send(f1);
       c2.send(f2);
-      Thread.sleep(200); // both queued behind the held write (nothing to wait on: they wait)
+      for (int i = 0; i < 1000 && server.served().committer.queuedCount() < 2; i++) {
+        Thread.sleep(10); // until both are queued behind the held write
+      }
+      assertThat(server.served().committer.queuedCount()).isEqualTo(2);
       release.countDown();
       for (TestClient c : List.of(c1, c2)) {
         Message reply = c.next(); // server calls met on the way are kept in calls
