@@ -199,12 +199,17 @@ final class ServerBench {
     return v[Math.min(v.length - 1, (int) Math.ceil(p * v.length) - 1)] / 1e6;
   }
 
-  private Result read() throws Exception {
-    List<Oid> oids;
+  /** The objects the read mixes load: 100 small records, committed once. */
+  private List<Oid> smallObjects() {
     try (ZeoClient c = connect(0)) {
-      oids = c.invoke(id -> new NewOids(id, 100));
+      List<Oid> oids = c.invoke(id -> new NewOids(id, 100));
       commitOne(c, 1, oids, Tid.Z64, Bytes.wrap(new byte[100]));
+      return oids;
     }
+  }
+
+  private Result read() throws Exception {
+    List<Oid> oids = smallObjects();
     Samples samples = new Samples();
     double[] r =
         parallel(
@@ -273,11 +278,7 @@ final class ServerBench {
   }
 
   private Result rawRead() throws Exception {
-    List<Oid> oids;
-    try (ZeoClient c = connect(0)) {
-      oids = c.invoke(id -> new NewOids(id, 100));
-      commitOne(c, 1, oids, Tid.Z64, Bytes.wrap(new byte[100]));
-    }
+    List<Oid> oids = smallObjects();
     Samples samples = new Samples();
     ExecutorService pool = Executors.newFixedThreadPool(connections);
     try {

@@ -108,7 +108,7 @@ final class Committer implements AutoCloseable {
       case OPEN, CONFLICTS -> {}
     }
     Set<Oid> need = lockSet(t);
-    boolean excl = storage.sharedByServers() || t.ops.stream().anyMatch(UndoA.class::isInstance);
+    boolean excl = wholeStorage(t);
     boolean behindExclusive = waiting.stream().anyMatch(p -> p.exclusive);
     if (!behindExclusive && canAcquire(t, need, excl)) {
       acquire(t, need, excl);
@@ -121,6 +121,11 @@ final class Committer implements AutoCloseable {
     waiting.add(p);
     grant();
     return p.result();
+  }
+
+  /** Whether {@code t}'s vote takes the whole storage: an undo, or servers sharing it. */
+  private boolean wholeStorage(Txn t) {
+    return storage.sharedByServers() || t.ops.stream().anyMatch(UndoA.class::isInstance);
   }
 
   private static Set<Oid> lockSet(Txn t) {
@@ -169,7 +174,6 @@ final class Committer implements AutoCloseable {
     }
     if (excl) {
       exclusive = t;
-      t.exclusive = true;
     }
   }
 
@@ -182,7 +186,6 @@ final class Committer implements AutoCloseable {
     if (exclusive == t) {
       exclusive = null;
     }
-    t.exclusive = false;
     if (locks.isEmpty() && exclusive == null) {
       lockedSince = 0;
     }
@@ -351,9 +354,8 @@ final class Committer implements AutoCloseable {
         return new VoteResult(List.of(), conflicts);
       }
       t.writes = List.copyOf(writes.values());
-      t.undone = List.copyOf(undone);
       t.state = Txn.State.VOTED;
-      return undone.isEmpty() ? VoteResult.OK : new VoteResult(t.undone, List.of());
+      return undone.isEmpty() ? VoteResult.OK : new VoteResult(List.copyOf(undone), List.of());
     } catch (RuntimeException e) {
       discard(t);
       throw e;

@@ -47,9 +47,7 @@ final class Txn {
   // the committer's, guarded by its monitor
   volatile State state = State.OPEN;
   final Set<Oid> locked = new HashSet<>();
-  boolean exclusive; // holds the whole storage (an undo, or servers sharing the storage)
   List<Write> writes; // set by a successful vote
-  List<Oid> undone = List.of(); // oids an undo changed, returned by the vote
   Tid tid; // assigned when its group is written
   CompletableFuture<Tid> finished;
 

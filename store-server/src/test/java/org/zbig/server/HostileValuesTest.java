@@ -439,7 +439,7 @@ class HostileValuesTest {
             args[at] = null;
             Object msgid = oneWay ? 0L : 7L;
             byte[] f =
-                toArray(codec.encodeValue(Tuple.of(msgid, oneWay, r.method(), Tuple.of(args))));
+                codec.encodeValueToArray(Tuple.of(msgid, oneWay, r.method(), Tuple.of(args)));
             outcomes.add(send(e, r.method() + " None at " + at, f, oneWay ? -1 : 7));
           }
           if (!(r instanceof SyncRequest<?>)) {
@@ -448,7 +448,7 @@ class HostileValuesTest {
           // all None, at every count
           for (int n = 0; n <= 6; n++) {
             Object[] args = new Object[n];
-            byte[] f = toArray(codec.encodeValue(Tuple.of(7L, false, r.method(), Tuple.of(args))));
+            byte[] f = codec.encodeValueToArray(Tuple.of(7L, false, r.method(), Tuple.of(args)));
             Outcome o = send(e, r.method() + " with " + n + " Nones", f, 7);
             outcomes.add(o);
           }
@@ -517,13 +517,5 @@ class HostileValuesTest {
         control.pings.get(),
         control.worstNanos.get() / 1e6,
         heap >> 10);
-  }
-
-  private static byte[] toArray(List<java.lang.foreign.MemorySegment> pieces) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (var s : pieces) {
-      out.writeBytes(s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-    }
-    return out.toByteArray();
   }
 }

@@ -9,8 +9,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -142,7 +140,7 @@ class RecordedReplayTest {
         }
         if (!c.closed) {
           c.method.put(fields(sent).get(0), (String) m.get(2));
-          c.write(toArray(fromClient.encodeValue(sent)));
+          c.write(fromClient.encodeValueToArray(sent));
         }
         return true;
       }
@@ -331,17 +329,6 @@ class RecordedReplayTest {
   @SuppressWarnings("unchecked")
   private static List<Object> fields(Object v) {
     return v instanceof Tuple t ? t.items() : (List<Object>) v;
-  }
-
-  private static byte[] toArray(List<MemorySegment> pieces) {
-    long n = pieces.stream().mapToLong(MemorySegment::byteSize).sum();
-    byte[] out = new byte[(int) n];
-    int at = 0;
-    for (MemorySegment s : pieces) {
-      MemorySegment.copy(s, ValueLayout.JAVA_BYTE, 0, out, at, (int) s.byteSize());
-      at += (int) s.byteSize();
-    }
-    return out;
   }
 
   /** A raw connection to our server. */

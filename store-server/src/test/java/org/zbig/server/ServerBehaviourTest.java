@@ -474,7 +474,7 @@ class ServerBehaviourTest {
       for (String method : SYNC_METHODS) {
         for (int n = 1; n <= 6; n++) {
           long id = c.nextId();
-          c.writeFrame(toArray(c.codec.encodeValue(Tuple.of(id, false, method, badArgs(n)))));
+          c.writeFrame(c.codec.encodeValueToArray(Tuple.of(id, false, method, badArgs(n))));
           Message m = c.next();
           String what = method + " with " + n + " dicts";
           assertThat(m).as(what).isInstanceOf(ErrorReply.class);
@@ -509,7 +509,7 @@ class ServerBehaviourTest {
   void aBadOneWayCallClosesOnlyThatConnection(String method) {
     try (TestClient c = connect();
         TestClient other = connect()) {
-      c.writeFrame(toArray(c.codec.encodeValue(Tuple.of(0L, true, method, badArgs()))));
+      c.writeFrame(c.codec.encodeValueToArray(Tuple.of(0L, true, method, badArgs())));
       assertThat(c.closedByServer()).as(method).isTrue();
       assertThat(storeAndVote(other, 1, Oid.ROOT, Tid.Z64, counter(1))).isEqualTo(VoteResult.OK);
       assertThat(other.call(new TpcFinish(other.id(), 1))).isNotNull();
@@ -527,13 +527,5 @@ class ServerBehaviourTest {
           .isInstanceOf(NoSuchObjectException.class);
       assertThat(other.call(new LastTransaction(other.id()))).isEqualTo(Tid.Z64);
     }
-  }
-
-  private static byte[] toArray(List<java.lang.foreign.MemorySegment> pieces) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    for (var s : pieces) {
-      out.writeBytes(s.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-    }
-    return out.toByteArray();
   }
 }

@@ -222,13 +222,9 @@ class ServerTest {
       c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       // storea(oid, None, data, txn), as ZEO's client sends a new object's first store
       c.writeFrame(
-          toArray(
-              c.codec.encodeValue(
-                  Tuple.of(
-                      0L,
-                      true,
-                      "storea",
-                      Tuple.of(WireValues.bytes(new Oid(7)), null, DATA1, 1L)))));
+          c.codec.encodeValueToArray(
+              Tuple.of(
+                  0L, true, "storea", Tuple.of(WireValues.bytes(new Oid(7)), null, DATA1, 1L))));
       assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
       Tid t = c.call(new TpcFinish(c.id(), 1));
       assertThat(c.call(LoadBefore.of(new Oid(7), Tid.MAX)))
@@ -236,13 +232,9 @@ class ServerTest {
       // on an existing object, None stands for "new" and so conflicts with the committed one
       c.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       c.writeFrame(
-          toArray(
-              c.codec.encodeValue(
-                  Tuple.of(
-                      0L,
-                      true,
-                      "storea",
-                      Tuple.of(WireValues.bytes(new Oid(7)), null, DATA2, 2L)))));
+          c.codec.encodeValueToArray(
+              Tuple.of(
+                  0L, true, "storea", Tuple.of(WireValues.bytes(new Oid(7)), null, DATA2, 2L))));
       VoteResult r = c.call(new Vote(c.id(), 2));
       assertThat(r.conflicts()).hasSize(1);
       assertThat(r.conflicts().getFirst().committed()).isEqualTo(t);
@@ -293,13 +285,12 @@ class ServerTest {
     try (TestClient c = connect(e)) {
       c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       c.writeFrame(
-          toArray(
-              c.codec.encodeValue(
-                  Tuple.of(
-                      0L,
-                      true,
-                      "storea",
-                      Tuple.of(WireValues.bytes(new Oid(3)), "\0".repeat(8), DATA1, 1L)))));
+          c.codec.encodeValueToArray(
+              Tuple.of(
+                  0L,
+                  true,
+                  "storea",
+                  Tuple.of(WireValues.bytes(new Oid(3)), "\0".repeat(8), DATA1, 1L))));
       assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
       assertThat(c.call(new TpcFinish(c.id(), 1))).isNotNull();
     }
@@ -314,9 +305,8 @@ class ServerTest {
       long iid = c.call(new IteratorStart(c.id(), null, null));
       long id = c.nextId();
       c.writeFrame(
-          toArray(
-              c.codec.encodeValue(
-                  Tuple.of(id, false, "iterator_gc", Tuple.of(java.util.List.of(iid))))));
+          c.codec.encodeValueToArray(
+              Tuple.of(id, false, "iterator_gc", Tuple.of(java.util.List.of(iid)))));
       Message m = c.next();
       assertThat(m).isEqualTo(new Reply(MsgId.of(id), null));
       assertThatThrownBy(() -> c.call(new IteratorNext(c.id(), iid)))
@@ -338,13 +328,9 @@ class ServerTest {
               Tuple.of(Tuple.of(Tuple.of("foo", 1L))),
               org.zbig.zodb.pickle.PyObject.Kind.REDUCE);
       c.writeFrame(
-          toArray(
-              c.codec.encodeValue(
-                  Tuple.of(
-                      0L,
-                      true,
-                      "tpc_begin",
-                      Tuple.of(1L, Bytes.EMPTY, Bytes.EMPTY, ext, null, " ")))));
+          c.codec.encodeValueToArray(
+              Tuple.of(
+                  0L, true, "tpc_begin", Tuple.of(1L, Bytes.EMPTY, Bytes.EMPTY, ext, null, " "))));
       c.send(new StoreA(Oid.ROOT, Tid.Z64, DATA1, 1));
       assertThat(c.call(new Vote(c.id(), 1))).isEqualTo(VoteResult.OK);
       c.call(new TpcFinish(c.id(), 1));
@@ -469,13 +455,5 @@ class ServerTest {
       }
       assertThat(in.read()).isEqualTo(-1);
     }
-  }
-
-  private static byte[] toArray(List<java.lang.foreign.MemorySegment> pieces) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    for (var p : pieces) {
-      out.writeBytes(p.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-    }
-    return out.toByteArray();
   }
 }

@@ -97,7 +97,12 @@ public final class MessageCodec {
 
   /** Encodes a message into one array (a copy of the pieces; for tests and small messages). */
   public byte[] encodeToArray(Message m) {
-    List<MemorySegment> pieces = encode(m);
+    return encodeValueToArray(Messages.toValue(m));
+  }
+
+  /** Encodes any wire value into one array (a copy of the pieces; for tests and tools). */
+  public byte[] encodeValueToArray(Object value) {
+    List<MemorySegment> pieces = encodeValue(value);
     long n = 0;
     for (MemorySegment p : pieces) {
       n += p.byteSize();

@@ -274,18 +274,11 @@ public final class ZBigFile extends Persistent implements BigFile {
       if (!first) {
         page.fill((byte) 0); // a block that became a hole shows zeros
       }
-      Set<Oid> path = new HashSet<>();
-      Object ref = lookup(s, blktab().oid(), blk, path);
-      Oid zblk = ref == null ? null : oidOf(ref, "blktab value");
-      Set<Oid> content = new HashSet<>();
-      if (zblk != null) {
-        content.add(zblk);
-        loadZBlk(s, zblk, page, content);
-      }
+      Deps deps = read(s, blk, page);
       afterRead.accept(blk);
       synchronized (depsLock) {
         if (s.at().equals(connection().snapshot())) {
-          noteDeps(blk, new Deps(path, zblk, content));
+          noteDeps(blk, deps);
           return;
         }
       }
@@ -417,16 +410,23 @@ public final class ZBigFile extends Persistent implements BigFile {
 
   /** Notes, after a commit of ours, what block {@code blk} now depends on. */
   private void renote(long blk) {
-    Snapshot s = snapshot();
+    noteDeps(blk, read(snapshot(), blk, null));
+  }
+
+  /**
+   * Block {@code blk} as of {@code s}: its content into {@code page} (none when null) and the
+   * records it depends on.
+   */
+  private Deps read(Snapshot s, long blk, MemorySegment page) {
     Set<Oid> path = new HashSet<>();
     Object ref = lookup(s, blktab().oid(), blk, path);
     Oid zblk = ref == null ? null : oidOf(ref, "blktab value");
     Set<Oid> content = new HashSet<>();
     if (zblk != null) {
       content.add(zblk);
-      loadZBlk(s, zblk, null, content);
+      loadZBlk(s, zblk, page, content);
     }
-    noteDeps(blk, new Deps(path, zblk, content));
+    return new Deps(path, zblk, content);
   }
 
   // --- storing, by objects --------------------------------------------------------------------
