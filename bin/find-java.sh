@@ -1,10 +1,18 @@
 # Sourced by .ci/run and the bin/ launchers: selects a JDK 25 or newer and exports JAVA_HOME
 # and PATH. Order: $JAVA_HOME, the first `java` on the PATH, /usr/lib/jvm/*-25*.
-# Fails with a clear message when none is found.
+# A JDK's version is read from its `release` file, so choosing one starts no JVM; only a JDK
+# without that file is asked by running it. Fails with a clear message when none is found.
 
-zbig_java_major() { # prints the feature version of the java binary $1, or nothing
-  "$1" -XshowSettings:properties -version 2>&1 |
-    sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1
+zbig_java_major() { # prints the feature version of the JDK at $1, or nothing
+  local v=""
+  if [ -r "$1/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -1)
+  fi
+  if [ -z "$v" ] && [ -x "$1/bin/java" ]; then
+    v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 |
+      sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -1)
+  fi
+  echo "$v"
 }
 
 zbig_find_java() {
@@ -18,7 +26,7 @@ zbig_find_java() {
   done
   for c in "${candidates[@]}"; do
     [ -x "$c/bin/java" ] || continue
-    v=$(zbig_java_major "$c/bin/java")
+    v=$(zbig_java_major "$c")
     if [ -n "$v" ] && [ "$v" -ge 25 ]; then
       export JAVA_HOME="$c"
       export PATH="$c/bin:$PATH"

@@ -15,8 +15,15 @@ import org.zbig.zodb.Tid;
  * meaning "current as far as the invalidations received tell". Loads and invalidations are applied
  * on the ZEO connection's event loop in the order the server sent them, so an open end is never
  * stale for a snapshot the database has reached. Bounded by bytes, least recently used first out.
+ *
+ * <p>Records of {@link #MAX_RECORD} bytes or more are not kept: they are the data of big-file
+ * blocks, whose bytes the page that loaded them already holds; a second copy here would only push
+ * the small records (blktab and chunk table nodes) out and keep the garbage collector busy.
  */
 final class RecordCache {
+  /** The size from which a record is not kept. */
+  static final int MAX_RECORD = 256 << 10;
+
   private final long maxBytes;
   private long bytes;
   private final LinkedHashMap<Oid, List<LoadResult>> revisions =
@@ -42,6 +49,9 @@ final class RecordCache {
 
   /** Keeps a revision the server returned. Runs on the event loop. */
   synchronized void loaded(Oid oid, LoadResult r) {
+    if (r.data().length() >= MAX_RECORD) {
+      return;
+    }
     List<LoadResult> rs = revisions.computeIfAbsent(oid, o -> new ArrayList<>(2));
     for (LoadResult have : rs) {
       if (have.start().equals(r.start())) {

@@ -318,6 +318,33 @@ class DatabaseTest {
   }
 
   @Test
+  void bigRecordsAreLoadedButNotKeptInTheRecordCache() {
+    Database a = db();
+    Oid small;
+    Oid big;
+    Tid at;
+    try (Connection c = a.open()) {
+      PersistentMapping s = new PersistentMapping();
+      s.put("v", 1L);
+      PersistentMapping b = new PersistentMapping();
+      b.put("v", Bytes.wrap(new byte[RecordCache.MAX_RECORD]));
+      c.root().put("s", s);
+      c.root().put("b", b);
+      c.commit();
+      small = s.oid();
+      big = b.oid();
+      c.newTransaction();
+      at = c.snapshot();
+    }
+    int before = a.cachedRecords();
+    assertThat(a.loadRecord(small, at).data().length()).isLessThan(RecordCache.MAX_RECORD);
+    assertThat(a.cachedRecords()).isEqualTo(before + 1);
+    assertThat(a.loadRecord(big, at).data().length()).isGreaterThan(RecordCache.MAX_RECORD);
+    assertThat(a.loadRecord(big, at).data().length()).isGreaterThan(RecordCache.MAX_RECORD);
+    assertThat(a.cachedRecords()).isEqualTo(before + 1);
+  }
+
+  @Test
   void theCacheKeepsAtMostItsSizeLoadedAndIdentityHolds() {
     Database a = db();
     a.runVoid(c -> {

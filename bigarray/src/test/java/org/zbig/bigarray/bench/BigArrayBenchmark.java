@@ -25,8 +25,8 @@ import org.zbig.server.ZeoServer;
  * A sequential sum over a float64 ZBigArray through views (64 MiB at a time, read from a real
  * server on RocksDB in a fresh connection), against reading the same bytes from a local file with
  * {@code FileChannel} in the same run; and element access through {@code NDArray.getDouble} against
- * a plain {@code double[]} (not run by CI). The size is {@code -Dbench.gib} GiB, by default 4 or a
- * third of the free disk if less:
+ * a plain {@code double[]} (not run by CI). The size is 4 GiB, or a third of the free disk if less,
+ * or the GiB given as {@code -Dbench=N}:
  *
  * <pre>
  * ./mvnw -q install -DskipTests
@@ -47,7 +47,8 @@ public final class BigArrayBenchmark {
     }
     Path dir = Files.createTempDirectory("zbig-bigarray-bench");
     long free = Files.getFileStore(dir).getUsableSpace();
-    long bytes = Math.min(4L << 30, free / 3);
+    long gib = args.length > 0 && args[0].matches("[0-9]+") ? Long.parseLong(args[0]) : 4;
+    long bytes = Math.min(gib << 30, free / 3);
     bytes = bytes / BLOCK * BLOCK;
     long n = bytes / 8;
     try {

@@ -155,6 +155,7 @@ public final class FileHandle implements AutoCloseable {
       CompletableFuture<Void> wait;
       Page page;
       long slot;
+      boolean stale = false;
       vm.lock.lock();
       try {
         checkOpen();
@@ -178,6 +179,7 @@ public final class FileHandle implements AutoCloseable {
               pages.remove(blk);
               throw e;
             }
+            stale = vm.ram.stale(slot);
             page.slot = slot;
             page.state = PageState.LOADING;
             page.loading = new CompletableFuture<>();
@@ -198,10 +200,14 @@ public final class FileHandle implements AutoCloseable {
         }
         continue;
       }
-      // (2) load without the lock; a fresh slot reads as zeros (allocated, or a punched hole)
+      // (2) load without the lock, into zeros: a fresh slot reads as zeros (allocated, or a
+      // punched hole), a recycled one is zeroed here, outside the lock
       MemorySegment mem = vm.ram.segment(slot);
       Throwable failed = null;
       try {
+        if (stale) {
+          mem.fill((byte) 0);
+        }
         file.loadBlock(blk, mem);
       } catch (RuntimeException | Error e) {
         failed = e;
@@ -213,7 +219,7 @@ public final class FileHandle implements AutoCloseable {
           // a failing load fails every waiter and leaves the page EMPTY
           page.state = PageState.EMPTY;
           page.loading = null;
-          vm.ram.release(page.slot);
+          vm.ram.recycle(page.slot);
           page.slot = -1;
           pages.remove(blk);
           VirtMemException e =
@@ -226,7 +232,7 @@ public final class FileHandle implements AutoCloseable {
           // (3) invalidated while loading: drop the result, retry
           page.state = PageState.EMPTY;
           page.loading = null;
-          vm.ram.release(page.slot);
+          vm.ram.recycle(page.slot);
           page.slot = -1;
           done.complete(null);
           continue;
@@ -307,18 +313,23 @@ public final class FileHandle implements AutoCloseable {
     return true;
   }
 
-  /** Evicts a clean, unpinned page (reclaim), with the lock held. */
+  /** Evicts a clean, unpinned page (reclaim), with the lock held; its slot is kept for reuse. */
   void evict(Page p) {
     checkState(p.state == PageState.LOADED && p.pins == 0 && p.mappings.isEmpty(), p);
-    vm.ram.release(p.slot);
+    vm.ram.recycle(p.slot);
     p.slot = -1;
     p.state = PageState.EMPTY;
     pages.remove(p.blk);
   }
 
-  private void drop(Page p) {
+  /** Drops a page; its slot is kept for reuse ({@code keep}) or its memory released. */
+  private void drop(Page p, boolean keep) {
     vm.forget(p);
-    vm.ram.release(p.slot);
+    if (keep) {
+      vm.ram.recycle(p.slot);
+    } else {
+      vm.ram.release(p.slot);
+    }
     p.slot = -1;
     p.state = PageState.EMPTY;
     pages.remove(p.blk);
@@ -376,8 +387,9 @@ public final class FileHandle implements AutoCloseable {
   }
 
   /**
-   * Drops the changes of dirty pages: a changed page that is mapped is loaded again in place (its
-   * mappings show the stored content at the same addresses), one that is not is dropped.
+   * Drops the changes of dirty pages: a changed page that is mapped or pinned (a map in progress)
+   * is loaded again in place (its mappings show the stored content at the same addresses), one that
+   * is neither is dropped.
    */
   public void discard() {
     List<Page> dirty = dirtyPages();
@@ -394,8 +406,13 @@ public final class FileHandle implements AutoCloseable {
           if (!p.writableMapped()) {
             p.state = PageState.LOADED;
           }
+        } else if (changed && p.pins > 0) {
+          // pinned, not mapped yet: another thread's map holds it; as invalidate does, load it
+          // again in place rather than pull the slot from under that map
+          reload.add(p);
+          p.state = PageState.LOADED;
         } else if (changed) {
-          drop(p);
+          drop(p, true);
         } else {
           p.state = PageState.LOADED;
         }
@@ -427,7 +444,7 @@ public final class FileHandle implements AutoCloseable {
           case LOADING_INVALIDATED -> {}
           case LOADED, DIRTY -> {
             if (p.mappings.isEmpty() && p.pins == 0) {
-              drop(p);
+              drop(p, true);
             } else {
               reload.add(p);
             }
@@ -500,7 +517,7 @@ public final class FileHandle implements AutoCloseable {
             broken = true; // its bytes are partly new: the caller must not go on with it
             p.checksum = Page.checksum(vm.ram.segment(p.slot)) + 1; // differs: never "clean"
           } else {
-            vm.ram.release(slots[i]);
+            vm.ram.recycle(slots[i]);
           }
           vm.touch(p);
           continue;
@@ -509,7 +526,7 @@ public final class FileHandle implements AutoCloseable {
           for (Mapping m : p.mappings) {
             m.remap(p, slots[i]);
           }
-          vm.ram.release(p.slot);
+          vm.ram.recycle(p.slot);
           p.slot = slots[i];
         }
         p.checksum = checksums[i];
@@ -569,7 +586,7 @@ public final class FileHandle implements AutoCloseable {
         if (p.slot >= 0
             && p.state != PageState.LOADING
             && p.state != PageState.LOADING_INVALIDATED) {
-          drop(p);
+          drop(p, false); // a closed file gives its RAM back
         }
       }
       vm.files.remove(this);

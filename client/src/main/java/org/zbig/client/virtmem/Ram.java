@@ -5,13 +5,18 @@ import com.sun.jna.Pointer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.BitSet;
 import java.util.Deque;
 
 /**
  * The RAM pages live in: a memfd (or, where there is none, an unlinked file on /dev/shm) cut into
  * slots of one page each. A slot's memory is allocated with {@code fallocate} when the slot is
- * taken, so a full file system is a clear {@link VirtMemException} then, never a crash on first
- * touch; a freed slot's memory goes back with a punched hole.
+ * first taken, so a full file system is a clear {@link VirtMemException} then, never a crash on
+ * first touch. A slot given back by reclaim keeps its memory ({@link #recycle}): taking it again
+ * costs no system call, no kernel zeroing and no page faults, only a zeroing in user space by the
+ * loader ({@link #stale}). Those kept slots count in the RAM a virtmem holds (there are never more
+ * of them than the high-water mark of pages in use, which the budget bounds); a slot freed with
+ * {@link #release} gives its memory back with a punched hole.
  *
  * <p>Each slot is also mapped once, writable, into one big reserved region: the view virtmem itself
  * loads into, compares and stores from. Mappings handed to applications are other mappings of the
@@ -24,7 +29,9 @@ final class Ram implements AutoCloseable {
   private final int fd;
   private final Pointer base; // the slots' own writable view, RESERVE bytes reserved
   private final long maxSlots;
-  private final Deque<Long> free = new ArrayDeque<>();
+  private final Deque<Long> free = new ArrayDeque<>(); // memory punched out: reads as zeros
+  private final Deque<Long> kept = new ArrayDeque<>(); // memory kept, content left over
+  private final BitSet stale = new BitSet(); // slots whose content is left over when taken
   private long slots; // slots ever handed out (the file's length / pageSize)
   private long used;
   private boolean closed;
@@ -95,12 +102,23 @@ final class Ram implements AutoCloseable {
     return used;
   }
 
+  /** Slots whose memory is kept for reuse, not in use. */
+  long kept() {
+    return kept.size();
+  }
+
   /**
-   * Takes a slot, its memory allocated.
+   * Takes a slot, its memory allocated: a kept one if there is one (its content is left over: see
+   * {@link #stale}), else one whose memory reads as zeros.
    *
    * @throws VirtMemException naming the size if the file system cannot allocate it
    */
   long allocate() {
+    if (!kept.isEmpty()) {
+      long slot = kept.pop();
+      used++;
+      return slot;
+    }
     long slot;
     if (!free.isEmpty()) {
       slot = free.pop();
@@ -153,6 +171,27 @@ final class Ram implements AutoCloseable {
 
   private boolean populate = true;
 
+  /** Whether the slot, just taken, holds left-over bytes (the taker must zero it if it needs). */
+  boolean stale(long slot) {
+    return stale.get(Math.toIntExact(slot));
+  }
+
+  /** Gives a slot back, keeping its memory for the next {@link #allocate}. */
+  void recycle(long slot) {
+    stale.set(Math.toIntExact(slot));
+    kept.push(slot);
+    used--;
+  }
+
+  /** Gives the memory of every kept slot back. */
+  void releaseKept() {
+    while (!kept.isEmpty()) {
+      long slot = kept.pop();
+      used++;
+      release(slot);
+    }
+  }
+
   /** Gives a slot back; its memory is released. */
   void release(long slot) {
     try {
@@ -161,6 +200,7 @@ final class Ram implements AutoCloseable {
     } catch (LastErrorException e) {
       throw new VirtMemException("cannot release a virtmem page: " + e.getMessage(), e);
     }
+    stale.clear(Math.toIntExact(slot));
     free.push(slot);
     used--;
   }

@@ -115,6 +115,33 @@ class VirtMemTest {
   }
 
   @Test
+  void reclaimedSlotsAreReusedWithoutGrowingTheRamAndHolesStillReadAsZeros() {
+    MemFile f = new MemFile();
+    f.set(0, 0xAB);
+    f.set(1, 0xCD);
+    VirtMem vm = vm(2, 0);
+    FileHandle h = vm.open(f);
+    try (Mapping m = h.map(0, 2, true)) {
+      m.segment().set(ValueLayout.JAVA_BYTE, 5, (byte) 7); // a change, then dropped below
+    }
+    h.discard();
+    h.map(1, 1, false).close();
+    // blocks 8 and 9 are holes: they take the slots of 0 and 1, whose bytes must not show
+    try (Mapping m = h.map(8, 2, false)) {
+      assertThat(m.segment().toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0);
+      assertThat(vm.ram.used()).isEqualTo(2);
+      assertThat(vm.ram.kept()).isZero();
+    }
+    // a block loaded into a recycled slot shows exactly its bytes
+    try (Mapping m = h.map(1, 1, false)) {
+      assertThat(m.segment().toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0xCD);
+    }
+    assertThat(vm.ram.used() + vm.ram.kept()).isEqualTo(2); // never more RAM than the budget
+    h.close();
+    assertThat(vm.ram.used()).isZero();
+  }
+
+  @Test
   void aClosedMappingThrowsInsteadOfCrashing() {
     MemFile f = new MemFile();
     FileHandle h = vm(4, 0).open(f);
@@ -277,6 +304,48 @@ class VirtMemTest {
         assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.LOADED, 2, 2));
       }
     } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void discardReloadsAChangedPageThatAMapInProgressHoldsInsteadOfDroppingIt() throws Exception {
+    MemFile f = new MemFile();
+    f.set(0, 1);
+    FileHandle h = vm(8, 0).open(f);
+    try (Mapping w = h.map(0, 1, true)) {
+      w.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 9);
+    }
+    assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.DIRTY, 0, 0));
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.beforeLoadOf =
+        blk -> {
+          if (blk == 1) {
+            loading.countDown();
+            await(release);
+          }
+        };
+    var pool = Executors.newFixedThreadPool(1);
+    try {
+      // a map of blocks 0 and 1: block 0 (changed, unmapped) is pinned, block 1 is loading
+      Future<Mapping> mapping = pool.submit(() -> h.map(0, 2, false));
+      assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (h.pageTable().get(0L).pins() == 0 && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // block 0's acquire runs in parallel with block 1's load
+      }
+      assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.DIRTY, 1, 0));
+      h.discard(); // the change goes; the page must stay, loaded again, for the map holding it
+      assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.LOADED, 1, 0));
+      release.countDown();
+      try (Mapping m = mapping.get(10, TimeUnit.SECONDS)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 1);
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, PAGE - 1)).isEqualTo((byte) 1);
+        assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.LOADED, 1, 1));
+      }
+    } finally {
+      release.countDown();
       pool.shutdownNow();
     }
   }
