@@ -26,7 +26,8 @@ import org.zbig.server.ZeoServer;
  * server on RocksDB in a fresh connection), against reading the same bytes from a local file with
  * {@code FileChannel} in the same run; and element access through {@code NDArray.getDouble} against
  * a plain {@code double[]} (not run by CI). The size is 4 GiB, or a third of the free disk if less,
- * or the GiB given as {@code -Dbench=N}:
+ * or the GiB given as {@code -Dbench=N} ({@code -Dbench=N@DIR} keeps the data in DIR for the next
+ * run):
  *
  * <pre>
  * ./mvnw -q install -DskipTests
@@ -45,9 +46,15 @@ public final class BigArrayBenchmark {
       elementAccess();
       return;
     }
-    Path dir = Files.createTempDirectory("zbig-bigarray-bench");
+    // -Dbench=GIB[@DIR]: DIR keeps the filled database and the raw file between runs
+    String[] spec = args.length > 0 ? args[0].split("@", 2) : new String[] {""};
+    boolean keep = spec.length == 2;
+    Path dir =
+        keep
+            ? Files.createDirectories(Path.of(spec[1]))
+            : Files.createTempDirectory("zbig-bigarray-bench");
     long free = Files.getFileStore(dir).getUsableSpace();
-    long gib = args.length > 0 && args[0].matches("[0-9]+") ? Long.parseLong(args[0]) : 4;
+    long gib = spec[0].matches("[0-9]+") ? Long.parseLong(spec[0]) : 4;
     long bytes = Math.min(gib << 30, free / 3);
     bytes = bytes / BLOCK * BLOCK;
     long n = bytes / 8;
@@ -66,10 +73,18 @@ public final class BigArrayBenchmark {
                   null,
                   true,
                   m.maxFrame()))) {
-        fill(server, n);
         Path raw = dir.resolve("raw.f8");
-        writeRaw(raw, n);
+        if (!keep || !Files.exists(raw) || Files.size(raw) != n * 8) {
+          fill(server, n);
+          writeRaw(raw, n);
+        }
         for (int round = 1; round <= 3; round++) {
+          long tr = System.nanoTime();
+          long fetched = fetchBlocks(server, 32);
+          long fetchNs = System.nanoTime() - tr;
+          System.out.printf(
+              "round %d: the blocks' records alone, 32 in flight on one connection: %.0f MB/s%n",
+              round, fetched / (fetchNs / 1e3));
           long t0 = System.nanoTime();
           double ours = sumThroughViews(server);
           long viewsNs = System.nanoTime() - t0;
@@ -90,8 +105,10 @@ public final class BigArrayBenchmark {
       }
       elementAccess();
     } finally {
-      try (var files = Files.walk(dir)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      if (!keep) {
+        try (var files = Files.walk(dir)) {
+          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
       }
     }
   }
@@ -158,6 +175,33 @@ public final class BigArrayBenchmark {
       double[] sum = {0};
       a.forEachChunk(PIECE, (NDArray piece) -> sum[0] += piece.sum(), rows -> {});
       return sum[0];
+    }
+  }
+
+  /** Loads every block's record (no pages), {@code window} at a time; returns the bytes. */
+  private static long fetchBlocks(ZeoServer server, int window) {
+    try (Database db = open(server);
+        Connection c = db.open()) {
+      ZBigArray.register(db.registry());
+      var file = c.root().get("a", ZBigArray.class).zfile();
+      java.util.List<org.zbig.zodb.Oid> oids = new java.util.ArrayList<>();
+      for (var e : file.blktab().items()) {
+        oids.add(((org.zbig.client.Persistent) e.getValue()).oid());
+      }
+      var at = c.snapshot();
+      java.util.ArrayDeque<java.util.concurrent.CompletableFuture<org.zbig.wire.LoadResult>> q =
+          new java.util.ArrayDeque<>();
+      long bytes = 0;
+      for (var oid : oids) {
+        if (q.size() == window) {
+          bytes += q.poll().join().data().length();
+        }
+        q.add(db.loadRecordAsync(oid, at));
+      }
+      while (!q.isEmpty()) {
+        bytes += q.poll().join().data().length();
+      }
+      return bytes;
     }
   }
 

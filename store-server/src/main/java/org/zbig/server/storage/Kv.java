@@ -16,8 +16,16 @@ interface Kv extends AutoCloseable {
    */
   void write(Map<byte[], byte[]> entries, boolean sync);
 
-  /** A cursor over a consistent view of the store. */
-  Cursor cursor();
+  /** A cursor over a consistent view of the store, its reads checked by the store. */
+  default Cursor cursor() {
+    return cursor(true);
+  }
+
+  /**
+   * A cursor over a consistent view of the store; without {@code checked}, values come without the
+   * store's own integrity checks (for values that carry their own).
+   */
+  Cursor cursor(boolean checked);
 
   @Override
   void close();

@@ -10,6 +10,7 @@ import org.rocksdb.CompressionType;
 import org.rocksdb.Filter;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -46,6 +47,7 @@ final class RocksKv implements Kv {
   private final RocksDB db;
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions plainWrite = new WriteOptions();
+  private final ReadOptions unchecked = new ReadOptions().setVerifyChecksums(false);
   private final AtomicBoolean open = new AtomicBoolean(true);
 
   RocksKv(Path dir) {
@@ -111,8 +113,8 @@ final class RocksKv implements Kv {
   }
 
   @Override
-  public Cursor cursor() {
-    RocksIterator it = db.newIterator();
+  public Cursor cursor(boolean checked) {
+    RocksIterator it = checked ? db.newIterator() : db.newIterator(unchecked);
     return new Cursor() {
       @Override
       public void seek(byte[] key) {
@@ -162,6 +164,7 @@ final class RocksKv implements Kv {
       db.close();
       syncWrite.close();
       plainWrite.close();
+      unchecked.close();
       options.close();
       blockCache.close();
       bloom.close();

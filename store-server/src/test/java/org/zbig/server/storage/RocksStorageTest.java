@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
 
@@ -31,6 +32,105 @@ class RocksStorageTest extends StorageContract {
     assertThat(storage.loadSerial(new Oid(4), new Tid(77))).isEqualTo(Bytes.utf8("kept"));
     assertThat(storage.newOids(1)).containsExactly(new Oid(15));
     assertThat(storage.objectCount()).isEqualTo(1);
+  }
+
+  /** Rewrites the stored value of revision {@code tid} of {@code oid} with the storage closed. */
+  private void rewrite(Oid oid, long tid, java.util.function.UnaryOperator<byte[]> change) {
+    storage.close();
+    byte[] key =
+        java.nio.ByteBuffer.allocate(17).put((byte) 'r').putLong(oid.value()).putLong(tid).array();
+    try (RocksKv kv = new RocksKv(dir.resolve("data"))) {
+      kv.write(java.util.Map.of(key, change.apply(kv.get(key))), true);
+    }
+    storage = open();
+  }
+
+  private static byte[] block(int n) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (i * 31 + 7);
+    }
+    return b;
+  }
+
+  @Test
+  void aRecordDamagedOnDiskIsAnErrorNamingOidAndTidNeverServed() {
+    byte[] data = block(300 << 10); // a blob-file value
+    Oid oid = new Oid(9);
+    storage.commit(new Tid(5), META, List.of(Write.data(oid, Bytes.wrap(data))));
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(10), Bytes.utf8("other"))));
+    rewrite(
+        oid,
+        5,
+        v -> {
+          byte[] d = v.clone();
+          d[d.length / 2] ^= 0x10; // one bit, past the header: RocksDB's own checks see no harm
+          return d;
+        });
+    for (Tid before : List.of(new Tid(Long.MAX_VALUE), new Tid(6))) {
+      assertThatThrownBy(() -> storage.loadBefore(oid, before))
+          .isInstanceOf(CorruptRecordException.class)
+          .hasMessageContaining("oid " + oid.toHex())
+          .hasMessageContaining("tid " + new Tid(5).toHex())
+          .hasMessageContaining("checksum");
+    }
+    assertThatThrownBy(() -> storage.loadSerial(oid, new Tid(5)))
+        .isInstanceOf(CorruptRecordException.class);
+    // the rest is served
+    assertThat(storage.loadBefore(new Oid(10), new Tid(Long.MAX_VALUE)).orElseThrow().data())
+        .isEqualTo(Bytes.utf8("other"));
+  }
+
+  @Test
+  void aRecordUnderAnotherKeyFailsItsChecksum() {
+    Oid oid = new Oid(3);
+    storage.commit(new Tid(5), META, List.of(Write.data(oid, Bytes.utf8("first"))));
+    storage.commit(new Tid(6), META, List.of(Write.data(oid, Bytes.utf8("second"))));
+    byte[] key5 = java.nio.ByteBuffer.allocate(17).put((byte) 'r').putLong(3).putLong(5).array();
+    byte[][] old = new byte[1][];
+    storage.close();
+    try (RocksKv kv = new RocksKv(dir.resolve("data"))) {
+      old[0] = kv.get(key5);
+    }
+    storage = open();
+    rewrite(oid, 6, v -> old[0]); // revision 5's bytes where revision 6 belongs
+    assertThatThrownBy(() -> storage.loadBefore(oid, new Tid(Long.MAX_VALUE)))
+        .isInstanceOf(CorruptRecordException.class)
+        .hasMessageContaining("checksum");
+  }
+
+  @Test
+  void recordsWrittenBeforeChecksumsAreStillRead() {
+    byte[] data = block(200 << 10);
+    Oid oid = new Oid(4);
+    storage.commit(new Tid(5), META, List.of(Write.data(oid, Bytes.wrap(data))));
+    // the layout of databases written before checksums: kind 0, then the data
+    rewrite(
+        oid,
+        5,
+        v -> {
+          byte[] legacy = new byte[1 + data.length];
+          System.arraycopy(data, 0, legacy, 1, data.length);
+          return legacy;
+        });
+    assertThat(storage.loadBefore(oid, new Tid(Long.MAX_VALUE)).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(data));
+    assertThat(storage.loadSerial(oid, new Tid(5))).isEqualTo(Bytes.wrap(data));
+    // a database begun before checksums: read with the store's own checks, new data summed
+    storage.close();
+    try (RocksKv kv = new RocksKv(dir.resolve("data"))) {
+      java.util.Map<byte[], byte[]> delete = new java.util.HashMap<>();
+      delete.put(new byte[] {'m', 'f'}, null);
+      kv.write(delete, true);
+    }
+    storage = open();
+    assertThat(storage.loadBefore(oid, new Tid(Long.MAX_VALUE)).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(data));
+    storage.commit(new Tid(7), META, List.of(Write.data(oid, Bytes.utf8("new"))));
+    assertThat(storage.loadBefore(oid, new Tid(Long.MAX_VALUE)).orElseThrow().data())
+        .isEqualTo(Bytes.utf8("new"));
+    assertThat(storage.loadBefore(oid, new Tid(7)).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(data));
   }
 
   @Test
