@@ -79,7 +79,8 @@ public final class BigArray {
   /**
    * Walks the array along its major axis in pieces of whole blocks' worth of rows (at least one
    * row), handing each piece's read-only view to {@code action} and the rows done so far to {@code
-   * progress}: out-of-core reductions in bounded memory.
+   * progress}: out-of-core reductions in bounded memory. While {@code action} works on one piece,
+   * the next is {@linkplain #prefetch prefetched}, so at most two pieces are in RAM.
    */
   public void forEachChunk(
       long maxBytes,
@@ -93,15 +94,34 @@ public final class BigArray {
     long rows = Math.max(1, Math.max(maxBytes, blksize) / Math.max(1, rowBytes));
     for (long r = 0; r < shape[major]; r += rows) {
       long end = Math.min(shape[major], r + rows);
-      Index[] idx = new Index[shape.length];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = i == major ? Index.slice(r, end, 1) : Index.all();
-      }
-      try (View v = view(false, idx)) {
+      try (View v = view(false, rowsOf(major, r, end))) {
+        if (end < shape[major]) {
+          prefetch(rowsOf(major, end, Math.min(shape[major], end + rows))); // overlaps the work
+        }
         action.accept(v.array());
       }
       progress.accept(end);
     }
+  }
+
+  private List<Index> rowsOf(int major, long from, long to) {
+    Index[] idx = new Index[shape.length];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i == major ? Index.slice(from, to, 1) : Index.all();
+    }
+    return List.of(idx);
+  }
+
+  /**
+   * Starts loading the pages a view for {@code index} would map, in the background: a hint for the
+   * next piece of a scan, so that its loads overlap with the work on the current one ({@link
+   * FileHandle#prefetch}).
+   *
+   * @return completes when every page was tried
+   */
+  public java.util.concurrent.CompletableFuture<Void> prefetch(List<Index> index) {
+    long[] pages = pagesOf(index);
+    return file.prefetch(pages[0], pages[1]);
   }
 
   /** The shape. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.zbig.client.Connection;
 import org.zbig.client.Database;
 import org.zbig.client.virtmem.FileHandle;
+import org.zbig.client.virtmem.PageState;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.virtmem.VirtMemException;
 import org.zbig.client.zeo.ClientOptions;
@@ -22,6 +23,38 @@ import org.zbig.server.ZeoServer;
 /** BigArray over pages: elements across page edges, chunked walks, resize and append rollback. */
 class BigArrayTest {
   @TempDir Path dir;
+
+  @Test
+  void aChunkedWalkPrefetchesTheNextPieceWhileTheActionWorksOnOne() {
+    try (VirtMem vm = new VirtMem(4096, 64L * 4096, 0)) {
+      FileHandle h = vm.open(new IndexingModelTest.MemFile());
+      BigArray a = new BigArray(h, 4096, new long[] {4 * 512}, DType.FLOAT64, 'C'); // 4 pages
+      try (BigArray.View v = a.view(true, Index.slice(0L, 4 * 512L, 1))) {
+        v.array().fill(1);
+      }
+      h.writeout();
+      // prefetch: the pages are in RAM, unpinned, and mapping them loads nothing again
+      var index = List.of(Index.slice(512L, 1024L, 1));
+      a.prefetch(index).join();
+      assertThat(h.pageTable().get(1L)).isEqualTo(new FileHandle.PageInfo(PageState.LOADED, 0, 0));
+      // in the walk, when the action sees piece k, piece k + 1 is loaded or loading
+      List<Long> seen = new ArrayList<>();
+      double[] sum = {0};
+      a.forEachChunk(
+          4096,
+          piece -> {
+            int k = seen.size();
+            if (k < 3) {
+              assertThat(h.pageTable()).containsKey((long) k + 1);
+            }
+            seen.add((long) k);
+            sum[0] += piece.sum();
+          },
+          rows -> {});
+      assertThat(sum[0]).isEqualTo(4 * 512);
+      assertThat(seen).containsExactly(0L, 1L, 2L, 3L);
+    }
+  }
 
   @Test
   void anElementThatStraddlesAPageEdgeMapsBothPages() {

@@ -47,7 +47,10 @@ public final class BigArrayBenchmark {
       return;
     }
     // -Dbench=GIB[@DIR]: DIR keeps the filled database and the raw file between runs
-    String[] spec = args.length > 0 ? args[0].split("@", 2) : new String[] {""};
+    // -Dbench=GIB@DIR:fetch: only the records' fetch, ten rounds (for profiles of the wire path)
+    boolean fetchOnly = args.length > 0 && args[0].endsWith(":fetch");
+    String[] spec =
+        args.length > 0 ? args[0].replace(":fetch", "").split("@", 2) : new String[] {""};
     boolean keep = spec.length == 2;
     Path dir =
         keep
@@ -78,13 +81,16 @@ public final class BigArrayBenchmark {
           fill(server, n);
           writeRaw(raw, n);
         }
-        for (int round = 1; round <= 3; round++) {
+        for (int round = 1; round <= (fetchOnly ? 10 : 3); round++) {
           long tr = System.nanoTime();
           long fetched = fetchBlocks(server, 32);
           long fetchNs = System.nanoTime() - tr;
           System.out.printf(
               "round %d: the blocks' records alone, 32 in flight on one connection: %.0f MB/s%n",
               round, fetched / (fetchNs / 1e3));
+          if (fetchOnly) {
+            continue;
+          }
           long t0 = System.nanoTime();
           double ours = sumThroughViews(server);
           long viewsNs = System.nanoTime() - t0;

@@ -107,10 +107,7 @@ public final class FileHandle implements AutoCloseable {
         vm.lock.unlock();
       }
     }
-    for (long b = blk + count; b < blk + count + vm.readAhead(); b++) {
-      long at = b;
-      vm.loaders.submit(() -> unpin(List.of(acquire(at)))); // read-ahead: loaded, not pinned
-    }
+    prefetch(blk + count, vm.readAhead()); // read-ahead
     vm.lock.lock();
     try {
       checkOpen();
@@ -130,6 +127,46 @@ public final class FileHandle implements AutoCloseable {
     } finally {
       vm.lock.unlock();
     }
+  }
+
+  /**
+   * Starts loading blocks {@code [blk, blk + count)} in the background, without pinning them: a
+   * hint that they will be mapped soon (the next piece of a scan), so that their loads overlap with
+   * the work on the current one. Blocks already in RAM cost nothing; a block that cannot be loaded,
+   * or finds no room in the RAM budget, is simply not there when mapped (the map loads it, or says
+   * why not).
+   *
+   * @return completes when every block was tried; never exceptionally
+   */
+  public CompletableFuture<Void> prefetch(long blk, long count) {
+    if (blk < 0 || count < 0 || blk + count < blk) {
+      throw new IllegalArgumentException(
+          "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 0)");
+    }
+    List<CompletableFuture<Void>> loads = new ArrayList<>();
+    vm.lock.lock();
+    try {
+      checkOpen();
+      for (long b = blk; b < blk + count; b++) {
+        Page p = pages.get(b);
+        if (p == null || p.state == PageState.EMPTY) {
+          long at = b;
+          loads.add(
+              CompletableFuture.runAsync(
+                  () -> {
+                    try {
+                      unpin(List.of(acquire(at)));
+                    } catch (RuntimeException e) {
+                      // only a hint: the map that needs the block loads it or reports why not
+                    }
+                  },
+                  vm.loaders));
+        }
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
   }
 
   /**

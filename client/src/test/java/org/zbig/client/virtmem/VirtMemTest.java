@@ -142,6 +142,36 @@ class VirtMemTest {
   }
 
   @Test
+  void prefetchLoadsBlocksInTheBackgroundUnpinnedAndAMapThenLoadsNothing() {
+    MemFile f = new MemFile();
+    f.set(2, 2);
+    f.set(3, 3);
+    FileHandle h = vm(2, 0).open(f);
+    h.prefetch(2, 2).join();
+    assertThat(h.pageTable())
+        .containsExactly(
+            Map.entry(2L, info(PageState.LOADED, 0, 0)),
+            Map.entry(3L, info(PageState.LOADED, 0, 0)));
+    try (Mapping m = h.map(2, 2, false)) {
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, PAGE)).isEqualTo((byte) 3);
+    }
+    assertThat(f.loads(2)).isEqualTo(1);
+    assertThat(f.loads(3)).isEqualTo(1);
+    h.prefetch(2, 2).join(); // already there: nothing loaded again
+    assertThat(f.loads(2)).isEqualTo(1);
+    // beyond the budget, with every page pinned: only a hint, nothing thrown, nothing pinned
+    try (Mapping m = h.map(2, 2, false)) {
+      h.prefetch(5, 3).join();
+      assertThat(h.pageTable().keySet()).containsExactly(2L, 3L);
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) 2);
+    }
+    f.failing = 7;
+    h.prefetch(6, 2).join(); // a failing load: nothing thrown; block 6 is there, 7 is not
+    assertThat(h.pageTable()).containsKey(6L).doesNotContainKey(7L);
+    assertThatThrownBy(() -> h.prefetch(-1, 1)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aClosedMappingThrowsInsteadOfCrashing() {
     MemFile f = new MemFile();
     FileHandle h = vm(4, 0).open(f);
