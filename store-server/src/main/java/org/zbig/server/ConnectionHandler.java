@@ -1,6 +1,7 @@
 package org.zbig.server;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
 import org.zbig.wire.*;
@@ -90,11 +92,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
-  ConnectionHandler(Map<String, ServedStorage> storages, ServerConfig config, Limits limits) {
+  ConnectionHandler(
+      Map<String, ServedStorage> storages,
+      ServerConfig config,
+      Limits limits,
+      DirectBuffers buffers) {
     this.storages = storages;
     this.config = config;
     this.limits = limits;
+    this.buffers = buffers;
   }
+
+  private final DirectBuffers buffers;
+
+  /** The direct memory of the reply being made, given back once that reply is written. */
+  private DirectBuffers.Lease replyLease;
 
   private String who() {
     return ctx.channel().remoteAddress() + (label.isEmpty() ? "" : " (" + label + ")");
@@ -243,10 +255,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    * #channelReadComplete}), so pipelined requests cost one write system call per batch.
    */
   private void send(Object reply) {
-    if (reading) {
-      ctx.write(reply);
-    } else {
-      ctx.writeAndFlush(reply);
+    DirectBuffers.Lease lease = replyLease;
+    replyLease = null;
+    ChannelFuture written = reading ? ctx.write(reply) : ctx.writeAndFlush(reply);
+    if (lease != null) {
+      written.addListener(f -> lease.release()); // written or failed: Netty is done with it
     }
   }
 
@@ -335,7 +348,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case ServerStatus r -> served.zeoStatus(config.transactionTimeout() != null);
       case LoadBefore r -> {
         served.loads.incrementAndGet();
-        yield storage().loadBefore(r.oid(), r.before());
+        replyLease = buffers.lease(); // big data straight into direct memory, until written
+        yield storage().loadBefore(r.oid(), r.before(), replyLease);
       }
       case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
       case GetTid r ->

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 import org.zbig.wire.netty.WirePipeline;
@@ -46,6 +47,14 @@ public final class ZeoServer implements AutoCloseable {
 
   private final java.util.concurrent.atomic.AtomicInteger connections =
       new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Direct memory for big replies, shared by the connections; up to 128 MiB kept for reuse. */
+  private final DirectBuffers buffers = new DirectBuffers(128L << 20);
+
+  /** The direct memory of big replies (for tests and status). */
+  DirectBuffers replyBuffers() {
+    return buffers;
+  }
 
   private ZeoServer(
       ServerConfig config, Map<String, ServedStorage> storages, Limits limits, Tls tls)
@@ -91,7 +100,8 @@ public final class ZeoServer implements AutoCloseable {
                       }
                       ch.closeFuture().addListener(f -> connections.decrementAndGet());
                       clients.add(ch);
-                      ch.pipeline().addLast("zeo", new ConnectionHandler(storages, config, limits));
+                      ch.pipeline()
+                          .addLast("zeo", new ConnectionHandler(storages, config, limits, buffers));
                     }
                   })
               .bind(config.host(), config.port())

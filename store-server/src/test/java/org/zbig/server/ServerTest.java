@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.zbig.server.storage.DirectBuffers;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -338,6 +339,48 @@ class ServerTest {
       assertThat(c.call(new IteratorNext(c.id(), iid)).orElseThrow().extension())
           .isEqualTo(Map.of("foo", 1L));
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void bigRecordsLeaveThroughDirectBuffersThatComeBackOnlyOnceWritten(
+      Encoding e, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    server =
+        ZeoServer.start(
+            new ServerConfig("127.0.0.1", 0, dir, "1", e, false, 2, null, true, 256 << 20));
+    java.util.Random random = new java.util.Random(42);
+    List<Bytes> records = new java.util.ArrayList<>();
+    try (TestClient c = connect(e)) {
+      for (int i = 1; i <= 3; i++) {
+        byte[] b = new byte[(1 << 20) + i * 1000];
+        random.nextBytes(b);
+        records.add(Bytes.wrap(b));
+        commit(c, i, new Oid(i), Tid.Z64, records.getLast());
+      }
+      // pipelined: were a buffer given back before its reply is written, a later load would
+      // overwrite it and some reply would show another record's bytes
+      int n = 30;
+      for (int k = 0; k < n; k++) {
+        c.send(new LoadBefore(MsgId.of(1000L + k), new Oid(1 + k % 3), Tid.MAX));
+      }
+      for (int k = 0; k < n; k++) {
+        Message m = c.next();
+        assertThat(m).isInstanceOf(Reply.class);
+        Reply r = (Reply) m;
+        int which = (int) (((Long) r.msgid().value()) - 1000) % 3;
+        LoadResult got =
+            new LoadBefore(r.msgid(), new Oid(1 + which), Tid.MAX)
+                .decodeResult(r.value())
+                .orElseThrow();
+        assertThat(got.data()).isEqualTo(records.get(which));
+      }
+    }
+    DirectBuffers buffers = server.replyBuffers();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (buffers.kept() == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait(); // the last write's listener runs just after the client has the bytes
+    }
+    assertThat(buffers.kept()).isPositive().isLessThanOrEqualTo(128L << 20);
   }
 
   /** ZEO's {@code invalidation-age}: past the queue, young enough, read from the storage. */

@@ -44,6 +44,19 @@ interface Kv extends AutoCloseable {
 
     byte[] value();
 
+    /**
+     * Copies the value, or as much of it as fits, into {@code into} from its position (which stays;
+     * its limit is set after the bytes copied).
+     *
+     * @return the value's whole length
+     */
+    default int value(java.nio.ByteBuffer into) {
+      byte[] v = value();
+      int n = Math.min(v.length, into.remaining());
+      into.put(into.position(), v, 0, n).limit(into.position() + n);
+      return v.length;
+    }
+
     void next();
 
     void prev();

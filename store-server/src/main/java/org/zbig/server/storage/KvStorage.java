@@ -179,6 +179,19 @@ public final class KvStorage implements Storage {
 
   @Override
   public Optional<LoadResult> loadBefore(Oid oid, Tid before) {
+    return loadBefore(oid, before, null);
+  }
+
+  /** A small direct buffer per thread: the first bytes and the length of a value. */
+  private static final ThreadLocal<ByteBuffer> PROBE =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SUMMED_HEADER));
+
+  /**
+   * As {@link #loadBefore(Oid, Tid)}; a summed record of {@link DirectBuffers#MIN} bytes or more is
+   * read straight into a buffer of {@code lease} (one copy out of RocksDB, none on the heap).
+   */
+  @Override
+  public Optional<LoadResult> loadBefore(Oid oid, Tid before, DirectBuffers.Lease lease) {
     long visible = last.value();
     try (Kv.Cursor c = kv.cursor(!summed)) {
       long upTo =
@@ -196,8 +209,18 @@ public final class KvStorage implements Storage {
         throw new NoSuchObjectException(oid);
       }
       long start = tidOf(c.key());
-      byte[] value = c.value();
-      if (summed && (value.length == 0 || value[0] != DATA_SUMMED)) {
+      Bytes direct = null;
+      if (lease != null && summed) {
+        ByteBuffer probe = PROBE.get().clear();
+        int n = c.value(probe);
+        if (n >= DirectBuffers.MIN && n >= SUMMED_HEADER && probe.get(0) == DATA_SUMMED) {
+          ByteBuffer into = lease.take(n);
+          c.value(into);
+          direct = checked(oid, start, into);
+        }
+      }
+      byte[] value = direct != null ? null : c.value();
+      if (direct == null && summed && (value.length == 0 || value[0] != DATA_SUMMED)) {
         value = kv.get(c.key()); // read without checks: only a summed record vouches for itself
         if (value == null) {
           throw new NoSuchObjectException(oid); // packed away since the cursor's snapshot
@@ -206,13 +229,14 @@ public final class KvStorage implements Storage {
           throw new CorruptRecordException(oid, new Tid(start), "empty revision value", null);
         }
       }
-      if (value[0] == DELETED) {
+      if (direct == null && value[0] == DELETED) {
         throw new NoSuchObjectException(oid);
       }
+      Bytes data = direct != null ? direct : data(oid, start, value);
       if (upTo == visible) {
         // the newest visible revision: a later one, if any, is not visible yet (the common case,
         // loadBefore(oid, MAX), needs no second step)
-        return Optional.of(new LoadResult(data(oid, start, value), new Tid(start), null));
+        return Optional.of(new LoadResult(data, new Tid(start), null));
       }
       c.next();
       Tid end =
@@ -221,7 +245,7 @@ public final class KvStorage implements Storage {
                   && Long.compareUnsigned(tidOf(c.key()), visible) <= 0
               ? new Tid(tidOf(c.key()))
               : null;
-      return Optional.of(new LoadResult(data(oid, start, value), new Tid(start), end));
+      return Optional.of(new LoadResult(data, new Tid(start), end));
     }
   }
 
@@ -251,6 +275,19 @@ public final class KvStorage implements Storage {
           oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
     }
     return Bytes.view(java.lang.foreign.MemorySegment.ofArray(value).asSlice(SUMMED_HEADER));
+  }
+
+  /** The data of a summed revision value in direct memory, its checksum verified. */
+  private static Bytes checked(Oid oid, long tid, ByteBuffer value) {
+    CRC32C crc = new CRC32C();
+    crc.update(ByteBuffer.allocate(16).putLong(oid.value()).putLong(tid).flip());
+    crc.update(value.duplicate().position(SUMMED_HEADER));
+    if (value.getInt(1) != (int) crc.getValue()) {
+      LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
+      throw new CorruptRecordException(
+          oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
+    }
+    return Bytes.view(java.lang.foreign.MemorySegment.ofBuffer(value).asSlice(SUMMED_HEADER));
   }
 
   private static boolean isData(byte kind) {

@@ -142,6 +142,11 @@ final class RocksKv implements Kv {
       }
 
       @Override
+      public int value(java.nio.ByteBuffer into) {
+        return into.isDirect() ? it.value(into) : Cursor.super.value(into);
+      }
+
+      @Override
       public void next() {
         it.next();
       }

@@ -34,6 +34,15 @@ public interface Storage extends AutoCloseable {
   Optional<LoadResult> loadBefore(Oid oid, Tid before);
 
   /**
+   * As {@link #loadBefore(Oid, Tid)}, where big data may be returned in direct memory taken from
+   * {@code lease}: valid until the lease is released (the server releases it once the reply is
+   * written).
+   */
+  default Optional<LoadResult> loadBefore(Oid oid, Tid before, DirectBuffers.Lease lease) {
+    return loadBefore(oid, before);
+  }
+
+  /**
    * The data of the revision written by transaction {@code serial}, following back-pointers.
    *
    * @throws NoSuchObjectException if there is no such revision or it holds no data

@@ -1,6 +1,7 @@
 package org.zbig.wire.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -34,13 +35,48 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
     }
     ByteBuf out;
     try {
-      out = toByteBuf(codec.encode(m));
+      out = toByteBuf(ctx, codec.encode(m));
     } catch (ProtocolException e) {
       promise.setFailure(e);
       return;
     }
     ctx.write(out, promise);
   }
+
+  /**
+   * Wraps encoded pieces into one buffer without copying them. When a big piece lives in native
+   * memory (a record read straight into a direct buffer), the small heap pieces around it are
+   * copied into direct buffers, so that the whole payload is direct and Netty hands it to the
+   * socket as it is instead of copying all of it into a fresh direct buffer.
+   */
+  static ByteBuf toByteBuf(ChannelHandlerContext ctx, List<MemorySegment> pieces) {
+    boolean bigNative = false;
+    for (MemorySegment p : pieces) {
+      bigNative |= p.isNative() && p.byteSize() >= BIG_NATIVE;
+    }
+    if (!bigNative) {
+      return toByteBuf(pieces);
+    }
+    CompositeByteBuf out = ctx.alloc().compositeDirectBuffer(pieces.size());
+    try {
+      for (MemorySegment p : pieces) {
+        if (p.isNative()) {
+          out.addComponent(true, Unpooled.wrappedBuffer(p.asByteBuffer()));
+        } else {
+          ByteBuf d = ctx.alloc().directBuffer((int) p.byteSize());
+          d.writeBytes(p.asByteBuffer());
+          out.addComponent(true, d);
+        }
+      }
+      return out;
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+  }
+
+  /** Native pieces from this size on make the whole payload direct. */
+  static final int BIG_NATIVE = 64 << 10;
 
   /** Wraps encoded pieces into one buffer without copying them. */
   static ByteBuf toByteBuf(List<MemorySegment> pieces) {

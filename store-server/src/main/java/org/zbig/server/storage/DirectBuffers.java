@@ -1,0 +1,89 @@
+package org.zbig.server.storage;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reusable direct memory for big records on their way from the storage to a socket: a record of
+ * {@link #MIN} bytes or more is read straight into a buffer taken here and handed to Netty as it
+ * is, so its bytes are copied once between RocksDB and the socket (a heap array would be copied
+ * again into a direct buffer by Netty, whose allocators fall back to a fresh, zeroed buffer for
+ * each reply of megabytes). Buffers are taken by a {@link Lease} and come back when it is released
+ * (after the reply is written); at most {@code maxKept} bytes of them are kept for reuse.
+ * Thread-safe.
+ */
+public final class DirectBuffers {
+  /** Records from this size on are worth a direct buffer. */
+  public static final int MIN = 64 << 10;
+
+  private static final int STEP = 256 << 10; // sizes are rounded up to this
+
+  private final long maxKept;
+  private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
+  private long kept;
+
+  /** Buffers of which at most {@code maxKept} bytes are kept for reuse. */
+  public DirectBuffers(long maxKept) {
+    this.maxKept = maxKept;
+  }
+
+  /** A new lease: the buffers taken through it come back at {@link Lease#release}. */
+  public Lease lease() {
+    return new Lease();
+  }
+
+  private synchronized ByteBuffer take(int size) {
+    int capacity = (int) Math.min(Integer.MAX_VALUE, ((long) size + STEP - 1) / STEP * STEP);
+    ArrayDeque<ByteBuffer> q = free.get(capacity);
+    ByteBuffer b = q == null ? null : q.poll();
+    if (b == null) {
+      b = ByteBuffer.allocateDirect(capacity);
+    } else {
+      kept -= capacity;
+    }
+    return b.clear().limit(size);
+  }
+
+  private synchronized void give(ByteBuffer b) {
+    if (kept + b.capacity() <= maxKept) {
+      free.computeIfAbsent(b.capacity(), c -> new ArrayDeque<>()).push(b);
+      kept += b.capacity();
+    }
+  }
+
+  /** Bytes kept for reuse now. */
+  public synchronized long kept() {
+    return kept;
+  }
+
+  /** The buffers of one reply: valid until released; released once. */
+  public final class Lease {
+    private final List<ByteBuffer> taken = new ArrayList<>(1);
+    private boolean released;
+
+    private Lease() {}
+
+    /** A buffer of {@code size} bytes (position 0, limit {@code size}), content undefined. */
+    public ByteBuffer take(int size) {
+      if (released) {
+        throw new IllegalStateException("lease released");
+      }
+      ByteBuffer b = DirectBuffers.this.take(size);
+      taken.add(b);
+      return b;
+    }
+
+    /** Gives every buffer back; their memory must not be used after. Idempotent. */
+    public void release() {
+      if (!released) {
+        released = true;
+        taken.forEach(DirectBuffers.this::give);
+        taken.clear();
+      }
+    }
+  }
+}
