@@ -78,8 +78,12 @@ public final class ZBigArray extends Persistent {
   }
 
   /**
-   * Changes the shape, in O(1): only the description changes; the elements stay where they are in
-   * the file (growing along the major axis keeps every element's place).
+   * Changes the shape: the elements stay where they are in the file (growing along the major axis
+   * keeps every element's place). Growing is O(1). Shrinking also drops the data past the new end,
+   * as wendelin.core does since "remove stale data" ({@link ZBigFile#truncate}): its blocks leave
+   * the file in this transaction (pack then frees them), and growing again shows zeros.
+   *
+   * @throws IllegalStateException if a view shows a block past the new end (nothing changes then)
    */
   public void resize(long... newShape) {
     writeAccess();
@@ -91,8 +95,27 @@ public final class ZBigArray extends Persistent {
               + shape.length
               + " axes)");
     }
+    for (long d : newShape) {
+      if (d < 0) {
+        throw new IllegalArgumentException(
+            "shape " + java.util.Arrays.toString(newShape) + " (expected: every axis >= 0)");
+      }
+    }
+    long oldBytes = nbytes(shape);
+    long newBytes = nbytes(newShape);
+    if (newBytes < oldBytes) {
+      zfile.truncate(newBytes);
+    }
     shape = newShape.clone();
     stridev = Layout.stridesOf(shape, dtype.itemsize(), order);
+  }
+
+  private long nbytes(long[] s) {
+    long n = dtype.itemsize();
+    for (long d : s) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
   }
 
   /** The axis appends grow: 0 in C order, the last in F order. */

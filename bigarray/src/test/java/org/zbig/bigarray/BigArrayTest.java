@@ -90,6 +90,93 @@ class BigArrayTest {
     }
   }
 
+  private static long storedBytes(Database db) {
+    return (Long) db.zeo().invoke(id -> new org.zbig.wire.GetInfo(id)).get("size");
+  }
+
+  private static void pack(Database db) {
+    db.zeo()
+        .invoke(id -> new org.zbig.wire.Pack(id, System.currentTimeMillis() / 1000.0 + 60, true));
+  }
+
+  @Test
+  void shrinkingDropsTheDataPastTheEndAndPackFreesIt() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db =
+            Database.open(
+                server.address(),
+                ClientOptions.defaults()
+                    .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
+                1 << 20);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(4096, 64L * 4096, 2)) {
+      ZBigArray.register(db.registry());
+      // 32 rows of 2 KiB: two rows a block, 16 blocks
+      ZBigArray za = new ZBigArray(new long[] {32, 256}, DType.FLOAT64, 'C', 4096);
+      c.root().put("a", za);
+      c.commit();
+      BigArray a = za.open(vm);
+      for (int r = 0; r < 32; r++) {
+        try (BigArray.View v = a.view(true, Index.at(r))) {
+          v.array().fill(r + 1);
+        }
+      }
+      c.commit();
+      pack(db);
+      long full = storedBytes(db);
+      // a view past the new end: refused, nothing changed
+      try (BigArray.View v = a.view(false, Index.at(30))) {
+        assertThatThrownBy(() -> za.resize(11, 256))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("block 15")
+            .hasMessageContaining("close");
+        assertThat(v.array().getDouble(0)).isEqualTo(31);
+      }
+      assertThat(za.shape()).containsExactly(32, 256);
+      // 11 rows: blocks 0-5 stay (block 5 keeps row 10, row 11's half becomes zeros)
+      za.resize(11, 256);
+      a.resize(11, 256);
+      assertThat(za.zfile().blktab().keys()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+      // an abort brings everything back
+      c.abort();
+      assertThat(za.shape()).containsExactly(32, 256);
+      a.resize(32, 256);
+      try (BigArray.View v = a.view(false, Index.at(31))) {
+        assertThat(v.array().getDouble(255)).isEqualTo(32);
+      }
+      za.resize(11, 256);
+      a.resize(11, 256);
+      c.commit();
+      // growing again shows zeros past row 10, in the same block too, never the old rows
+      za.resize(32, 256);
+      a.resize(32, 256);
+      try (BigArray.View v = a.view(false)) {
+        NDArray all = v.array();
+        assertThat(all.getDouble(10, 255)).isEqualTo(11);
+        for (int r = 11; r < 32; r++) {
+          assertThat(all.getDouble(r, 0)).as("row %d", r).isZero();
+          assertThat(all.getDouble(r, 255)).as("row %d", r).isZero();
+        }
+      }
+      c.commit();
+      try (Connection other = db.open()) {
+        ZBigArray seen = other.root().get("a", ZBigArray.class);
+        assertThat(seen.zfile().blktab().keys()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+      }
+      pack(db);
+      long shrunk = storedBytes(db);
+      assertThat(full - shrunk).isGreaterThanOrEqualTo(10 * 4096 + 2048);
+      // discardData empties the file
+      za.zfile().discardData();
+      c.commit();
+      try (Connection other = db.open()) {
+        assertThat(other.root().get("a", ZBigArray.class).zfile().blktab().keys()).isEmpty();
+      }
+      pack(db);
+      assertThat(storedBytes(db)).isLessThan(shrunk - 5 * 4096);
+    }
+  }
+
   @Test
   void resizeIsOnlyTheShapeAndAFailedAppendPutsItBack() throws Exception {
     Path npy = dir.resolve("rows.npy");

@@ -74,6 +74,9 @@ public final class ZBigFile extends Persistent implements BigFile {
 
   private final Set<Long> changedThisTransaction = new HashSet<>();
 
+  /** Blocks from here on read as holes until the transaction ends ({@link #truncate}). */
+  private volatile long holesFrom = Long.MAX_VALUE;
+
   // what each loaded block depended on: blktab nodes on its path, and its content's records
   private record Deps(Set<Oid> path, Oid zblk, Set<Oid> content) {}
 
@@ -269,6 +272,9 @@ public final class ZBigFile extends Persistent implements BigFile {
    */
   @Override
   public void loadBlock(long blk, MemorySegment page) {
+    if (blk >= holesFrom) {
+      return; // dropped by this transaction: zeros (the snapshot still has the old data)
+    }
     for (boolean first = true; ; first = false) {
       Snapshot s = snapshot();
       if (!first) {
@@ -429,6 +435,75 @@ public final class ZBigFile extends Persistent implements BigFile {
     return new Deps(path, zblk, content);
   }
 
+  // --- shrinking --------------------------------------------------------------------------------
+
+  /**
+   * Keeps the first {@code nbytes} bytes and drops the rest, as wendelin.core's "remove stale data"
+   * does: the blocks past the end leave the block table in this transaction (their objects become
+   * garbage that pack collects), and the bytes past {@code nbytes} in the last block kept become
+   * zeros, so that growing the file again shows zeros, never old data. Pages of the dropped blocks
+   * are forgotten, changed or not.
+   *
+   * @throws IllegalArgumentException if {@code nbytes} is negative
+   * @throws IllegalStateException if a view shows a block past the end (nothing changes then)
+   */
+  public void truncate(long nbytes) {
+    if (nbytes < 0) {
+      throw new IllegalArgumentException("size: " + nbytes + " (expected: >= 0)");
+    }
+    readAccess();
+    long keep = nbytes / blksize + (nbytes % blksize == 0 ? 0 : 1); // blocks [0, keep) stay
+    int tail = (int) (nbytes % blksize);
+    long before = holesFrom;
+    if (keep < holesFrom) {
+      holesFrom = keep; // before the pages go: a page loaded again from now on is a hole
+    }
+    if (handle != null) {
+      try {
+        handle.truncate(keep); // refuses while a view shows a block past the end
+      } catch (RuntimeException e) {
+        holesFrom = before;
+        throw e;
+      }
+    }
+    List<Object> gone = new ArrayList<>();
+    for (var e : blktab.items(keep, null)) {
+      gone.add(e.getKey());
+    }
+    for (Object k : gone) {
+      blktab.remove(k);
+    }
+    if (tail > 0 && blktab.get(keep - 1) != null) {
+      if (handle != null) {
+        // through the page, so that the page and the stored block agree; stored at commit
+        try (var m = handle.map(keep - 1, 1, true)) {
+          m.segment().asSlice(tail).fill((byte) 0);
+        }
+      } else {
+        Object existing = blktab.get(keep - 1);
+        Bytes data = currentData(existing);
+        if (data.length() > tail) {
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment page = arena.allocate(blksize);
+            ZBlk0Codec.decode(data, page);
+            page.asSlice(tail).fill((byte) 0);
+            write(
+                keep - 1,
+                page,
+                existing instanceof ZBlk1 ? ZBlkFormat.ZBLK1 : ZBlkFormat.ZBLK0,
+                existing);
+            changedThisTransaction.add(keep - 1);
+          }
+        }
+      }
+    }
+  }
+
+  /** Drops all the data: {@code truncate(0)}, as wendelin.core's {@code discard_data()}. */
+  public void discardData() {
+    truncate(0);
+  }
+
   // --- storing, by objects --------------------------------------------------------------------
 
   @Override
@@ -573,6 +648,19 @@ public final class ZBigFile extends Persistent implements BigFile {
     public void afterCompletion(Connection c, boolean committed) {
       super.afterCompletion(c, committed);
       changedThisTransaction.clear();
+      long from = holesFrom;
+      if (from != Long.MAX_VALUE) {
+        holesFrom = Long.MAX_VALUE;
+        // pages read as holes during the transaction: after an abort the old data is back; after
+        // a commit they load again as of the new snapshot, noting what they depend on
+        List<Long> stale = new ArrayList<>();
+        for (long blk : file.pageTable().keySet()) {
+          if (blk >= from) {
+            stale.add(blk);
+          }
+        }
+        file.invalidate(stale);
+      }
     }
 
     @Override

@@ -462,6 +462,40 @@ public final class FileHandle implements AutoCloseable {
   }
 
   /**
+   * Forgets blocks {@code blk} and after, whose data the file just dropped (a shrink): their pages
+   * go, changed or not; a page being loaded, or pinned by a map in progress, is loaded again (the
+   * file now says what it holds).
+   *
+   * @throws IllegalStateException naming the block if one of them is shown by an open mapping;
+   *     nothing is dropped then
+   */
+  public void truncate(long blk) {
+    List<Long> gone = new ArrayList<>();
+    vm.lock.lock();
+    try {
+      checkOpen();
+      for (Page p : pages.values()) {
+        if (p.blk >= blk) {
+          if (!p.mappings.isEmpty()) {
+            throw new IllegalStateException(
+                "block "
+                    + p.blk
+                    + " of "
+                    + file
+                    + " is mapped (expected: no open view at or after block "
+                    + blk
+                    + " when the file shrinks; close them first)");
+          }
+          gone.add(p.blk);
+        }
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    invalidate(gone);
+  }
+
+  /**
    * Follows changes made elsewhere to blocks {@code blks} (at a transaction boundary): a block
    * being loaded is loaded again, a mapped one is loaded again in place, others are dropped.
    */
