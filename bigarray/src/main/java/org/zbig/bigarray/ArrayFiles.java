@@ -16,10 +16,14 @@ public final class ArrayFiles {
   private ArrayFiles() {}
 
   /**
-   * Creates {@code root[name]} from a .npy file, committing as it goes; {@code progress} gets the
-   * bytes copied so far.
+   * Creates {@code root[name]} from a .npy file, all or nothing: the array is created empty (no
+   * rows along its major axis), the data is committed in checkpoints past that empty shape, and
+   * only the last commit gives it its shape. A run that fails or is killed leaves the array empty;
+   * importing again into it (an empty array of the same type, order and other axes) drops what the
+   * failed run wrote and starts over. {@code progress} gets the bytes copied so far.
    *
-   * @throws IllegalArgumentException if the name is taken or the file is not a .npy we read
+   * @throws IllegalArgumentException if the name is taken (by anything but such an empty array) or
+   *     the file is not a .npy we read
    */
   public static ZBigArray importNpy(
       Connection c,
@@ -30,29 +34,73 @@ public final class ArrayFiles {
       long blksize,
       LongConsumer progress)
       throws IOException {
-    if (c.root().containsKey(name)) {
+    return importNpy(c, name, npy, format, vm, blksize, progress, CHECKPOINT);
+  }
+
+  static ZBigArray importNpy(
+      Connection c,
+      String name,
+      Path npy,
+      ZBlkFormat format,
+      VirtMem vm,
+      long blksize,
+      LongConsumer progress,
+      long checkpoint)
+      throws IOException {
+    Npy.Header h = Npy.readHeader(npy);
+    long[] empty = h.shape().clone();
+    int major = h.order() == 'C' || empty.length == 0 ? 0 : empty.length - 1;
+    if (empty.length > 0) {
+      empty[major] = 0;
+    }
+    ZBigArray za;
+    Object have = c.root().get(name);
+    if (have == null) {
+      za = new ZBigArray(empty, h.dtype(), h.order(), blksize);
+      za.zfile().setFormat(format);
+      c.root().put(name, za);
+      c.commit("create " + name);
+    } else if (have instanceof ZBigArray z
+        && empty.length > 0
+        && Arrays.equals(z.shape(), empty)
+        && z.dtype().equals(h.dtype())
+        && z.order() == h.order()) {
+      za = z; // an import that did not finish: start over
+      za.zfile().setFormat(format);
+    } else {
       throw new IllegalArgumentException("root['" + name + "'] exists already");
     }
-    Npy.Header h = Npy.readHeader(npy);
-    ZBigArray za = new ZBigArray(h.shape(), h.dtype(), h.order(), blksize);
-    za.zfile().setFormat(format);
-    c.root().put(name, za);
-    c.commit("create " + name);
     BigArray a = za.open(vm);
-    a.onCheckpoint(() -> c.commit("import " + name), CHECKPOINT);
-    Npy.read(npy, h, a, progress);
+    za.zfile().truncate(0); // what a failed run left past the empty shape
+    a.resize(h.shape());
+    a.onCheckpoint(() -> c.commit("import " + name + " (in progress)"), checkpoint);
+    try {
+      Npy.read(npy, h, a, progress);
+    } catch (IOException | RuntimeException e) {
+      a.resize(za.shape());
+      throw e;
+    }
+    za.resize(h.shape()); // the commit point
     c.commit("import " + name);
     return za;
   }
 
   /**
-   * Appends the elements of a .npy file along the array's major axis: the shape grows in O(1), then
-   * only the new bytes are copied; if the copy fails the shape is put back.
+   * Appends the elements of a .npy file along the array's major axis, all or nothing: the new bytes
+   * are committed in checkpoints past the array's shape, and only the last commit grows the shape.
+   * A run that fails or is killed leaves the shape as it was; the next append drops what it wrote
+   * past the end before it starts.
    *
    * @throws IllegalArgumentException if the file's type, order or other axes do not match
    */
   public static void appendNpy(
       Connection c, ZBigArray za, BigArray a, Path npy, LongConsumer progress) throws IOException {
+    appendNpy(c, za, a, npy, progress, CHECKPOINT);
+  }
+
+  static void appendNpy(
+      Connection c, ZBigArray za, BigArray a, Path npy, LongConsumer progress, long checkpoint)
+      throws IOException {
     Npy.Header h = Npy.readHeader(npy);
     long[] old = za.shape();
     int major = za.majorAxis();
@@ -81,16 +129,16 @@ public final class ArrayFiles {
     long oldBytes = a.nbytes();
     long[] grown = old.clone();
     grown[major] += h.shape()[major];
-    za.resize(grown);
+    za.zfile().truncate(oldBytes); // what a failed run left past the end
     a.resize(grown);
     try {
-      a.onCheckpoint(() -> c.commit("append"), CHECKPOINT);
+      a.onCheckpoint(() -> c.commit("append (in progress)"), checkpoint);
       Npy.copyBytes(npy, h.dataOffset(), oldBytes, h.nbytes(), a, progress);
     } catch (IOException | RuntimeException e) {
-      za.resize(old); // roll the resize back
-      a.resize(old);
+      a.resize(old); // the array's shape never changed
       throw e;
     }
+    za.resize(grown); // the commit point
     c.commit("append");
   }
 

@@ -19,6 +19,7 @@ import org.zbig.client.virtmem.VirtMemException;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.zblk.ZBlkFormat;
 
 /** BigArray over pages: elements across page edges, chunked walks, resize and append rollback. */
 class BigArrayTest {
@@ -174,6 +175,116 @@ class BigArrayTest {
       }
       pack(db);
       assertThat(storedBytes(db)).isLessThan(shrunk - 5 * 4096);
+    }
+  }
+
+  /**
+   * A .npy of {@code rows} rows of 512 float64 (row r holds r + 1 + base), cut after {@code keep}.
+   */
+  private Path npyRows(String name, int rows, int base, long keep) throws java.io.IOException {
+    Path npy = dir.resolve(name);
+    java.nio.ByteBuffer data =
+        java.nio.ByteBuffer.allocate(rows * 512 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < 512; i++) {
+        data.putDouble(r + 1 + base);
+      }
+    }
+    byte[] header = Npy.header(DType.FLOAT64, 'C', new long[] {rows, 512});
+    byte[] all = new byte[header.length + data.capacity()];
+    System.arraycopy(header, 0, all, 0, header.length);
+    System.arraycopy(data.array(), 0, all, header.length, data.capacity());
+    java.nio.file.Files.write(
+        npy,
+        java.util.Arrays.copyOf(
+            all, (int) Math.min(all.length, header.length + Math.min(keep, all.length))));
+    return npy;
+  }
+
+  @Test
+  void importAndAppendAreAllOrNothingAcrossTheirCheckpoints() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db =
+            Database.open(
+                server.address(),
+                ClientOptions.defaults()
+                    .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
+                1 << 20);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(4096, 64L * 4096, 2)) {
+      ZBigArray.register(db.registry());
+      long checkpoint = 4 * 4096; // a commit every 4 rows
+      // an import that fails after 10 of its 16 rows (injected): checkpoints were committed
+      Path cut = npyRows("cut.npy", 16, 0, Long.MAX_VALUE);
+      java.util.function.LongConsumer failAfter10Rows =
+          p -> {
+            if (p >= 10 * 4096) {
+              throw new IllegalStateException("injected failure at " + p + " bytes");
+            }
+          };
+      assertThatThrownBy(() ->
+              ArrayFiles.importNpy(
+                  c, "imp", cut, ZBlkFormat.ZBLK0, vm, 4096, failAfter10Rows, checkpoint))
+          .hasMessageContaining("injected");
+      c.abort();
+      try (Connection other = db.open()) {
+        ZBigArray seen = other.root().get("imp", ZBigArray.class);
+        assertThat(seen.shape()).containsExactly(0, 512); // empty: nothing imported
+        assertThat(seen.zfile().blktab().keys()).isNotEmpty(); // the checkpoints, past the shape
+      }
+      // the next run starts over into the empty array and drops what the failed one left
+      Path good = npyRows("good.npy", 6, 100, Long.MAX_VALUE);
+      ZBigArray za =
+          ArrayFiles.importNpy(c, "imp", good, ZBlkFormat.ZBLK0, vm, 4096, p -> {}, checkpoint);
+      assertThat(za.shape()).containsExactly(6, 512);
+      try (Connection other = db.open()) {
+        ZBigArray seen = other.root().get("imp", ZBigArray.class);
+        assertThat(seen.shape()).containsExactly(6, 512);
+        assertThat(seen.zfile().blktab().keys()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        BigArray sa = seen.open(new VirtMem(4096, 64L * 4096, 0));
+        try (BigArray.View v = sa.view(false)) {
+          assertThat(v.array().getDouble(5, 511)).isEqualTo(106);
+        }
+        sa.file().virtMem().close();
+      }
+      // a non-empty array is not imported over
+      assertThatThrownBy(
+              () -> ArrayFiles.importNpy(c, "imp", good, ZBlkFormat.ZBLK0, vm, 4096, p -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("exists already");
+      // an append that fails after checkpoints: the shape stays, the next append succeeds
+      BigArray a = za.open(vm);
+      Path cutAppend = npyRows("cut-append.npy", 12, 200, Long.MAX_VALUE);
+      java.util.function.LongConsumer failAfter9Rows =
+          p -> {
+            if (p >= 9 * 4096) {
+              throw new IllegalStateException("injected failure at " + p + " bytes");
+            }
+          };
+      assertThatThrownBy(
+              () -> ArrayFiles.appendNpy(c, za, a, cutAppend, failAfter9Rows, checkpoint))
+          .hasMessageContaining("injected");
+      c.abort();
+      assertThat(a.shape()).containsExactly(6, 512);
+      try (Connection other = db.open()) {
+        ZBigArray seen = other.root().get("imp", ZBigArray.class);
+        assertThat(seen.shape()).containsExactly(6, 512);
+        assertThat(seen.zfile().blktab().keys()).hasSizeGreaterThan(6); // checkpoints past it
+      }
+      Path more = npyRows("more.npy", 3, 300, Long.MAX_VALUE);
+      ArrayFiles.appendNpy(c, za, a, more, p -> {}, checkpoint);
+      try (Connection other = db.open()) {
+        ZBigArray seen = other.root().get("imp", ZBigArray.class);
+        assertThat(seen.shape()).containsExactly(9, 512);
+        assertThat(seen.zfile().blktab().keys()).hasSize(9); // the failed run's blocks are gone
+        BigArray sa = seen.open(new VirtMem(4096, 64L * 4096, 0));
+        try (BigArray.View v = sa.view(false)) {
+          assertThat(v.array().getDouble(5, 0)).isEqualTo(106);
+          assertThat(v.array().getDouble(6, 0)).isEqualTo(301);
+          assertThat(v.array().getDouble(8, 511)).isEqualTo(303);
+        }
+        sa.file().virtMem().close();
+      }
     }
   }
 
