@@ -189,8 +189,20 @@ public final class BigArray {
 
   /** As {@link #view(boolean, Index...)}. */
   public View view(boolean writable, List<Index> index) {
-    Layout full = new Layout(0, shape.clone(), strides());
-    Layout l = full.index(index);
+    return view(writable, layoutOf(index));
+  }
+
+  /** The layout, over the file's bytes, of the view for {@code index}. */
+  Layout layoutOf(List<Index> index) {
+    return new Layout(0, shape.clone(), strides()).index(index);
+  }
+
+  /** A read-only view of the elements of {@code l} (a layout over the file's bytes). */
+  View viewOf(Layout l) {
+    return view(false, l);
+  }
+
+  private View view(boolean writable, Layout l) {
     if (l.size() == 0) {
       return new View(new NDArray(MemorySegment.NULL, dtype, l), null);
     }

@@ -274,7 +274,7 @@ public final class Npy {
         long n = array.nbytes();
         long blk = array.blockSize();
         for (long at = 0; at < n; ) {
-          long piece = Math.min(n - at, Math.max(PIECE, blk));
+          long piece = Math.min(n - at, pieceBytes(array) - blk);
           long first = at / blk;
           long last = (at + piece - 1) / blk;
           try (var m = array.file().map(first, last - first + 1, false)) {
@@ -288,24 +288,81 @@ public final class Npy {
         }
         return;
       }
-      try (BigArray.View v = array.view(false, items)) {
+      // a view is written in pieces of at most PIECE bytes of pages each, in C order, so that a
+      // view bigger than the RAM budget streams as a whole array does
+      Layout l = array.layoutOf(items);
+      ch.write(ByteBuffer.wrap(header(array.dtype(), 'C', l.shape())));
+      int size = array.dtype().itemsize();
+      ByteBuffer buf = ByteBuffer.allocate(Math.max(size, 1 << 16));
+      long[] written = {0};
+      if (l.size() > 0) {
+        writePieces(array, l, ch, buf, written, progress);
+      }
+      flush(ch, buf);
+      progress.accept(written[0]);
+    }
+  }
+
+  /**
+   * The bytes of pages a piece of an export maps: {@link #PIECE}, or a quarter of the RAM budget if
+   * that is less, and at least two blocks.
+   */
+  private static long pieceBytes(BigArray array) {
+    long blk = array.blockSize();
+    long budget = array.file().virtMem().budgetPages() * blk;
+    return Math.max(2 * blk, Math.min(PIECE, budget / 4));
+  }
+
+  /** Writes the elements of {@code l} in C order, mapping at most a piece's pages at a time. */
+  private static void writePieces(
+      BigArray array,
+      Layout l,
+      FileChannel ch,
+      ByteBuffer buf,
+      long[] written,
+      LongConsumer progress) {
+    int size = array.dtype().itemsize();
+    long[] span = l.span(size);
+    long blk = array.blockSize();
+    long pagesBytes = ((span[1] - 1) / blk - span[0] / blk + 1) * blk;
+    long[] shape = l.shape();
+    long piece = pieceBytes(array);
+    if (pagesBytes <= piece || shape.length == 0) {
+      try (BigArray.View v = array.viewOf(l)) {
         NDArray a = v.array();
-        ch.write(ByteBuffer.wrap(header(a.dtype(), 'C', a.shape())));
-        int size = a.dtype().itemsize();
-        ByteBuffer buf = ByteBuffer.allocate(Math.max(size, 1 << 16));
-        long[] written = {0};
-        MemorySegment[] mem = {a.memory()};
+        MemorySegment mem = a.memory();
         a.forEachOffset(at -> {
           if (buf.remaining() < size) {
             flush(ch, buf);
             progress.accept(written[0]);
           }
-          buf.put(mem[0].asSlice(at, size).asByteBuffer());
+          buf.put(mem.asSlice(at, size).asByteBuffer());
           written[0] += size;
         });
-        flush(ch, buf);
-        progress.accept(written[0]);
       }
+      return;
+    }
+    long[] strides = l.strides();
+    long[] restShape = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+    long[] restStrides = java.util.Arrays.copyOfRange(strides, 1, strides.length);
+    if (shape[0] == 1) {
+      writePieces(
+          array, new Layout(l.offset(), restShape, restStrides), ch, buf, written, progress);
+      return;
+    }
+    long rowSpan = Math.max(1, Math.abs(strides[0]));
+    long rows = Math.max(1, (piece - blk) / rowSpan);
+    for (long r = 0; r < shape[0]; r += rows) {
+      long n = Math.min(rows, shape[0] - r);
+      long[] pieceShape = shape.clone();
+      pieceShape[0] = n;
+      writePieces(
+          array,
+          new Layout(l.offset() + r * strides[0], pieceShape, strides),
+          ch,
+          buf,
+          written,
+          progress);
     }
   }
 

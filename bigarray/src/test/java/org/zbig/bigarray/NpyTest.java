@@ -100,6 +100,16 @@ class NpyTest {
       Path part = dir.resolve("part.npy");
       ArrayFiles.exportNpy(a, null, all, x -> {});
       ArrayFiles.exportNpy(a, "10:20,::-1", part, x -> {});
+      // a view bigger than the RAM budget (8 blocks of 64 KiB here, the view spans 37) streams
+      Path wide = dir.resolve("wide.npy");
+      try (Connection c2 = db.open();
+          VirtMem small = new VirtMem(64 << 10, 8L * (64 << 10), 0)) {
+        BigArray sa = c2.root().get("a", ZBigArray.class).open(small);
+        assertThatThrownBy(() -> sa.view("::2,::-3").close())
+            .isInstanceOf(org.zbig.client.virtmem.VirtMemException.class)
+            .hasMessageContaining("budget");
+        ArrayFiles.exportNpy(sa, "::2,::-3", wide, x -> {});
+      }
       assertThat(
               py(
                   "import numpy as np\n"
@@ -107,11 +117,14 @@ class NpyTest {
                       + all
                       + "'); p = np.load('"
                       + part
+                      + "'); w = np.load('"
+                      + wide
                       + "')\n"
                       + "e = np.concatenate([np.arange(300000, dtype='<f8').reshape(1000, 300) * 0.5,"
                       + " np.ones((10, 300)) * -1])\n"
-                      + "print(a.shape, a.dtype, (a == e).all(), p.shape, (p == e[10:20, ::-1]).all())"))
-          .isEqualTo("(1010, 300) float64 True (10, 300) True");
+                      + "print(a.shape, a.dtype, (a == e).all(), p.shape, (p == e[10:20, ::-1]).all(),"
+                      + " w.shape, (w == e[::2, ::-3]).all())"))
+          .isEqualTo("(1010, 300) float64 True (10, 300) True (505, 100) True");
       // a mismatching append is refused and changes nothing
       assertThatThrownBy(() -> ArrayFiles.appendNpy(c, za, a, v2, x -> {}))
           .isInstanceOf(IllegalArgumentException.class)
