@@ -206,6 +206,7 @@ public final class FileHandle implements AutoCloseable {
           case LOADING, LOADING_INVALIDATED -> {
             // (4) another thread loads it: wait outside the lock, then look again
             wait = page.loading;
+            page.waiters++;
             slot = -1;
           }
           case EMPTY -> {
@@ -231,10 +232,12 @@ public final class FileHandle implements AutoCloseable {
         try {
           wait.join();
         } catch (CompletionException e) {
+          noLongerWaiting(page);
           throw e.getCause() instanceof VirtMemException v
               ? v
               : new VirtMemException("loading block " + blk + " failed", e.getCause());
         }
+        noLongerWaiting(page);
         continue;
       }
       // (2) load without the lock, into zeros: a fresh slot reads as zeros (allocated, or a
@@ -285,6 +288,26 @@ public final class FileHandle implements AutoCloseable {
       } finally {
         vm.lock.unlock();
       }
+    }
+  }
+
+  private void noLongerWaiting(Page page) {
+    vm.lock.lock();
+    try {
+      page.waiters--;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /** Threads waiting for the load of {@code blk} now (for tests of the races). */
+  int waitersOf(long blk) {
+    vm.lock.lock();
+    try {
+      Page p = pages.get(blk);
+      return p == null ? 0 : p.waiters;
+    } finally {
+      vm.lock.unlock();
     }
   }
 
@@ -438,6 +461,7 @@ public final class FileHandle implements AutoCloseable {
         boolean changed = Page.checksum(vm.ram.segment(p.slot)) != p.checksum;
         if (!p.mappings.isEmpty()) {
           if (changed) {
+            p.pins++; // held from here: nothing evicts it before it is loaded again
             reload.add(p);
           }
           if (!p.writableMapped()) {
@@ -446,6 +470,7 @@ public final class FileHandle implements AutoCloseable {
         } else if (changed && p.pins > 0) {
           // pinned, not mapped yet: another thread's map holds it; as invalidate does, load it
           // again in place rather than pull the slot from under that map
+          p.pins++; // held from here: nothing evicts it before it is loaded again
           reload.add(p);
           p.state = PageState.LOADED;
         } else if (changed) {
@@ -517,6 +542,7 @@ public final class FileHandle implements AutoCloseable {
             if (p.mappings.isEmpty() && p.pins == 0) {
               drop(p, true);
             } else {
+              p.pins++; // held from here: nothing evicts it before it is loaded again
               reload.add(p);
             }
           }
@@ -529,10 +555,12 @@ public final class FileHandle implements AutoCloseable {
   }
 
   /**
-   * Loads pinned pages again: into new slots that, under the lock, are then mapped at the same
-   * addresses in every mapping that shows them (the reverse map), the old slots freed; or, when the
-   * RAM budget has no room for a new slot, into the page's own slot (readers of the page see the
-   * new bytes arrive, which at a transaction boundary nobody should be reading).
+   * Loads pages again, each pinned by the caller under the lock it found them with (else another
+   * thread could unmap and evict one in between), and unpins them: into new slots that, under the
+   * lock, are then mapped at the same addresses in every mapping that shows them (the reverse map),
+   * the old slots freed; or, when the RAM budget has no room for a new slot, into the page's own
+   * slot (readers of the page see the new bytes arrive, which at a transaction boundary nobody
+   * should be reading).
    */
   private void reloadInPlace(List<Page> reload) {
     if (reload.isEmpty()) {
@@ -543,8 +571,7 @@ public final class FileHandle implements AutoCloseable {
     vm.lock.lock();
     try {
       for (int i = 0; i < slots.length; i++) {
-        Page p = reload.get(i);
-        p.pins++; // keep it while it loads
+        Page p = reload.get(i); // pinned by the caller, under the lock that found it
         vm.touch(p);
         try {
           slots[i] = vm.allocateSlot();

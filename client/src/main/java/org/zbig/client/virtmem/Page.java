@@ -16,6 +16,7 @@ final class Page {
   long checksum; // of the content as loaded or last stored, once the page is mapped writable
   boolean checksumValid;
   CompletableFuture<Void> loading; // while LOADING or LOADING_INVALIDATED: done when the load ends
+  int waiters; // threads waiting for that load (tests check that a race really happened)
   final Set<Mapping> mappings = new LinkedHashSet<>(); // the reverse map
 
   Page(FileHandle file, long blk) {

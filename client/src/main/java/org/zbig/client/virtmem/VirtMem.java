@@ -103,6 +103,32 @@ public final class VirtMem implements AutoCloseable {
     }
   }
 
+  /**
+   * Evicts up to {@code pages} evictable pages (loaded, clean, unpinned), least recently used
+   * first, and gives the RAM of every page slot kept for reuse back to the system: what to call
+   * when memory is wanted elsewhere (wendelin.core's {@code ram_reclaim}).
+   *
+   * @return the pages evicted
+   */
+  public long reclaim(long pages) {
+    lock.lock();
+    try {
+      checkOpen();
+      long n = 0;
+      Iterator<Page> it = evictable.keySet().iterator();
+      while (n < pages && it.hasNext()) {
+        Page p = it.next();
+        it.remove();
+        p.file.evict(p);
+        n++;
+      }
+      ram.releaseKept();
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Takes a slot, evicting the least recently used evictable page if the budget is reached. */
   long allocateSlot() {
     assert lock.isHeldByCurrentThread();
