@@ -15,6 +15,7 @@ import org.zbig.client.Database;
 import org.zbig.client.PersistentMapping;
 import org.zbig.it.clients.BankClient;
 import org.zbig.it.clients.Clients;
+import org.zbig.wire.ServerStatus;
 
 /**
  * Many client processes move amounts between accounts in conflicting transactions: the total is
@@ -140,7 +141,22 @@ class BankTest {
         }
         long transfers = verify(port, clients);
         assertThat(transfers).isEqualTo(clients.stream().mapToLong(BankTest::acks).sum());
-        System.out.printf("bank: %d transfers by %d client processes%n", transfers, n);
+        // the transfers really raced: the server saw conflicts and the clients retried
+        long conflicts;
+        try (Database db = Clients.open("127.0.0.1:" + port, "status")) {
+          conflicts = (Long) db.zeo().invoke(id -> new ServerStatus(id)).get("conflicts");
+        }
+        long retried =
+            clients.stream()
+                .flatMap(p -> p.lines.stream())
+                .filter(l -> l.startsWith("done "))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf("retried=") + 8)))
+                .sum();
+        assertThat(conflicts).as("conflicts the server saw").isPositive();
+        assertThat(retried).as("transfers the clients tried again").isPositive();
+        System.out.printf(
+            "bank: %d transfers by %d client processes, %d conflicts, %d retries%n",
+            transfers, n, conflicts, retried);
       } finally {
         for (Procs.Proc p : clients) {
           p.close();

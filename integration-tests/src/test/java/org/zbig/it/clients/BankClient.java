@@ -26,6 +26,7 @@ public final class BankClient {
     try (Database db = Clients.open(args[0], "bank-" + id)) {
       long acked = 0;
       long failures = 0;
+      long[] attempts = {0};
       while (System.nanoTime() < deadline) {
         int from = random.nextInt(accounts);
         int to = (from + 1 + random.nextInt(accounts - 1)) % accounts;
@@ -35,6 +36,7 @@ public final class BankClient {
               db.run(
                   50,
                   c -> {
+                    attempts[0]++; // once per attempt: a retry is a conflict
                     PersistentMapping a = c.root().get("account-" + from, PersistentMapping.class);
                     PersistentMapping b = c.root().get("account-" + to, PersistentMapping.class);
                     a.put("balance", (Long) a.get("balance") - amount);
@@ -54,7 +56,8 @@ public final class BankClient {
           Thread.sleep(100);
         }
       }
-      Clients.say("done acked=" + acked + " failures=" + failures);
+      Clients.say(
+          "done acked=" + acked + " failures=" + failures + " retried=" + (attempts[0] - acked));
     }
   }
 }
