@@ -100,6 +100,70 @@ class ZBigFileTest {
     runWriterReader(format, 420, 6, 7);
   }
 
+  /**
+   * Invalidation is exact: after another client changes blocks 1 (mapped here) and 5 (loaded, not
+   * mapped), exactly block 1 is loaded again (in place) and block 5 dropped; the other 14 pages
+   * stay, not loaded again. Invalidating too much fails this as surely as too little.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = ZBlkFormat.class,
+      names = {"ZBLK0", "ZBLK1"})
+  void anInvalidationDropsExactlyTheChangedBlocks(ZBlkFormat format) throws Exception {
+    int page = 4096;
+    var saved = ZBigFile.afterRead;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database wdb = open(server);
+        Database rdb = open(server);
+        Connection w = wdb.open();
+        Connection rd = rdb.open();
+        VirtMem wvm = new VirtMem(page, 64L << 20, 0);
+        VirtMem rvm = new VirtMem(page, 64L << 20, 0)) {
+      ZBigFile wf = new ZBigFile(page);
+      wf.setFormat(format);
+      w.root().put("f", wf);
+      w.commit();
+      FileHandle wh = wf.open(wvm);
+      try (Mapping m = wh.map(0, 16, true)) {
+        for (int b = 0; b < 16; b++) {
+          m.segment().asSlice((long) b * page, page).fill((byte) (b + 1));
+        }
+      }
+      w.commit();
+      rd.sync();
+      FileHandle rh = rd.root().get("f", ZBigFile.class).open(rvm);
+      rh.map(0, 16, false).close(); // all 16 loaded, none mapped
+      Mapping kept = rh.map(1, 1, false); // block 1 mapped across the boundary
+      java.util.Map<Long, Integer> loads = new java.util.concurrent.ConcurrentHashMap<>();
+      ZBigFile.afterRead = blk -> loads.merge(blk, 1, Integer::sum);
+      try (Mapping m = wh.map(1, 1, true)) {
+        m.segment().set(ValueLayout.JAVA_BYTE, 7, (byte) 99);
+      }
+      try (Mapping m = wh.map(5, 1, true)) {
+        m.segment().set(ValueLayout.JAVA_BYTE, 9, (byte) 98);
+      }
+      w.commit();
+      loads.clear(); // the writer's own loads, if any, do not count
+      rd.sync();
+      assertThat(loads).as("blocks loaded again").containsExactly(java.util.Map.entry(1L, 1));
+      java.util.Set<Long> expected = new java.util.TreeSet<>();
+      for (long b = 0; b < 16; b++) {
+        if (b != 5) {
+          expected.add(b);
+        }
+      }
+      assertThat(rh.pageTable().keySet()).isEqualTo(expected);
+      assertThat(kept.segment().get(ValueLayout.JAVA_BYTE, 7)).isEqualTo((byte) 99);
+      kept.close();
+      try (Mapping m = rh.map(5, 1, false)) {
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 9)).isEqualTo((byte) 98);
+      }
+      assertThat(loads).containsOnlyKeys(1L, 5L);
+    } finally {
+      ZBigFile.afterRead = saved;
+    }
+  }
+
   @Test
   void aFileOfMoreThan15000BlocksGrowsASecondLevelAndStaysExact() throws Exception {
     runWriterReader(ZBlkFormat.AUTO, 15_100, 3, 11);
