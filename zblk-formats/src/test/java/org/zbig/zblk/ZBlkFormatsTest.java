@@ -32,6 +32,15 @@ class ZBlkFormatsTest {
     return new ObjectMapper().readTree(resource(path));
   }
 
+  static boolean allZero(MemorySegment s) {
+    for (long i = 0; i < s.byteSize(); i++) {
+      if (s.get(ValueLayout.JAVA_BYTE, i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static String sha256(Bytes b) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toByteArray()));
   }
@@ -91,10 +100,35 @@ class ZBlkFormatsTest {
     Bytes state = (Bytes) r.state(); // Python 2 str data reads as bytes
     assertThat(state.length()).isEqualTo(semantic.get("data_len").asInt());
     assertThat(sha256(state)).isEqualTo(semantic.get("data_sha256").asText());
+    // into a block, where the record puts it: a ZBlk0 at offset 0; a ZData at its key in the
+    // chunk table (its bucket, iobucket_last, is in the vectors); everything else zeros
+    int at = 0;
+    if (name.endsWith("_zdata")) {
+      JsonNode bucket =
+          json("/legacy/" + name.replace("_zdata", "_iobucket_last") + ".json").get("semantic");
+      int oid = json("/legacy/" + name + ".json").get("oid").asInt();
+      at = -1;
+      for (JsonNode item : bucket.get("items")) {
+        if (item.get(1).get("$ref").get("oid").asInt() == oid) {
+          at = item.get(0).asInt();
+        }
+      }
+      assertThat(at).as("the chunk's key").isNotNegative();
+    }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment page = arena.allocate(BLKSIZE);
-      ZBlk0Codec.decode(state, page);
-      assertThat(Blocks.trimmedLength(page)).isLessThanOrEqualTo(state.length());
+      if (name.endsWith("_zdata")) {
+        SortedMap<Integer, Bytes> chunks = new TreeMap<>();
+        chunks.put(at, state);
+        ZBlk1Codec.decode(chunks, page);
+      } else {
+        ZBlk0Codec.decode(state, page);
+      }
+      Bytes placed = Bytes.view(page.asSlice(at, state.length()));
+      assertThat(sha256(placed)).isEqualTo(semantic.get("data_sha256").asText());
+      assertThat(allZero(page.asSlice(0, at))).as("zeros before").isTrue();
+      assertThat(allZero(page.asSlice(at + state.length()))).as("zeros after").isTrue();
+      assertThat(Blocks.trimmedLength(page)).isEqualTo(at + state.length());
     }
   }
 
