@@ -139,6 +139,7 @@ final class ArrayCommands {
         Append.class,
         Export.class,
         Info.class,
+        Bench.class,
         GrowWatchCommands.Grow.class,
         GrowWatchCommands.Watch.class,
         GrowWatchCommands.Show.class
@@ -329,6 +330,101 @@ final class ArrayCommands {
         out.flush();
       }
       return 0;
+    }
+  }
+
+  /**
+   * {@code array bench}: what a user's own array and server give: a sequential scan (a sum through
+   * read-only views of {@code --view} MiB, the next one prefetched) and the fault-in latency of
+   * single blocks (each one evicted first, so that every sample loads it from the server).
+   */
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description = "Measure scan throughput and block fault-in latency on an array.")
+  static final class Bench implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(
+        names = "--view",
+        defaultValue = "64",
+        description = "MiB per view of the scan (default: ${DEFAULT-VALUE})")
+    long viewMiB;
+
+    @Option(
+        names = "--samples",
+        defaultValue = "200",
+        description = "blocks loaded one at a time for the latency (default: ${DEFAULT-VALUE})")
+    int samples;
+
+    Bench() {}
+
+    @Override
+    public Integer call() {
+      if (viewMiB < 1 || samples < 1) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--view " + viewMiB + ", --samples " + samples + " (expected: both >= 1)");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (Session s = Session.open(parent.main)) {
+        ZBigArray za = s.array(name);
+        BigArray a = za.open(s.vm);
+        long bytes = a.nbytes();
+        double[] sum = {0};
+        long t0 = System.nanoTime();
+        withProgress(
+            "scan " + name,
+            bytes,
+            p -> {
+              long bytesPerRow = a.shape().length == 0 ? 1 : bytes / Math.max(1, rows(a));
+              a.forEachChunk(
+                  viewMiB << 20,
+                  piece -> sum[0] += piece.dtype().fields().isEmpty() ? sumOf(piece) : 0,
+                  rowsDone -> p.accept(rowsDone * bytesPerRow));
+            });
+        double scanS = (System.nanoTime() - t0) / 1e9;
+        out.printf(
+            "scan\t%.2f GiB in %.2f s: %.0f MB/s (sum %s)%n",
+            bytes / (double) (1L << 30), scanS, bytes / scanS / 1e6, sum[0]);
+        long blocks = (bytes + a.blockSize() - 1) / a.blockSize();
+        if (blocks == 0) {
+          out.flush();
+          return 0;
+        }
+        java.util.Random r = new java.util.Random(1);
+        long[] ns = new long[samples];
+        for (int i = 0; i < samples; i++) {
+          long blk = (long) (r.nextDouble() * blocks);
+          s.vm.reclaim(Long.MAX_VALUE); // nothing in RAM: the map loads the block
+          long t = System.nanoTime();
+          a.file().map(blk, 1, false).close();
+          ns[i] = System.nanoTime() - t;
+        }
+        Arrays.sort(ns);
+        out.printf(
+            "fault-in\tone block of %d KiB, %d samples: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+            a.blockSize() >> 10,
+            samples,
+            ns[samples / 2] / 1e6,
+            ns[Math.min(samples - 1, (int) Math.ceil(samples * 0.99) - 1)] / 1e6,
+            ns[samples - 1] / 1e6);
+        out.flush();
+      }
+      return 0;
+    }
+
+    private static long rows(BigArray a) {
+      long[] shape = a.shape();
+      return shape[a.order() == 'C' ? 0 : shape.length - 1];
+    }
+
+    private static double sumOf(org.zbig.bigarray.NDArray piece) {
+      return piece.sum();
     }
   }
 }

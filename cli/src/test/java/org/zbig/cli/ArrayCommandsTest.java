@@ -110,6 +110,15 @@ class ArrayCommandsTest {
       r = run("--server", addr, "array", "info", "a");
       assertThat(r[1])
           .contains("shape\t[2005, 300]", "dtype\t<f8", "stridev\t[2400, 8]", "blksize\t2097152");
+      // bench: the scan's sum is the array's (arange(600000) minus 1500 ones), latency samples
+      r = run("--server", addr, "array", "bench", "a", "--samples", "5", "--view", "1");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1])
+          .contains("(sum " + (599999.0 * 600000 / 2 - 1500) + ")")
+          .contains("fault-in\tone block of 2048 KiB, 5 samples: p50 ");
+      r = run("--server", addr, "array", "bench", "a", "--samples", "0");
+      assertThat(r[0]).isEqualTo("2");
+      assertThat(r[2]).contains("--samples 0 (expected: both >= 1)");
       r = run("--server", addr, "ls");
       assertThat(r[1]).contains("a\tZBigArray shape=[2005, 300]", "z\tZBigArray shape=[10, 20]");
       r = run("--server", addr, "array", "info", "nothing");
