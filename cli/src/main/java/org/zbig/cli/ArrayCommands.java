@@ -49,7 +49,11 @@ final class ArrayCommands {
     }
 
     ZBigArray array(String name) {
-      Object o = conn.root().get(name);
+      return array(conn, name);
+    }
+
+    ZBigArray array(Connection c, String name) {
+      Object o = c.root().get(name);
       if (!(o instanceof ZBigArray za)) {
         throw new IllegalArgumentException(
             "root['"
@@ -398,12 +402,17 @@ final class ArrayCommands {
         }
         java.util.Random r = new java.util.Random(1);
         long[] ns = new long[samples];
-        for (int i = 0; i < samples; i++) {
-          long blk = (long) (r.nextDouble() * blocks);
-          s.vm.reclaim(Long.MAX_VALUE); // nothing in RAM: the map loads the block
-          long t = System.nanoTime();
-          a.file().map(blk, 1, false).close();
-          ns[i] = System.nanoTime() - t;
+        // one block alone: a cache of its own without read-ahead, in a connection of its own
+        try (Connection c = s.db.open();
+            VirtMem alone = new VirtMem(a.blockSize(), 64L * a.blockSize(), 0)) {
+          var file = s.array(c, name).open(alone).file();
+          for (int i = 0; i < samples; i++) {
+            long blk = (long) (r.nextDouble() * blocks);
+            alone.reclaim(Long.MAX_VALUE); // no page in RAM (their memory kept): a load
+            long t = System.nanoTime();
+            file.map(blk, 1, false).close();
+            ns[i] = System.nanoTime() - t;
+          }
         }
         Arrays.sort(ns);
         out.printf(

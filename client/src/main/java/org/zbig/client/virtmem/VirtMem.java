@@ -104,9 +104,9 @@ public final class VirtMem implements AutoCloseable {
   }
 
   /**
-   * Evicts up to {@code pages} evictable pages (loaded, clean, unpinned), least recently used
-   * first, and gives the RAM of every page slot kept for reuse back to the system: what to call
-   * when memory is wanted elsewhere (wendelin.core's {@code ram_reclaim}).
+   * Evicts up to {@code pages} evictable pages (loaded, clean, unpinned), least recently used first
+   * (wendelin.core's {@code ram_reclaim}). Their RAM stays with this cache for the next pages
+   * loaded; {@link #trim} gives it back to the system.
    *
    * @return the pages evicted
    */
@@ -122,8 +122,18 @@ public final class VirtMem implements AutoCloseable {
         p.file.evict(p);
         n++;
       }
-      ram.releaseKept();
       return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives the RAM of evicted pages, kept for reuse, back to the system. */
+  public void trim() {
+    lock.lock();
+    try {
+      checkOpen();
+      ram.releaseKept();
     } finally {
       lock.unlock();
     }

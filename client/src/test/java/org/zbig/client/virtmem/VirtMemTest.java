@@ -732,6 +732,9 @@ class VirtMemTest {
       case 8 -> { // reclaim: evictable pages go, the others stay
         long before = vm.pagesInRam();
         long evicted = vm.reclaim(1 + r.nextInt(3));
+        if (r.nextBoolean()) {
+          vm.trim();
+        }
         if (!secondThread) {
           assertThat(vm.pagesInRam()).isEqualTo(before - evicted);
         }
