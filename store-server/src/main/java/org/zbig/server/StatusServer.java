@@ -84,6 +84,7 @@ final class StatusServer implements AutoCloseable {
       Map<String, Object> storage = new LinkedHashMap<>(s.status());
       storage.putAll(s.sizeInfo());
       storage.put("read-only", s.readOnly);
+      storage.put("write-failure", s.storage.writeFailure().orElse(null));
       storage.put("lock-waits", s.lockWaits.get());
       storage.put("lock-wait-seconds", s.lockWaitNanos.get() / 1e9);
       storages.put(s.name, storage);

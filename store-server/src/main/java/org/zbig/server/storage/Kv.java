@@ -27,6 +27,14 @@ interface Kv extends AutoCloseable {
    */
   Cursor cursor(boolean checked);
 
+  /**
+   * Why this store refuses writes since a write failed (a full disk, an I/O error), or null while
+   * it takes them.
+   */
+  default String writeFailure() {
+    return null;
+  }
+
   @Override
   void close();
 

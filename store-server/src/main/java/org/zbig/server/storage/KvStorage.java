@@ -178,6 +178,11 @@ public final class KvStorage implements Storage {
   }
 
   @Override
+  public Optional<String> writeFailure() {
+    return Optional.ofNullable(kv.writeFailure());
+  }
+
+  @Override
   public Optional<LoadResult> loadBefore(Oid oid, Tid before) {
     return loadBefore(oid, before, null);
   }

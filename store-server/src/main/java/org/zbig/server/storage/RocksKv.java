@@ -49,6 +49,12 @@ final class RocksKv implements Kv {
   private final WriteOptions plainWrite = new WriteOptions();
   private final ReadOptions unchecked = new ReadOptions().setVerifyChecksums(false);
   private final AtomicBoolean open = new AtomicBoolean(true);
+  private volatile String writeFailure;
+
+  @Override
+  public String writeFailure() {
+    return writeFailure;
+  }
 
   RocksKv(Path dir) {
     this.dir = dir;
@@ -108,7 +114,21 @@ final class RocksKv implements Kv {
       }
       db.write(sync ? syncWrite : plainWrite, batch);
     } catch (RocksDBException e) {
-      throw new StorageException("write failed in " + dir + ": " + e.getMessage(), e);
+      String first = writeFailure;
+      if (first == null) {
+        // RocksDB stops taking writes after a failed write-ahead log append (a full disk, an I/O
+        // error) and does not resume by itself: say so from now on, and what fixes it
+        writeFailure = e.getMessage();
+        throw new StorageException("write failed in " + dir + ": " + e.getMessage(), e);
+      }
+      throw new StorageException(
+          "writes refused in "
+              + dir
+              + " since a write failed ("
+              + first
+              + "); acknowledged commits are safe and reads go on; restart the server once the"
+              + " cause is fixed",
+          e);
     }
   }
 

@@ -106,6 +106,14 @@ public interface Storage extends AutoCloseable {
   /** Makes every commit so far durable. */
   default void sync() {}
 
+  /**
+   * Why this storage refuses writes since one failed (a full disk, an I/O error), if it does: the
+   * status endpoint shows it.
+   */
+  default Optional<String> writeFailure() {
+    return Optional.empty();
+  }
+
   /** Whether other servers may commit to this storage too ({@link #lockCommits()} matters). */
   default boolean sharedByServers() {
     return false;
