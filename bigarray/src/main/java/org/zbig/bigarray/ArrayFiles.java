@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.function.LongConsumer;
 import org.zbig.client.Connection;
+import org.zbig.client.PersistentMapping;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.zblk.ZBlkFormat;
 
@@ -16,14 +17,20 @@ public final class ArrayFiles {
   private ArrayFiles() {}
 
   /**
-   * Creates {@code root[name]} from a .npy file, all or nothing: the array is created empty (no
-   * rows along its major axis), the data is committed in checkpoints past that empty shape, and
-   * only the last commit gives it its shape. A run that fails or is killed leaves the array empty;
-   * importing again into it (an empty array of the same type, order and other axes) drops what the
-   * failed run wrote and starts over. {@code progress} gets the bytes copied so far.
+   * The root key under which imports in progress keep their arrays (name to array) until their last
+   * commit puts them under their own name: reachable, so that a pack meanwhile keeps their data,
+   * and out of the user's names.
+   */
+  public static final String IMPORTS_IN_PROGRESS = "zbig.imports-in-progress";
+
+  /**
+   * Creates {@code root[name]} from a .npy file, all or nothing: the array is built under {@link
+   * #IMPORTS_IN_PROGRESS}, its data committed in checkpoints, and only the last commit puts it
+   * under {@code name}. A run that fails or is killed leaves {@code name} absent; importing it
+   * again drops what the failed run wrote and starts over. {@code progress} gets the bytes copied
+   * so far.
    *
-   * @throws IllegalArgumentException if the name is taken (by anything but such an empty array) or
-   *     the file is not a .npy we read
+   * @throws IllegalArgumentException if the name is taken or the file is not a .npy we read
    */
   public static ZBigArray importNpy(
       Connection c,
@@ -47,40 +54,39 @@ public final class ArrayFiles {
       LongConsumer progress,
       long checkpoint)
       throws IOException {
-    Npy.Header h = Npy.readHeader(npy);
-    long[] empty = h.shape().clone();
-    int major = h.order() == 'C' || empty.length == 0 ? 0 : empty.length - 1;
-    if (empty.length > 0) {
-      empty[major] = 0;
-    }
-    ZBigArray za;
-    Object have = c.root().get(name);
-    if (have == null) {
-      za = new ZBigArray(empty, h.dtype(), h.order(), blksize);
-      za.zfile().setFormat(format);
-      c.root().put(name, za);
-      c.commit("create " + name);
-    } else if (have instanceof ZBigArray z
-        && empty.length > 0
-        && Arrays.equals(z.shape(), empty)
-        && z.dtype().equals(h.dtype())
-        && z.order() == h.order()) {
-      za = z; // an import that did not finish: start over
-      za.zfile().setFormat(format);
-    } else {
+    if (c.root().containsKey(name)) {
       throw new IllegalArgumentException("root['" + name + "'] exists already");
     }
-    BigArray a = za.open(vm);
-    za.zfile().truncate(0); // what a failed run left past the empty shape
-    a.resize(h.shape());
-    a.onCheckpoint(() -> c.commit("import " + name + " (in progress)"), checkpoint);
-    try {
-      Npy.read(npy, h, a, progress);
-    } catch (IOException | RuntimeException e) {
-      a.resize(za.shape());
-      throw e;
+    Npy.Header h = Npy.readHeader(npy);
+    PersistentMapping pending =
+        c.root().get(IMPORTS_IN_PROGRESS) instanceof PersistentMapping m ? m : null;
+    if (pending == null) {
+      pending = new PersistentMapping();
+      c.root().put(IMPORTS_IN_PROGRESS, pending);
     }
-    za.resize(h.shape()); // the commit point
+    ZBigArray za =
+        pending.get(name) instanceof ZBigArray z
+                && Arrays.equals(z.shape(), h.shape())
+                && z.dtype().equals(h.dtype())
+                && z.order() == h.order()
+                && z.zfile().blockSize() == blksize
+            ? z // a run that did not finish: start over in its array
+            : null;
+    if (za == null) {
+      za = new ZBigArray(h.shape(), h.dtype(), h.order(), blksize);
+      pending.put(name, za);
+    }
+    za.zfile().setFormat(format);
+    c.commit("import " + name + " (begins)");
+    BigArray a = za.open(vm);
+    za.zfile().truncate(0); // what a failed run wrote
+    a.onCheckpoint(() -> c.commit("import " + name + " (in progress)"), checkpoint);
+    Npy.read(npy, h, a, progress);
+    pending.remove(name); // the commit point: the array appears under its name
+    if (pending.size() == 0) {
+      c.root().remove(IMPORTS_IN_PROGRESS);
+    }
+    c.root().put(name, za);
     c.commit("import " + name);
     return za;
   }
