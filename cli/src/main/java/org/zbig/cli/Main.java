@@ -143,8 +143,9 @@ public final class Main {
         names = "--mix",
         defaultValue = "read",
         description =
-            "read, raw-read (read from a load generator far cheaper than a ZEO client), commit or"
-                + " big (default: ${DEFAULT-VALUE})")
+            "read, raw-read (read from a load generator far cheaper than a ZEO client), commit,"
+                + " big or raw-big (big, loaded by that cheap generator) (default:"
+                + " ${DEFAULT-VALUE})")
     String mix;
 
     @Option(
@@ -174,9 +175,10 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--in-flight: " + inFlight + " (expected: >= 1)");
       }
-      if (!List.of("read", "raw-read", "commit", "big").contains(mix)) {
+      if (!List.of("read", "raw-read", "commit", "big", "raw-big").contains(mix)) {
         throw new CommandLine.ParameterException(
-            spec.commandLine(), "--mix: '" + mix + "' (expected: read, raw-read, commit or big)");
+            spec.commandLine(),
+            "--mix: '" + mix + "' (expected: read, raw-read, commit, big or raw-big)");
       }
       Main main = bench.main;
       ServerBench.Result r =

@@ -57,7 +57,7 @@ class BenchServerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"read", "raw-read", "commit", "big"})
+  @ValueSource(strings = {"read", "raw-read", "commit", "big", "raw-big"})
   void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
     Path json = dir.resolve(mix + ".json");
     // the commit mix spreads its connections over a list of (here: the same) servers
@@ -102,7 +102,7 @@ class BenchServerTest {
         .contains(
             "--server: 'x:y' in '" + address() + ",x:y' (expected: HOST:PORT[,HOST:PORT...])");
     assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
-        .contains("--mix: 'write' (expected: read, raw-read, commit or big)");
+        .contains("--mix: 'write' (expected: read, raw-read, commit, big or raw-big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
         .contains("--connections: 0 (expected: 1 to 1024)");
   }
