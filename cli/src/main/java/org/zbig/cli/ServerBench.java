@@ -282,34 +282,42 @@ final class ServerBench {
   }
 
   private Result rawRead() throws Exception {
-    List<Oid> oids = smallObjects();
     Samples samples = new Samples();
+    double[] r = rawLoadsAll(smallObjects(), samples, duration, 1 << 16, inFlight);
+    return new Result(
+        "raw-read",
+        connections,
+        r[1],
+        (long) r[0],
+        r[0] / r[1],
+        0,
+        0,
+        0,
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
+  }
+
+  /**
+   * Raw loads of {@code oids} on every connection for {@code time}, replies of at most {@code
+   * maxReply} bytes, {@code window} in flight on each: {operations, seconds}.
+   */
+  private double[] rawLoadsAll(
+      List<Oid> oids, Samples samples, Duration time, int maxReply, int window) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(connections);
     try {
       long t0 = System.nanoTime();
-      long deadline = t0 + duration.toNanos();
+      long deadline = t0 + time.toNanos();
       List<Future<Long>> fs = new ArrayList<>();
       for (int i = 0; i < connections; i++) {
         InetSocketAddress a = servers.get(i % servers.size());
         int index = i;
-        fs.add(pool.submit(() -> rawLoads(a, oids, index, samples, deadline, 1 << 16, inFlight)));
+        fs.add(pool.submit(() -> rawLoads(a, oids, index, samples, deadline, maxReply, window)));
       }
       long ops = 0;
       for (Future<Long> f : fs) {
         ops += f.get();
       }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      return new Result(
-          "raw-read",
-          connections,
-          secs,
-          ops,
-          ops / secs,
-          0,
-          0,
-          0,
-          percentile(samples, 0.5),
-          percentile(samples, 0.99));
+      return new double[] {ops, (System.nanoTime() - t0) / 1e9};
     } finally {
       pool.shutdown();
     }
@@ -402,39 +410,20 @@ final class ServerBench {
     List<Oid> all = new ArrayList<>();
     stored.forEach(all::addAll);
     Samples samples = new Samples();
-    ExecutorService pool = Executors.newFixedThreadPool(connections);
-    try {
-      long t0 = System.nanoTime();
-      long deadline = t0 + duration.dividedBy(2).toNanos();
-      List<Future<Long>> fs = new ArrayList<>();
-      for (int i = 0; i < connections; i++) {
-        InetSocketAddress a = servers.get(i % servers.size());
-        int index = i;
-        fs.add(
-            pool.submit(() ->
-                rawLoads(
-                    a, all, index, samples, deadline, BIG + (64 << 10), Math.min(4, inFlight))));
-      }
-      long ops = 0;
-      for (Future<Long> f : fs) {
-        ops += f.get();
-      }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      double mb = BIG / 1e6;
-      return new Result(
-          "raw-big",
-          connections,
-          w[1] + secs,
-          (long) w[0] + ops,
-          0,
-          w[0] / w[1],
-          w[0] * mb / w[1],
-          ops * mb / secs,
-          percentile(samples, 0.5),
-          percentile(samples, 0.99));
-    } finally {
-      pool.shutdown();
-    }
+    double[] l =
+        rawLoadsAll(all, samples, duration.dividedBy(2), BIG + (64 << 10), Math.min(4, inFlight));
+    double mb = BIG / 1e6;
+    return new Result(
+        "raw-big",
+        connections,
+        w[1] + l[1],
+        (long) (w[0] + l[0]),
+        0,
+        w[0] / w[1],
+        w[0] * mb / w[1],
+        l[0] * mb / l[1],
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
   }
 
   /**
@@ -448,39 +437,8 @@ final class ServerBench {
     for (int i = 0; i < connections; i++) {
       stored.add(java.util.Collections.synchronizedList(new ArrayList<>()));
     }
-    Duration half = duration.dividedBy(2);
-    ServerBench storePhase =
-        new ServerBench(servers, options.storage(), connections, half, inFlight);
-    return storePhase.parallel(
-        (c, index, s, deadline) -> {
-          long done = 0;
-          for (long txn = 1; System.nanoTime() < deadline || done == 0; txn++) {
-            Oid oid = c.invoke(id -> new NewOids(id, 1)).getFirst();
-            long start = System.nanoTime();
-            commitOne(c, txn, List.of(oid), Tid.Z64, data);
-            s.add(System.nanoTime() - start);
-            stored.get(index).add(oid);
-            done++;
-          }
-          return done;
-        },
-        storeSamples);
-  }
-
-  private Result big() throws Exception {
-    byte[] block = new byte[BIG];
-    new Random(1).nextBytes(block);
-    Bytes data = Bytes.wrap(block);
-    Samples storeSamples = new Samples();
-    List<List<Oid>> stored = new ArrayList<>();
-    for (int i = 0; i < connections; i++) {
-      stored.add(java.util.Collections.synchronizedList(new ArrayList<>()));
-    }
-    Duration half = duration.dividedBy(2);
-    ServerBench storePhase =
-        new ServerBench(servers, options.storage(), connections, half, inFlight);
-    double[] w =
-        storePhase.parallel(
+    return half()
+        .parallel(
             (c, index, s, deadline) -> {
               long done = 0;
               for (long txn = 1; System.nanoTime() < deadline || done == 0; txn++) {
@@ -494,25 +452,38 @@ final class ServerBench {
               return done;
             },
             storeSamples);
+  }
+
+  /** A bench like this one for half its duration: each half of the big mixes. */
+  private ServerBench half() {
+    return new ServerBench(
+        servers, options.storage(), connections, duration.dividedBy(2), inFlight);
+  }
+
+  private Result big() throws Exception {
+    List<List<Oid>> stored = new ArrayList<>();
+    double[] w = storeBig(stored);
     Samples loadSamples = new Samples();
     double[] l =
-        storePhase.parallel(
-            (c, index, s, deadline) -> {
-              List<Oid> mine = stored.get(index);
-              long done = 0;
-              for (int i = 0; System.nanoTime() < deadline || done == 0; i++) {
-                Oid oid = mine.get(i % mine.size());
-                long start = System.nanoTime();
-                LoadResult got = c.invoke(id -> new LoadBefore(id, oid, Tid.MAX)).orElseThrow();
-                if (got.data().length() != BIG) {
-                  throw new StorageException("loaded " + got.data().length() + " bytes of " + oid);
-                }
-                s.add(System.nanoTime() - start);
-                done++;
-              }
-              return done;
-            },
-            loadSamples);
+        half()
+            .parallel(
+                (c, index, s, deadline) -> {
+                  List<Oid> mine = stored.get(index);
+                  long done = 0;
+                  for (int i = 0; System.nanoTime() < deadline || done == 0; i++) {
+                    Oid oid = mine.get(i % mine.size());
+                    long start = System.nanoTime();
+                    LoadResult got = c.invoke(id -> new LoadBefore(id, oid, Tid.MAX)).orElseThrow();
+                    if (got.data().length() != BIG) {
+                      throw new StorageException(
+                          "loaded " + got.data().length() + " bytes of " + oid);
+                    }
+                    s.add(System.nanoTime() - start);
+                    done++;
+                  }
+                  return done;
+                },
+                loadSamples);
     double mb = BIG / 1e6;
     return new Result(
         "big",
