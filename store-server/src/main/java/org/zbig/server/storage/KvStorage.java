@@ -260,34 +260,23 @@ public final class KvStorage implements Storage {
     byte[] value = new byte[SUMMED_HEADER + n];
     value[0] = DATA_SUMMED;
     data.segment().asByteBuffer().get(0, value, SUMMED_HEADER, n);
-    ByteBuffer.wrap(value, 1, 4).putInt(checksum(oid, tid, value));
+    ByteBuffer.wrap(value, 1, 4).putInt(checksum(oid, tid, ByteBuffer.wrap(value)));
     return value;
   }
 
-  private static int checksum(Oid oid, long tid, byte[] value) {
-    CRC32C crc = new CRC32C();
-    crc.update(ByteBuffer.allocate(16).putLong(oid.value()).putLong(tid).flip());
-    crc.update(value, SUMMED_HEADER, value.length - SUMMED_HEADER);
-    return (int) crc.getValue();
-  }
-
-  /** The data of a summed revision value, its checksum verified. */
-  private static Bytes checked(Oid oid, long tid, byte[] value) {
-    if (value.length < SUMMED_HEADER
-        || ByteBuffer.wrap(value, 1, 4).getInt() != checksum(oid, tid, value)) {
-      LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
-      throw new CorruptRecordException(
-          oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
-    }
-    return Bytes.view(java.lang.foreign.MemorySegment.ofArray(value).asSlice(SUMMED_HEADER));
-  }
-
-  /** The data of a summed revision value in direct memory, its checksum verified. */
-  private static Bytes checked(Oid oid, long tid, ByteBuffer value) {
+  /** The CRC-32C of oid ‖ tid ‖ the data of a summed value. */
+  private static int checksum(Oid oid, long tid, ByteBuffer value) {
     CRC32C crc = new CRC32C();
     crc.update(ByteBuffer.allocate(16).putLong(oid.value()).putLong(tid).flip());
     crc.update(value.duplicate().position(SUMMED_HEADER));
-    if (value.getInt(1) != (int) crc.getValue()) {
+    return (int) crc.getValue();
+  }
+
+  /**
+   * The data of a summed revision value (on the heap or in direct memory), its checksum verified.
+   */
+  private static Bytes checked(Oid oid, long tid, ByteBuffer value) {
+    if (value.limit() < SUMMED_HEADER || value.getInt(1) != checksum(oid, tid, value)) {
       LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
       throw new CorruptRecordException(
           oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
@@ -312,7 +301,7 @@ public final class KvStorage implements Storage {
           return Bytes.view(java.lang.foreign.MemorySegment.ofArray(value).asSlice(1));
         }
         case DATA_SUMMED -> {
-          return checked(oid, tid, value);
+          return checked(oid, tid, ByteBuffer.wrap(value));
         }
         case BACK_POINTER -> {
           tid = ByteBuffer.wrap(value, 1, 8).getLong();
