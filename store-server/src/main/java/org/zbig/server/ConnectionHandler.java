@@ -258,7 +258,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     DirectBuffers.Lease lease = replyLease;
     replyLease = null;
     ChannelFuture written = reading ? ctx.write(reply) : ctx.writeAndFlush(reply);
-    if (lease != null) {
+    if (lease != null && lease.holdsAny()) {
       written.addListener(f -> lease.release()); // written or failed: Netty is done with it
     }
   }

@@ -62,7 +62,7 @@ public final class DirectBuffers {
 
   /** The buffers of one reply: valid until released; released once. */
   public final class Lease {
-    private final List<ByteBuffer> taken = new ArrayList<>(1);
+    private List<ByteBuffer> taken; // made by the first take: most replies take none
     private boolean released;
 
     private Lease() {}
@@ -73,16 +73,26 @@ public final class DirectBuffers {
         throw new IllegalStateException("lease released");
       }
       ByteBuffer b = DirectBuffers.this.take(size);
+      if (taken == null) {
+        taken = new ArrayList<>(1);
+      }
       taken.add(b);
       return b;
+    }
+
+    /** Whether a buffer was taken (and is to be given back). */
+    public boolean holdsAny() {
+      return taken != null && !taken.isEmpty();
     }
 
     /** Gives every buffer back; their memory must not be used after. Idempotent. */
     public void release() {
       if (!released) {
         released = true;
-        taken.forEach(DirectBuffers.this::give);
-        taken.clear();
+        if (taken != null) {
+          taken.forEach(DirectBuffers.this::give);
+          taken.clear();
+        }
       }
     }
   }
