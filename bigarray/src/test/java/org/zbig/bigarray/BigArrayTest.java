@@ -25,6 +25,13 @@ import org.zbig.zblk.ZBlkFormat;
 class BigArrayTest {
   @TempDir Path dir;
 
+  private static Database open(ZeoServer server) {
+    return Database.open(
+        server.address(),
+        ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
+        1 << 20);
+  }
+
   @Test
   void aChunkedWalkPrefetchesTheNextPieceWhileTheActionWorksOnOne() {
     try (VirtMem vm = new VirtMem(4096, 64L * 4096, 0)) {
@@ -103,12 +110,7 @@ class BigArrayTest {
   @Test
   void shrinkingDropsTheDataPastTheEndAndPackFreesIt() throws Exception {
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
-        Database db =
-            Database.open(
-                server.address(),
-                ClientOptions.defaults()
-                    .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                1 << 20);
+        Database db = open(server);
         Connection c = db.open();
         VirtMem vm = new VirtMem(4096, 64L * 4096, 2)) {
       ZBigArray.register(db.registry());
@@ -204,12 +206,7 @@ class BigArrayTest {
   @Test
   void importAndAppendAreAllOrNothingAcrossTheirCheckpoints() throws Exception {
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
-        Database db =
-            Database.open(
-                server.address(),
-                ClientOptions.defaults()
-                    .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                1 << 20);
+        Database db = open(server);
         Connection c = db.open();
         VirtMem vm = new VirtMem(4096, 64L * 4096, 2)) {
       ZBigArray.register(db.registry());
@@ -305,12 +302,7 @@ class BigArrayTest {
       ch.write(java.nio.ByteBuffer.allocate(64 * 512 * 8));
     }
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
-        Database db =
-            Database.open(
-                server.address(),
-                ClientOptions.defaults()
-                    .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
-                1 << 20);
+        Database db = open(server);
         Connection c = db.open();
         VirtMem tiny = new VirtMem(4096, 8L * 4096, 0)) {
       ZBigArray.register(db.registry());
