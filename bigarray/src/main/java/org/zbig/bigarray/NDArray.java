@@ -2,6 +2,7 @@ package org.zbig.bigarray;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,23 +16,29 @@ public final class NDArray {
   private final MemorySegment memory;
   private final DType dtype;
   private final Layout layout;
-  // the element layouts in the type's byte order, made once: element access allocates nothing
-  private final ValueLayout.OfDouble f8;
-  private final ValueLayout.OfFloat f4;
-  private final ValueLayout.OfShort i2;
-  private final ValueLayout.OfInt i4;
-  private final ValueLayout.OfLong i8;
+  // element access goes through the constant layouts below, chosen by byte order: a layout held in
+  // a field is not a constant to the JIT, and each access through it took 10-15 ns
+  private final boolean be;
+  private final char kind;
+  private final int itemsize;
+  private static final ValueLayout.OfDouble F8L = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+  private static final ValueLayout.OfFloat F4L = ValueLayout.JAVA_FLOAT_UNALIGNED;
+  private static final ValueLayout.OfShort I2L = ValueLayout.JAVA_SHORT_UNALIGNED;
+  private static final ValueLayout.OfInt I4L = ValueLayout.JAVA_INT_UNALIGNED;
+  private static final ValueLayout.OfLong I8L = ValueLayout.JAVA_LONG_UNALIGNED;
+  private static final ValueLayout.OfDouble F8B = F8L.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final ValueLayout.OfFloat F4B = F4L.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final ValueLayout.OfShort I2B = I2L.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final ValueLayout.OfInt I4B = I4L.withOrder(ByteOrder.BIG_ENDIAN);
+  private static final ValueLayout.OfLong I8B = I8L.withOrder(ByteOrder.BIG_ENDIAN);
 
   NDArray(MemorySegment memory, DType dtype, Layout layout) {
     this.memory = memory;
     this.dtype = dtype;
     this.layout = layout;
-    java.nio.ByteOrder bo = dtype.byteOrder();
-    this.f8 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(bo);
-    this.f4 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(bo);
-    this.i2 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(bo);
-    this.i4 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(bo);
-    this.i8 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(bo);
+    this.be = dtype.byteOrder() == ByteOrder.BIG_ENDIAN;
+    this.kind = dtype.kind();
+    this.itemsize = dtype.itemsize();
     if (layout.size() > 0) {
       long[] span = layout.span(dtype.itemsize());
       if (span[0] < 0 || span[1] > memory.byteSize()) {
@@ -130,29 +137,41 @@ public final class NDArray {
 
   /** Copies every element's bytes, in C order, into {@code dst} (itemsize × size bytes). */
   public void copyTo(MemorySegment dst) {
-    long size = dtype.itemsize();
+    long size = itemsize;
     if (dst.byteSize() < size * size()) {
       throw new IndexOutOfBoundsException(
           dst.byteSize() + " bytes for " + size() + " elements of " + size);
     }
-    long[] at = {0};
-    forEachOffset(off -> {
-      MemorySegment.copy(memory, off, dst, at[0], size);
-      at[0] += size;
+    long[] pos = {0};
+    forEachRun((at, count, stride) -> {
+      if (stride == size) {
+        MemorySegment.copy(memory, at, dst, pos[0], count * size);
+        pos[0] += count * size;
+      } else {
+        for (long j = 0; j < count; j++, pos[0] += size) {
+          MemorySegment.copy(memory, at + j * stride, dst, pos[0], size);
+        }
+      }
     });
   }
 
   /** Sets every element, in C order, from the bytes of {@code src} (itemsize × size bytes). */
   public void copyFrom(MemorySegment src) {
-    long size = dtype.itemsize();
+    long size = itemsize;
     if (src.byteSize() < size * size()) {
       throw new IndexOutOfBoundsException(
           src.byteSize() + " bytes for " + size() + " elements of " + size);
     }
-    long[] at = {0};
-    forEachOffset(off -> {
-      MemorySegment.copy(src, at[0], memory, off, size);
-      at[0] += size;
+    long[] pos = {0};
+    forEachRun((at, count, stride) -> {
+      if (stride == size) {
+        MemorySegment.copy(src, pos[0], memory, at, count * size);
+        pos[0] += count * size;
+      } else {
+        for (long j = 0; j < count; j++, pos[0] += size) {
+          MemorySegment.copy(src, pos[0], memory, at + j * stride, size);
+        }
+      }
     });
   }
 
@@ -264,42 +283,100 @@ public final class NDArray {
     writeLong(byteOffset(index), v);
   }
 
+  private double f8(long at) {
+    return be ? memory.get(F8B, at) : memory.get(F8L, at);
+  }
+
+  private float f4(long at) {
+    return be ? memory.get(F4B, at) : memory.get(F4L, at);
+  }
+
+  private short i2(long at) {
+    return be ? memory.get(I2B, at) : memory.get(I2L, at);
+  }
+
+  private int i4(long at) {
+    return be ? memory.get(I4B, at) : memory.get(I4L, at);
+  }
+
+  private long i8(long at) {
+    return be ? memory.get(I8B, at) : memory.get(I8L, at);
+  }
+
+  private void f8(long at, double v) {
+    if (be) {
+      memory.set(F8B, at, v);
+    } else {
+      memory.set(F8L, at, v);
+    }
+  }
+
+  private void f4(long at, float v) {
+    if (be) {
+      memory.set(F4B, at, v);
+    } else {
+      memory.set(F4L, at, v);
+    }
+  }
+
+  private void i2(long at, short v) {
+    if (be) {
+      memory.set(I2B, at, v);
+    } else {
+      memory.set(I2L, at, v);
+    }
+  }
+
+  private void i4(long at, int v) {
+    if (be) {
+      memory.set(I4B, at, v);
+    } else {
+      memory.set(I4L, at, v);
+    }
+  }
+
+  private void i8(long at, long v) {
+    if (be) {
+      memory.set(I8B, at, v);
+    } else {
+      memory.set(I8L, at, v);
+    }
+  }
+
   double readDouble(long at) {
-    return switch (dtype.kind()) {
-      case 'f' ->
-          switch (dtype.itemsize()) {
-            case 8 -> memory.get(f8, at);
-            case 4 -> memory.get(f4, at);
-            default -> Float.float16ToFloat(memory.get(i2, at));
-          };
+    if (kind == 'f' && itemsize == 8) {
+      return f8(at);
+    }
+    return switch (kind) {
+      case 'f' -> itemsize == 4 ? f4(at) : Float.float16ToFloat(i2(at));
       case 'c' -> // the real part
-          dtype.itemsize() == 16 ? memory.get(f8, at) : memory.get(f4, at);
+          itemsize == 16 ? f8(at) : f4(at);
       case 'u' -> {
         long v = readLong(at);
-        yield dtype.itemsize() == 8 && v < 0 ? (double) (v >>> 1) * 2.0 + (v & 1) : v;
+        yield itemsize == 8 && v < 0 ? (double) (v >>> 1) * 2.0 + (v & 1) : v;
       }
       default -> readLong(at);
     };
   }
 
   long readLong(long at) {
-    return switch (dtype.kind()) {
+    return switch (kind) {
       case 'b', 'u', 'i' -> {
-        boolean signed = dtype.kind() == 'i';
-        yield switch (dtype.itemsize()) {
+        boolean signed = kind == 'i';
+        yield switch (itemsize) {
           case 1 ->
               signed
                   ? memory.get(ValueLayout.JAVA_BYTE, at)
                   : memory.get(ValueLayout.JAVA_BYTE, at) & 0xff;
           case 2 -> {
-            short s = memory.get(i2, at);
+            short s = i2(at);
             yield signed ? s : s & 0xffff;
           }
           case 4 -> {
-            int i = memory.get(i4, at);
+            int i = i4(at);
             yield signed ? i : i & 0xffff_ffffL;
           }
-          default -> memory.get(i8, at);
+          default -> i8(at);
         };
       }
       case 'f', 'c' -> (long) readDouble(at);
@@ -309,21 +386,25 @@ public final class NDArray {
   }
 
   void writeDouble(long at, double v) {
-    switch (dtype.kind()) {
+    if (kind == 'f' && itemsize == 8) {
+      f8(at, v);
+      return;
+    }
+    switch (kind) {
       case 'f' -> {
-        switch (dtype.itemsize()) {
-          case 8 -> memory.set(f8, at, v);
-          case 4 -> memory.set(f4, at, (float) v);
-          default -> memory.set(i2, at, Float.floatToFloat16((float) v));
+        if (itemsize == 4) {
+          f4(at, (float) v);
+        } else {
+          i2(at, Float.floatToFloat16((float) v));
         }
       }
       case 'c' -> {
-        if (dtype.itemsize() == 16) {
-          memory.set(f8, at, v);
-          memory.set(f8, at + 8, 0.0);
+        if (itemsize == 16) {
+          f8(at, v);
+          f8(at + 8, 0.0);
         } else {
-          memory.set(f4, at, (float) v);
-          memory.set(f4, at + 4, 0f);
+          f4(at, (float) v);
+          f4(at + 4, 0f);
         }
       }
       case 'b' -> memory.set(ValueLayout.JAVA_BYTE, at, (byte) (v != 0 ? 1 : 0));
@@ -332,20 +413,24 @@ public final class NDArray {
   }
 
   void writeLong(long at, long v) {
-    switch (dtype.kind()) {
+    switch (kind) {
       case 'b' -> memory.set(ValueLayout.JAVA_BYTE, at, (byte) (v != 0 ? 1 : 0));
       case 'u', 'i' -> {
-        switch (dtype.itemsize()) {
+        switch (itemsize) {
           case 1 -> memory.set(ValueLayout.JAVA_BYTE, at, (byte) v);
-          case 2 -> memory.set(i2, at, (short) v);
-          case 4 -> memory.set(i4, at, (int) v);
-          default -> memory.set(i8, at, v);
+          case 2 -> i2(at, (short) v);
+          case 4 -> i4(at, (int) v);
+          default -> i8(at, v);
         }
       }
       case 'f', 'c' -> writeDouble(at, v);
       default ->
           throw new UnsupportedOperationException("element access to " + dtype + " as a number");
     }
+  }
+
+  private boolean isF8() {
+    return kind == 'f' && itemsize == 8;
   }
 
   /** Every element, in C order, as doubles. */
@@ -355,9 +440,27 @@ public final class NDArray {
       throw new IllegalArgumentException(n + " elements do not fit a Java array");
     }
     double[] out = new double[(int) n];
-    int[] k = {0};
-    forEachOffset(at -> out[k[0]++] = readDouble(at));
+    copyTo(out);
     return out;
+  }
+
+  /** Copies every element, in C order, as doubles into {@code dst} (at least size() long). */
+  public void copyTo(double[] dst) {
+    if (dst.length < size()) {
+      throw new IllegalArgumentException(dst.length + " doubles for " + size() + " elements");
+    }
+    int[] k = {0};
+    forEachRun((at, count, stride) -> {
+      int c = (int) count;
+      if (isF8() && stride == 8) {
+        MemorySegment.copy(memory, be ? F8B : F8L, at, dst, k[0], c);
+      } else {
+        for (int j = 0; j < c; j++) {
+          dst[k[0] + j] = readDouble(at + j * stride);
+        }
+      }
+      k[0] += c;
+    });
   }
 
   /** Sets every element, in C order, from {@code values}. */
@@ -366,11 +469,40 @@ public final class NDArray {
       throw new IllegalArgumentException(values.length + " values for " + size() + " elements");
     }
     int[] k = {0};
-    forEachOffset(at -> writeDouble(at, values[k[0]++]));
+    forEachRun((at, count, stride) -> {
+      int c = (int) count;
+      if (isF8() && stride == 8) {
+        MemorySegment.copy(values, k[0], memory, be ? F8B : F8L, at, c);
+      } else {
+        for (int j = 0; j < c; j++) {
+          writeDouble(at + j * stride, values[k[0] + j]);
+        }
+      }
+      k[0] += c;
+    });
   }
+
+  private static final int FILL = 512; // doubles copied at a time by fill
 
   /** Sets every element to {@code v}. */
   public void fill(double v) {
+    if (isF8()) {
+      double[] pattern = new double[FILL];
+      Arrays.fill(pattern, v);
+      forEachRun((at, count, stride) -> {
+        if (stride == 8) {
+          for (long j = 0; j < count; j += FILL) {
+            int c = (int) Math.min(FILL, count - j);
+            MemorySegment.copy(pattern, 0, memory, be ? F8B : F8L, at + j * 8, c);
+          }
+        } else {
+          for (long j = 0; j < count; j++) {
+            f8(at + j * stride, v);
+          }
+        }
+      });
+      return;
+    }
     forEachOffset(at -> writeDouble(at, v));
   }
 
@@ -378,36 +510,113 @@ public final class NDArray {
 
   /** The sum of all elements as doubles. */
   public double sum() {
-    if (dtype.equals(DType.FLOAT64)
-        && Arrays.equals(layout.strides(), Layout.stridesOf(layout.shape(), 8, 'C'))) {
-      // contiguous little-endian doubles: one pass over the memory
-      // in slices of int-indexed loops, which the JIT unrolls without per-element long maths
-      long n = size();
-      long base = layout.offset();
-      double acc0 = 0;
-      double acc1 = 0;
-      double acc2 = 0;
-      double acc3 = 0;
-      for (long done = 0; done < n; ) {
-        int k = (int) Math.min(n - done, SLICE);
-        MemorySegment s = memory.asSlice(base + done * 8, k * 8L);
-        int i = 0;
-        for (; i + 3 < k; i += 4) {
-          acc0 += s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
-          acc1 += s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i + 1);
-          acc2 += s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i + 2);
-          acc3 += s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i + 3);
+    if (isF8() && !be) {
+      // little-endian doubles, run by run, in slices of int-indexed loops with four accumulators,
+      // which the JIT unrolls without per-element long maths
+      double[] acc = new double[4];
+      forEachRun((at, count, stride) -> {
+        double a0 = acc[0];
+        double a1 = acc[1];
+        double a2 = acc[2];
+        double a3 = acc[3];
+        for (long done = 0; done < count; ) {
+          int k = (int) Math.min(count - done, SLICE);
+          int i = 0;
+          if (stride == 8) {
+            MemorySegment s = memory.asSlice(at + done * 8, k * 8L);
+            for (; i + 3 < k; i += 4) {
+              a0 += s.getAtIndex(F8L, i);
+              a1 += s.getAtIndex(F8L, i + 1);
+              a2 += s.getAtIndex(F8L, i + 2);
+              a3 += s.getAtIndex(F8L, i + 3);
+            }
+            for (; i < k; i++) {
+              a0 += s.getAtIndex(F8L, i);
+            }
+          } else {
+            long base = at + done * stride;
+            for (; i < k; i++) {
+              a0 += memory.get(F8L, base + i * stride);
+            }
+          }
+          done += k;
         }
-        for (; i < k; i++) {
-          acc0 += s.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
-        }
-        done += k;
-      }
-      return (acc0 + acc1) + (acc2 + acc3);
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
+      });
+      return (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }
     double[] s = {0};
-    forEachOffset(at -> s[0] += readDouble(at));
+    forEachRun((at, count, stride) -> {
+      double a = s[0];
+      for (long j = 0; j < count; j++) {
+        a += readDouble(at + j * stride);
+      }
+      s[0] = a;
+    });
     return s[0];
+  }
+
+  /** A run of {@code count} elements from byte offset {@code at}, {@code stride} bytes apart. */
+  @FunctionalInterface
+  interface RunAction {
+    void run(long at, long count, long stride);
+  }
+
+  /**
+   * The elements in C order as runs along the innermost axis, after dropping axes of length 1 and
+   * merging each axis into the next where the two are one evenly strided axis (a contiguous array
+   * is one run): bulk operations work run by run instead of element by element.
+   */
+  void forEachRun(RunAction action) {
+    if (layout.size() == 0) {
+      return;
+    }
+    long[] shape = layout.shape();
+    long[] strides = layout.strides();
+    long[] len = new long[shape.length + 1];
+    long[] st = new long[shape.length + 1];
+    int n = 0; // merged axes, innermost first
+    for (int axis = shape.length - 1; axis >= 0; axis--) {
+      if (shape[axis] == 1) {
+        continue;
+      }
+      if (n > 0 && strides[axis] == st[n - 1] * len[n - 1]) {
+        len[n - 1] *= shape[axis];
+      } else {
+        len[n] = shape[axis];
+        st[n] = strides[axis];
+        n++;
+      }
+    }
+    if (n == 0) { // one element
+      len[0] = 1;
+      st[0] = itemsize;
+      n = 1;
+    }
+    long count = len[0];
+    long stride = st[0];
+    long[] idx = new long[n];
+    long at = layout.offset();
+    while (true) {
+      action.run(at, count, stride);
+      int axis = 1;
+      while (axis < n) {
+        idx[axis]++;
+        at += st[axis];
+        if (idx[axis] < len[axis]) {
+          break;
+        }
+        at -= st[axis] * len[axis];
+        idx[axis] = 0;
+        axis++;
+      }
+      if (axis >= n) {
+        return;
+      }
+    }
   }
 
   /** The byte offset of every element, in C order. */

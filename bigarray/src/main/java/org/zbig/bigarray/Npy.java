@@ -331,13 +331,24 @@ public final class Npy {
       try (BigArray.View v = array.viewOf(l)) {
         NDArray a = v.array();
         MemorySegment mem = a.memory();
-        a.forEachOffset(at -> {
-          if (buf.remaining() < size) {
-            flush(ch, buf);
-            progress.accept(written[0]);
+        a.forEachRun((at, count, stride) -> {
+          // a contiguous run goes into the buffer in as few copies as it has room for
+          long step = stride == size ? count * size : size;
+          for (long j = 0; j < (stride == size ? 1 : count); j++) {
+            long from = at + j * stride;
+            for (long left = step; left > 0; ) {
+              if (buf.remaining() < Math.min(left, size)) {
+                flush(ch, buf);
+                progress.accept(written[0]);
+              }
+              int c = (int) Math.min(left, buf.remaining() / size * (long) size);
+              MemorySegment.copy(mem, from, MemorySegment.ofBuffer(buf), 0, c);
+              buf.position(buf.position() + c);
+              from += c;
+              left -= c;
+              written[0] += c;
+            }
           }
-          buf.put(mem.asSlice(at, size).asByteBuffer());
-          written[0] += size;
         });
       }
       return;

@@ -46,11 +46,19 @@ public final class BigArrayBenchmark {
       elementAccess();
       return;
     }
+    if (args.length > 0 && args[0].equals("bulk")) { // -Dbench=bulk: only bulk operations
+      bulkOperations();
+      return;
+    }
     // -Dbench=GIB[@DIR]: DIR keeps the filled database and the raw file between runs
     // -Dbench=GIB@DIR:fetch: only the records' fetch, ten rounds (for profiles of the wire path)
+    // -Dbench=GIB@DIR:random: only random reads of single elements through one view of it all
     boolean fetchOnly = args.length > 0 && args[0].endsWith(":fetch");
+    boolean randomOnly = args.length > 0 && args[0].endsWith(":random");
     String[] spec =
-        args.length > 0 ? args[0].replace(":fetch", "").split("@", 2) : new String[] {""};
+        args.length > 0
+            ? args[0].replace(":fetch", "").replace(":random", "").split("@", 2)
+            : new String[] {""};
     boolean keep = spec.length == 2;
     Path dir =
         keep
@@ -81,6 +89,10 @@ public final class BigArrayBenchmark {
           fill(server, n);
           writeRaw(raw, n);
         }
+        if (randomOnly) {
+          randomReads(server, raw, n);
+          return;
+        }
         for (int round = 1; round <= (fetchOnly ? 10 : 3); round++) {
           long tr = System.nanoTime();
           long fetched = fetchBlocks(server, 32);
@@ -110,6 +122,7 @@ public final class BigArrayBenchmark {
         }
       }
       elementAccess();
+      bulkOperations();
     } finally {
       if (!keep) {
         try (var files = Files.walk(dir)) {
@@ -211,6 +224,67 @@ public final class BigArrayBenchmark {
     }
   }
 
+  /**
+   * Random reads of single elements across the whole array through one open view (its pages all in
+   * RAM once the view is mapped), each timed, against 8-byte positional reads of the raw file (in
+   * the OS cache after its sum) at the same random indices.
+   */
+  private static void randomReads(ZeoServer server, Path raw, long n) throws Exception {
+    int samples = 1_000_000;
+    long seed = Long.getLong("zbig.seed", System.nanoTime());
+    System.out.println("random reads: seed " + seed);
+    java.util.Random r = new java.util.Random(seed);
+    long[] at = new long[samples];
+    for (int i = 0; i < samples; i++) {
+      at[i] = (r.nextLong() & Long.MAX_VALUE) % n;
+    }
+    sumFile(raw); // the raw file into the OS cache
+    try (Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(BLOCK, n * 8 + (256L << 20), 8);
+        FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+      ZBigArray.register(db.registry());
+      BigArray a = c.root().get("a", ZBigArray.class).open(vm);
+      long t0 = System.nanoTime();
+      try (BigArray.View v = a.view(false, Index.slice(0L, n, 1))) {
+        System.out.printf(
+            "random reads: the view of all %.2f GiB mapped in %.1f s%n",
+            n * 8 / (double) (1L << 30), (System.nanoTime() - t0) / 1e9);
+        NDArray x = v.array();
+        ByteBuffer b = ByteBuffer.allocateDirect(8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int round = 1; round <= 3; round++) {
+          long[] ours = new long[samples];
+          long[] file = new long[samples];
+          double check = 0;
+          for (int i = 0; i < samples; i++) {
+            long s0 = System.nanoTime();
+            double d = x.getDouble(at[i]);
+            long s1 = System.nanoTime();
+            b.clear();
+            ch.read(b, at[i] * 8);
+            long s2 = System.nanoTime();
+            if (d != b.getDouble(0)) {
+              throw new AssertionError("element " + at[i] + ": " + d + " != " + b.getDouble(0));
+            }
+            check += d;
+            ours[i] = s1 - s0;
+            file[i] = s2 - s1;
+          }
+          java.util.Arrays.sort(ours);
+          java.util.Arrays.sort(file);
+          long p50 = ours[samples / 2];
+          long p99 = ours[samples / 100 * 99];
+          long f50 = file[samples / 2];
+          long f99 = file[samples / 100 * 99];
+          System.out.printf(
+              "random reads round %d (%d reads, %s): view p50 %d ns p99 %d ns; FileChannel pread"
+                  + " p50 %d ns p99 %d ns; ratio p50 %.3f p99 %.3f%n",
+              round, samples, check, p50, p99, f50, f99, (double) p50 / f50, (double) p99 / f99);
+        }
+      }
+    }
+  }
+
   private static double sumFile(Path raw) throws Exception {
     try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
       ByteBuffer b = ByteBuffer.allocateDirect((int) PIECE).order(ByteOrder.LITTLE_ENDIAN);
@@ -267,5 +341,132 @@ public final class BigArrayBenchmark {
             round, nd / (double) n, arr / (double) n, (double) nd / arr);
       }
     }
+  }
+
+  /** A file whose blocks all read as zeros and whose writes go nowhere. */
+  private static final class ZeroFile implements org.zbig.client.virtmem.BigFile {
+    @Override
+    public long blockSize() {
+      return BLOCK;
+    }
+
+    @Override
+    public void loadBlock(long blk, java.lang.foreign.MemorySegment page) {}
+
+    @Override
+    public void storeBlock(long blk, java.lang.foreign.MemorySegment page) {}
+  }
+
+  private interface Op {
+    double run();
+  }
+
+  /**
+   * Bulk operations on a 512 MiB float64 view whose pages are in RAM (mapped and touched once
+   * before), against the same operation on a {@code double[]} of the same length: sum (both with
+   * four accumulators; a one-accumulator loop is printed too), fill ({@code Arrays.fill}), copy to
+   * and from a {@code double[]} ({@code System.arraycopy}). Five rounds; the median ratio of the
+   * times (ours / heap) is printed last.
+   */
+  private static void bulkOperations() {
+    int n = 64 << 20;
+    double[] heap = new double[n];
+    double[] other = new double[n];
+    for (int i = 0; i < n; i++) {
+      heap[i] = value(i);
+      other[i] = value(i + 1);
+    }
+    try (VirtMem vm = new VirtMem(BLOCK, 1L << 30, 0);
+        var h = vm.open(new ZeroFile())) {
+      BigArray a = new BigArray(h, BLOCK, new long[] {n}, DType.FLOAT64, 'C');
+      try (BigArray.View v = a.view(true, Index.slice(0L, (long) n, 1))) {
+        NDArray x = v.array();
+        x.copyFrom(heap);
+        String[] names = {"sum", "fill", "copy to double[]", "copy from double[]"};
+        Op[] ours = {
+          x::sum,
+          () -> {
+            x.fill(1.5);
+            return 0;
+          },
+          () -> {
+            x.copyTo(other);
+            return other[n - 1];
+          },
+          () -> {
+            x.copyFrom(heap);
+            return 0;
+          }
+        };
+        Op[] plain = {
+          () -> sum4(heap),
+          () -> {
+            java.util.Arrays.fill(other, 1.5);
+            return 0;
+          },
+          () -> {
+            System.arraycopy(heap, 0, other, 0, n);
+            return other[n - 1];
+          },
+          () -> {
+            System.arraycopy(other, 0, heap, 0, n);
+            return 0;
+          }
+        };
+        for (int op = 0; op < names.length; op++) {
+          double[] ratios = new double[5];
+          for (int round = 0; round < 7; round++) { // two unmeasured warm-up rounds
+            long t0 = System.nanoTime();
+            double r1 = ours[op].run();
+            long t1 = System.nanoTime();
+            double r2 = plain[op].run();
+            long t2 = System.nanoTime();
+            if (op == 0 && r1 != r2) {
+              throw new AssertionError("sums differ: " + r1 + " != " + r2);
+            }
+            if (round >= 2) {
+              ratios[round - 2] = (double) (t1 - t0) / (t2 - t1);
+              System.out.printf(
+                  "bulk %s round %d: view %.0f MB/s, double[] %.0f MB/s, time ratio %.2f%n",
+                  names[op],
+                  round - 1,
+                  8.0 * n / ((t1 - t0) / 1e3),
+                  8.0 * n / ((t2 - t1) / 1e3),
+                  ratios[round - 2]);
+            }
+          }
+          java.util.Arrays.sort(ratios);
+          System.out.printf(
+              "bulk %s: median time ratio view / double[] %.2f (%.0f%% of the heap array's speed)%n",
+              names[op], ratios[2], 100 / ratios[2]);
+        }
+        long t0 = System.nanoTime();
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+          s += heap[i];
+        }
+        System.out.printf(
+            "bulk sum, double[] with one accumulator: %.0f MB/s (%s)%n",
+            8.0 * n / ((System.nanoTime() - t0) / 1e3), s);
+      }
+    }
+  }
+
+  private static double sum4(double[] a) {
+    double a0 = 0;
+    double a1 = 0;
+    double a2 = 0;
+    double a3 = 0;
+    int i = 0;
+    for (; i + 3 < a.length; i += 4) {
+      a0 += a[i];
+      a1 += a[i + 1];
+      a2 += a[i + 2];
+      a3 += a[i + 3];
+    }
+    for (; i < a.length; i++) {
+      a0 += a[i];
+    }
+    return (a0 + a1) + (a2 + a3);
   }
 }
