@@ -271,21 +271,22 @@ public final class Npy {
             StandardOpenOption.TRUNCATE_EXISTING)) {
       if (index == null) {
         ch.write(ByteBuffer.wrap(header(array.dtype(), array.order(), array.shape())));
+        // block by block through virtmem's own view of the pages, several loading ahead
         long n = array.nbytes();
         long blk = array.blockSize();
-        for (long at = 0; at < n; ) {
-          long piece = Math.min(n - at, pieceBytes(array) - blk);
-          long first = at / blk;
-          long last = (at + piece - 1) / blk;
-          try (var m = array.file().map(first, last - first + 1, false)) {
-            ByteBuffer src = m.segment().asSlice(at - first * blk, piece).asByteBuffer();
-            while (src.hasRemaining()) {
-              ch.write(src);
-            }
-          }
-          at += piece;
-          progress.accept(at);
-        }
+        array
+            .file()
+            .read(
+                0,
+                (n + blk - 1) / blk,
+                (b, bytes) -> {
+                  long len = Math.min(blk, n - b * blk);
+                  ByteBuffer src = bytes.asSlice(0, len).asByteBuffer();
+                  while (src.hasRemaining()) {
+                    ch.write(src);
+                  }
+                  progress.accept(b * blk + len);
+                });
         return;
       }
       // a view is written in pieces of at most PIECE bytes of pages each, in C order, so that a

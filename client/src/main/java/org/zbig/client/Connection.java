@@ -408,7 +408,7 @@ public final class Connection implements AutoCloseable {
     }
     Global type = db.registry().pythonClass(p);
     Object state = toRefs(p.getState(), pending);
-    return Bytes.wrap(new DataRecord(ClassMeta.of(type), state).encode());
+    return new DataRecord(ClassMeta.of(type), state).encodeBytes();
   }
 
   private Object decodeState(Persistent p, Bytes record, Tid tid) {

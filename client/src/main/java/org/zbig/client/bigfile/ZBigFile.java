@@ -416,7 +416,19 @@ public final class ZBigFile extends Persistent implements BigFile {
 
   /** Notes, after a commit of ours, what block {@code blk} now depends on. */
   private void renote(long blk) {
-    noteDeps(blk, read(snapshot(), blk, null));
+    Snapshot s = snapshot();
+    if (blktab().get(blk) instanceof ZBlk0 written && written.oid() != null) {
+      // a ZBlk0 this connection just stored: its record is the one the snapshot shows, and it
+      // depends on nothing else; only the blktab path is read (reading the ZBlk0 record back to
+      // learn its class had loaded every block of an import a second time)
+      Set<Oid> path = new HashSet<>();
+      Object ref = lookup(s, blktab().oid(), blk, path);
+      if (ref != null && written.oid().equals(oidOf(ref, "blktab value"))) {
+        noteDeps(blk, new Deps(path, written.oid(), Set.of(written.oid())));
+        return;
+      }
+    }
+    noteDeps(blk, read(s, blk, null));
   }
 
   /**

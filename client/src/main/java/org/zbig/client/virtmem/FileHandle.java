@@ -129,6 +129,116 @@ public final class FileHandle implements AutoCloseable {
     }
   }
 
+  /** What {@link #read} does with each block. */
+  @FunctionalInterface
+  public interface BlockReader {
+    /**
+     * Reads one block's bytes: read-only, and valid only during the call (the page is pinned until
+     * it returns).
+     */
+    void read(long blk, MemorySegment bytes) throws java.io.IOException;
+  }
+
+  /**
+   * How many blocks {@link #read} keeps loading ahead of the one it hands out: at most a quarter of
+   * the RAM budget.
+   */
+  static final int READ_WINDOW = 8;
+
+  /**
+   * Hands the bytes of blocks {@code [blk, blk + count)} to {@code reader} in order, without
+   * mapping them: each block is loaded (up to {@link #READ_WINDOW} ahead, in parallel) and pinned
+   * while the reader reads it. The bytes are those a read-only view would show. A streaming pass
+   * leaves the cache as it found it: blocks that were in RAM stay, blocks this read loaded are
+   * dropped once read, their slots reused by the next ones (a pass over a file bigger than the
+   * budget then cycles through a few slots whose memory is already touched, instead of pushing the
+   * cache's pages out). The reader gets each page through virtmem's own view of it, whose
+   * page-table entries are in place: no first-touch cost of a new mapping.
+   *
+   * @throws VirtMemException if a block cannot be loaded or the RAM budget is exhausted; nothing
+   *     stays pinned then
+   */
+  public void read(long blk, long count, BlockReader reader) throws java.io.IOException {
+    if (blk < 0 || count < 0 || blk + count < blk) {
+      throw new IllegalArgumentException(
+          "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 0)");
+    }
+    java.util.ArrayDeque<Future<Page>> window = new java.util.ArrayDeque<>();
+    long ahead = Math.max(1, Math.min(READ_WINDOW, vm.budgetPages() / 4));
+    Set<Long> loadedHere = new java.util.HashSet<>();
+    long next = blk;
+    try {
+      for (long b = blk; b < blk + count; b++) {
+        while (next < blk + count && next - b < ahead) {
+          long at = next++;
+          if (!cached(at)) {
+            loadedHere.add(at);
+          }
+          window.add(vm.loaders.submit(() -> acquire(at)));
+        }
+        Page page = got(window.poll());
+        try {
+          reader.read(b, vm.ram.segment(page.slot).asReadOnly());
+        } finally {
+          unpinAndMaybeDrop(page, loadedHere.remove(b));
+        }
+      }
+    } finally {
+      // a failure: what is still loading is waited for and let go
+      for (Future<Page> f : window) {
+        try {
+          Page p = f.get();
+          unpinAndMaybeDrop(p, loadedHere.contains(p.blk));
+        } catch (Exception e) {
+          // its failure is not the first one
+        }
+      }
+    }
+  }
+
+  private boolean cached(long blk) {
+    vm.lock.lock();
+    try {
+      Page p = pages.get(blk);
+      return p != null && p.state != PageState.EMPTY;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /** Unpins a page {@link #read} held; one it loaded itself goes if nobody else uses it now. */
+  private void unpinAndMaybeDrop(Page p, boolean loadedHere) {
+    vm.lock.lock();
+    try {
+      unpinLocked(List.of(p));
+      if (loadedHere
+          && p.state == PageState.LOADED
+          && p.pins == 0
+          && p.waiters == 0
+          && p.mappings.isEmpty()
+          && pages.get(p.blk) == p) {
+        vm.forget(p);
+        evict(p);
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  private Page got(Future<Page> f) {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof VirtMemException v
+          ? v
+          : new VirtMemException(
+              "cannot read blocks of " + file + ": " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VirtMemException("interrupted while reading blocks of " + file, e);
+    }
+  }
+
   /**
    * Starts loading blocks {@code [blk, blk + count)} in the background, without pinning them: a
    * hint that they will be mapped soon (the next piece of a scan), so that their loads overlap with

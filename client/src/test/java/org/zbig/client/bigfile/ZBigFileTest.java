@@ -239,6 +239,47 @@ class ZBigFileTest {
    * oids.
    */
   @Test
+  void aCommitOfBlocksDoesNotLoadTheirRecordsBack() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(2 << 20, 64L << 20, 0)) {
+      ZBigFile f = new ZBigFile(2 << 20);
+      f.setFormat(ZBlkFormat.ZBLK0);
+      c.root().put("f", f);
+      c.commit();
+      FileHandle h = f.open(vm);
+      try (Mapping m = h.map(0, 8, true)) {
+        for (long b = 0; b < 8; b++) {
+          m.segment().set(ValueLayout.JAVA_LONG, b * (2 << 20) + 8, b + 1);
+        }
+        long before = loads(server);
+        c.commit();
+        // after the commit each block notes what it depends on (the blktab path and its ZBlk0):
+        // the path's few records may be read, the eight 2 MiB ZBlk0 records it just wrote not
+        assertThat(loads(server) - before).isLessThan(8);
+        // and the notes are right: a change by another client still reaches the pages
+        try (Database other = open(server);
+            Connection c2 = other.open()) {
+          ZBigFile f2 = c2.root().get("f", ZBigFile.class);
+          try (VirtMem vm2 = new VirtMem(2 << 20, 16L << 20, 0);
+              Mapping m2 = f2.open(vm2).map(5, 1, true)) {
+            m2.segment().set(ValueLayout.JAVA_LONG, 8, 99L);
+            c2.commit();
+          }
+        }
+        c.sync();
+        assertThat(m.segment().get(ValueLayout.JAVA_LONG, 5L * (2 << 20) + 8)).isEqualTo(99L);
+        assertThat(m.segment().get(ValueLayout.JAVA_LONG, 4L * (2 << 20) + 8)).isEqualTo(5L);
+      }
+    }
+  }
+
+  private static long loads(ZeoServer server) {
+    return ((Number) server.status().values().iterator().next().get("loads")).longValue();
+  }
+
+  @Test
   void theRecordsOfAFileAndAnEmptyZBlk1AreByteForBytePythons() throws Exception {
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
         Database db = open(server);

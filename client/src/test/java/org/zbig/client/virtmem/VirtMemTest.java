@@ -142,6 +142,73 @@ class VirtMemTest {
   }
 
   @Test
+  void readHandsOutBlocksInOrderAndLeavesTheCacheAsItFoundIt() throws Exception {
+    MemFile f = new MemFile();
+    for (int b = 0; b < 40; b++) {
+      if (b % 7 != 3) { // some holes
+        f.set(b, b + 1);
+      }
+    }
+    VirtMem vm = vm(12, 0);
+    FileHandle h = vm.open(f);
+    h.map(5, 2, false).close(); // blocks 5 and 6 in the cache before the read
+    List<Long> seen = new ArrayList<>();
+    h.read(
+        2,
+        36,
+        (blk, bytes) -> {
+          seen.add(blk);
+          assertThat(bytes.byteSize()).isEqualTo(PAGE);
+          assertThat(bytes.toArray(ValueLayout.JAVA_BYTE))
+              .containsOnly((byte) (blk % 7 == 3 ? 0 : blk + 1));
+          assertThat(bytes.isReadOnly()).isTrue();
+          // the page being read is pinned: nothing can evict or reuse it meanwhile
+          assertThat(h.pageTable().get(blk).pins()).isEqualTo(1);
+        });
+    assertThat(seen).isEqualTo(java.util.stream.LongStream.range(2, 38).boxed().toList());
+    // 36 blocks through a 12-page budget with nothing else evicted: the two cached blocks stay,
+    // those the read loaded are gone, and it cycled through a few slots only
+    assertThat(h.pageTable())
+        .containsOnlyKeys(5L, 6L)
+        .allSatisfy((b, i) -> assertThat(i).isEqualTo(info(PageState.LOADED, 0, 0)));
+    assertThat(vm.ram.used() + vm.ram.kept())
+        .isLessThanOrEqualTo(2 + FileHandle.READ_WINDOW / 4 + 2);
+    for (long b = 2; b < 38; b++) {
+      assertThat(f.loads(b)).as("loads of block %d", b).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aReadThatFailsLeavesNothingPinned() {
+    MemFile f = new MemFile();
+    for (int b = 0; b < 10; b++) {
+      f.set(b, 9);
+    }
+    FileHandle h = vm(16, 0).open(f);
+    f.failing = 6;
+    List<Long> seen = new ArrayList<>();
+    assertThatThrownBy(() -> h.read(0, 10, (blk, bytes) -> seen.add(blk)))
+        .isInstanceOf(VirtMemException.class)
+        .hasMessageContaining("disk on fire at block 6");
+    assertThat(seen).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(h.pageTable()).allSatisfy((b, i) -> assertThat(i.pins()).isZero());
+    f.failing = -1;
+    // a reader's own failure goes out as it is, and unpins too
+    assertThatThrownBy(() ->
+            h.read(
+                0,
+                10,
+                (blk, bytes) -> {
+                  if (blk == 2) {
+                    throw new java.io.IOException("no room for block " + blk);
+                  }
+                }))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessage("no room for block 2");
+    assertThat(h.pageTable()).allSatisfy((b, i) -> assertThat(i.pins()).isZero());
+  }
+
+  @Test
   void prefetchLoadsBlocksInTheBackgroundUnpinnedAndAMapThenLoadsNothing() {
     MemFile f = new MemFile();
     f.set(2, 2);

@@ -104,7 +104,12 @@ final class RocksKv implements Kv {
 
   @Override
   public void write(Map<byte[], byte[]> entries, boolean sync) {
-    try (WriteBatch batch = new WriteBatch()) {
+    long bytes = 64;
+    for (Map.Entry<byte[], byte[]> e : entries.entrySet()) {
+      bytes += e.getKey().length + (e.getValue() == null ? 0 : e.getValue().length) + 16L;
+    }
+    // sized once: a batch of 64 MiB of blocks grown by doubling had copied its bytes twice more
+    try (WriteBatch batch = new WriteBatch((int) Math.min(bytes, Integer.MAX_VALUE - 8))) {
       for (Map.Entry<byte[], byte[]> e : entries.entrySet()) {
         if (e.getValue() == null) {
           batch.delete(e.getKey());

@@ -152,6 +152,17 @@ public final class PickleWriter {
   }
 
   /**
+   * The bytes written so far, without a copy where there is nothing spliced: a view of the writer's
+   * buffer, which must not be written to afterwards (the writer is done with).
+   */
+  public Bytes toBytes() {
+    if (splices.isEmpty()) {
+      return Bytes.view(MemorySegment.ofArray(buf).asSlice(0, len));
+    }
+    return Bytes.wrap(toByteArray());
+  }
+
+  /**
    * The bytes written so far as consecutive segments without copying: slices of the writer's buffer
    * alternating with the spliced byte strings. The buffer slices stay valid as long as nothing more
    * is written.
@@ -411,6 +422,8 @@ public final class PickleWriter {
     len += n;
   }
 
+  private static final int GROWTH_ROOM = 256;
+
   private void writeInt(int v) {
     ensure(4);
     MemorySegment.ofArray(buf).set(LE_INT, len, v);
@@ -424,7 +437,9 @@ public final class PickleWriter {
 
   private void ensure(int n) {
     if (buf.length - len < n) {
-      long want = Math.max((long) len + n, 2L * buf.length);
+      // doubling, or, for one big write, its size with room for what follows it (memo op, STOP):
+      // a 2 MiB byte string costs one copy into the buffer instead of three
+      long want = Math.max((long) len + n + GROWTH_ROOM, 2L * buf.length);
       if (want > Integer.MAX_VALUE - 8) {
         if ((long) len + n > Integer.MAX_VALUE - 8) {
           throw new PickleException(-1, "pickle larger than 2 GiB");

@@ -99,6 +99,15 @@ public record DataRecord(ClassMeta classMeta, Object state) {
    * @throws PickleException if the state holds something that cannot be pickled
    */
   public byte[] encode() {
+    return writer().toByteArray();
+  }
+
+  /** {@link #encode} without the final copy: a view of the pickle writer's buffer. */
+  public Bytes encodeBytes() {
+    return writer().toBytes();
+  }
+
+  private PickleWriter writer() {
     Map<Oid, Bytes> oids = new HashMap<>();
     PickleWriter w =
         new PickleWriter(
@@ -110,7 +119,7 @@ public record DataRecord(ClassMeta classMeta, Object state) {
                     : null);
     w.dump(classMeta.toValue());
     w.dump(state);
-    return w.toByteArray();
+    return w;
   }
 
   /** A reader of a record from its start, whose persistent ids become {@link Reference}s. */
