@@ -129,6 +129,14 @@ public final class Database implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * Empties the shared record cache: the next loads go to the server (to measure cold reads, or to
+   * give the cache's memory back).
+   */
+  public void clearCache() {
+    records.clear();
+  }
+
   /** A new connection: an isolated view of the database as of now. */
   public Connection open() {
     Connection c = new Connection(this);

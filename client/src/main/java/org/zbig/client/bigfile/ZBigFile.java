@@ -20,6 +20,7 @@ import org.zbig.client.btree.LOBTree;
 import org.zbig.client.virtmem.BigFile;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.VirtMem;
+import org.zbig.wire.LoadResult;
 import org.zbig.zblk.AutoPolicy;
 import org.zbig.zblk.ZBlk0Codec;
 import org.zbig.zblk.ZBlk1Codec;
@@ -159,8 +160,12 @@ public final class ZBigFile extends Persistent implements BigFile {
   /** Records as of one snapshot; thread-safe. */
   private record Snapshot(Database db, Tid at) {
     DataRecord load(Oid oid) {
+      return decode(oid, db.loadRecord(oid, at));
+    }
+
+    DataRecord decode(Oid oid, LoadResult loaded) {
       try {
-        return DataRecord.decode(db.loadRecord(oid, at).data());
+        return DataRecord.decode(loaded.data());
       } catch (RuntimeException e) {
         if (e instanceof org.zbig.zodb.error.StorageException s) {
           throw s;
@@ -221,14 +226,17 @@ public final class ZBigFile extends Persistent implements BigFile {
     return i >= 0 ? b.values().get(i) : null;
   }
 
-  /** Every entry of an IOBTree by records, noting its nodes. */
+  /**
+   * The items of an IOBTree (a ZBlk1 chunk table) as of {@code s}, noting every node read. The tree
+   * is read a level at a time, the nodes of a level loaded at once (pipelined), instead of
+   * following the buckets' next pointers one round trip after another.
+   */
   private static SortedMap<Integer, Object> items(Snapshot s, Oid tree, Set<Oid> nodes) {
     SortedMap<Integer, Object> out = new TreeMap<>();
     nodes.add(tree);
     DataRecord r = s.load(tree);
-    TreeState t = TreeState.decode(r.state(), IO, false);
-    Object bucketRef;
-    switch (t) {
+    List<Object> level;
+    switch (TreeState.decode(r.state(), IO, false)) {
       case TreeState.Empty e -> {
         return out;
       }
@@ -236,23 +244,41 @@ public final class ZBigFile extends Persistent implements BigFile {
         add(in.bucket(), out);
         return out;
       }
-      case TreeState.Children c -> {
-        for (Object child : c.children()) {
-          if (!"BTrees.IOBTree.IOBucket".equals(className(child))) {
-            nodes.add(oidOf(child, "chunktab child")); // inner nodes: their change moves buckets
-          }
-        }
-        bucketRef = c.firstBucket();
-      }
+      case TreeState.Children c -> level = c.children();
     }
-    while (bucketRef != null) {
-      Oid b = oidOf(bucketRef, "chunktab bucket");
-      nodes.add(b);
-      BucketState bs = BucketState.decode(s.load(b).state(), IO, false);
-      add(bs, out);
-      bucketRef = bs.next();
+    while (!level.isEmpty()) {
+      List<Oid> oids = new ArrayList<>();
+      for (Object ref : level) {
+        oids.add(oidOf(ref, "chunktab child"));
+      }
+      nodes.addAll(oids);
+      List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
+      for (Oid o : oids) {
+        loads.add(s.db().loadRecordAsync(o, s.at()));
+      }
+      List<Object> next = new ArrayList<>();
+      for (int i = 0; i < oids.size(); i++) {
+        DataRecord node = s.decode(oids.get(i), join(loads.get(i)));
+        if (node.classMeta().type().dotted().endsWith("Bucket")) {
+          add(BucketState.decode(node.state(), IO, false), out);
+        } else if (TreeState.decode(node.state(), IO, false) instanceof TreeState.Children c) {
+          next.addAll(c.children());
+        } else {
+          throw new CorruptRecordException(
+              oids.get(i), s.at(), "an inner chunktab node without children", null);
+        }
+      }
+      level = next;
     }
     return out;
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException x ? x : e;
+    }
   }
 
   private static void add(BucketState b, SortedMap<Integer, Object> out) {
