@@ -73,7 +73,7 @@ import org.zbig.zodb.record.References;
  */
 public final class KvStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(KvStorage.class);
-  private static final byte REVISION = 'r';
+  static final byte REVISION = 'r';
   private static final byte TXN = 't';
   private static final byte META = 'm';
   private static final byte DATA = 0;
@@ -100,6 +100,11 @@ public final class KvStorage implements Storage {
   private long maxOid;
   private long count;
   private long size;
+
+  /** A storage over {@code kv} (tests put a fault-injecting store under it). */
+  static KvStorage over(Kv kv, String name, Path blobs) {
+    return new KvStorage(kv, name, blobs, false);
+  }
 
   private KvStorage(Kv kv, String name, Path blobs, boolean ownBlobs) {
     this.kv = kv;
@@ -177,9 +182,19 @@ public final class KvStorage implements Storage {
     return last;
   }
 
+  /**
+   * Why this storage refuses commits since a commit's write failed, or null. After a failed write
+   * the store may or may not hold the batch (a sync that failed after the write reached it): the
+   * failed transaction stays invisible (reads stop at {@link #lastTransaction}), and no later
+   * commit may move the visible end past it, so commits are refused until a restart, which finds
+   * the transaction either whole or absent.
+   */
+  private volatile String failedWrite;
+
   @Override
   public Optional<String> writeFailure() {
-    return Optional.ofNullable(kv.writeFailure());
+    String k = kv.writeFailure();
+    return Optional.ofNullable(k != null ? k : failedWrite);
   }
 
   @Override
@@ -197,6 +212,20 @@ public final class KvStorage implements Storage {
    */
   @Override
   public Optional<LoadResult> loadBefore(Oid oid, Tid before, DirectBuffers.Lease lease) {
+    try {
+      return read(oid, before, lease);
+    } catch (StorageException e) {
+      if (e instanceof NoSuchObjectException || e instanceof CorruptRecordException) {
+        throw e;
+      }
+      // a failing store (an I/O error): the client learns which record it could not have
+      throw new StorageException(
+          "cannot read oid " + oid.toHex() + " before " + before.toHex() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private Optional<LoadResult> read(Oid oid, Tid before, DirectBuffers.Lease lease) {
     long visible = last.value();
     try (Kv.Cursor c = kv.cursor(!summed)) {
       long upTo =
@@ -454,8 +483,23 @@ public final class KvStorage implements Storage {
     batch.put(MAX_OID, longBytes(newMax));
     batch.put(COUNT, longBytes(newCount));
     batch.put(SIZE, longBytes(newSize));
+    String failed = failedWrite;
+    if (failed != null) {
+      throw new StorageException(
+          "commits refused by "
+              + name
+              + " since a write failed ("
+              + failed
+              + "); acknowledged commits are safe and reads go on; restart the server once the"
+              + " cause is fixed");
+    }
     blobMoves.forEach(Runnable::run);
-    kv.write(batch, durable);
+    try {
+      kv.write(batch, durable);
+    } catch (RuntimeException e) {
+      failedWrite = String.valueOf(e.getMessage());
+      throw e;
+    }
     count = newCount;
     size = newSize;
     maxOid = newMax;
