@@ -343,8 +343,9 @@ final class Committer implements AutoCloseable {
         }
       }
       List<ResolvableConflict> conflicts = new ArrayList<>();
+      Map<Oid, Optional<Tid>> serials = s.currentSerials(stores.keySet());
       for (StoreA r : stores.values()) {
-        Optional<Tid> cur = s.currentSerial(r.oid());
+        Optional<Tid> cur = serials.get(r.oid());
         if (cur.isPresent() && !cur.get().equals(r.serial())) {
           conflicts.add(new ResolvableConflict(r.oid(), cur.get(), r.serial(), r.data()));
         }

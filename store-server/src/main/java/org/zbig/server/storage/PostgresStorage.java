@@ -303,6 +303,38 @@ public final class PostgresStorage implements Storage {
   }
 
   @Override
+  public Map<Oid, Optional<Tid>> currentSerials(java.util.Collection<Oid> oids) {
+    if (oids.size() < 2) {
+      return Storage.super.currentSerials(oids);
+    }
+    long visible = last;
+    Map<Oid, Optional<Tid>> out = new LinkedHashMap<>();
+    for (Oid o : oids) {
+      out.put(o, Optional.empty());
+    }
+    return read(
+        "currentSerials of " + oids.size() + " objects",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select zoid, max(tid) from zbig_rev where zoid = any(?) and tid <= ?"
+                      + " group by zoid")) {
+            ps.setArray(
+                1,
+                c.createArrayOf(
+                    "bigint", oids.stream().map(o -> sql(o.value())).toArray(Long[]::new)));
+            ps.setLong(2, sql(visible));
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.put(new Oid(unsql(rs.getLong(1))), Optional.of(new Tid(unsql(rs.getLong(2)))));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  @Override
   public List<Map<String, Object>> history(Oid oid, int size) {
     long visible = last;
     long packed = packedUpTo().value();
@@ -490,22 +522,85 @@ public final class PostgresStorage implements Storage {
         st.execute("set local synchronous_commit = off");
       }
     }
-    Long[] oidKeys = byOid.keySet().stream().map(o -> sql(o.value())).toArray(Long[]::new);
+    if (Long.compareUnsigned(tid.value(), last) <= 0) {
+      throw new IllegalArgumentException(
+          "commit tid: " + tid.toHex() + " (expected: > last tid " + new Tid(last).toHex() + ")");
+    }
+    // the whole transaction in one statement, one round trip: its revisions, its record, the
+    // counters with the notification other servers' listeners receive at commit, and what the
+    // checks below need, all read from the snapshot before the statement's own writes
+    int n = byOid.size();
+    Long[] oidKeys = new Long[n];
+    Short[] kinds = new Short[n];
+    byte[][] datas = new byte[n][];
+    Long[] dataTids = new Long[n];
+    long dataBytes = 0;
+    long maxOid = 0;
+    int i = 0;
+    for (Write w : byOid.values()) {
+      maxOid = Math.max(maxOid, w.oid().value());
+      oidKeys[i] = sql(w.oid().value());
+      if (w.data() != null) {
+        kinds[i] = DATA;
+        datas[i] = w.data().toByteArray();
+        dataBytes += w.data().length();
+      } else if (w.dataTid() != null) {
+        kinds[i] = BACK_POINTER;
+        dataTids[i] = sql(w.dataTid().value());
+      } else {
+        kinds[i] = DELETED;
+      }
+      i++;
+    }
     Array oidArray = c.createArrayOf("bigint", oidKeys);
     long dbLast;
-    long existing;
+    long[] counters;
     try (PreparedStatement ps =
         c.prepareStatement(
-            "select (select max(tid) from zbig_txn), (select count(distinct zoid) from zbig_rev"
-                + " where zoid = any(?))")) {
-      ps.setArray(1, oidArray);
+            "with pre as (select (select max(tid) from zbig_txn) as db_last,"
+                + " (select count(distinct zoid) from zbig_rev where zoid = any(?)) as existing),"
+                + " rev as (insert into zbig_rev (zoid, tid, kind, data, data_tid)"
+                + " select u.zoid, ?, u.kind, u.data, u.data_tid"
+                + " from unnest(?::bigint[], ?::smallint[], ?::bytea[], ?::bigint[])"
+                + " as u(zoid, kind, data, data_tid)),"
+                + " txn as (insert into zbig_txn"
+                + " (tid, status, username, description, extension, oids, size)"
+                + " values (?, ?, ?, ?, ?, ?, ?)),"
+                + " meta as (update zbig_meta set max_oid = greatest(max_oid, ?),"
+                + " objects = objects + ? - (select existing from pre), bytes = bytes + ?"
+                + " returning objects, bytes, pg_notify(?, ?))"
+                + " select pre.db_last, meta.objects, meta.bytes from pre, meta")) {
+      int k = 1;
+      ps.setArray(k++, oidArray);
+      ps.setLong(k++, sql(tid.value()));
+      ps.setArray(k++, oidArray);
+      ps.setArray(k++, c.createArrayOf("smallint", kinds));
+      ps.setArray(k++, c.createArrayOf("bytea", datas));
+      ps.setArray(k++, c.createArrayOf("bigint", dataTids));
+      ps.setLong(k++, sql(tid.value()));
+      ps.setString(k++, meta.status());
+      ps.setBytes(k++, meta.user().toByteArray());
+      ps.setBytes(k++, meta.description().toByteArray());
+      ps.setBytes(
+          k++,
+          new PickleWriter(false, v -> null)
+              .dump(new LinkedHashMap<>(meta.extension()))
+              .toByteArray());
+      ps.setArray(k++, oidArray);
+      ps.setLong(k++, dataBytes + meta.user().length() + meta.description().length());
+      ps.setLong(k++, maxOid);
+      ps.setLong(k++, n);
+      ps.setLong(k++, dataBytes);
+      ps.setString(k++, channel);
+      ps.setString(k++, tid.toHex());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         long max = rs.getLong(1);
         dbLast = rs.wasNull() ? 0 : unsql(max);
-        existing = rs.getLong(2);
+        counters = new long[] {rs.getLong(2), rs.getLong(3)};
       }
     }
+    // the checks: the caller rolls the statement's writes back when one fails
     long visible = last;
     long newest = Long.compareUnsigned(dbLast, visible) > 0 ? dbLast : visible;
     if (Long.compareUnsigned(tid.value(), newest) <= 0) {
@@ -522,70 +617,12 @@ public final class PostgresStorage implements Storage {
               + new Tid(visible).toHex()
               + " (expected: lockCommits and catchUp before a commit)");
     }
-    long dataBytes = 0;
-    long maxOid = 0;
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "insert into zbig_rev (zoid, tid, kind, data, data_tid) values (?, ?, ?, ?, ?)")) {
-      for (Write w : byOid.values()) {
-        maxOid = Math.max(maxOid, w.oid().value());
-        ps.setLong(1, sql(w.oid().value()));
-        ps.setLong(2, sql(tid.value()));
-        if (w.data() != null) {
-          ps.setShort(3, DATA);
-          ps.setBytes(4, w.data().toByteArray());
-          ps.setNull(5, java.sql.Types.BIGINT);
-          dataBytes += w.data().length();
-        } else if (w.dataTid() != null) {
-          ps.setShort(3, BACK_POINTER);
-          ps.setNull(4, java.sql.Types.BINARY);
-          ps.setLong(5, sql(w.dataTid().value()));
-        } else {
-          ps.setShort(3, DELETED);
-          ps.setNull(4, java.sql.Types.BINARY);
-          ps.setNull(5, java.sql.Types.BIGINT);
-        }
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
     for (Write w : byOid.values()) {
       if (w.blob() != null) {
         PostgresBlobs.store(c, w.oid(), tid.value(), w.blob());
       }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "insert into zbig_txn (tid, status, username, description, extension, oids, size)"
-                + " values (?, ?, ?, ?, ?, ?, ?)")) {
-      ps.setLong(1, sql(tid.value()));
-      ps.setString(2, meta.status());
-      ps.setBytes(3, meta.user().toByteArray());
-      ps.setBytes(4, meta.description().toByteArray());
-      ps.setBytes(
-          5,
-          new PickleWriter(false, v -> null)
-              .dump(new LinkedHashMap<>(meta.extension()))
-              .toByteArray());
-      ps.setArray(6, oidArray);
-      ps.setLong(7, dataBytes + meta.user().length() + meta.description().length());
-      ps.executeUpdate();
-    }
-    // the counters, and the notification that other servers' listeners receive at commit
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "update zbig_meta set max_oid = greatest(max_oid, ?), objects = objects + ?, bytes ="
-                + " bytes + ? returning objects, bytes, pg_notify(?, ?)")) {
-      ps.setLong(1, maxOid);
-      ps.setLong(2, byOid.size() - existing);
-      ps.setLong(3, dataBytes);
-      ps.setString(4, channel);
-      ps.setString(5, tid.toHex());
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return new long[] {rs.getLong(1), rs.getLong(2)};
-      }
-    }
+    return counters;
   }
 
   /**

@@ -53,6 +53,18 @@ public interface Storage extends AutoCloseable {
   Optional<Tid> currentSerial(Oid oid);
 
   /**
+   * {@link #currentSerial} of each of {@code oids}, in their order (a vote checks all its objects
+   * at once: a storage over a network answers in one round trip).
+   */
+  default java.util.Map<Oid, Optional<Tid>> currentSerials(java.util.Collection<Oid> oids) {
+    java.util.Map<Oid, Optional<Tid>> out = new java.util.LinkedHashMap<>();
+    for (Oid o : oids) {
+      out.put(o, currentSerial(o));
+    }
+    return out;
+  }
+
+  /**
    * The history of {@code oid}, newest first, at most {@code size} entries, as the dicts {@code
    * history} returns (protocol spec 3.2, 5.9).
    *

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,29 @@ abstract class StorageContract {
     assertThat(storage.loadSerial(o, t2)).isEqualTo(data("b"));
     assertThat(storage.currentSerial(o)).contains(t3);
     assertThat(storage.lastTransaction()).isEqualTo(t3);
+  }
+
+  @Test
+  void currentSerialsOfManyObjectsAreEachOnesInTheirOrder() {
+    Oid a = new Oid(3);
+    Oid b = new Oid(1);
+    Oid gone = new Oid(2);
+    Oid never = new Oid(9);
+    Tid t1 = commit(100, Write.data(a, data("a")), Write.data(gone, data("g")));
+    Tid t2 = commit(200, Write.data(b, data("b")), Write.deletion(gone));
+    Tid t3 = commit(300, Write.data(a, data("a2")));
+    var serials = storage.currentSerials(List.of(a, never, gone, b));
+    assertThat(serials.keySet()).containsExactly(a, never, gone, b);
+    assertThat(serials.get(a)).contains(t3);
+    assertThat(serials.get(never)).isEmpty();
+    assertThat(serials.get(gone)).contains(t2); // a deletion counts
+    assertThat(serials.get(b)).contains(t2);
+    for (Oid o : List.of(a, never, gone, b)) {
+      assertThat(serials.get(o)).isEqualTo(storage.currentSerial(o));
+    }
+    assertThat(storage.currentSerials(List.of(b)))
+        .containsExactly(java.util.Map.entry(b, Optional.of(t2)));
+    assertThat(t1).isLessThan(t2);
   }
 
   @Test
