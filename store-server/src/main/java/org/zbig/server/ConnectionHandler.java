@@ -154,6 +154,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    heldBack.clear();
     if (paused && served != null) {
       served.paused.decrementAndGet();
       paused = false;
@@ -220,8 +221,32 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
+  /**
+   * Requests read while the client was not taking its replies, answered once it does: what waits
+   * for such a client is its small request, not its reply (a batch of a hundred pipelined 1 MiB
+   * loads read at once had put a hundred replies in the outbound buffer).
+   */
+  private final java.util.ArrayDeque<Object> heldBack = new java.util.ArrayDeque<>();
+
+  /** Bytes of this connection's big replies not yet written out (their direct buffers). */
+  private long pendingBig;
+
+  /**
+   * Whether this connection's requests wait: it does not take its replies (not writable), or the
+   * server's memory for unread big replies is used up and some of them are this connection's.
+   */
+  private boolean mustWait() {
+    return !ctx.channel().isWritable() || (pendingBig > 0 && buffers.overBudget());
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!heldBack.isEmpty() || mustWait()) {
+      heldBack.add(msg);
+      pauseReading(true);
+      wakeWhenUnderBudget();
+      return;
+    }
     reading = true;
     try {
       read(msg);
@@ -259,7 +284,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     replyLease = null;
     ChannelFuture written = reading ? ctx.write(reply) : ctx.writeAndFlush(reply);
     if (lease != null && lease.holdsAny()) {
-      written.addListener(f -> lease.release()); // written or failed: Netty is done with it
+      long n = lease.bytes();
+      pendingBig += n;
+      written.addListener(f -> { // written or failed: Netty is done with it (on the event loop)
+        lease.release();
+        pendingBig -= n;
+        if (pendingBig == 0 && !heldBack.isEmpty()) {
+          resume();
+        }
+      });
     }
   }
 
@@ -485,11 +518,55 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    // back-pressure: a client that does not read its replies is not read from either
-    boolean writable = ctx.channel().isWritable();
-    ctx.channel().config().setAutoRead(writable);
-    if (served != null && writable == paused) {
-      paused = !writable;
+    resume();
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /**
+   * Back-pressure: a client that does not read its replies is not read from either, and what it
+   * sent meanwhile is answered as it takes the replies (on the event loop).
+   */
+  private void resume() {
+    if (!ctx.channel().isActive() || resuming) {
+      return; // closed, or called back from a write of the loop below: it goes on by itself
+    }
+    if (!heldBack.isEmpty() && !mustWait()) {
+      resuming = true;
+      reading = true;
+      try {
+        while (!heldBack.isEmpty() && !mustWait() && ctx.channel().isActive()) {
+          read(heldBack.poll());
+        }
+      } finally {
+        reading = false;
+        resuming = false;
+      }
+      ctx.flush();
+    }
+    pauseReading(!ctx.channel().isWritable() || !heldBack.isEmpty());
+    wakeWhenUnderBudget();
+  }
+
+  private boolean wakeScheduled;
+  private boolean resuming;
+
+  /** Held back for want of memory: resumes once there is some again. */
+  private void wakeWhenUnderBudget() {
+    if (!heldBack.isEmpty() && pendingBig > 0 && !wakeScheduled && buffers.overBudget()) {
+      wakeScheduled = true;
+      buffers.whenUnderBudget(() ->
+          ctx.executor()
+              .execute(() -> {
+                wakeScheduled = false;
+                resume();
+              }));
+    }
+  }
+
+  private void pauseReading(boolean pause) {
+    ctx.channel().config().setAutoRead(!pause);
+    if (served != null && pause != paused) {
+      paused = pause;
       if (paused) {
         served.paused.incrementAndGet();
         LOG.debug("pausing {}: its replies are not being read", who());
@@ -497,7 +574,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         served.paused.decrementAndGet();
       }
     }
-    ctx.fireChannelWritabilityChanged();
   }
 
   private void op(long id, OneWayRequest r) {

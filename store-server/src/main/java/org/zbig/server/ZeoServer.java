@@ -48,8 +48,14 @@ public final class ZeoServer implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger connections =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Direct memory for big replies, shared by the connections; up to 128 MiB kept for reuse. */
-  private final DirectBuffers buffers = new DirectBuffers(128L << 20);
+  /**
+   * Direct memory for big replies, shared by the connections; up to 128 MiB kept for reuse, and at
+   * most half the heap's size (the JVM's default limit of direct memory is the heap's) in use by
+   * replies that clients have not read: past it, clients with such replies pending are not served
+   * until they read (others are).
+   */
+  private final DirectBuffers buffers =
+      new DirectBuffers(128L << 20, Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 2));
 
   /** The direct memory of big replies (for tests and status). */
   DirectBuffers replyBuffers() {

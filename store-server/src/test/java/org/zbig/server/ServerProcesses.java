@@ -25,8 +25,15 @@ final class ServerProcesses {
    */
   static Started start(List<String> lines, String... args)
       throws IOException, InterruptedException {
+    return start(lines, List.of(), args);
+  }
+
+  /** As {@link #start(List, String...)}, with JVM options {@code jvm}. */
+  static Started start(List<String> lines, List<String> jvm, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(jvm);
     cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("--sun-misc-unsafe-memory-access=allow");
     cmd.add("-cp");

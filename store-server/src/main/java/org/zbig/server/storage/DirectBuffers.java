@@ -14,7 +14,11 @@ import java.util.Map;
  * again into a direct buffer by Netty, whose allocators fall back to a fresh, zeroed buffer for
  * each reply of megabytes). Buffers are taken by a {@link Lease} and come back when it is released
  * (after the reply is written); at most {@code maxKept} bytes of them are kept for reuse.
- * Thread-safe.
+ *
+ * <p>The bytes in use (taken, not yet given back: replies waiting in the outbound buffers of
+ * clients that do not read them) have a budget: past it, {@link #overBudget()} tells connections
+ * that still have such replies pending to hold their next requests back, and {@link
+ * #whenUnderBudget} wakes them once memory comes back. Thread-safe.
  */
 public final class DirectBuffers {
   /** Records from this size on are worth a direct buffer. */
@@ -23,12 +27,42 @@ public final class DirectBuffers {
   private static final int STEP = 256 << 10; // sizes are rounded up to this
 
   private final long maxKept;
+  private final long budget;
   private final Map<Integer, ArrayDeque<ByteBuffer>> free = new HashMap<>();
+  private final List<Runnable> waiting = new ArrayList<>();
   private long kept;
+  private long inUse;
 
-  /** Buffers of which at most {@code maxKept} bytes are kept for reuse. */
+  /** Buffers of which at most {@code maxKept} bytes are kept for reuse, without a budget. */
   public DirectBuffers(long maxKept) {
+    this(maxKept, Long.MAX_VALUE);
+  }
+
+  /** Buffers of which at most {@code maxKept} bytes are kept, {@code budget} bytes in use. */
+  public DirectBuffers(long maxKept, long budget) {
     this.maxKept = maxKept;
+    this.budget = budget;
+  }
+
+  /** Whether the bytes in use reached the budget. */
+  public synchronized boolean overBudget() {
+    return inUse >= budget;
+  }
+
+  /** Bytes in use now (taken and not given back). */
+  public synchronized long inUse() {
+    return inUse;
+  }
+
+  /** Runs {@code wake} once the bytes in use are under the budget (at once if they are). */
+  public void whenUnderBudget(Runnable wake) {
+    synchronized (this) {
+      if (inUse >= budget) {
+        waiting.add(wake);
+        return;
+      }
+    }
+    wake.run();
   }
 
   /** A new lease: the buffers taken through it come back at {@link Lease#release}. */
@@ -45,13 +79,25 @@ public final class DirectBuffers {
     } else {
       kept -= capacity;
     }
+    inUse += capacity;
     return b.clear().limit(size);
   }
 
-  private synchronized void give(ByteBuffer b) {
-    if (kept + b.capacity() <= maxKept) {
-      free.computeIfAbsent(b.capacity(), c -> new ArrayDeque<>()).push(b);
-      kept += b.capacity();
+  private void give(ByteBuffer b) {
+    List<Runnable> wake = null;
+    synchronized (this) {
+      inUse -= b.capacity();
+      if (kept + b.capacity() <= maxKept) {
+        free.computeIfAbsent(b.capacity(), c -> new ArrayDeque<>()).push(b);
+        kept += b.capacity();
+      }
+      if (inUse < budget && !waiting.isEmpty()) {
+        wake = List.copyOf(waiting);
+        waiting.clear();
+      }
+    }
+    if (wake != null) {
+      wake.forEach(Runnable::run);
     }
   }
 
@@ -78,6 +124,17 @@ public final class DirectBuffers {
       }
       taken.add(b);
       return b;
+    }
+
+    /** The bytes of the buffers taken. */
+    public long bytes() {
+      long n = 0;
+      if (taken != null) {
+        for (ByteBuffer b : taken) {
+          n += b.capacity();
+        }
+      }
+      return n;
     }
 
     /** Whether a buffer was taken (and is to be given back). */
