@@ -115,6 +115,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    java.time.Duration d = limits.registerTimeout();
+    if (!d.isZero()) {
+      // a connection that never registers (half-open, or a client that only connects) does not
+      // keep its connection slot
+      ctx.executor()
+          .schedule(
+              () -> {
+                if (served == null && ctx.channel().isActive()) {
+                  LOG.info("closing {}: not registered within {}", who(), d);
+                  ctx.close();
+                }
+              },
+              d.toMillis(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
   }
 
   @Override

@@ -11,9 +11,16 @@ package org.zbig.server;
  * @param maxRequestsInFlight requests of one connection whose reply is owed for later (a vote
  *     waiting for the commit lock, a blob being streamed, a blocking pack) plus its open iterators;
  *     a request beyond it gets an error reply naming the limit and the connection stays
+ * @param registerTimeout how long a connection may stay without having registered (handshake and
+ *     {@code register} done); then it is closed, so that connections that never speak cannot hold
+ *     the server's connection slots; zero: no limit
  */
 public record Limits(
-    int maxConnections, long maxTransactionBytes, int writeBufferBytes, int maxRequestsInFlight) {
+    int maxConnections,
+    long maxTransactionBytes,
+    int writeBufferBytes,
+    int maxRequestsInFlight,
+    java.time.Duration registerTimeout) {
   /** Checks the limits. */
   public Limits {
     if (maxConnections < 1) {
@@ -32,7 +39,26 @@ public record Limits(
       throw new IllegalArgumentException(
           "max requests in flight: " + maxRequestsInFlight + " (expected: >= 1)");
     }
+    if (registerTimeout == null || registerTimeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "register timeout: " + registerTimeout + " (expected: >= 0)");
+    }
   }
+
+  /** The limits of the first four parameters, with 30 s to register. */
+  public Limits(
+      int maxConnections, long maxTransactionBytes, int writeBufferBytes, int maxRequestsInFlight) {
+    this(
+        maxConnections,
+        maxTransactionBytes,
+        writeBufferBytes,
+        maxRequestsInFlight,
+        DEFAULT_REGISTER_TIMEOUT);
+  }
+
+  /** The time a connection has to register, by default. */
+  public static final java.time.Duration DEFAULT_REGISTER_TIMEOUT =
+      java.time.Duration.ofSeconds(30);
 
   /** The limits of the first three parameters, with 100 requests in flight. */
   public Limits(int maxConnections, long maxTransactionBytes, int writeBufferBytes) {

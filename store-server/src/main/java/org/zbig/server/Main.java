@@ -402,6 +402,14 @@ public final class Main {
     int maxRequestsInFlight;
 
     @Option(
+        names = "--register-timeout",
+        defaultValue = "30",
+        description =
+            "seconds a connection may stay without registering (handshake and register); then"
+                + " it is closed; 0: no limit (default: ${DEFAULT-VALUE})")
+    long registerTimeoutSeconds;
+
+    @Option(
         names = "--max-frame",
         defaultValue = "268435456",
         description =
@@ -486,7 +494,13 @@ public final class Main {
       CountDownLatch stop = new CountDownLatch(1);
       Limits limits;
       try {
-        limits = new Limits(maxConnections, maxTransactionBytes, writeBuffer, maxRequestsInFlight);
+        limits =
+            new Limits(
+                maxConnections,
+                maxTransactionBytes,
+                writeBuffer,
+                maxRequestsInFlight,
+                java.time.Duration.ofSeconds(registerTimeoutSeconds));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }

@@ -3,6 +3,7 @@ package org.zbig.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +37,67 @@ class LimitsTest {
       try (TestClient d = new TestClient(server.address())) {
         assertThat(d.call(new Register(d.id(), "1", false))).isPresent();
       }
+    }
+  }
+
+  private static long openFds() throws java.io.IOException {
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  @Test
+  void connectionsThatNeverRegisterAreClosedAndAFloodLeavesNothingBehind() throws Exception {
+    Limits limits = new Limits(3, 1 << 20, 1 << 20, 100, java.time.Duration.ofSeconds(5));
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), limits)) {
+      long fdsBefore = openFds();
+      // three half-open connections take every slot: connected, never a word
+      List<java.net.Socket> silent = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", server.address().getPort());
+        s.setSoTimeout(10_000);
+        silent.add(s);
+      }
+      // a flood beyond the limit, while they hold the slots: each refused as it arrives
+      long flood = System.nanoTime();
+      for (int i = 0; i < 100; i++) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.address().getPort())) {
+          s.setSoTimeout(10_000);
+          var in = s.getInputStream();
+          while (in.read() >= 0) {
+            // the server's offer, if any, then its close
+          }
+        } catch (java.io.IOException reset) {
+          // refused by a reset: also a refusal
+        }
+      }
+      assertThat((System.nanoTime() - flood) / 1_000_000)
+          .as("100 refusals, ms (the silent connections hold the slots for 5 s)")
+          .isLessThan(4_000);
+      // the silent ones are closed once their time to register is over
+      long t0 = System.nanoTime();
+      for (java.net.Socket s : silent) {
+        var in = s.getInputStream();
+        try {
+          while (in.read() >= 0) {
+            // the offer, then the close
+          }
+        } catch (java.net.SocketTimeoutException e) {
+          throw new AssertionError("a connection that never registered is still open", e);
+        } catch (java.io.IOException reset) {
+          // closed by a reset
+        }
+        s.close();
+      }
+      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(8_000);
+      // and a client that speaks gets in
+      try (TestClient c = new TestClient(server.address())) {
+        assertThat(c.call(new Register(c.id(), "1", false))).isPresent();
+        Thread.sleep(1000); // registered: the timeout does not close it
+        assertThat(c.call(new LastTransaction(c.id()))).isNotNull();
+      }
+      Thread.sleep(300);
+      assertThat(openFds()).as("open files after the flood").isLessThan(fdsBefore + 10);
     }
   }
 
