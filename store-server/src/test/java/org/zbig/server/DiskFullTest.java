@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,19 +36,8 @@ class DiskFullTest {
     return p.waitFor();
   }
 
-  private static String get(InetSocketAddress a, String path) throws Exception {
-    var c =
-        (java.net.HttpURLConnection)
-            URI.create("http://127.0.0.1:" + a.getPort() + path).toURL().openConnection();
-    try (var in = c.getInputStream()) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
-  }
-
   private static ServerConfig on(Path data) {
-    ServerConfig m = ServerConfig.inMemory();
-    return new ServerConfig(
-        m.host(), 0, data, "1", m.offer(), false, 100, null, true, m.maxFrame());
+    return ServerConfig.inMemory().withData(data);
   }
 
   private static Tid commit(TestClient c, long txn, Oid oid, Bytes data) {
@@ -97,7 +85,8 @@ class DiskFullTest {
           assertThat(c.call(LoadBefore.of(new Oid(i + 1), Tid.MAX)).orElseThrow().data())
               .isEqualTo(acknowledged.get(i));
         }
-        JsonNode st = new ObjectMapper().readTree(get(status.address(), "/status"));
+        JsonNode st =
+            new ObjectMapper().readTree(StatusServerTest.get(status.address(), "/status"));
         assertThat(st.at("/storages/1/write-failure").asText()).contains("No space left");
         // room again: this server still refuses, and says what to do
         assertThat(run("mount", "-o", "remount,size=64m", mnt.toString())).isZero();

@@ -15,7 +15,8 @@ import org.zbig.zodb.pickle.Bytes;
 
 /** The status endpoint: JSON for operators, Prometheus text for monitoring. */
 class StatusServerTest {
-  private static String get(InetSocketAddress a, String path) throws Exception {
+  /** The body of {@code path} from the status endpoint at {@code a} (which must answer 200). */
+  static String get(InetSocketAddress a, String path) throws Exception {
     var c =
         (java.net.HttpURLConnection)
             URI.create("http://127.0.0.1:" + a.getPort() + path).toURL().openConnection();

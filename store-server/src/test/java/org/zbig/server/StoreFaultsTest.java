@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,18 +38,7 @@ class StoreFaultsTest {
   @TempDir Path dir;
 
   private static ServerConfig on(Path data) {
-    ServerConfig m = ServerConfig.inMemory();
-    return new ServerConfig(
-        m.host(), 0, data, "1", m.offer(), false, 100, null, true, m.maxFrame());
-  }
-
-  private static String get(InetSocketAddress a, String path) throws Exception {
-    var c =
-        (java.net.HttpURLConnection)
-            URI.create("http://127.0.0.1:" + a.getPort() + path).toURL().openConnection();
-    try (var in = c.getInputStream()) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    }
+    return ServerConfig.inMemory().withData(data);
   }
 
   private static ZeoServer start(Path data, FaultyStores.Faults faults) throws Exception {
@@ -117,7 +105,7 @@ class StoreFaultsTest {
       assertThat(invalidations(b)).isEqualTo(seen);
       // the storage says why it refuses commits now, and refuses them (a later tid would make the
       // failed one visible, if the store holds it)
-      JsonNode st = new ObjectMapper().readTree(get(status.address(), "/status"));
+      JsonNode st = new ObjectMapper().readTree(StatusServerTest.get(status.address(), "/status"));
       assertThat(st.at("/storages/1/write-failure").asText()).contains("(injected)");
       assertThatThrownBy(() -> commit(b, 3, y, Bytes.utf8("three")))
           .isInstanceOf(StorageException.class)
