@@ -109,7 +109,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private DirectBuffers.Lease replyLease;
 
   private String who() {
-    return ctx.channel().remoteAddress() + (label.isEmpty() ? "" : " (" + label + ")");
+    return ctx.channel().remoteAddress() + (label.isEmpty() ? "" : " (" + printable(label) + ")");
+  }
+
+  /**
+   * {@code text} fit for one log line: control characters escaped (what a client sent must not
+   * start lines of its own in the log) and at most 2,000 characters.
+   */
+  static String printable(String text) {
+    String t = text == null ? "null" : text;
+    StringBuilder sb = new StringBuilder(Math.min(t.length(), 2000) + 16);
+    for (int i = 0; i < t.length(); i++) {
+      if (sb.length() >= 2000) {
+        return sb.append("... (").append(t.length()).append(" characters)").toString();
+      }
+      char ch = t.charAt(i);
+      if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || ch == 0x2028 || ch == 0x2029) {
+        sb.append(String.format("\\u%04x", (int) ch));
+      } else {
+        sb.append(ch);
+      }
+    }
+    return sb.toString();
   }
 
   @Override
@@ -150,15 +171,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     if (cause instanceof MalformedRequestException m) {
       // the call can be answered: an error reply, and the connection stays
-      LOG.warn("malformed {} from {}: {}", m.method(), who(), m.getMessage());
+      LOG.warn("malformed {} from {}: {}", printable(m.method()), who(), printable(m.getMessage()));
       ctx.writeAndFlush(ErrorReply.of(m.msgid(), m));
       return;
     }
     if (cause instanceof ProtocolException) {
-      LOG.warn("closing {}: {}", who(), cause.getMessage());
+      LOG.warn("closing {}: {}", who(), printable(cause.getMessage()));
     } else if (cause instanceof IOException) {
       // the client reset the connection (as ZEO's client does after a refused tpc_finish)
-      LOG.info("connection from {} ended: {}", who(), cause.getMessage());
+      LOG.info("connection from {} ended: {}", who(), printable(cause.getMessage()));
     } else if (cause.getCause() instanceof javax.net.ssl.SSLException tls) {
       LOG.warn("closing {}: TLS refused: {}", ctx.channel().remoteAddress(), tls.getMessage());
     } else {
@@ -282,7 +303,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         try {
           oneWay(r);
         } catch (RuntimeException e) {
-          LOG.warn("closing {}: one-way {} failed: {}", who(), r.method(), e.toString());
+          LOG.warn("closing {}: one-way {} failed: {}", who(), r.method(), printable(e.toString()));
           ctx.close();
         }
       }
@@ -318,7 +339,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   private void refuse(String why) {
-    LOG.warn("closing {}: {}", who(), why);
+    LOG.warn("closing {}: {}", who(), printable(why));
     ctx.close();
   }
 
