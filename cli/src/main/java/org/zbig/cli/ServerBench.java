@@ -412,18 +412,7 @@ final class ServerBench {
     Samples samples = new Samples();
     double[] l =
         rawLoadsAll(all, samples, duration.dividedBy(2), BIG + (64 << 10), Math.min(4, inFlight));
-    double mb = BIG / 1e6;
-    return new Result(
-        "raw-big",
-        connections,
-        w[1] + l[1],
-        (long) (w[0] + l[0]),
-        0,
-        w[0] / w[1],
-        w[0] * mb / w[1],
-        l[0] * mb / l[1],
-        percentile(samples, 0.5),
-        percentile(samples, 0.99));
+    return bigResult("raw-big", w, l, samples);
   }
 
   /**
@@ -484,9 +473,17 @@ final class ServerBench {
                   return done;
                 },
                 loadSamples);
+    return bigResult("big", w, l, loadSamples);
+  }
+
+  /**
+   * The result of a big mix from its store half {@code w} and load half {@code l} (each {count,
+   * seconds}): 2 MiB records, MB/s each way, load latencies from {@code samples}.
+   */
+  private Result bigResult(String mix, double[] w, double[] l, Samples samples) {
     double mb = BIG / 1e6;
     return new Result(
-        "big",
+        mix,
         connections,
         w[1] + l[1],
         (long) (w[0] + l[0]),
@@ -494,7 +491,7 @@ final class ServerBench {
         w[0] / w[1],
         w[0] * mb / w[1],
         l[0] * mb / l[1],
-        percentile(loadSamples, 0.5),
-        percentile(loadSamples, 0.99));
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
   }
 }
