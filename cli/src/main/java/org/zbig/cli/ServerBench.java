@@ -237,17 +237,7 @@ final class ServerBench {
               return done;
             },
             samples);
-    return new Result(
-        "read",
-        connections,
-        r[1],
-        (long) r[0],
-        r[0] / r[1],
-        0,
-        0,
-        0,
-        percentile(samples, 0.5),
-        percentile(samples, 0.99));
+    return loadsResult("read", r, samples);
   }
 
   private Result commit() throws Exception {
@@ -284,8 +274,13 @@ final class ServerBench {
   private Result rawRead() throws Exception {
     Samples samples = new Samples();
     double[] r = rawLoadsAll(smallObjects(), samples, duration, 1 << 16, inFlight);
+    return loadsResult("raw-read", r, samples);
+  }
+
+  /** The result of a mix of small loads from {@code r} ({count, seconds}) and their latencies. */
+  private Result loadsResult(String mix, double[] r, Samples samples) {
     return new Result(
-        "raw-read",
+        mix,
         connections,
         r[1],
         (long) r[0],
