@@ -389,11 +389,7 @@ class VirtMemTest {
     FileHandle h = vm(8, 0).open(f);
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    f.beforeLoad =
-        () -> {
-          loading.countDown();
-          await(release);
-        };
+    f.beforeLoad = holdAt(loading, release);
     var pool = Executors.newFixedThreadPool(3);
     try {
       Future<Mapping> first = pool.submit(() -> h.map(0, 1, false));
@@ -429,11 +425,7 @@ class VirtMemTest {
     FileHandle h = vm(8, 0).open(f);
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    f.beforeLoad =
-        () -> {
-          loading.countDown();
-          await(release);
-        };
+    f.beforeLoad = holdAt(loading, release);
     var pool = Executors.newFixedThreadPool(2);
     try {
       Future<Mapping> first = pool.submit(() -> h.map(0, 1, false));
@@ -466,11 +458,11 @@ class VirtMemTest {
     assertThat(h.pageTable().get(0L)).isEqualTo(info(PageState.DIRTY, 0, 0));
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    Runnable hold = holdAt(loading, release);
     f.beforeLoadOf =
         blk -> {
           if (blk == 1) {
-            loading.countDown();
-            await(release);
+            hold.run();
           }
         };
     var pool = Executors.newFixedThreadPool(1);
@@ -504,11 +496,11 @@ class VirtMemTest {
     FileHandle h = vm(8, 0).open(f);
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    Runnable hold = holdAt(loading, release);
     f.beforeLoad =
         () -> {
           if (f.loads(0) == 1) {
-            loading.countDown();
-            await(release);
+            hold.run();
           }
         };
     var pool = Executors.newSingleThreadExecutor();
@@ -539,11 +531,11 @@ class VirtMemTest {
     FileHandle h = vm.open(f);
     CountDownLatch loading = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    Runnable hold = holdAt(loading, release);
     f.beforeLoad =
         () -> {
           if (f.loads(0) == 1 && f.loads(1) == 0) {
-            loading.countDown();
-            await(release);
+            hold.run();
           }
         };
     var pool = Executors.newSingleThreadExecutor();
@@ -606,6 +598,14 @@ class VirtMemTest {
     } finally {
       new ProcessBuilder("umount", mnt.toString()).start().waitFor();
     }
+  }
+
+  /** A load hook that says the load began ({@code loading}) and waits for {@code release}. */
+  private static Runnable holdAt(CountDownLatch loading, CountDownLatch release) {
+    return () -> {
+      loading.countDown();
+      await(release);
+    };
   }
 
   private static void await(CountDownLatch l) {
