@@ -56,8 +56,8 @@ import org.zbig.zodb.record.References;
  *       tid.
  * </ul>
  *
- * Blobs are files {@code blobs/<oid>/<tid>.blob} (hex) next to the key-value store; a revision that
- * is a back-pointer shares the blob of the revision it points to.
+ * Blobs are files in {@code blobs/} next to the key-value store, in ZODB's bushy layout ({@link
+ * BlobFolder}); a revision that is a back-pointer shares the blob of the revision it points to.
  *
  * <p>Checksums: RocksDB checks its own on every read, in software, at about 1 GB/s: two thirds of
  * the time of serving a 2 MiB block. So {@code loadBefore} reads without them and checks the
@@ -111,6 +111,12 @@ public final class KvStorage implements Storage {
     this.name = name;
     this.blobs = blobs;
     this.ownBlobs = ownBlobs;
+    try {
+      BlobFolder.prepare(blobs);
+    } catch (StorageException e) {
+      kv.close();
+      throw e;
+    }
     this.last = new Tid(readLong(LAST_TID));
     this.packed = new Tid(readLong(PACKED));
     this.maxOid = readLong(MAX_OID);
@@ -507,7 +513,7 @@ public final class KvStorage implements Storage {
   }
 
   private Path blobPath(Oid oid, long tid) {
-    return blobs.resolve(oid.toHex()).resolve(new Tid(tid).toHex() + ".blob");
+    return BlobFolder.file(blobs, oid, tid);
   }
 
   /** Moves a blob file into place, durably; a crash before the batch leaves an unused file. */

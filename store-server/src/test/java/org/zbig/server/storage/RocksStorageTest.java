@@ -3,6 +3,7 @@ package org.zbig.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -138,5 +139,63 @@ class RocksStorageTest extends StorageContract {
     assertThatThrownBy(() -> KvStorage.rocks(dir.resolve("data")))
         .isInstanceOf(StorageException.class)
         .hasMessageContaining("cannot open data folder");
+  }
+
+  @Test
+  void blobsAreKeptInZodbsBushyLayoutWhereZodbsToolsLookForThem() throws Exception {
+    // the paths ZODB 6.3's BushyLayout().getBlobFilePath(p64(oid), p64(tid)) gives
+    assertThat(BlobFolder.file(Path.of("b"), new Oid(1), 0x03c5e5a9b1d2f566L))
+        .isEqualTo(Path.of("b/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01/0x03c5e5a9b1d2f566.blob"));
+    assertThat(BlobFolder.file(Path.of("b"), new Oid(0x1234567890abcdefL), 10))
+        .isEqualTo(Path.of("b/0x12/0x34/0x56/0x78/0x90/0xab/0xcd/0xef/0x0a.blob"));
+    assertThat(BlobFolder.file(Path.of("b"), Oid.ROOT, 0))
+        .isEqualTo(Path.of("b/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x00.blob"));
+
+    Path blobs = dir.resolve("data").resolve("blobs");
+    assertThat(Files.readString(blobs.resolve(".layout"))).isEqualTo("bushy");
+    Path up = storage.newBlobFile();
+    Files.write(up, new byte[] {1, 2, 3});
+    Tid tid = new Tid(0x03c5e5a9b1d2f566L);
+    storage.commit(tid, META, List.of(Write.blob(new Oid(1), mapping("blob"), up)));
+    Path expected =
+        blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01/0x03c5e5a9b1d2f566.blob");
+    assertThat(storage.blobFile(new Oid(1), tid)).isEqualTo(expected);
+    assertThat(Files.readAllBytes(expected)).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void blobsOfTheEarlierLayoutAreMovedIntoTheBushyOneWhenTheStorageOpens() throws Exception {
+    Path up = storage.newBlobFile();
+    Files.write(up, new byte[] {7, 8});
+    Tid tid = new Tid(0x0400000000000005L);
+    Oid oid = new Oid(0x2a);
+    storage.commit(tid, META, List.of(Write.blob(oid, mapping("blob"), up)));
+    storage.close();
+    // make the folder as the earlier layout left it: blobs/<oid>/<tid>.blob, no .layout
+    Path blobs = dir.resolve("data").resolve("blobs");
+    Path old = blobs.resolve(oid.toHex()).resolve(tid.toHex() + ".blob");
+    Files.createDirectories(old.getParent());
+    Files.move(BlobFolder.file(blobs, oid, tid.value()), old);
+    Files.delete(blobs.resolve(".layout"));
+
+    storage = open();
+    assertThat(Files.readAllBytes(storage.blobFile(oid, tid))).containsExactly(7, 8);
+    assertThat(old.getParent()).doesNotExist();
+    assertThat(Files.readString(blobs.resolve(".layout"))).isEqualTo("bushy");
+  }
+
+  @Test
+  void aBlobFolderOfAnotherLayoutIsRefusedNamingItAndLeavesTheStorageClosed() throws Exception {
+    storage.close();
+    Path layout = dir.resolve("data").resolve("blobs").resolve(".layout");
+    Files.writeString(layout, "lawn\n");
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining(layout.getParent().toString())
+        .hasMessageContaining("'lawn'")
+        .hasMessageContaining("'bushy'");
+    Files.writeString(layout, "bushy");
+    storage = open(); // RocksDB's lock was given back
+    assertThat(storage.lastTransaction()).isEqualTo(Tid.Z64);
   }
 }

@@ -1,0 +1,118 @@
+package org.zbig.server.storage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zbig.zodb.Oid;
+import org.zbig.zodb.error.StorageException;
+
+/**
+ * The folder of a {@link KvStorage}'s blob files, in ZODB's "bushy" layout, so that ZODB's own
+ * tools and a ZEO client's checks find a blob where a FileStorage's blob folder keeps it: one
+ * folder level per byte of the oid, most significant first ({@code 0x00/…/0x01}), and a file named
+ * by the tid with leading zero bytes left out ({@code 0x03c5….blob}). A {@code .layout} file says
+ * {@code bushy}. Uploads wait in {@code tmp/}.
+ *
+ * <p>Folders written before this layout ({@code <oid>/<tid>.blob}, 16 hex digits each) are moved
+ * into it when the storage opens; {@code .layout} is written last, so a move cut short is finished
+ * by the next open.
+ */
+final class BlobFolder {
+  private static final Logger LOG = LoggerFactory.getLogger(BlobFolder.class);
+  private static final String LAYOUT = "bushy";
+  private static final Pattern OLD_OID = Pattern.compile("[0-9a-f]{16}");
+  private static final Pattern OLD_FILE = Pattern.compile("([0-9a-f]{16})\\.blob");
+
+  private BlobFolder() {}
+
+  /** The file of the blob of {@code oid} in revision {@code tid}, under {@code base}. */
+  static Path file(Path base, Oid oid, long tid) {
+    Path p = base;
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      p = p.resolve("0x" + HexFormat.of().toHexDigits((byte) (oid.value() >>> shift)));
+    }
+    return p.resolve(tidName(tid) + ".blob");
+  }
+
+  /** ZODB's name of a tid: hex with leading zero bytes left out ({@code 0x00} for zero). */
+  static String tidName(long tid) {
+    String hex = HexFormat.of().toHexDigits(tid);
+    int start = 0;
+    while (start < 14 && hex.startsWith("00", start)) {
+      start += 2;
+    }
+    return "0x" + hex.substring(start);
+  }
+
+  /**
+   * Makes {@code base} ready: created if missing, an older layout moved into this one, {@code
+   * .layout} checked or written.
+   *
+   * @throws StorageException if the folder says another layout, or cannot be prepared
+   */
+  static void prepare(Path base) {
+    Path marker = base.resolve(".layout");
+    try {
+      Files.createDirectories(base);
+      if (Files.exists(marker)) {
+        String found = Files.readString(marker, StandardCharsets.US_ASCII).strip();
+        if (!found.equals(LAYOUT)) {
+          throw new StorageException(
+              "blob folder "
+                  + base
+                  + " has layout '"
+                  + found
+                  + "' in its .layout file; this server keeps blobs in ZODB's '"
+                  + LAYOUT
+                  + "' layout");
+        }
+        return;
+      }
+      int moved = moveOldLayout(base);
+      if (moved > 0) {
+        LOG.info("moved {} blob files of {} into the bushy layout", moved, base);
+      }
+      Files.writeString(marker, LAYOUT, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new StorageException("cannot prepare the blob folder " + base + ": " + e, e);
+    }
+  }
+
+  private static int moveOldLayout(Path base) throws IOException {
+    int moved = 0;
+    try (DirectoryStream<Path> oids = Files.newDirectoryStream(base)) {
+      for (Path dir : oids) {
+        String name = dir.getFileName().toString();
+        if (!Files.isDirectory(dir) || !OLD_OID.matcher(name).matches()) {
+          continue;
+        }
+        Oid oid = Oid.ofHex(name);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+          for (Path f : files) {
+            var m = OLD_FILE.matcher(f.getFileName().toString());
+            if (m.matches()) {
+              Path to = file(base, oid, Long.parseUnsignedLong(m.group(1), 16));
+              Files.createDirectories(to.getParent());
+              Files.move(
+                  f, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+              moved++;
+            }
+          }
+        }
+        try {
+          Files.delete(dir);
+        } catch (IOException e) {
+          LOG.warn("left the old blob folder {}: {}", dir, e.toString());
+        }
+      }
+    }
+    return moved;
+  }
+}
