@@ -31,11 +31,12 @@ import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * PostgreSQL unreachable for a while under a server on it: the server reaches the database through
- * a TCP relay the test cuts (every connection dropped, new ones refused) and restores, the fault
- * injected between two real processes' sockets. Commits during the outage fail with an error reply
- * and the client's connection stays; once the database is back, commits go on, and every
- * acknowledged commit is there, also for a new server on the database.
+ * PostgreSQL unreachable for a while under a server on it, with one client and under a load of
+ * eight committing ones: the server reaches the database through a TCP relay the test cuts (every
+ * connection dropped, new ones refused) and restores, the fault injected between two real
+ * processes' sockets. Commits during the outage fail with an error reply and the client's
+ * connection stays; once the database is back, commits go on, and every acknowledged commit is
+ * there, also for a new server on the database.
  */
 class PostgresOutageTest {
   @TempDir Path dir;
@@ -194,6 +195,137 @@ class PostgresOutageTest {
         assertThat(c.call(LoadBefore.of(b, Tid.MAX)).orElseThrow().start()).isEqualTo(tb);
         assertThat(c.call(LoadBefore.of(b, Tid.MAX)).orElseThrow().data())
             .isEqualTo(Bytes.utf8("b1"));
+      }
+    }
+  }
+
+  record Acked(Oid oid, Tid tid, Bytes data) {}
+
+  @Test
+  void manyClientsCommittingThroughAnOutageKeepTheirConnectionsAndLoseNoAcknowledgedCommit()
+      throws Exception {
+    int clients = 8;
+    try (PostgresTestDatabase db = PostgresTestDatabase.create()) {
+      URI u = URI.create(db.url().substring("jdbc:".length()));
+      List<Acked> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+      java.util.concurrent.atomic.AtomicIntegerArray acks =
+          new java.util.concurrent.atomic.AtomicIntegerArray(clients);
+      java.util.concurrent.atomic.AtomicIntegerArray failed =
+          new java.util.concurrent.atomic.AtomicIntegerArray(clients);
+      Map<Integer, Throwable> broken = new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.concurrent.atomic.AtomicBoolean stop =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      long[] slowestFailureMillis = new long[clients];
+      try (Relay relay = new Relay(new InetSocketAddress(u.getHost(), u.getPort()))) {
+        PostgresStorage storage =
+            PostgresStorage.open(through(db.url(), relay.port()), null, null, 4, dir.resolve("c"));
+        try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), storage)) {
+          List<Thread> threads = new ArrayList<>();
+          for (int i = 0; i < clients; i++) {
+            int me = i;
+            threads.add(
+                Thread.ofPlatform()
+                    .start(() -> {
+                      try (TestClient c = new TestClient(server.address())) {
+                        c.socket.setSoTimeout(120_000); // a vote waits for the pool's timeout
+                        c.call(new Register(c.id(), "1", false));
+                        for (long txn = 1; !stop.get(); txn++) {
+                          Bytes data = Bytes.utf8("client " + me + " txn " + txn);
+                          long t0 = System.nanoTime();
+                          try { // new oids need the database too
+                            Oid oid = c.call(new org.zbig.wire.NewOids(c.id(), 1)).getFirst();
+                            acked.add(new Acked(oid, commit(c, txn, oid, data, Tid.Z64), data));
+                            acks.incrementAndGet(me);
+                          } catch (StorageException e) {
+                            failed.incrementAndGet(me);
+                            slowestFailureMillis[me] =
+                                Math.max(
+                                    slowestFailureMillis[me], (System.nanoTime() - t0) / 1_000_000);
+                            try {
+                              c.call(new TpcAbort(c.id(), txn));
+                            } catch (RuntimeException ended) {
+                              // the server ended it with the failure
+                            }
+                            Thread.sleep(50);
+                          }
+                        }
+                      } catch (Throwable e) { // the connection lost, or a wrong reply
+                        broken.put(me, e);
+                      }
+                    }));
+          }
+          awaitEach(acks, 3, broken, "commits before the outage");
+          relay.cut();
+          awaitEach(failed, 1, broken, "a failed commit during the outage");
+          int[] before = new int[clients];
+          for (int i = 0; i < clients; i++) {
+            before[i] = acks.get(i);
+          }
+          relay.restore();
+          java.util.concurrent.atomic.AtomicIntegerArray since =
+              new java.util.concurrent.atomic.AtomicIntegerArray(clients);
+          long deadline = System.nanoTime() + 120_000_000_000L;
+          for (int i = 0; i < clients; i++) {
+            while (acks.get(i) < before[i] + 3
+                && System.nanoTime() < deadline
+                && broken.isEmpty()) {
+              Thread.sleep(20);
+            }
+            since.set(i, acks.get(i) - before[i]);
+          }
+          stop.set(true);
+          for (Thread t : threads) {
+            t.join(180_000);
+          }
+          assertThat(broken).as("clients whose connection or replies failed").isEmpty();
+          // one request a second waits for the pool's 10 s timeout; the others fail at once (50 s
+          // for the last of eight queued commits before)
+          assertThat(java.util.Arrays.stream(slowestFailureMillis).max().orElse(0))
+              .as("milliseconds the slowest failing request took")
+              .isLessThan(20_000);
+          for (int i = 0; i < clients; i++) {
+            assertThat(since.get(i))
+                .as("commits of client %d once the database is back", i)
+                .isGreaterThanOrEqualTo(3);
+          }
+          System.out.printf(
+              "outage under %d committers: %d acknowledged, %d failed during the outage; slowest"
+                  + " failure %d ms%n",
+              clients,
+              acked.size(),
+              java.util.stream.IntStream.range(0, clients).map(failed::get).sum(),
+              java.util.Arrays.stream(slowestFailureMillis).max().orElse(0));
+        }
+      }
+      // a new server on the database, directly: every acknowledged commit is there
+      PostgresStorage again = PostgresStorage.open(db.url(), null, null, 4, dir.resolve("e"));
+      try (ZeoServer server =
+              ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), again);
+          TestClient c = new TestClient(server.address())) {
+        c.call(new Register(c.id(), "1", false));
+        for (Acked a : List.copyOf(acked)) {
+          var r = c.call(LoadBefore.of(a.oid(), Tid.MAX)).orElseThrow();
+          assertThat(r.start()).as("tid of %s", a.oid()).isEqualTo(a.tid());
+          assertThat(r.data()).isEqualTo(a.data());
+        }
+      }
+    }
+  }
+
+  /** Waits until every counter reaches {@code n} (two minutes at most), or a client broke. */
+  private static void awaitEach(
+      java.util.concurrent.atomic.AtomicIntegerArray counts,
+      int n,
+      Map<Integer, Throwable> broken,
+      String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    for (int i = 0; i < counts.length(); i++) {
+      while (counts.get(i) < n) {
+        assertThat(broken).as("clients whose connection or replies failed").isEmpty();
+        assertThat(System.nanoTime()).as("client %d: %s", i, what).isLessThan(deadline);
+        Thread.sleep(20);
       }
     }
   }

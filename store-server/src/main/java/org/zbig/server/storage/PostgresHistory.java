@@ -142,7 +142,7 @@ final class PostgresHistory {
     if (pt == 0) {
       return PackResult.NOTHING;
     }
-    try (Connection c = storage.pool.getConnection()) {
+    try (Connection c = storage.connect()) {
       // (1) the pack marker first: from here on undo cannot reach into the packed region
       try (PreparedStatement ps =
           c.prepareStatement("update zbig_meta set packed = ? where packed < ?")) {

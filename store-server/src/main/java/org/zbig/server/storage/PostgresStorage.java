@@ -187,6 +187,55 @@ public final class PostgresStorage implements Storage {
     return new Tid(last);
   }
 
+  // --- the database unreachable ----------------------------------------------------------
+
+  /** How long requests fail at once after the database was found unreachable. */
+  private static final long UNREACHABLE_NANOS = 1_000_000_000L;
+
+  /** While {@link System#nanoTime()} is before this (and it is not 0), the database is down. */
+  private final java.util.concurrent.atomic.AtomicLong unreachableUntil =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private volatile String unreachableCause = "";
+
+  /**
+   * A session from the pool; fails at once while the database was found unreachable in the last
+   * second. Without this, every request waited the pool's connection timeout in turn during an
+   * outage (a commit queued behind seven others failed after 50 s); now one request a second probes
+   * the database, waiting up to that timeout, and the others fail at once naming the cause.
+   */
+  Connection connect() throws SQLException {
+    long until = unreachableUntil.get();
+    if (until != 0) {
+      long now = System.nanoTime();
+      // past the window, the one request that moves it on probes; the others fail at once
+      if (now - until < 0 || !unreachableUntil.compareAndSet(until, now + 60 * UNREACHABLE_NANOS)) {
+        throw new java.sql.SQLTransientConnectionException(
+            "the database is unreachable (" + unreachableCause + "); trying again every second",
+            "08001");
+      }
+    }
+    try {
+      Connection c = pool.getConnection();
+      unreachableUntil.set(0);
+      return c;
+    } catch (SQLException e) {
+      if (e instanceof java.sql.SQLTransientConnectionException
+          || (e.getSQLState() != null && e.getSQLState().startsWith("08"))) {
+        unreachableCause = String.valueOf(e.getMessage());
+        unreachableUntil.set(System.nanoTime() + UNREACHABLE_NANOS);
+      } else if (until != 0) {
+        unreachableUntil.set(0);
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      if (until != 0) {
+        unreachableUntil.set(0);
+      }
+      throw e;
+    }
+  }
+
   // --- reads -------------------------------------------------------------------------------
 
   interface Query<T> {
@@ -194,7 +243,7 @@ public final class PostgresStorage implements Storage {
   }
 
   <T> T read(String what, Query<T> q) {
-    try (Connection c = pool.getConnection()) {
+    try (Connection c = connect()) {
       return q.run(c);
     } catch (SQLException e) {
       throw fail(what, e);
@@ -445,7 +494,7 @@ public final class PostgresStorage implements Storage {
 
   private Connection committer() throws SQLException {
     if (committer == null) {
-      committer = pool.getConnection();
+      committer = connect();
       committer.setAutoCommit(true);
     }
     return committer;
