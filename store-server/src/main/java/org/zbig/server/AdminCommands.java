@@ -199,6 +199,64 @@ final class AdminCommands {
     }
   }
 
+  /** {@code verify}: reads every revision of a stopped storage and reports the damaged ones. */
+  @Command(
+      name = "verify",
+      mixinStandardHelpOptions = true,
+      description =
+          "Read every revision of a data folder that no server has open, check each against its"
+              + " checksum, and report the damaged ones (exit status 1 if any).")
+  static final class Verify implements Callable<Integer> {
+    @Option(
+        names = "--data",
+        defaultValue = "./data",
+        description = "data folder (default: ${DEFAULT-VALUE})")
+    Path data;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    Verify() {}
+
+    @Override
+    public Integer call() throws IOException {
+      if (!Files.isDirectory(data)) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      long total = folderBytes(data);
+      KvStorage.Verified v;
+      try (KvStorage s = KvStorage.rocks(data.toAbsolutePath());
+          me.tongfei.progressbar.ProgressBar pb =
+              new me.tongfei.progressbar.ProgressBarBuilder()
+                  .setTaskName("verify")
+                  .setUnit(" MiB", 1 << 20)
+                  .setInitialMax(Math.max(total, 1))
+                  .build()) {
+        v = s.verify(pb::stepTo);
+        pb.maxHint(Math.max(v.bytes(), 1));
+        pb.stepTo(v.bytes());
+      }
+      for (KvStorage.Damage d : v.damaged()) {
+        out.printf(
+            "damaged: oid %s tid %s: %s%n",
+            d.oid() == null ? "?" : d.oid().toHex(),
+            d.tid() == null ? "?" : d.tid().toHex(),
+            d.problem());
+      }
+      out.printf(
+          "verified %d revisions (%.1f MiB) in %s: %d damaged%n",
+          v.revisions(), v.bytes() / 1048576.0, data, v.damaged().size());
+      return v.damaged().isEmpty() ? 0 : 1;
+    }
+
+    private static long folderBytes(Path dir) throws IOException {
+      try (var files = Files.walk(dir)) {
+        return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+      }
+    }
+  }
+
   /** {@code analyze}: what a data folder holds, by class. */
   @Command(
       name = "analyze",

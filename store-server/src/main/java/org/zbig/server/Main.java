@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       Main.ImportFs.class,
       AdminCommands.PackCommand.class,
       AdminCommands.Analyze.class,
+      AdminCommands.Verify.class,
       BackupCommand.class
     },
     description = "A ZEO-compatible storage server for ZODB and zbig clients.")

@@ -18,7 +18,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
 
-/** {@code zbig-server analyze} and {@code zbig-server pack}. */
+/** {@code zbig-server analyze}, {@code verify} and {@code pack}. */
 class AdminCommandsTest {
   @TempDir Path dir;
 
@@ -99,5 +99,62 @@ class AdminCommandsTest {
             org.zbig.zodb.record.ClassMeta.of("persistent.mapping.PersistentMapping"),
             Map.of("data", Map.of("i", (long) i)))
         .encode();
+  }
+
+  @Test
+  void verifyReadsEveryRevisionAndNamesTheOnesDamagedOnDisk() throws Exception {
+    Path data = dir.resolve("data");
+    byte[] marker = "<damage here>".getBytes(StandardCharsets.US_ASCII);
+    try (var s = KvStorage.rocks(data)) {
+      for (int t = 1; t <= 3; t++) {
+        java.util.List<org.zbig.server.storage.Write> w = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) { // small records: in RocksDB's tables
+          w.add(org.zbig.server.storage.Write.data(new Oid(i), Bytes.utf8("t" + t + " o" + i)));
+        }
+        byte[] big = new byte[300 << 10]; // a big record: in one of RocksDB's blob files
+        java.util.Arrays.fill(big, (byte) t);
+        System.arraycopy(marker, 0, big, 150 << 10, marker.length);
+        big[(150 << 10) + marker.length] = (byte) ('0' + t);
+        w.add(org.zbig.server.storage.Write.data(new Oid(100 + t), Bytes.wrap(big)));
+        s.commit(
+            new Tid(t * 1000L),
+            new org.zbig.server.storage.TxnMeta(Bytes.EMPTY, Bytes.EMPTY, Map.of(), " "),
+            w);
+      }
+    }
+    String[] r = run("verify", "--data", data.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("verified 33 revisions").contains(": 0 damaged");
+
+    // damage the middle of the second big record where it lies on disk
+    byte[] tagged = java.util.Arrays.copyOf(marker, marker.length + 1);
+    tagged[marker.length] = '2';
+    int found = 0;
+    try (var files = java.nio.file.Files.list(data)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".blob")).toList()) {
+        byte[] b = java.nio.file.Files.readAllBytes(f);
+        for (int i = 0; i + tagged.length <= b.length; i++) {
+          if (java.util.Arrays.equals(b, i, i + tagged.length, tagged, 0, tagged.length)) {
+            b[i + 3] ^= 0x20;
+            java.nio.file.Files.write(f, b);
+            found++;
+            break;
+          }
+        }
+      }
+    }
+    assertThat(found).as("RocksDB blob files holding the second big record").isEqualTo(1);
+    r = run("verify", "--data", data.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
+    assertThat(r[1])
+        .contains(
+            "damaged: oid "
+                + new Oid(102).toHex()
+                + " tid "
+                + new Tid(2000).toHex()
+                + ": the stored record fails its checksum")
+        .contains("verified 33 revisions")
+        .contains(": 1 damaged");
+    assertThat(r[1].lines().filter(l -> l.startsWith("damaged:")).count()).isEqualTo(1);
   }
 }
