@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.zbig.server.storage.Compression;
+import org.zbig.server.storage.KvStorage;
 import org.zbig.wire.Encoding;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -315,6 +317,13 @@ public final class Main {
     @CommandLine.Mixin Jdbc jdbc = new Jdbc();
 
     @Option(
+        names = "--compression",
+        description =
+            "how the RocksDB storage compresses what it writes: none, lz4 or zstd (default: lz4;"
+                + " files written before keep theirs)")
+    String compression;
+
+    @Option(
         names = "--storage",
         defaultValue = "1",
         description = "storage name (default: ${DEFAULT-VALUE})")
@@ -322,7 +331,7 @@ public final class Main {
 
     @Option(
         names = "--add-storage",
-        paramLabel = "NAME=DIR[,read-only]",
+        paramLabel = "NAME=DIR[,read-only][,compression=C]",
         description =
             "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
                 + " choose it by the name they register with")
@@ -523,10 +532,24 @@ public final class Main {
             spec.commandLine(), "--backend: '" + backend + "' (expected: rocksdb or postgres)");
       }
       if (backend.equals("postgres")) {
+        if (compression != null) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              "--compression: given with --backend postgres (expected: rocksdb)");
+        }
         main = jdbc.open(spec, config.data());
       } else if (jdbc.url != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--jdbc-url: given with --backend rocksdb (expected: postgres)");
+      } else if (compression != null) {
+        Compression c;
+        try {
+          c = Compression.parse(compression);
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--compression: " + e.getMessage());
+        }
+        main = KvStorage.rocks(config.data(), c);
       }
       ZeoServer server;
       try {

@@ -2,6 +2,7 @@ package org.zbig.server;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.zbig.server.storage.Compression;
 
 /**
  * One more named storage a server serves besides its main one: clients pick it by the name they
@@ -10,8 +11,11 @@ import java.util.Objects;
  * @param name the name clients register with
  * @param data its data folder (RocksDB), null for an in-memory storage
  * @param readOnly whether every write to it fails with ReadOnlyError
+ * @param compression how its RocksDB files are compressed, null for the default
  */
-public record StorageSpec(String name, Path data, boolean readOnly) {
+public record StorageSpec(String name, Path data, boolean readOnly, Compression compression) {
+  private static final String FORM = "NAME=DIR[,read-only][,compression=none|lz4|zstd]";
+
   /** Checks the name. */
   public StorageSpec {
     Objects.requireNonNull(name, "name");
@@ -20,26 +24,48 @@ public record StorageSpec(String name, Path data, boolean readOnly) {
     }
   }
 
+  /** A storage compressed as by default. */
+  public StorageSpec(String name, Path data, boolean readOnly) {
+    this(name, data, readOnly, null);
+  }
+
   /**
-   * Parses the command line's {@code NAME=DIR} or {@code NAME=DIR,read-only}.
+   * Parses the command line's {@code NAME=DIR}, with {@code ,read-only} and {@code
+   * ,compression=none|lz4|zstd} after it in any order.
    *
    * @throws IllegalArgumentException naming {@code text} and the expected form
    */
   public static StorageSpec parse(String text) {
     int eq = text.indexOf('=');
     if (eq <= 0 || eq == text.length() - 1) {
-      throw new IllegalArgumentException(
-          "storage: '" + text + "' (expected: NAME=DIR or NAME=DIR,read-only)");
+      throw new IllegalArgumentException("storage: '" + text + "' (expected: " + FORM + ")");
     }
     String dir = text.substring(eq + 1);
-    boolean readOnly = dir.endsWith(",read-only");
-    if (readOnly) {
-      dir = dir.substring(0, dir.length() - ",read-only".length());
+    boolean readOnly = false;
+    Compression compression = null;
+    for (; ; ) {
+      if (dir.endsWith(",read-only")) {
+        readOnly = true;
+        dir = dir.substring(0, dir.length() - ",read-only".length());
+        continue;
+      }
+      int c = dir.lastIndexOf(",compression=");
+      if (c >= 0 && dir.indexOf(',', c + 1) < 0) {
+        try {
+          compression = Compression.parse(dir.substring(c + ",compression=".length()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "storage: '" + text + "': " + e.getMessage() + " (expected: " + FORM + ")", e);
+        }
+        dir = dir.substring(0, c);
+        continue;
+      }
+      break;
     }
     if (dir.isEmpty()) {
-      throw new IllegalArgumentException(
-          "storage: '" + text + "' (expected: NAME=DIR or NAME=DIR,read-only)");
+      throw new IllegalArgumentException("storage: '" + text + "' (expected: " + FORM + ")");
     }
-    return new StorageSpec(text.substring(0, eq), Path.of(dir).toAbsolutePath(), readOnly);
+    return new StorageSpec(
+        text.substring(0, eq), Path.of(dir).toAbsolutePath(), readOnly, compression);
   }
 }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.zbig.server.storage.Compression;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -183,7 +184,10 @@ public final class ZeoServer implements AutoCloseable {
         Storage storage =
             main != null && s == all.getFirst()
                 ? main
-                : s.data() == null ? KvStorage.inMemory() : KvStorage.rocks(s.data());
+                : s.data() == null
+                    ? KvStorage.inMemory()
+                    : KvStorage.rocks(
+                        s.data(), s.compression() == null ? Compression.DEFAULT : s.compression());
         try {
           ServedStorage served =
               new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.storage.Compression;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -98,9 +99,18 @@ class NamedStoragesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("storage 'two'");
     assertThatThrownBy(() -> StorageSpec.parse("noequals"))
-        .hasMessage("storage: 'noequals' (expected: NAME=DIR or NAME=DIR,read-only)");
+        .hasMessage(
+            "storage: 'noequals' (expected:"
+                + " NAME=DIR[,read-only][,compression=none|lz4|zstd])");
     assertThat(StorageSpec.parse("x=/srv/x,read-only"))
         .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true));
+    assertThat(StorageSpec.parse("x=/srv/x,compression=ZSTD,read-only"))
+        .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true, Compression.ZSTD));
+    assertThat(StorageSpec.parse("x=/srv/x,read-only,compression=none"))
+        .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true, Compression.NONE));
+    assertThatThrownBy(() -> StorageSpec.parse("x=/srv/x,compression=gzip"))
+        .hasMessageContaining("'gzip'")
+        .hasMessageContaining("expected: none, lz4 or zstd");
   }
 
   @Test

@@ -139,9 +139,14 @@ public final class KvStorage implements Storage {
     }
   }
 
-  /** A storage in RocksDB in {@code dir}, created if missing. */
+  /** A storage in RocksDB in {@code dir}, created if missing, compressed as by default. */
   public static KvStorage rocks(Path dir) {
-    RocksKv kv = new RocksKv(dir);
+    return rocks(dir, Compression.DEFAULT);
+  }
+
+  /** A storage in RocksDB in {@code dir}, created if missing, writing with {@code compression}. */
+  public static KvStorage rocks(Path dir, Compression compression) {
+    RocksKv kv = new RocksKv(dir, compression);
     return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false);
   }
 

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
-import org.rocksdb.CompressionType;
 import org.rocksdb.Filter;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -57,6 +56,10 @@ final class RocksKv implements Kv {
   }
 
   RocksKv(Path dir) {
+    this(dir, Compression.DEFAULT);
+  }
+
+  RocksKv(Path dir, Compression compression) {
     this.dir = dir;
     this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     this.bloom = new BloomFilter(10, false);
@@ -69,11 +72,11 @@ final class RocksKv implements Kv {
                     .setFilterPolicy(bloom)
                     .setCacheIndexAndFilterBlocks(true)
                     .setPinL0FilterAndIndexBlocksInCache(true))
-            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setCompressionType(compression.rocksType())
             .setEnableBlobFiles(true)
             .setMinBlobSize(MIN_BLOB_SIZE)
             .setBlobFileSize(256L << 20)
-            .setBlobCompressionType(CompressionType.NO_COMPRESSION)
+            .setBlobCompressionType(compression.rocksType())
             .setEnableBlobGarbageCollection(true)
             .setMaxBackgroundJobs(2);
     try {

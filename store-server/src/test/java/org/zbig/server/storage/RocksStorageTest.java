@@ -198,4 +198,42 @@ class RocksStorageTest extends StorageContract {
     storage = open(); // RocksDB's lock was given back
     assertThat(storage.lastTransaction()).isEqualTo(Tid.Z64);
   }
+
+  @Test
+  void eachCompressionWritesItsFilesAndReadsBackTheSameBytes() throws Exception {
+    byte[] data = new byte[1 << 20]; // a sparse block: mostly zeros, a few values
+    for (int i = 0; i < data.length; i += 4096) {
+      data[i] = (byte) (i >> 12);
+    }
+    java.util.Map<Compression, Long> blobBytes = new java.util.EnumMap<>(Compression.class);
+    for (Compression c : Compression.values()) {
+      Path d = dir.resolve("c-" + c);
+      try (KvStorage s = KvStorage.rocks(d, c)) {
+        s.commit(new Tid(5), META, List.of(Write.data(new Oid(1), Bytes.wrap(data))));
+      }
+      try (KvStorage s = KvStorage.rocks(d, c)) { // writes the recovered log into files
+        assertThat(s.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data())
+            .isEqualTo(Bytes.wrap(data));
+      }
+      try (var files = Files.list(d)) {
+        blobBytes.put(
+            c,
+            files
+                .filter(f -> f.toString().endsWith(".blob"))
+                .mapToLong(f -> f.toFile().length())
+                .sum());
+      }
+      Compression other = c == Compression.NONE ? Compression.ZSTD : Compression.NONE;
+      try (KvStorage s = KvStorage.rocks(d, other)) { // another setting: its files still read
+        assertThat(s.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data())
+            .isEqualTo(Bytes.wrap(data));
+      }
+    }
+    assertThat(blobBytes.get(Compression.NONE)).isGreaterThan(1 << 20);
+    assertThat(blobBytes.get(Compression.LZ4)).isLessThan(200 << 10);
+    assertThat(blobBytes.get(Compression.ZSTD)).isLessThan(blobBytes.get(Compression.LZ4));
+    assertThat(Compression.parse("Zstd")).isEqualTo(Compression.ZSTD);
+    assertThatThrownBy(() -> Compression.parse("snappy"))
+        .hasMessage("compression: 'snappy' (expected: none, lz4 or zstd)");
+  }
 }
