@@ -199,6 +199,14 @@ final class AdminCommands {
     }
   }
 
+  /** Refuses a {@code --data} that is not an existing folder, naming it. */
+  static void requireDataFolder(CommandLine.Model.CommandSpec spec, Path data) {
+    if (!Files.isDirectory(data)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
+    }
+  }
+
   /** {@code verify}: reads every revision of a stopped storage and reports the damaged ones. */
   @Command(
       name = "verify",
@@ -219,10 +227,7 @@ final class AdminCommands {
 
     @Override
     public Integer call() throws IOException {
-      if (!Files.isDirectory(data)) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
-      }
+      requireDataFolder(spec, data);
       PrintWriter out = spec.commandLine().getOut();
       long total = folderBytes(data);
       KvStorage.Verified v;
@@ -283,10 +288,7 @@ final class AdminCommands {
 
     @Override
     public Integer call() {
-      if (!Files.isDirectory(data)) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
-      }
+      requireDataFolder(spec, data);
       try (Storage s = KvStorage.rocks(data.toAbsolutePath())) {
         report(s, spec.commandLine().getOut(), top);
       }
