@@ -416,7 +416,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     return switch (request) {
       case Register r -> register(r);
       case GetInfo r -> served.info();
-      case LastTransaction r -> storage().lastTransaction();
+      case LastTransaction r -> served.lastPublished();
       case GetInvalidations r -> served.invalidationsSince(r.tid());
       case Ping r -> {
         if (served.sharedByServers()) {

@@ -107,15 +107,29 @@ final class ServedStorage {
       }
       recent.addFirst(new Committed(t.tid(), storage.transactionOids(t.tid())));
     }
+    this.published = storage.lastTransaction();
     storage.onForeignCommits(this::catchUp);
     this.committer = new Committer(this);
+  }
+
+  /**
+   * The newest transaction whose invalidations went out: what {@code register} and {@code
+   * lastTransaction} tell clients. The storage's own last tid runs ahead of it while a group is
+   * being published; a client told that one could then receive the invalidation of an older
+   * transaction of the group, which ZEO's client refuses ("new last tid must be greater").
+   */
+  private volatile Tid published;
+
+  /** The newest transaction every subscriber has been told of (see {@link #published}). */
+  Tid lastPublished() {
+    return published;
   }
 
   /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */
   synchronized Tid register(Subscriber s) {
     catchUp(); // a client coming from another server may know newer transactions than we do
     subscribers.add(s);
-    return storage.lastTransaction();
+    return published;
   }
 
   void unregister(Subscriber s) {
@@ -217,6 +231,7 @@ final class ServedStorage {
         s.invalidate(tid, oids);
       }
     }
+    published = tid;
   }
 
   /**
@@ -225,7 +240,7 @@ final class ServedStorage {
    */
   synchronized Optional<Invalidations> invalidationsSince(Tid tid) {
     catchUp();
-    Tid lastTid = storage.lastTransaction();
+    Tid lastTid = published;
     if (tid.compareTo(lastTid) >= 0) {
       return tid.equals(lastTid)
           ? Optional.of(new Invalidations(lastTid, List.of()))

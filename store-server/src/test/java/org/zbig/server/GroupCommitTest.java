@@ -183,4 +183,50 @@ class GroupCommitTest {
       assertThat(sizes).containsExactly(1, 2);
     }
   }
+
+  @Test
+  void lastTransactionNamesNoTransactionWhoseInvalidationIsStillToCome() throws Exception {
+    java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ForwardingStorage held =
+        new ForwardingStorage(org.zbig.server.storage.KvStorage.inMemory()) {
+          @Override
+          public void commitAll(java.util.List<Commit> commits) {
+            super.commitAll(commits); // in the storage, its invalidations not yet sent
+            written.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    try (ZeoServer server =
+            ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), held);
+        TestClient c0 = new TestClient(server.address());
+        TestClient c1 = new TestClient(server.address())) {
+      c0.call(new Register(c0.id(), "1", false));
+      c1.call(new Register(c1.id(), "1", false));
+      Tid before = c1.call(new org.zbig.wire.LastTransaction(c1.id()));
+      c0.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c0.send(new StoreA(new Oid(10), Tid.Z64, Bytes.utf8("v"), 1));
+      assertThat(c0.call(new Vote(c0.id(), 1))).isEqualTo(VoteResult.OK);
+      TpcFinish f = new TpcFinish(c0.id(), 1);
+      c0.send(f);
+      assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
+      // a client connecting now asks for the last tid: the written transaction is not it, since
+      // its invalidation comes later (ZEO's client refuses an invalidation older than its last
+      // tid; ZEO's own invalidations_while_connecting test met this)
+      assertThat(held.lastTransaction()).isGreaterThan(before);
+      assertThat(c1.call(new org.zbig.wire.LastTransaction(c1.id()))).isEqualTo(before);
+      release.countDown();
+      Tid t = f.decodeResult(((org.zbig.wire.Reply) c0.next()).value());
+      c1.call(new org.zbig.wire.Ping(c1.id())); // the invalidation comes before the ping's reply
+      assertThat(c1.calls)
+          .filteredOn(InvalidateTransaction.class::isInstance)
+          .extracting(call -> ((InvalidateTransaction) call).tid())
+          .containsExactly(t);
+      assertThat(c1.call(new org.zbig.wire.LastTransaction(c1.id()))).isEqualTo(t);
+    }
+  }
 }
