@@ -21,6 +21,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1064,7 +1065,7 @@ public final class KvStorage implements Storage {
    *
    * @param progress told the bytes read so far, now and then
    */
-  public Verified verify(java.util.function.LongConsumer progress) {
+  public Verified verify(LongConsumer progress) {
     List<Damage> damaged = new ArrayList<>();
     long revisions = 0;
     long bytes = 0;

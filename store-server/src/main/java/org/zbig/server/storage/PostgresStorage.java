@@ -25,6 +25,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,8 +93,7 @@ public final class PostgresStorage implements Storage {
   /** Current revisions loaded recently; invalidated as commits are published. */
   final CurrentRecords current = new CurrentRecords(CACHE_BYTES);
 
-  private final java.util.concurrent.atomic.AtomicLong packs =
-      new java.util.concurrent.atomic.AtomicLong(); // a load begun before a pack is not cached
+  private final AtomicLong packs = new AtomicLong(); // a load begun before a pack is not cached
   private volatile long objects; // zbig_meta's counters when last was published or packed
   private volatile long bytes;
   private volatile PostgresListener listener;
@@ -193,8 +194,7 @@ public final class PostgresStorage implements Storage {
   private static final long UNREACHABLE_NANOS = 1_000_000_000L;
 
   /** While {@link System#nanoTime()} is before this (and it is not 0), the database is down. */
-  private final java.util.concurrent.atomic.AtomicLong unreachableUntil =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong unreachableUntil = new AtomicLong();
 
   private volatile String unreachableCause = "";
 
@@ -210,7 +210,7 @@ public final class PostgresStorage implements Storage {
       long now = System.nanoTime();
       // past the window, the one request that moves it on probes; the others fail at once
       if (now - until < 0 || !unreachableUntil.compareAndSet(until, now + 60 * UNREACHABLE_NANOS)) {
-        throw new java.sql.SQLTransientConnectionException(
+        throw new SQLTransientConnectionException(
             "the database is unreachable (" + unreachableCause + "); trying again every second",
             "08001");
       }
@@ -220,7 +220,7 @@ public final class PostgresStorage implements Storage {
       unreachableUntil.set(0);
       return c;
     } catch (SQLException e) {
-      if (e instanceof java.sql.SQLTransientConnectionException
+      if (e instanceof SQLTransientConnectionException
           || (e.getSQLState() != null && e.getSQLState().startsWith("08"))) {
         unreachableCause = String.valueOf(e.getMessage());
         unreachableUntil.set(System.nanoTime() + UNREACHABLE_NANOS);
