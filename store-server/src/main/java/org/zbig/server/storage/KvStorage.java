@@ -318,12 +318,17 @@ public final class KvStorage implements Storage {
    * The data of a summed revision value (on the heap or in direct memory), its checksum verified.
    */
   private static Bytes checked(Oid oid, long tid, ByteBuffer value) {
-    if (value.limit() < SUMMED_HEADER || value.getInt(1) != checksum(oid, tid, value)) {
+    if (!sumHolds(oid, tid, value)) {
       LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
       throw new CorruptRecordException(
           oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
     }
     return Bytes.view(java.lang.foreign.MemorySegment.ofBuffer(value).asSlice(SUMMED_HEADER));
+  }
+
+  /** Whether a summed revision value is whole and its CRC-32C matches oid, tid and data. */
+  private static boolean sumHolds(Oid oid, long tid, ByteBuffer value) {
+    return value.limit() >= SUMMED_HEADER && value.getInt(1) == checksum(oid, tid, value);
   }
 
   private static boolean isData(byte kind) {
@@ -1061,7 +1066,7 @@ public final class KvStorage implements Storage {
    * damaged key fails too), a revision without a sum through the store's own checks, a back-pointer
    * for the revision it points to. Meant for a stopped storage ({@code zbig-server verify}); a
    * store that cannot be read on (a damaged index block) ends the walk with a {@link
-   * StorageException} naming the last good key.
+   * StorageException} naming the last key read.
    *
    * @param progress told the bytes read so far, now and then
    */
@@ -1069,7 +1074,7 @@ public final class KvStorage implements Storage {
     List<Damage> damaged = new ArrayList<>();
     long revisions = 0;
     long bytes = 0;
-    byte[] lastGood = null;
+    byte[] lastRead = null;
     try (Kv.Cursor c = kv.cursor(false)) {
       for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
         byte[] key = c.key();
@@ -1091,14 +1096,14 @@ public final class KvStorage implements Storage {
           LOG.error("damaged record: oid {} tid {}: {}", oid, new Tid(tid).toHex(), problem);
           damaged.add(new Damage(oid, new Tid(tid), problem));
         }
-        lastGood = key;
+        lastRead = key;
       }
     } catch (RuntimeException e) {
       throw new StorageException(
           "the store cannot be read on after "
-              + (lastGood == null
+              + (lastRead == null
                   ? "its start"
-                  : "revision key " + HexFormat.of().formatHex(lastGood))
+                  : "revision key " + HexFormat.of().formatHex(lastRead))
               + " ("
               + revisions
               + " revisions read, "
@@ -1118,10 +1123,9 @@ public final class KvStorage implements Storage {
     }
     switch (value[0]) {
       case DATA_SUMMED -> {
-        ByteBuffer v = ByteBuffer.wrap(value);
-        return value.length < SUMMED_HEADER || v.getInt(1) != checksum(oid, tid, v)
-            ? "the stored record fails its checksum (damaged on disk)"
-            : null;
+        return sumHolds(oid, tid, ByteBuffer.wrap(value))
+            ? null
+            : "the stored record fails its checksum (damaged on disk)";
       }
       case DATA -> {
         try {
