@@ -11,17 +11,18 @@ import org.zbig.server.storage.Compression;
  * @param name the name clients register with
  * @param data its data folder (RocksDB), null for an in-memory storage
  * @param readOnly whether every write to it fails with ReadOnlyError
- * @param compression how its RocksDB files are compressed, null for the default
+ * @param compression how its RocksDB files are compressed ({@link Compression#DEFAULT} if null)
  */
 public record StorageSpec(String name, Path data, boolean readOnly, Compression compression) {
   private static final String FORM = "NAME=DIR[,read-only][,compression=none|lz4|zstd]";
 
-  /** Checks the name. */
+  /** Checks the name; no compression means the default. */
   public StorageSpec {
     Objects.requireNonNull(name, "name");
     if (name.isEmpty()) {
       throw new IllegalArgumentException("storage name: '' (expected: a non-empty name)");
     }
+    compression = compression == null ? Compression.DEFAULT : compression;
   }
 
   /** A storage compressed as by default. */

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.zbig.server.storage.Compression;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -186,8 +185,7 @@ public final class ZeoServer implements AutoCloseable {
                 ? main
                 : s.data() == null
                     ? KvStorage.inMemory()
-                    : KvStorage.rocks(
-                        s.data(), s.compression() == null ? Compression.DEFAULT : s.compression());
+                    : KvStorage.rocks(s.data(), s.compression());
         try {
           ServedStorage served =
               new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());
