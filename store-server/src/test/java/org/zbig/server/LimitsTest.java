@@ -51,11 +51,15 @@ class LimitsTest {
     Limits limits = new Limits(3, 1 << 20, 1 << 20, 100, java.time.Duration.ofSeconds(5));
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), limits)) {
       long fdsBefore = openFds();
-      // three half-open connections take every slot: connected, never a word
+      // three half-open connections take every slot: connected, never a word. Each waits for the
+      // server's offer, which says the server counted it: otherwise a flood connection could be
+      // counted first, take a slot and keep the loop below waiting for its 5 s
       List<java.net.Socket> silent = new java.util.ArrayList<>();
       for (int i = 0; i < 3; i++) {
         java.net.Socket s = new java.net.Socket("127.0.0.1", server.address().getPort());
         s.setSoTimeout(10_000);
+        var offer = new java.io.DataInputStream(s.getInputStream());
+        offer.readFully(new byte[offer.readInt()]);
         silent.add(s);
       }
       // a flood beyond the limit, while they hold the slots: each refused as it arrives
