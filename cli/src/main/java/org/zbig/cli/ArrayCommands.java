@@ -4,6 +4,12 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -11,6 +17,7 @@ import java.util.function.LongConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.zbig.bigarray.ArrayFiles;
+import org.zbig.bigarray.ArrayHistory;
 import org.zbig.bigarray.BigArray;
 import org.zbig.bigarray.DType;
 import org.zbig.bigarray.Npy;
@@ -21,6 +28,7 @@ import org.zbig.client.Persistent;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.zblk.ZBlkFormat;
+import org.zbig.zodb.Tid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +44,15 @@ final class ArrayCommands {
   /** A database, a connection and virtmem for one command. */
   record Session(Database db, Connection conn, VirtMem vm) implements AutoCloseable {
     static Session open(Main main) {
+      return open(main, null);
+    }
+
+    /**
+     * A session whose connection is the database now, or a read-only view as of {@code at} (a tid
+     * of 16 hex digits or an ISO 8601 time; see {@link #parseAt}).
+     */
+    static Session open(Main main, String at) {
+      Object when = at == null ? null : parseAt(at); // before connecting: bad input fails first
       Database db =
           Database.open(
               main.addresses(),
@@ -45,7 +62,50 @@ final class ArrayCommands {
                       .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(120))),
               64 << 20);
       ZBigArray.register(db.registry());
-      return new Session(db, db.open(), new VirtMem(BLKSIZE, 512L << 20, 2));
+      try {
+        Connection c =
+            switch (when) {
+              case null -> db.open();
+              case Tid tid -> db.open(tid);
+              case Instant time -> db.open(time);
+              default -> throw new IllegalStateException("unexpected --at " + when);
+            };
+        return new Session(db, c, new VirtMem(BLKSIZE, 512L << 20, 2));
+      } catch (RuntimeException e) {
+        db.close();
+        throw e;
+      }
+    }
+
+    /**
+     * A {@code --at} value: a {@link Tid} from 16 hex digits, or an {@link Instant} from an ISO
+     * 8601 time with or without an offset (without one it is UTC, as tids are), or a date (its
+     * start, UTC).
+     *
+     * @throws IllegalArgumentException naming the value and what is expected
+     */
+    static Object parseAt(String at) {
+      String v = at.strip();
+      if (v.matches("[0-9a-fA-F]{16}")) {
+        return Tid.ofHex(v);
+      }
+      try {
+        return OffsetDateTime.parse(v).toInstant();
+      } catch (DateTimeParseException notWithOffset) {
+        try {
+          return LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException notLocal) {
+          try {
+            return LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
+          } catch (DateTimeParseException notDate) {
+            throw new IllegalArgumentException(
+                "--at '"
+                    + at
+                    + "': expected a tid (16 hex digits) or a time (ISO 8601, for example"
+                    + " 2026-12-02T10:15:30Z, 2026-12-02T10:15 in UTC, or 2026-12-02)");
+          }
+        }
+      }
     }
 
     ZBigArray array(String name) {
@@ -143,6 +203,7 @@ final class ArrayCommands {
         Append.class,
         Export.class,
         Info.class,
+        Log.class,
         Bench.class,
         GrowWatchCommands.Grow.class,
         GrowWatchCommands.Watch.class,
@@ -294,11 +355,14 @@ final class ArrayCommands {
     @Option(names = "--index", description = "numpy basic indexing, e.g. 10:20,::-1,3")
     String index;
 
+    @Option(names = "--at", paramLabel = "TID|TIME", description = AT_HELP)
+    String at;
+
     Export() {}
 
     @Override
     public Integer call() throws Exception {
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(parent.main, at)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm);
         withProgress("export " + name, a.nbytes(), p -> ArrayFiles.exportNpy(a, index, file, p));
@@ -317,14 +381,18 @@ final class ArrayCommands {
     @Parameters(index = "0", paramLabel = "NAME")
     String name;
 
+    @Option(names = "--at", paramLabel = "TID|TIME", description = AT_HELP)
+    String at;
+
     Info() {}
 
     @Override
     public Integer call() {
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(parent.main, at)) {
         ZBigArray za = s.array(name);
         PrintWriter out = spec.commandLine().getOut();
         out.println("name\t" + name);
+        out.println("at\t" + s.conn.snapshot());
         out.println("shape\t" + Arrays.toString(za.shape()));
         out.println("dtype\t" + za.dtype());
         out.println("order\t" + za.order());
@@ -333,6 +401,58 @@ final class ArrayCommands {
         out.println("blocks\t" + za.zfile().blktab().size());
         out.flush();
       }
+      return 0;
+    }
+  }
+
+  /** The help of the {@code --at} options. */
+  static final String AT_HELP =
+      "the array as it was at a transaction (16 hex digits) or a time (ISO 8601, UTC unless an"
+          + " offset is given)";
+
+  /**
+   * {@code array log}: the transactions that changed an array, oldest first, with the shape before
+   * and after each.
+   */
+  @Command(
+      name = "log",
+      mixinStandardHelpOptions = true,
+      description =
+          "List the transactions that changed an array: tid, time, user, description, shape"
+              + " before -> after.")
+  static final class Log implements Callable<Integer> {
+    @ParentCommand ArrayCommand parent;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Option(names = "--at", paramLabel = "TID|TIME", description = "the history up to then")
+    String at;
+
+    Log() {}
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (Session s = Session.open(parent.main, at)) {
+        ZBigArray za = s.array(name);
+        for (ArrayHistory.Change c : ArrayHistory.log(s.conn, za)) {
+          out.println(
+              c.tid().toHex()
+                  + "\t"
+                  + c.time()
+                  + "\t"
+                  + c.user()
+                  + "\t"
+                  + c.description()
+                  + "\t"
+                  + (c.shapeBefore() == null ? "absent" : Arrays.toString(c.shapeBefore()))
+                  + " -> "
+                  + Arrays.toString(c.shapeAfter()));
+        }
+      }
+      out.flush();
       return 0;
     }
   }

@@ -221,12 +221,15 @@ final class GrowWatchCommands {
     @Option(names = "--limit", defaultValue = "1000", description = "values printed at most")
     long limit;
 
+    @Option(names = "--at", paramLabel = "TID|TIME", description = ArrayCommands.AT_HELP)
+    String at;
+
     Show() {}
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main, at)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm());
         try (BigArray.View v = a.view(index)) {

@@ -8,10 +8,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.client.Database;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.wire.Pack;
+import org.zbig.zodb.Tid;
 
 /** {@code bin/zbig ls} and {@code bin/zbig array ...} against a real server, with real numpy. */
 class ArrayCommandsTest {
@@ -126,6 +133,76 @@ class ArrayCommandsTest {
       assertThat(r[2]).contains("root['nothing']: absent (expected: a ZBigArray)");
       r = run("--server", addr, "array", "import", "b", in.toString(), "--zblk-fmt", "zblk9");
       assertThat(r[2]).contains("WENDELIN_CORE_ZBLK_FMT: 'zblk9' (expected: ZBlk0, ZBlk1 or auto)");
+    }
+  }
+
+  @Test
+  void logListsEveryCommitAndAtReadsTheArrayAsItWas() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory())) {
+      String addr = "127.0.0.1:" + server.address().getPort();
+      String[] r =
+          run(
+              "--server",
+              addr,
+              "array",
+              "grow",
+              "g",
+              "--cols",
+              "3",
+              "--rows",
+              "2",
+              "--every",
+              "0",
+              "--count",
+              "3");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      List<String> tids = new ArrayList<>();
+      Matcher m = Pattern.compile("at tid ([0-9a-f]{16})").matcher(r[1]);
+      while (m.find()) {
+        tids.add(m.group(1));
+      }
+      assertThat(tids).hasSize(3);
+
+      r = run("--server", addr, "array", "log", "g");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      String[] lines = r[1].strip().split("\n");
+      assertThat(lines).hasSize(4);
+      assertThat(lines[0]).contains("\tcreate g\tabsent -> [0, 3]");
+      assertThat(lines[1]).startsWith(tids.get(0)).endsWith("\tgrow g\t[0, 3] -> [2, 3]");
+      assertThat(lines[2]).startsWith(tids.get(1)).endsWith("\tgrow g\t[2, 3] -> [4, 3]");
+      assertThat(lines[3]).startsWith(tids.get(2)).endsWith("\tgrow g\t[4, 3] -> [6, 3]");
+      // the log as of the second grow stops there
+      r = run("--server", addr, "array", "log", "g", "--at", tids.get(1));
+      assertThat(r[1].strip().split("\n")).hasSize(3);
+
+      // show and info as of the first grow: two rows
+      r = run("--server", addr, "array", "show", "g", "--at", tids.get(0));
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1]).contains("shape [2, 3]").contains("0.0 1.0 2.0\n3.0 4.0 5.0");
+      r = run("--server", addr, "array", "info", "g", "--at", tids.get(1));
+      assertThat(r[1]).contains("shape\t[4, 3]");
+      // export as of the second grow: four rows, read back by our own reader
+      Path out = dir.resolve("at.npy");
+      r = run("--server", addr, "array", "export", "g", out.toString(), "--at", tids.get(1));
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(org.zbig.bigarray.Npy.readHeader(out).shape()).containsExactly(4, 3);
+      // a time after the last grow is the array now
+      r = run("--server", addr, "array", "info", "g", "--at", "2100-01-01");
+      assertThat(r[0]).isNotEqualTo("0");
+      assertThat(r[2]).contains("after the newest transaction");
+
+      // bad values: named, with what is expected
+      r = run("--server", addr, "array", "show", "g", "--at", "yesterday");
+      assertThat(r[0]).isNotEqualTo("0");
+      assertThat(r[2]).contains("--at 'yesterday'").contains("16 hex digits");
+      // before the last pack: a clear error
+      try (Database db = Database.open(server.address())) {
+        double at = Tid.ofHex(tids.get(2)).toEpochSeconds();
+        db.zeo().invoke(id -> new Pack(id, at, true));
+      }
+      r = run("--server", addr, "array", "show", "g", "--at", tids.get(0));
+      assertThat(r[0]).isNotEqualTo("0");
+      assertThat(r[2]).contains("before the last pack");
     }
   }
 }

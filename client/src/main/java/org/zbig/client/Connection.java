@@ -28,6 +28,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ClientDisconnectedException;
 import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Global;
@@ -83,6 +84,7 @@ public final class Connection implements AutoCloseable {
   private volatile boolean invalidateAll;
   private int cacheSize = DEFAULT_CACHE_SIZE;
   private volatile Tid at; // read by virtmem loader threads (ZBigFile.loadBlock)
+  private final boolean historical; // a read-only view fixed at a past tid
   private boolean closed;
 
   private static final class WeakEntry extends WeakReference<Persistent> {
@@ -94,9 +96,11 @@ public final class Connection implements AutoCloseable {
     }
   }
 
-  Connection(Database db) {
+  /** A connection that follows the database, or a historical one fixed at {@code fixedAt}. */
+  Connection(Database db, Tid fixedAt) {
     this.db = db;
-    this.at = db.snapshot(this);
+    this.historical = fixedAt != null;
+    this.at = historical ? fixedAt : db.snapshot(this);
   }
 
   /** The database. */
@@ -107,6 +111,14 @@ public final class Connection implements AutoCloseable {
   /** The tid this transaction's view is as of. */
   public Tid snapshot() {
     return at;
+  }
+
+  /**
+   * Whether this is a read-only view of the database as of a past transaction ({@link
+   * Database#open(Tid)}), whose snapshot never moves.
+   */
+  public boolean isHistorical() {
+    return historical;
   }
 
   /** Sets how many loaded objects the cache keeps loaded. */
@@ -221,6 +233,9 @@ public final class Connection implements AutoCloseable {
    */
   public Oid add(Persistent p) {
     checkOpen();
+    if (historical) {
+      throw readOnly(p);
+    }
     if (p.jar == this) {
       return p.oid;
     }
@@ -332,7 +347,16 @@ public final class Connection implements AutoCloseable {
   /** Called by {@link Persistent#writeAccess()}. */
   void changed(Persistent p) {
     checkOpen();
+    if (historical) {
+      p.state = Persistent.State.UP_TO_DATE; // unchanged: the change is refused
+      throw readOnly(p);
+    }
     changed.add(p);
+  }
+
+  private ReadOnlyException readOnly(Object what) {
+    return new ReadOnlyException(
+        "cannot change " + what + ": the connection is a read-only view of the database at " + at);
   }
 
   /** The state with references turned into (ghost) objects. */
@@ -615,7 +639,7 @@ public final class Connection implements AutoCloseable {
     for (Synchronizer s : List.copyOf(synchronizers)) {
       s.afterCompletion(this, committed);
     }
-    Tid next = db.snapshot(this);
+    Tid next = historical ? at : db.snapshot(this);
     Set<Oid> changedOids = new java.util.HashSet<>();
     boolean everything = false;
     if (invalidateAll) {
@@ -662,12 +686,16 @@ public final class Connection implements AutoCloseable {
 
   /** Queues an invalidation; called on the ZEO event loop. */
   void invalidated(Tid tid, List<Oid> oids) {
-    invalidations.add(new Object[] {tid, oids});
+    if (!historical) { // history does not change
+      invalidations.add(new Object[] {tid, oids});
+    }
   }
 
   /** Everything may be stale; called on the ZEO event loop. */
   void invalidatedAll() {
-    invalidateAll = true;
+    if (!historical) {
+      invalidateAll = true;
+    }
   }
 
   private void checkOpen() {

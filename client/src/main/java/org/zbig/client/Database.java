@@ -1,6 +1,7 @@
 package org.zbig.client;
 
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
+import org.zbig.wire.GetInfo;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.NewOids;
@@ -21,6 +23,8 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.ReadOnlyException;
+import org.zbig.zodb.pickle.Bytes;
 
 /**
  * A database served by a ZEO server: one ZEO connection, a record cache shared by all its {@link
@@ -139,10 +143,69 @@ public final class Database implements AutoCloseable {
 
   /** A new connection: an isolated view of the database as of now. */
   public Connection open() {
-    Connection c = new Connection(this);
+    Connection c = new Connection(this, null);
     connections.add(c);
     return c;
   }
+
+  /**
+   * A read-only connection to the database as it was right after transaction {@code at} (ZODB's
+   * {@code DB.open(at=...)}): its objects, and the arrays and files reached through it, read as of
+   * then, and stay so (invalidations do not move it). Changing an object in it, or adding one,
+   * throws {@link ReadOnlyException}.
+   *
+   * @throws IllegalArgumentException if {@code at} is after the newest transaction, or before the
+   *     tid up to which the storage was packed (the history before it was removed)
+   */
+  public Connection open(Tid at) {
+    Tid newest = lastTid;
+    if (at.compareTo(newest) > 0) {
+      throw new IllegalArgumentException(
+          "tid " + at + " is after the newest transaction " + newest);
+    }
+    Tid packed = packedUpTo();
+    if (at.compareTo(packed) < 0) {
+      throw new IllegalArgumentException(
+          "tid "
+              + at
+              + " is before the last pack, up to "
+              + packed
+              + ": the history before it was removed");
+    }
+    Connection c = new Connection(this, at);
+    connections.add(c);
+    return c;
+  }
+
+  /**
+   * A read-only connection to the database as it was at {@code time}: as {@link #open(Tid)} with
+   * the newest transaction committed at or before it.
+   *
+   * @throws IllegalArgumentException if {@code time} is before the first transaction kept or after
+   *     the newest one
+   */
+  public Connection open(Instant time) {
+    Tid at = Tid.of(time);
+    Tid newest = lastTid;
+    if (at.compareTo(newest) > 0 && time.isBefore(Instant.now().plusSeconds(1))) {
+      at = newest; // a time since the newest transaction: the database as it is now
+    }
+    return open(at);
+  }
+
+  /**
+   * The tid up to which the storage was packed, asked from the server now ({@link Tid#Z64} when the
+   * server does not say: it keeps every revision then, or it is not one of ours).
+   */
+  public Tid packedUpTo() {
+    Map<String, Object> info = zeo.invoke(GetInfo::new);
+    return info.get(PACKED_INFO) instanceof Bytes b && b.length() == 8
+        ? Tid.of(b.toByteArray())
+        : Tid.Z64;
+  }
+
+  /** The {@code get_info} key under which our server names the tid it was packed up to. */
+  private static final String PACKED_INFO = "zbig_packed_tid";
 
   /**
    * Runs {@code work} in a transaction of a fresh connection and commits, trying again up to {@link

@@ -20,6 +20,7 @@ import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.Write;
 import org.zbig.wire.Invalidations;
+import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
@@ -300,12 +301,17 @@ final class ServedStorage {
     }
   }
 
+  /** The {@code get_info} key of the tid up to which the storage is packed (8 bytes). */
+  static final String PACKED_INFO = "zbig_packed_tid";
+
   /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
   Map<String, Object> info() {
     Map<String, Object> d = sizeInfo();
     d.put("name", storage.name());
     d.put("supportsUndo", true);
     d.put("supports_record_iternext", true);
+    // ours: history before this tid was removed by a pack (historical connections check it)
+    d.put(PACKED_INFO, WireValues.bytes(storage.packedUpTo()));
     d.put(
         "interfaces",
         Tuple.of(
