@@ -287,6 +287,9 @@ public final class Main {
     }
 
     private static String checkedText(com.fasterxml.jackson.databind.JsonNode v) {
+      if (v.isBoolean()) {
+        return v.booleanValue() ? "on" : "off"; // YAML reads an unquoted on or off as a boolean
+      }
       if (!v.isTextual()) {
         throw new IllegalArgumentException("a string");
       }
@@ -324,6 +327,15 @@ public final class Main {
     String compression;
 
     @Option(
+        names = "--dedup",
+        paramLabel = "on|off",
+        description =
+            "whether the RocksDB storage keeps big records (8 KiB and more) as content-hashed 4 KiB"
+                + " chunks, each distinct chunk once: small changes to big blocks then add little"
+                + " (default: off; records stored before are read either way)")
+    String dedup;
+
+    @Option(
         names = "--storage",
         defaultValue = "1",
         description = "storage name (default: ${DEFAULT-VALUE})")
@@ -331,7 +343,7 @@ public final class Main {
 
     @Option(
         names = "--add-storage",
-        paramLabel = "NAME=DIR[,read-only][,compression=C]",
+        paramLabel = "NAME=DIR[,read-only][,compression=C][,dedup=on|off]",
         description =
             "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
                 + " choose it by the name they register with")
@@ -531,7 +543,16 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--backend: '" + backend + "' (expected: rocksdb or postgres)");
       }
+      if (dedup != null && !dedup.equals("on") && !dedup.equals("off")) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--dedup: '" + dedup + "' (expected: on or off)");
+      }
       if (backend.equals("postgres")) {
+        if (dedup != null) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              "--dedup: given with --backend postgres (expected: rocksdb; see docs/dedup.md)");
+        }
         if (compression != null) {
           throw new CommandLine.ParameterException(
               spec.commandLine(),
@@ -541,15 +562,15 @@ public final class Main {
       } else if (jdbc.url != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--jdbc-url: given with --backend rocksdb (expected: postgres)");
-      } else if (compression != null) {
+      } else if (compression != null || dedup != null) {
         Compression c;
         try {
-          c = Compression.parse(compression);
+          c = compression == null ? Compression.DEFAULT : Compression.parse(compression);
         } catch (IllegalArgumentException e) {
           throw new CommandLine.ParameterException(
               spec.commandLine(), "--compression: " + e.getMessage());
         }
-        main = KvStorage.rocks(config.data(), c);
+        main = KvStorage.rocks(config.data(), c).dedup("on".equals(dedup));
       }
       ZeoServer server;
       try {

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.Write;
@@ -349,6 +350,12 @@ final class ServedStorage {
     d.put("conflicts", conflicts.get());
     d.put("active-transactions", activeTxns.get());
     d.put("waiting", (long) committer.waitingCount());
+    if (storage instanceof KvStorage kv) {
+      KvStorage.DedupStats dedup = kv.dedupStats();
+      d.put("logical-bytes", dedup.logical());
+      d.put("stored-bytes", dedup.stored());
+      d.put("dedup-ratio", Math.round(dedup.ratio() * 1000) / 1000.0);
+    }
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());
     d.put("paused", paused.get());

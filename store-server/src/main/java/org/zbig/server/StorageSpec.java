@@ -12,9 +12,12 @@ import org.zbig.server.storage.Compression;
  * @param data its data folder (RocksDB), null for an in-memory storage
  * @param readOnly whether every write to it fails with ReadOnlyError
  * @param compression how its RocksDB files are compressed ({@link Compression#DEFAULT} if null)
+ * @param dedup whether its big records are stored as deduplicated chunks
  */
-public record StorageSpec(String name, Path data, boolean readOnly, Compression compression) {
-  private static final String FORM = "NAME=DIR[,read-only][,compression=none|lz4|zstd]";
+public record StorageSpec(
+    String name, Path data, boolean readOnly, Compression compression, boolean dedup) {
+  private static final String FORM =
+      "NAME=DIR[,read-only][,compression=none|lz4|zstd][,dedup=on|off]";
 
   /** Checks the name; no compression means the default. */
   public StorageSpec {
@@ -25,14 +28,19 @@ public record StorageSpec(String name, Path data, boolean readOnly, Compression 
     compression = compression == null ? Compression.DEFAULT : compression;
   }
 
-  /** A storage compressed as by default. */
+  /** A storage compressed as by default, without dedup. */
   public StorageSpec(String name, Path data, boolean readOnly) {
-    this(name, data, readOnly, null);
+    this(name, data, readOnly, null, false);
+  }
+
+  /** A storage without dedup. */
+  public StorageSpec(String name, Path data, boolean readOnly, Compression compression) {
+    this(name, data, readOnly, compression, false);
   }
 
   /**
-   * Parses the command line's {@code NAME=DIR}, with {@code ,read-only} and {@code
-   * ,compression=none|lz4|zstd} after it in any order.
+   * Parses the command line's {@code NAME=DIR}, with {@code ,read-only}, {@code
+   * ,compression=none|lz4|zstd} and {@code ,dedup=on|off} after it in any order.
    *
    * @throws IllegalArgumentException naming {@code text} and the expected form
    */
@@ -44,7 +52,19 @@ public record StorageSpec(String name, Path data, boolean readOnly, Compression 
     String dir = text.substring(eq + 1);
     boolean readOnly = false;
     Compression compression = null;
+    boolean dedup = false;
     for (; ; ) {
+      int d = dir.lastIndexOf(",dedup=");
+      if (d >= 0 && dir.indexOf(',', d + 1) < 0) {
+        String v = dir.substring(d + ",dedup=".length());
+        if (!v.equals("on") && !v.equals("off")) {
+          throw new IllegalArgumentException(
+              "storage: '" + text + "': dedup '" + v + "' (expected: " + FORM + ")");
+        }
+        dedup = v.equals("on");
+        dir = dir.substring(0, d);
+        continue;
+      }
       if (dir.endsWith(",read-only")) {
         readOnly = true;
         dir = dir.substring(0, dir.length() - ",read-only".length());
@@ -67,6 +87,6 @@ public record StorageSpec(String name, Path data, boolean readOnly, Compression 
       throw new IllegalArgumentException("storage: '" + text + "' (expected: " + FORM + ")");
     }
     return new StorageSpec(
-        text.substring(0, eq), Path.of(dir).toAbsolutePath(), readOnly, compression);
+        text.substring(0, eq), Path.of(dir).toAbsolutePath(), readOnly, compression, dedup);
   }
 }

@@ -183,9 +183,10 @@ public final class ZeoServer implements AutoCloseable {
         Storage storage =
             main != null && s == all.getFirst()
                 ? main
-                : s.data() == null
-                    ? KvStorage.inMemory()
-                    : KvStorage.rocks(s.data(), s.compression());
+                : (s.data() == null
+                        ? KvStorage.inMemory()
+                        : KvStorage.rocks(s.data(), s.compression()))
+                    .dedup(s.dedup());
         try {
           ServedStorage served =
               new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());

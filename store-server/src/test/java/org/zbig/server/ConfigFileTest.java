@@ -95,4 +95,66 @@ class ConfigFileTest {
     assertThat(p.exitValue()).isNotZero();
     assertThat(out).contains("max-connections: \"lots\" (expected: an integer)");
   }
+
+  @Test
+  void dedupFromTheFileKeepsSmallChangesToBigRecordsSmallAndTheStatusSaysSo() throws Exception {
+    int statusPort;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      statusPort = free.getLocalPort();
+    }
+    Path yaml =
+        Files.writeString(
+            dir.resolve("dedup.yaml"),
+            "listen: 127.0.0.1:0\ndedup: on\nstatus: 127.0.0.1:" + statusPort + "\n");
+    Process p = serve("--config", yaml.toString(), "--data", dir.resolve("d").toString());
+    try {
+      String ready = lineWith(p, "ready on");
+      int port = Integer.parseInt(ready.replaceAll(".*ready on [^:]+:(\\d+) .*", "$1"));
+      byte[] block = new byte[1 << 20];
+      new java.util.Random(5).nextBytes(block);
+      try (TestClient c = new TestClient(new java.net.InetSocketAddress("127.0.0.1", port))) {
+        c.call(new Register(c.id(), "1", false));
+        org.zbig.zodb.Tid serial = org.zbig.zodb.Tid.Z64;
+        for (int t = 1; t <= 4; t++) {
+          block[t] ^= 1;
+          c.send(
+              new org.zbig.wire.TpcBegin(
+                  t,
+                  org.zbig.zodb.pickle.Bytes.EMPTY,
+                  org.zbig.zodb.pickle.Bytes.EMPTY,
+                  java.util.Map.of(),
+                  null,
+                  " "));
+          c.send(
+              new org.zbig.wire.StoreA(
+                  new org.zbig.zodb.Oid(1),
+                  serial,
+                  org.zbig.zodb.pickle.Bytes.wrap(block.clone()),
+                  t));
+          c.call(new org.zbig.wire.Vote(c.id(), t));
+          serial = c.call(new org.zbig.wire.TpcFinish(c.id(), t));
+        }
+      }
+      String json;
+      try (var in =
+          java.net.URI.create("http://127.0.0.1:" + statusPort + "/status").toURL().openStream()) {
+        json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+      var storage = node.findValue("stored-bytes");
+      assertThat(storage).as(json).isNotNull();
+      assertThat(node.findValue("logical-bytes").asLong()).isEqualTo(4L << 20);
+      assertThat(storage.asLong()).as(json).isLessThan((1 << 20) + 4L * 20_000);
+    } finally {
+      p.destroy();
+      p.waitFor(20, TimeUnit.SECONDS);
+    }
+    // a bad value names the option and what it takes
+    Process bad =
+        serve("--dedup", "maybe", "--listen", "127.0.0.1:0", "--data", dir.resolve("e").toString());
+    String out = lineWith(bad, "--dedup");
+    assertThat(bad.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isNotZero();
+    assertThat(out).contains("--dedup: 'maybe' (expected: on or off)");
+  }
 }

@@ -101,13 +101,19 @@ class NamedStoragesTest {
     assertThatThrownBy(() -> StorageSpec.parse("noequals"))
         .hasMessage(
             "storage: 'noequals' (expected:"
-                + " NAME=DIR[,read-only][,compression=none|lz4|zstd])");
+                + " NAME=DIR[,read-only][,compression=none|lz4|zstd][,dedup=on|off])");
     assertThat(StorageSpec.parse("x=/srv/x,read-only"))
         .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true));
     assertThat(StorageSpec.parse("x=/srv/x,compression=ZSTD,read-only"))
         .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true, Compression.ZSTD));
     assertThat(StorageSpec.parse("x=/srv/x,read-only,compression=none"))
         .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), true, Compression.NONE));
+    assertThat(StorageSpec.parse("x=/srv/x,dedup=on,compression=none"))
+        .isEqualTo(new StorageSpec("x", Path.of("/srv/x"), false, Compression.NONE, true));
+    assertThat(StorageSpec.parse("x=/srv/x,dedup=off").dedup()).isFalse();
+    assertThatThrownBy(() -> StorageSpec.parse("x=/srv/x,dedup=yes"))
+        .hasMessageContaining("dedup 'yes'")
+        .hasMessageContaining("dedup=on|off");
     assertThatThrownBy(() -> StorageSpec.parse("x=/srv/x,compression=gzip"))
         .hasMessageContaining("'gzip'")
         .hasMessageContaining("expected: none, lz4 or zstd");
@@ -163,5 +169,51 @@ class NamedStoragesTest {
   private static InetSocketAddress portOf(String ready) {
     return new InetSocketAddress(
         "127.0.0.1", Integer.parseInt(ready.replaceAll(".*ready on [^:]+:(\\d+) .*", "$1")));
+  }
+
+  @Test
+  void aStorageWithDedupServesWholeRecordsAndReportsWhatItSaves() throws Exception {
+    byte[] block = new byte[2 << 20];
+    new java.util.Random(3).nextBytes(block);
+    try (ZeoServer server =
+            ZeoServer.start(
+                ServerConfig.inMemory().withData(dir.resolve("main")),
+                Limits.defaults(),
+                null,
+                List.of(
+                    new StorageSpec(
+                        "blocks", dir.resolve("blocks"), false, Compression.DEFAULT, true)));
+        TestClient c = new TestClient(server.address())) {
+      c.call(new Register(c.id(), "blocks", false));
+      Tid serial = Tid.Z64;
+      List<Bytes> written = new java.util.ArrayList<>();
+      List<Tid> tids = new java.util.ArrayList<>();
+      for (int t = 1; t <= 10; t++) {
+        block[t * 1000] ^= 1; // eight bytes of a 2 MiB block change in each transaction
+        Bytes data = Bytes.wrap(block.clone());
+        c.send(new TpcBegin(t, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        c.send(new StoreA(new Oid(1), serial, data, t));
+        assertThat(c.call(new Vote(c.id(), t))).isEqualTo(VoteResult.OK);
+        serial = c.call(new TpcFinish(c.id(), t));
+        written.add(data);
+        tids.add(serial);
+      }
+      // every revision reads back whole, the newest and the older ones
+      assertThat(c.call(LoadBefore.of(new Oid(1), Tid.MAX)).orElseThrow().data())
+          .isEqualTo(written.getLast());
+      for (int i = 0; i < tids.size(); i++) {
+        Tid before = new Tid(tids.get(i).value() + 1);
+        assertThat(c.call(LoadBefore.of(new Oid(1), before)).orElseThrow().data())
+            .isEqualTo(written.get(i));
+      }
+      Map<String, Object> status = server.status().get("blocks");
+      long logical = (Long) status.get("logical-bytes");
+      long stored = (Long) status.get("stored-bytes");
+      assertThat(logical).isEqualTo(10L * (2 << 20));
+      assertThat(stored).isLessThan((2 << 20) + 10L * 40_000); // one block, then a chunk each
+      assertThat((Double) status.get("dedup-ratio")).isGreaterThan(8.0);
+      // the main storage, without dedup, says so: ratio 1
+      assertThat((Double) server.status().get("1").get("dedup-ratio")).isEqualTo(1.0);
+    }
   }
 }

@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.zbig.client.Connection;
 import org.zbig.client.Database;
@@ -14,8 +17,11 @@ import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.Mapping;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
+import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.server.storage.KvStorage;
+import org.zbig.wire.Pack;
 import org.zbig.zblk.ZBlkFormat;
 
 /**
@@ -40,39 +46,68 @@ public final class ZBlkFormatBenchmark {
 
   private ZBlkFormatBenchmark() {}
 
-  private record Result(double bytesPerTxn, long dbBytes, double readMillis) {}
+  private record Result(double bytesPerTxn, long dbBytes, double readMillis, long packedBytes) {}
+
+  /** A block format, with the server's dedup on or off. */
+  private record Variant(ZBlkFormat format, boolean dedup) {
+    String text() {
+      return format.text() + (dedup ? "+dedup" : "");
+    }
+  }
 
   /** Runs both workloads for each format and prints a table. */
   public static void main(String[] args) throws Exception {
     System.out.printf(
-        "%-8s %-7s %16s %14s %16s %12s%n",
-        "workload", "format", "bytes/txn", "DB size", "read block (ms)", "vs ZBlk0");
+        "%-8s %-12s %12s %14s %14s %10s %22s %10s%n",
+        "workload",
+        "format",
+        "bytes/txn",
+        "DB stored",
+        "after pack",
+        "read (ms)",
+        "vs ZBlk0 (growth/read)",
+        "vs ZBlk1");
+    List<Variant> variants =
+        List.of(
+            new Variant(ZBlkFormat.ZBLK0, false),
+            new Variant(ZBlkFormat.ZBLK1, false),
+            new Variant(ZBlkFormat.AUTO, false),
+            new Variant(ZBlkFormat.ZBLK0, true));
     for (String workload : new String[] {"append", "change"}) {
-      Result base = null;
-      for (ZBlkFormat f : ZBlkFormat.values()) {
-        Result r = run(workload, f);
-        if (base == null) {
-          base = r;
-        }
-        System.out.printf(
-            "%-8s %-7s %16.0f %14d %16.2f %6.3f/%.2f%n",
-            workload,
-            f.text(),
-            r.bytesPerTxn,
-            r.dbBytes,
-            r.readMillis,
-            r.bytesPerTxn / base.bytesPerTxn,
-            r.readMillis / base.readMillis);
+      Map<Variant, Result> results = new LinkedHashMap<>();
+      for (Variant v : variants) {
+        results.put(v, run(workload, v));
       }
+      Result base = results.get(variants.get(0));
+      Result zblk1 = results.get(variants.get(1));
+      results.forEach((v, r) ->
+          System.out.printf(
+              "%-8s %-12s %12.0f %14d %14d %10.2f %13.3f/%.2f %6.2f/%.2f%n",
+              workload,
+              v.text(),
+              r.bytesPerTxn,
+              r.dbBytes,
+              r.packedBytes,
+              r.readMillis,
+              r.bytesPerTxn / base.bytesPerTxn,
+              r.readMillis / base.readMillis,
+              r.bytesPerTxn / zblk1.bytesPerTxn,
+              (double) r.packedBytes / zblk1.packedBytes));
     }
-    System.out.println("vs ZBlk0: growth per transaction / read time, each divided by ZBlk0's");
+    System.out.println(
+        "stored: bytes the storage holds for its records (deduplicated chunks once);"
+            + " vs ZBlk0: growth per transaction / read time, each divided by ZBlk0's without"
+            + " dedup; vs ZBlk1: growth per transaction / stored bytes after a pack, each"
+            + " divided by ZBlk1's");
   }
 
-  private static long size(Database db) {
-    return ((Number) db.zeo().info().get("size")).longValue();
+  /** The bytes the storage holds for its records (chunks counted once). */
+  private static long size(ZeoServer server) {
+    return ((Number) server.status().get("1").get("stored-bytes")).longValue();
   }
 
-  private static Result run(String workload, ZBlkFormat format) throws Exception {
+  private static Result run(String workload, Variant variant) throws Exception {
+    ZBlkFormat format = variant.format();
     Path dir = Files.createTempDirectory("zbig-zblk-bench");
     ServerConfig m = ServerConfig.inMemory();
     try (ZeoServer server =
@@ -87,7 +122,11 @@ public final class ZBlkFormatBenchmark {
                     100,
                     null,
                     true,
-                    m.maxFrame()));
+                    m.maxFrame()),
+                Limits.defaults(),
+                null,
+                List.of(),
+                KvStorage.rocks(dir.resolve("data")).dedup(variant.dedup()));
         Database db =
             Database.open(
                 server.address(),
@@ -111,7 +150,7 @@ public final class ZBlkFormatBenchmark {
           }
           c.commit();
         }
-        before = size(db);
+        before = size(server);
         long end = 0;
         for (int t = 0; t < TXNS; t++) {
           if (workload.equals("append")) {
@@ -135,7 +174,7 @@ public final class ZBlkFormatBenchmark {
           c.commit();
         }
       }
-      long grown = size(db) - before;
+      long grown = size(server) - before;
       // read a block back in a fresh connection (nothing of it cached), the median of 21 reads
       // after 10 unmeasured ones (the JIT's warm-up: the first reads of a ZBlk1 block take 5x as
       // long); only the map is timed, its page slot reused from the previous read (evicted,
@@ -169,7 +208,9 @@ public final class ZBlkFormatBenchmark {
       reads = java.util.Arrays.copyOfRange(reads, 10, reads.length);
       java.util.Arrays.sort(reads);
       double readMillis = reads[reads.length / 2];
-      return new Result((double) grown / TXNS, size(db), readMillis);
+      long stored = size(server);
+      db.zeo().invoke(id -> new Pack(id, System.currentTimeMillis() / 1000.0 + 60, true));
+      return new Result((double) grown / TXNS, stored, readMillis, size(server));
     } finally {
       try (var files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,5 +1,6 @@
 package org.zbig.server.storage;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +10,40 @@ import java.util.Map;
 interface Kv extends AutoCloseable {
   /** The value of {@code key}, or null. */
   byte[] get(byte[] key);
+
+  /**
+   * As {@link #get(byte[], java.nio.ByteBuffer)} for many keys at once (where the store can, in one
+   * call): the value of {@code keys[i]} into {@code into[i]}.
+   *
+   * @return each value's whole length, or -1 where a key has no value
+   */
+  default int[] getAll(List<byte[]> keys, List<java.nio.ByteBuffer> into) {
+    int[] out = new int[keys.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = get(keys.get(i), into.get(i));
+    }
+    return out;
+  }
+
+  /** Whether {@code key} has a value (without reading it, where the store can). */
+  default boolean contains(byte[] key) {
+    return get(key) != null;
+  }
+
+  /**
+   * Copies the value of {@code key}, or as much of it as fits, into {@code into} from its position
+   * (which stays; its limit is not changed).
+   *
+   * @return the value's whole length, or -1 if the key has no value
+   */
+  default int get(byte[] key, java.nio.ByteBuffer into) {
+    byte[] v = get(key);
+    if (v == null) {
+      return -1;
+    }
+    into.put(into.position(), v, 0, Math.min(v.length, into.remaining()));
+    return v.length;
+  }
 
   /**
    * Writes all entries at once, a null value deleting its key; durable before returning when {@code

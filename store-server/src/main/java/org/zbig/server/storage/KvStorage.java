@@ -82,13 +82,21 @@ public final class KvStorage implements Storage {
   private static final byte BACK_POINTER = 1;
   private static final byte DELETED = 2;
   private static final byte DATA_SUMMED = 3;
+  private static final byte CHUNKED = 4;
   private static final int SUMMED_HEADER = 5;
+  private static final int CHUNKED_HEADER = 13; // kind, CRC-32C, length, head length
+
+  /** The first byte of a chunk's key. */
+  static final byte CHUNK = 'c';
+
   private static final byte[] LAST_TID = {META, 'l'};
   private static final byte[] MAX_OID = {META, 'o'};
   private static final byte[] COUNT = {META, 'c'};
   private static final byte[] SIZE = {META, 's'};
   private static final byte[] PACKED = {META, 'p'};
   private static final byte[] SUMMED = {META, 'f'}; // present: every data revision is summed
+  private static final byte[] CHUNK_BYTES = {META, 'k'}; // bytes of the distinct chunks stored
+  private static final byte[] CHUNKED_BYTES = {META, 'd'}; // bytes of records held in chunks
   private static final int BATCH = 10_000;
 
   private final Kv kv;
@@ -102,6 +110,10 @@ public final class KvStorage implements Storage {
   private long maxOid;
   private long count;
   private long size;
+  private volatile boolean dedup; // off by default: see docs/dedup.md for the figures
+  private long chunkBytes; // guarded by this
+  private long chunkedBytes; // guarded by this
+  private Set<ByteBuffer> packLive; // guarded by this: chunks commits used while a pack sweeps
 
   /** A storage over {@code kv} (tests put a fault-injecting store under it). */
   static KvStorage over(Kv kv, String name, Path blobs) {
@@ -124,6 +136,8 @@ public final class KvStorage implements Storage {
     this.maxOid = readLong(MAX_OID);
     this.count = readLong(COUNT);
     this.size = readLong(SIZE);
+    this.chunkBytes = readLong(CHUNK_BYTES);
+    this.chunkedBytes = readLong(CHUNKED_BYTES);
     if (kv.get(SUMMED) == null && last.value() == 0 && maxOid == 0 && !hasRevisions()) {
       kv.write(Map.of(SUMMED, new byte[] {1}), true); // a new database: summed from the start
     }
@@ -149,6 +163,42 @@ public final class KvStorage implements Storage {
   public static KvStorage rocks(Path dir, Compression compression) {
     RocksKv kv = new RocksKv(dir, compression);
     return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false);
+  }
+
+  /**
+   * Whether new big records are stored as deduplicated chunks ({@link Chunks}; off by default:
+   * reads of chunked records cost up to 1.5x those of whole ones); records already stored are read
+   * either way.
+   */
+  public KvStorage dedup(boolean on) {
+    this.dedup = on;
+    return this;
+  }
+
+  /** Whether new big records are stored as deduplicated chunks. */
+  public boolean dedup() {
+    return dedup;
+  }
+
+  /**
+   * What dedup saves: the bytes of the data revisions hold (logical), and what is stored for them
+   * (revisions cut into chunks count their head, tail and chunk names, plus each distinct chunk
+   * once).
+   *
+   * @param logical the bytes of all data revisions kept
+   * @param stored the bytes stored for them
+   */
+  public record DedupStats(long logical, long stored) {
+    /** logical / stored: 1 without dedup. */
+    public double ratio() {
+      return stored == 0 ? 1 : (double) logical / stored;
+    }
+  }
+
+  /** What dedup saves now. */
+  public synchronized DedupStats dedupStats() {
+    long hashes = chunkedBytes / Chunks.CHUNK * Chunks.HASH;
+    return new DedupStats(size, size - chunkedBytes + hashes + chunkBytes);
   }
 
   private boolean hasRevisions() {
@@ -217,7 +267,7 @@ public final class KvStorage implements Storage {
 
   /** A small direct buffer per thread: the first bytes and the length of a value. */
   private static final ThreadLocal<ByteBuffer> PROBE =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SUMMED_HEADER));
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNKED_HEADER));
 
   /**
    * As {@link #loadBefore(Oid, Tid)}; a summed record of {@link DirectBuffers#MIN} bytes or more is
@@ -264,10 +314,19 @@ public final class KvStorage implements Storage {
           ByteBuffer into = lease.take(n);
           c.value(into);
           direct = checked(oid, start, into);
+        } else if (n >= CHUNKED_HEADER && probe.get(0) == CHUNKED) {
+          int total = probe.getInt(5);
+          if (total >= DirectBuffers.MIN) {
+            ByteBuffer into = lease.take(total);
+            assemble(oid, start, c.value(), into);
+            direct = Bytes.view(java.lang.foreign.MemorySegment.ofBuffer(into));
+          }
         }
       }
       byte[] value = direct != null ? null : c.value();
-      if (direct == null && summed && (value.length == 0 || value[0] != DATA_SUMMED)) {
+      if (direct == null
+          && summed
+          && (value.length == 0 || (value[0] != DATA_SUMMED && value[0] != CHUNKED))) {
         value = kv.get(c.key()); // read without checks: only a summed record vouches for itself
         if (value == null) {
           throw new NoSuchObjectException(oid); // packed away since the cursor's snapshot
@@ -308,10 +367,124 @@ public final class KvStorage implements Storage {
 
   /** The CRC-32C of oid ‖ tid ‖ the data of a summed value. */
   private static int checksum(Oid oid, long tid, ByteBuffer value) {
+    return checksumOfData(oid, tid, value.duplicate().position(SUMMED_HEADER));
+  }
+
+  /** The CRC-32C of oid ‖ tid ‖ data (the buffer's remaining bytes). */
+  private static int checksumOfData(Oid oid, long tid, ByteBuffer data) {
     CRC32C crc = new CRC32C();
     crc.update(ByteBuffer.allocate(16).putLong(oid.value()).putLong(tid).flip());
-    crc.update(value.duplicate().position(SUMMED_HEADER));
+    crc.update(data.duplicate());
     return (int) crc.getValue();
+  }
+
+  /**
+   * The value of a revision holding {@code data}: whole and summed, or, with dedup on and a big
+   * enough record, cut into chunks ({@link Chunks}): {@code 4}, the CRC-32C of oid ‖ tid ‖ the
+   * whole data, its length, the head's length, the head, the number of chunks, their SHA-256s, the
+   * tail. The chunks not stored yet go into {@code batch} under {@code 'c' hash}; {@code added}
+   * gets the bytes of new chunks ([0]) and of the data held in chunks ([1]). Under the monitor.
+   */
+  private byte[] dataValue(Oid oid, long tid, Bytes data, Map<byte[], byte[]> batch, long[] added) {
+    Chunks.Cut cut = dedup ? Chunks.cut(data) : null;
+    if (cut == null) {
+      return dataValue(oid, tid, data);
+    }
+    java.lang.foreign.MemorySegment seg = data.segment();
+    int n = data.length();
+    int tail = n - cut.to();
+    ByteBuffer v =
+        ByteBuffer.allocate(CHUNKED_HEADER + cut.from() + 4 + cut.count() * Chunks.HASH + tail);
+    v.put(CHUNKED).putInt(checksumOfData(oid, tid, seg.asByteBuffer())).putInt(n);
+    v.putInt(cut.from()).put(seg.asSlice(0, cut.from()).asByteBuffer());
+    v.putInt(cut.count());
+    for (int i = 0; i < cut.count(); i++) {
+      java.lang.foreign.MemorySegment chunk =
+          seg.asSlice(cut.from() + (long) i * Chunks.CHUNK, Chunks.CHUNK);
+      byte[] hash = Chunks.hash(chunk);
+      v.put(hash);
+      byte[] key = Chunks.key(hash);
+      if (packLive != null) {
+        packLive.add(ByteBuffer.wrap(key));
+      }
+      if (!batch.containsKey(key) && !kv.contains(key)) {
+        batch.put(key, chunk.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        added[0] += Chunks.CHUNK;
+      }
+    }
+    added[1] += (long) cut.count() * Chunks.CHUNK;
+    v.put(seg.asSlice(cut.to(), tail).asByteBuffer());
+    return v.array();
+  }
+
+  /**
+   * Assembles the record of a chunked revision value into {@code into} (from its position, which
+   * stays; its limit is set after the record) and checks its CRC-32C.
+   *
+   * @throws CorruptRecordException naming oid and tid if a chunk is missing or the sum fails
+   */
+  private void assemble(Oid oid, long tid, byte[] value, ByteBuffer into) {
+    ByteBuffer v = ByteBuffer.wrap(value);
+    int sum = v.getInt(1);
+    int n = v.getInt(5);
+    int head = v.getInt(9);
+    int at = into.position();
+    into.limit(at + n);
+    into.put(at, value, CHUNKED_HEADER, head);
+    int p = CHUNKED_HEADER + head;
+    int count = v.getInt(p);
+    p += 4;
+    int to = at + head;
+    // in batches of 1024 chunks (one call to the store each)
+    for (int from = 0; from < count; from += 1024) {
+      int k = Math.min(1024, count - from);
+      List<byte[]> keys = new ArrayList<>(k);
+      List<ByteBuffer> parts = new ArrayList<>(k);
+      for (int i = 0; i < k; i++) {
+        keys.add(
+            Chunks.key(Arrays.copyOfRange(value, p + i * Chunks.HASH, p + (i + 1) * Chunks.HASH)));
+        parts.add(into.slice(to + i * Chunks.CHUNK, Chunks.CHUNK));
+      }
+      int[] got = kv.getAll(keys, parts);
+      for (int i = 0; i < k; i++) {
+        checkChunk(oid, tid, Arrays.copyOfRange(keys.get(i), 1, 1 + Chunks.HASH), got[i]);
+      }
+      p += k * Chunks.HASH;
+      to += k * Chunks.CHUNK;
+    }
+    into.put(to, value, p, n - (to - at));
+    if (checksumOfData(oid, tid, into.slice(at, n)) != sum) {
+      LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
+      throw new CorruptRecordException(
+          oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
+    }
+  }
+
+  private static void checkChunk(Oid oid, long tid, byte[] hash, int got) {
+    {
+      if (got != Chunks.CHUNK) {
+        LOG.error(
+            "damaged record: oid {} tid {}: chunk {} {}",
+            oid,
+            new Tid(tid).toHex(),
+            HexFormat.of().formatHex(hash),
+            got < 0 ? "missing" : "of " + got + " bytes");
+        throw new CorruptRecordException(
+            oid,
+            new Tid(tid),
+            "chunk "
+                + HexFormat.of().formatHex(hash)
+                + (got < 0 ? " is missing" : " has " + got + " bytes (expected: 4096)"),
+            null);
+      }
+    }
+  }
+
+  /** The record of a chunked revision value, on the heap. */
+  private Bytes assembled(Oid oid, long tid, byte[] value) {
+    ByteBuffer into = ByteBuffer.allocate(ByteBuffer.wrap(value).getInt(5));
+    assemble(oid, tid, value, into);
+    return Bytes.wrap(into.array());
   }
 
   /**
@@ -332,12 +505,25 @@ public final class KvStorage implements Storage {
   }
 
   private static boolean isData(byte kind) {
-    return kind == DATA || kind == DATA_SUMMED;
+    return kind == DATA || kind == DATA_SUMMED || kind == CHUNKED;
   }
 
   /** The length of the data in a data value. */
   private static int dataLength(byte[] value) {
-    return value.length - (value[0] == DATA ? 1 : SUMMED_HEADER);
+    return switch (value[0]) {
+      case DATA -> value.length - 1;
+      case CHUNKED -> ByteBuffer.wrap(value).getInt(5);
+      default -> value.length - SUMMED_HEADER;
+    };
+  }
+
+  /** The bytes of a data value's record held in chunks (0 for a whole record). */
+  private static long chunkedLength(byte[] value) {
+    if (value[0] != CHUNKED) {
+      return 0;
+    }
+    ByteBuffer v = ByteBuffer.wrap(value);
+    return (long) v.getInt(CHUNKED_HEADER + v.getInt(9)) * Chunks.CHUNK;
   }
 
   /** The data of a revision value, following back-pointers. */
@@ -349,6 +535,9 @@ public final class KvStorage implements Storage {
         }
         case DATA_SUMMED -> {
           return checked(oid, tid, ByteBuffer.wrap(value));
+        }
+        case CHUNKED -> {
+          return assembled(oid, tid, value);
         }
         case BACK_POINTER -> {
           tid = ByteBuffer.wrap(value, 1, 8).getLong();
@@ -448,6 +637,7 @@ public final class KvStorage implements Storage {
     long newCount = count;
     long newSize = size;
     long newMax = maxOid;
+    long[] chunked = new long[2];
     Tid prev = last;
     List<Runnable> blobMoves = new ArrayList<>();
     for (Commit c : commits) {
@@ -470,7 +660,10 @@ public final class KvStorage implements Storage {
         newMax = Math.max(newMax, w.oid().value());
         byte[] value;
         if (w.data() != null) {
-          value = dataValue(w.oid(), tid.value(), w.data());
+          value =
+              w.blob() == null
+                  ? dataValue(w.oid(), tid.value(), w.data(), batch, chunked)
+                  : dataValue(w.oid(), tid.value(), w.data());
           newSize += w.data().length();
           txnSize += w.data().length();
         } else if (w.dataTid() != null) {
@@ -501,6 +694,10 @@ public final class KvStorage implements Storage {
     batch.put(MAX_OID, longBytes(newMax));
     batch.put(COUNT, longBytes(newCount));
     batch.put(SIZE, longBytes(newSize));
+    if (chunked[1] != 0) {
+      batch.put(CHUNK_BYTES, longBytes(chunkBytes + chunked[0]));
+      batch.put(CHUNKED_BYTES, longBytes(chunkedBytes + chunked[1]));
+    }
     String failed = failedWrite;
     if (failed != null) {
       throw new StorageException(
@@ -521,6 +718,8 @@ public final class KvStorage implements Storage {
     count = newCount;
     size = newSize;
     maxOid = newMax;
+    chunkBytes += chunked[0];
+    chunkedBytes += chunked[1];
     last = prev;
   }
 
@@ -668,7 +867,7 @@ public final class KvStorage implements Storage {
         continue; // removed by a pack
       }
       switch (value[0]) {
-        case DATA, DATA_SUMMED ->
+        case DATA, DATA_SUMMED, CHUNKED ->
             out.add(new RecordInfo(oid, tid, data(oid, tid.value(), value), null));
         case BACK_POINTER -> {
           Tid dataTid = new Tid(ByteBuffer.wrap(value, 1, 8).getLong());
@@ -722,7 +921,7 @@ public final class KvStorage implements Storage {
   private long home(Oid oid, long tid, byte[] value) {
     for (int hops = 0; hops < 1000; hops++) {
       switch (value[0]) {
-        case DATA, DATA_SUMMED -> {
+        case DATA, DATA_SUMMED, CHUNKED -> {
           return tid;
         }
         case BACK_POINTER -> {
@@ -913,11 +1112,81 @@ public final class KvStorage implements Storage {
           };
       plan.decide(source, gc);
 
+      PackResult result;
       synchronized (this) { // commits wait for this short part only
         keepWhatNewCommitsUse(snapshot, plan, source);
-        return removeRevisions(plan.remove(), plan.vanish(), pt);
+        result = removeRevisions(plan.remove(), plan.vanish(), pt);
+        packLive = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      }
+      try {
+        sweepChunks();
+      } finally {
+        synchronized (this) {
+          packLive = null;
+        }
+      }
+      return result;
+    }
+  }
+
+  /**
+   * Deletes the chunks no revision uses any more. Marks the chunks of the revisions kept (a
+   * snapshot taken once commits note theirs in {@link #packLive}), then deletes the others in
+   * batches under the commit monitor, sparing those a commit used meanwhile: a commit that found a
+   * chunk stored before a batch deleted it has noted it, and one after writes it again.
+   */
+  private void sweepChunks() {
+    Set<ByteBuffer> live = new HashSet<>();
+    try (Kv.Cursor c = kv.cursor()) {
+      for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
+        byte[] v = c.value();
+        if (v.length > 0 && v[0] == CHUNKED) {
+          ByteBuffer b = ByteBuffer.wrap(v);
+          int p = CHUNKED_HEADER + b.getInt(9);
+          int n = b.getInt(p);
+          for (int i = 0; i < n; i++) {
+            byte[] hash =
+                Arrays.copyOfRange(v, p + 4 + i * Chunks.HASH, p + 4 + (i + 1) * Chunks.HASH);
+            live.add(ByteBuffer.wrap(Chunks.key(hash)));
+          }
+        }
       }
     }
+    long freed = 0;
+    List<byte[]> dead = new ArrayList<>();
+    try (Kv.Cursor c = kv.cursor()) {
+      for (c.seek(new byte[] {CHUNK}); ; c.next()) {
+        boolean more = c.valid() && c.key()[0] == CHUNK;
+        if (more && !live.contains(ByteBuffer.wrap(c.key()))) {
+          dead.add(c.key());
+        }
+        if (dead.size() >= BATCH || (!more && !dead.isEmpty())) {
+          freed += deleteChunks(dead);
+          dead.clear();
+        }
+        if (!more) {
+          break;
+        }
+      }
+    }
+    if (freed > 0) {
+      LOG.info("packed {}: freed {} chunks, {} bytes", name, freed / Chunks.CHUNK, freed);
+    }
+  }
+
+  /** Deletes {@code dead} chunks but those a commit used since the sweep began. */
+  private synchronized long deleteChunks(List<byte[]> dead) {
+    Map<byte[], byte[]> batch = new TreeMap<>(Arrays::compareUnsigned);
+    for (byte[] key : dead) {
+      if (!packLive.contains(ByteBuffer.wrap(key))) {
+        batch.put(key, null);
+      }
+    }
+    long freed = (long) batch.size() * Chunks.CHUNK;
+    chunkBytes -= freed;
+    batch.put(CHUNK_BYTES, longBytes(chunkBytes));
+    kv.write(batch, true);
+    return freed;
   }
 
   /** The references of revision {@code tid} of {@code oid} (following back-pointers). */
@@ -960,6 +1229,7 @@ public final class KvStorage implements Storage {
     List<Path> deadBlobs = new ArrayList<>();
     long revisions = 0;
     long bytes = 0;
+    long unchunked = 0;
     for (Map.Entry<Oid, List<Long>> e : remove.entrySet()) {
       Oid oid = e.getKey();
       Set<Long> gone = new HashSet<>(e.getValue());
@@ -990,6 +1260,7 @@ public final class KvStorage implements Storage {
         byte[] v = kv.get(revKey(oid, tid));
         if (v != null && isData(v[0])) {
           bytes += dataLength(v);
+          unchunked += chunkedLength(v);
         }
         batch.put(revKey(oid, tid), null);
         touchedTxns.add(tid);
@@ -1020,8 +1291,10 @@ public final class KvStorage implements Storage {
     }
     size -= bytes;
     count -= vanish.size();
+    chunkedBytes -= unchunked;
     batch.put(SIZE, longBytes(size));
     batch.put(COUNT, longBytes(count));
+    batch.put(CHUNKED_BYTES, longBytes(chunkedBytes));
     kv.write(batch, true);
     for (Path p : deadBlobs) {
       try {
@@ -1126,6 +1399,16 @@ public final class KvStorage implements Storage {
         return sumHolds(oid, tid, ByteBuffer.wrap(value))
             ? null
             : "the stored record fails its checksum (damaged on disk)";
+      }
+      case CHUNKED -> {
+        try {
+          assembled(oid, tid, value);
+          return null;
+        } catch (CorruptRecordException e) {
+          return e.getMessage();
+        } catch (RuntimeException e) {
+          return "a chunked revision that cannot be read: " + e;
+        }
       }
       case DATA -> {
         try {

@@ -106,6 +106,76 @@ final class RocksKv implements Kv {
   }
 
   @Override
+  public boolean contains(byte[] key) {
+    return db.keyExists(key);
+  }
+
+  /** A direct buffer per thread for the keys of direct reads. */
+  private static final ThreadLocal<java.nio.ByteBuffer> KEY =
+      ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocateDirect(64));
+
+  @Override
+  public int get(byte[] key, java.nio.ByteBuffer into) {
+    if (!into.isDirect() || key.length > 64) {
+      return Kv.super.get(key, into);
+    }
+    java.nio.ByteBuffer k = KEY.get().clear().put(key).flip();
+    java.nio.ByteBuffer v = into.duplicate();
+    try {
+      return db.get(unchecked, k, v);
+    } catch (RocksDBException e) {
+      throw new StorageException("read failed in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Direct buffers per thread for the keys of batched direct reads. */
+  private static final ThreadLocal<java.nio.ByteBuffer> KEYS =
+      ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocateDirect(64 * 1024));
+
+  @Override
+  public int[] getAll(java.util.List<byte[]> keys, java.util.List<java.nio.ByteBuffer> into) {
+    int total = 0;
+    boolean direct = true;
+    for (int i = 0; i < keys.size(); i++) {
+      total += keys.get(i).length;
+      direct &= into.get(i).isDirect();
+    }
+    if (!direct || total > 64 * 1024) {
+      return Kv.super.getAll(keys, into);
+    }
+    java.nio.ByteBuffer all = KEYS.get().clear();
+    java.util.List<java.nio.ByteBuffer> keyBufs = new java.util.ArrayList<>(keys.size());
+    for (byte[] k : keys) {
+      int at = all.position();
+      all.put(k);
+      keyBufs.add(all.slice(at, k.length));
+    }
+    java.util.List<java.nio.ByteBuffer> values = new java.util.ArrayList<>(into.size());
+    for (java.nio.ByteBuffer b : into) {
+      values.add(b.duplicate());
+    }
+    try {
+      java.util.List<org.rocksdb.ByteBufferGetStatus> got =
+          db.multiGetByteBuffers(unchecked, keyBufs, values);
+      int[] out = new int[got.size()];
+      for (int i = 0; i < out.length; i++) {
+        org.rocksdb.ByteBufferGetStatus g = got.get(i);
+        out[i] =
+            switch (g.status.getCode()) {
+              case Ok -> g.requiredSize;
+              case NotFound -> -1;
+              default ->
+                  throw new StorageException(
+                      "read failed in " + dir + ": " + g.status.getCodeString());
+            };
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw new StorageException("read failed in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void write(Map<byte[], byte[]> entries, boolean sync) {
     long bytes = 64;
     for (Map.Entry<byte[], byte[]> e : entries.entrySet()) {

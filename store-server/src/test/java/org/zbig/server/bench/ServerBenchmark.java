@@ -70,7 +70,16 @@ public final class ServerBenchmark {
             null,
             true,
             base.maxFrame());
-    try (ZeoServer server = ZeoServer.start(config)) {
+    // -Dbench.dedup=off: big records stored whole (the server's default cuts them into chunks)
+    boolean dedup = !"off".equals(System.getProperty("bench.dedup"));
+    System.out.println("dedup " + (dedup ? "on" : "off"));
+    try (ZeoServer server =
+        ZeoServer.start(
+            config,
+            org.zbig.server.Limits.defaults(),
+            null,
+            List.of(),
+            org.zbig.server.storage.KvStorage.rocks(config.data()).dedup(dedup))) {
       InetSocketAddress addr = server.address();
       List<Oid> oids = populate(addr);
       System.out.printf("%-44s %14s %14s %8s%n", "benchmark", "ours", "baseline", "ratio");

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zbig.zodb.Oid;
@@ -13,6 +15,9 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.Global;
+import org.zbig.zodb.record.ClassMeta;
+import org.zbig.zodb.record.DataRecord;
 
 /** The contract on RocksDB, plus what only a folder on disk can show. */
 class RocksStorageTest extends StorageContract {
@@ -58,6 +63,7 @@ class RocksStorageTest extends StorageContract {
   void aRecordDamagedOnDiskIsAnErrorNamingOidAndTidNeverServed() {
     byte[] data = block(300 << 10); // a blob-file value
     Oid oid = new Oid(9);
+    ((KvStorage) storage).dedup(false); // a whole record (chunks: dedupDamage...)
     storage.commit(new Tid(5), META, List.of(Write.data(oid, Bytes.wrap(data))));
     storage.commit(new Tid(6), META, List.of(Write.data(new Oid(10), Bytes.utf8("other"))));
     rewrite(
@@ -208,7 +214,7 @@ class RocksStorageTest extends StorageContract {
     java.util.Map<Compression, Long> blobBytes = new java.util.EnumMap<>(Compression.class);
     for (Compression c : Compression.values()) {
       Path d = dir.resolve("c-" + c);
-      try (KvStorage s = KvStorage.rocks(d, c)) {
+      try (KvStorage s = KvStorage.rocks(d, c).dedup(false)) { // the record in a blob file
         s.commit(new Tid(5), META, List.of(Write.data(new Oid(1), Bytes.wrap(data))));
       }
       try (KvStorage s = KvStorage.rocks(d, c)) { // writes the recovered log into files
@@ -235,5 +241,155 @@ class RocksStorageTest extends StorageContract {
     assertThat(Compression.parse("Zstd")).isEqualTo(Compression.ZSTD);
     assertThatThrownBy(() -> Compression.parse("snappy"))
         .hasMessage("compression: 'snappy' (expected: none, lz4 or zstd)");
+  }
+
+  // ---- server-side dedup ----
+
+  /** A ZBlk0 record as wendelin.core writes it: its block's bytes, trailing zeros trimmed. */
+  private static Bytes zblk0(byte[] block) {
+    int n = block.length;
+    while (n > 0 && block[n - 1] == 0) {
+      n--;
+    }
+    return new DataRecord(
+            ClassMeta.of(Global.of("wendelin.bigfile.file_zodb.ZBlk0")),
+            Bytes.wrap(Arrays.copyOf(block, n)))
+        .encodeBytes();
+  }
+
+  private static byte[] randomBlock(Random rnd, int n) {
+    byte[] b = new byte[n];
+    rnd.nextBytes(b);
+    return b;
+  }
+
+  private KvStorage kv() {
+    return (KvStorage) storage;
+  }
+
+  @Test
+  void aSmallChangeToABigRecordStoresOneChunkMoreAndBothRevisionsReadBack() {
+    kv().dedup(true);
+    Random rnd = new Random(7);
+    byte[] block = randomBlock(rnd, 2 << 20);
+    Bytes first = zblk0(block);
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), first)));
+    KvStorage.DedupStats one = kv().dedupStats();
+    assertThat(one.logical()).isEqualTo(first.length());
+    block[1000] ^= 1; // eight bytes change in one chunk
+    block[1001] ^= 1;
+    Bytes second = zblk0(block);
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(1), second)));
+    KvStorage.DedupStats two = kv().dedupStats();
+    assertThat(two.logical()).isEqualTo(first.length() + second.length());
+    // one chunk of 4 KiB more, plus the revision's own head, tail and chunk names
+    assertThat(two.stored() - one.stored()).isBetween(4096L, 4096L + 20_000L);
+    assertThat(two.ratio()).isGreaterThan(1.9);
+    assertThat(storage.loadSerial(new Oid(1), new Tid(5))).isEqualTo(first);
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(second);
+    // read into a direct buffer, as replies are
+    DirectBuffers buffers = new DirectBuffers(16 << 20);
+    DirectBuffers.Lease lease = buffers.lease();
+    assertThat(storage.loadBefore(new Oid(1), new Tid(6), lease).orElseThrow().data())
+        .isEqualTo(first);
+    lease.release();
+    // after a restart too
+    storage.close();
+    storage = open();
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(second);
+    assertThat(kv().dedupStats()).isEqualTo(two);
+  }
+
+  @Test
+  void chunksAreAlignedToTheBlockBytesSoATrimmedLengthChangeShiftsNothing() {
+    kv().dedup(true);
+    Random rnd = new Random(8);
+    byte[] block = randomBlock(rnd, 2 << 20);
+    Arrays.fill(block, 1 << 20, 2 << 20, (byte) 0); // the second half zeros: trimmed away
+    Bytes first = zblk0(block);
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), first)));
+    long before = kv().dedupStats().stored();
+    block[(1 << 20) + 70_000] = 9; // a value past the old end: the pickle's length field changes
+    Bytes second = zblk0(block);
+    assertThat(second.length()).isGreaterThan(first.length());
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(1), second)));
+    // the first MiB's 256 chunks are shared: only the new part's chunks are stored
+    long grown = kv().dedupStats().stored() - before;
+    assertThat(grown).isLessThan(120_000L);
+    assertThat(storage.loadSerial(new Oid(1), new Tid(5))).isEqualTo(first);
+    assertThat(storage.loadSerial(new Oid(1), new Tid(6))).isEqualTo(second);
+  }
+
+  @Test
+  void packFreesTheChunksOnlyRemovedRevisionsUsedAndKeepsTheRest() {
+    kv().dedup(true);
+    Random rnd = new Random(9);
+    byte[] block = randomBlock(rnd, 1 << 20);
+    Bytes first = zblk0(block);
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), first)));
+    for (int i = 0; i < 64; i++) {
+      block[i * 4096 * 4] ^= 1; // 64 of the 256 chunks change
+    }
+    Bytes second = zblk0(block);
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(1), second)));
+    // another object shares the first revision's chunks: they stay after the pack
+    storage.commit(new Tid(7), META, List.of(Write.data(new Oid(2), first)));
+    KvStorage.DedupStats full = kv().dedupStats();
+    storage.pack(new Tid(7), false);
+    KvStorage.DedupStats packed = kv().dedupStats();
+    assertThat(packed.logical()).isEqualTo(full.logical() - first.length());
+    assertThat(full.stored() - packed.stored()).isLessThan(20_000L); // nothing freed but names
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(second);
+    assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data()).isEqualTo(first);
+    // now the first revision's own 64 chunks go with the last object that used them
+    storage.commit(new Tid(8), META, List.of(Write.data(new Oid(2), Bytes.utf8("small"))));
+    storage.pack(new Tid(8), false);
+    KvStorage.DedupStats after = kv().dedupStats();
+    assertThat(packed.stored() - after.stored()).isGreaterThanOrEqualTo(64 * 4096L);
+    assertThat(after.stored()).isLessThan((long) second.length() + 40_000L);
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(second);
+    assertThat(((KvStorage) storage).verify(n -> {}).damaged()).isEmpty();
+  }
+
+  @Test
+  void aDamagedChunkIsAnErrorNamingOidAndTidAndVerifyFindsIt() {
+    kv().dedup(true);
+    Random rnd = new Random(10);
+    Bytes rec = zblk0(randomBlock(rnd, 256 << 10));
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), rec)));
+    storage.close();
+    try (RocksKv kv = new RocksKv(dir.resolve("data"))) {
+      byte[] chunkKey;
+      try (Kv.Cursor c = kv.cursor()) {
+        c.seek(new byte[] {'c'});
+        chunkKey = c.key();
+      }
+      byte[] v = kv.get(chunkKey).clone();
+      v[100] ^= 4;
+      kv.write(java.util.Map.of(chunkKey, v), true);
+    }
+    storage = open();
+    assertThatThrownBy(() -> storage.loadBefore(new Oid(1), Tid.MAX))
+        .isInstanceOf(CorruptRecordException.class)
+        .hasMessageContaining("oid " + new Oid(1).toHex())
+        .hasMessageContaining("tid " + new Tid(5).toHex())
+        .hasMessageContaining("checksum");
+    assertThat(kv().verify(n -> {}).damaged())
+        .singleElement()
+        .satisfies(d -> assertThat(d.oid()).isEqualTo(new Oid(1)));
+  }
+
+  @Test
+  void withDedupOffNewRecordsAreWholeAndChunkedOnesStillRead() {
+    kv().dedup(true);
+    Random rnd = new Random(11);
+    Bytes rec = zblk0(randomBlock(rnd, 512 << 10));
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), rec)));
+    kv().dedup(false);
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(2), rec)));
+    KvStorage.DedupStats s = kv().dedupStats();
+    assertThat(s.stored()).isGreaterThan(2L * rec.length() - 4096); // the second one whole
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(rec);
+    assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data()).isEqualTo(rec);
   }
 }
