@@ -1152,6 +1152,10 @@ public final class KvStorage implements Storage {
         }
       }
     }
+    Runnable hook = afterMark;
+    if (hook != null) {
+      hook.run();
+    }
     long freed = 0;
     List<byte[]> dead = new ArrayList<>();
     try (Kv.Cursor c = kv.cursor()) {
@@ -1173,6 +1177,9 @@ public final class KvStorage implements Storage {
       LOG.info("packed {}: freed {} chunks, {} bytes", name, freed / Chunks.CHUNK, freed);
     }
   }
+
+  /** For tests: runs between the sweep's mark and its deletes. */
+  volatile Runnable afterMark;
 
   /** Deletes {@code dead} chunks but those a commit used since the sweep began. */
   private synchronized long deleteChunks(List<byte[]> dead) {

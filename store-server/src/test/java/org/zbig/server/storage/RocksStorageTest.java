@@ -392,4 +392,42 @@ class RocksStorageTest extends StorageContract {
     assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(rec);
     assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data()).isEqualTo(rec);
   }
+
+  @Test
+  void aCommitThatReusesAChunkWhileThePackSweepsKeepsIt() throws Exception {
+    kv().dedup(true);
+    Random rnd = new Random(12);
+    Bytes a = zblk0(randomBlock(rnd, 256 << 10));
+    Bytes b = zblk0(randomBlock(rnd, 256 << 10));
+    storage.commit(new Tid(5), META, List.of(Write.data(new Oid(1), a)));
+    storage.commit(new Tid(6), META, List.of(Write.data(new Oid(1), b)));
+    // the pack removes revision 5, whose chunks nothing else uses when it marks
+    java.util.concurrent.CountDownLatch marked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch committed = new java.util.concurrent.CountDownLatch(1);
+    kv().afterMark =
+        () -> {
+          marked.countDown();
+          try {
+            committed.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    var pack =
+        java.util.concurrent.CompletableFuture.runAsync(() -> storage.pack(new Tid(6), false));
+    marked.await();
+    // between the mark and the deletes: a commit stores a's bytes again, finding its chunks
+    // still stored (so it does not write them)
+    storage.commit(new Tid(7), META, List.of(Write.data(new Oid(2), a)));
+    committed.countDown();
+    pack.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data()).isEqualTo(a);
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data()).isEqualTo(b);
+    assertThat(kv().verify(n -> {}).damaged()).isEmpty();
+    // a later pack with nothing to spare frees nothing a kept revision uses
+    kv().afterMark = null;
+    storage.commit(new Tid(8), META, List.of(Write.data(new Oid(3), Bytes.utf8("x"))));
+    storage.pack(new Tid(8), false);
+    assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data()).isEqualTo(a);
+  }
 }
