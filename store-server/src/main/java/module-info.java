@@ -18,9 +18,12 @@ module org.zbig.server {
   requires com.fasterxml.jackson.dataformat.yaml;
   requires micrometer.core;
   requires micrometer.registry.prometheus;
-  requires jdk.httpserver;
+  requires transitive jdk.httpserver;
 
   exports org.zbig.server;
+
+  uses org.zbig.server.StatusPage;
+
   exports org.zbig.server.storage;
 
   opens org.zbig.server to

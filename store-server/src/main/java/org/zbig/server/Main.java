@@ -586,7 +586,8 @@ public final class Main {
               new StatusServer(
                   new java.net.InetSocketAddress(
                       status.substring(0, c), Integer.parseInt(status.substring(c + 1))),
-                  server);
+                  server,
+                  tls);
         } catch (RuntimeException | java.io.IOException e) {
           server.close();
           throw new CommandLine.ParameterException(
@@ -627,7 +628,18 @@ public final class Main {
                           + s.data()
                           + (s.readOnly() ? " (read-only)" : ""))
                   .collect(java.util.stream.Collectors.joining())
-              + (statusServer == null ? "" : ", status on http://" + status + "/status"));
+              + (statusServer == null
+                  ? ""
+                  : ", status on "
+                      + (tls == null ? "http://" : "https://")
+                      + status
+                      + "/status"
+                      + (statusServer.pages().contains("/console")
+                          ? ", console on "
+                              + (tls == null ? "http://" : "https://")
+                              + status
+                              + "/console"
+                          : "")));
       System.out.flush();
       stop.await();
       return 0;

@@ -71,6 +71,7 @@ final class ServedStorage {
       });
   private final int queueSize;
   private final Deque<Committed> recent = new ArrayDeque<>();
+  private final AtomicLong packing = new AtomicLong(); // packs running
   private Tid coveredAfter; // the queue lists every transaction after this tid
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
   final AtomicLong loads = new AtomicLong();
@@ -278,7 +279,13 @@ final class ServedStorage {
   CompletableFuture<PackResult> pack(Tid packTid, boolean gc) {
     return CompletableFuture.supplyAsync(
         () -> {
-          PackResult r = storage.pack(packTid, gc);
+          packing.incrementAndGet();
+          PackResult r;
+          try {
+            r = storage.pack(packTid, gc);
+          } finally {
+            packing.decrementAndGet();
+          }
           Map<String, Object> info = sizeInfo();
           for (Subscriber s : subscribers) {
             s.info(info);
@@ -360,6 +367,11 @@ final class ServedStorage {
     d.put("commit-groups", committer.groups.get());
     d.put("paused", paused.get());
     d.put("last-transaction", storage.lastTransaction().toHex());
+    synchronized (this) {
+      d.put("invalidation-queue", (long) recent.size());
+    }
+    d.put("packed-up-to", storage.packedUpTo().toHex());
+    d.put("pack", packing.get() > 0 ? "running" : "idle");
     return d;
   }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -16,22 +18,35 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 
 /**
  * The operator's view of a running server over HTTP: {@code GET /status} is JSON (storages with
  * their last tid, sizes and counters, connections with address, label and requests in flight,
  * commit and lock-wait statistics), {@code GET /metrics} the same numbers in Prometheus' text
- * format through Micrometer.
+ * format through Micrometer. Other pages come from {@link StatusPage} services found on the class
+ * path (the web console). With TLS configured for the server, the listener speaks HTTPS with the
+ * server's certificate (no client certificates asked).
  */
-final class StatusServer implements AutoCloseable {
+public final class StatusServer implements AutoCloseable {
   private final HttpServer http;
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final ZeoServer server;
+  private final List<StatusPage> pages = new ArrayList<>();
 
-  StatusServer(InetSocketAddress address, ZeoServer server) throws IOException {
+  /** Serves {@code server}'s status on {@code address} over plain HTTP. */
+  public StatusServer(InetSocketAddress address, ZeoServer server) throws IOException {
+    this(address, server, null);
+  }
+
+  /**
+   * Serves {@code server}'s status, and the pages found on the class path, on {@code address}: over
+   * HTTPS with {@code tls}'s certificate, or plain HTTP when it is null.
+   */
+  public StatusServer(InetSocketAddress address, ZeoServer server, Tls tls) throws IOException {
     this.server = server;
     for (ServedStorage s : server.storages().values()) {
       String name = s.name;
@@ -66,14 +81,27 @@ final class StatusServer implements AutoCloseable {
           .tag("storage", name)
           .register(registry);
     }
-    http = HttpServer.create(address, 16);
-    http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    if (tls == null) {
+      http = HttpServer.create(address, 16);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 16);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.jdkContext()));
+      http = https;
+    }
+    http.setExecutor(
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("zbig-status-", 0).factory()));
     http.createContext("/status", this::status);
     http.createContext("/metrics", this::metrics);
+    for (StatusPage page : ServiceLoader.load(StatusPage.class)) {
+      page.start(server, tls);
+      pages.add(page);
+      http.createContext(page.path(), page::handle);
+    }
     http.start();
   }
 
-  InetSocketAddress address() {
+  /** The address listened on. */
+  public InetSocketAddress address() {
     return http.getAddress();
   }
 
@@ -120,9 +148,17 @@ final class StatusServer implements AutoCloseable {
     }
   }
 
+  /** The paths of the pages found besides {@code /status} and {@code /metrics}. */
+  public List<String> pages() {
+    return pages.stream().map(StatusPage::path).toList();
+  }
+
   @Override
   public void close() {
     http.stop(0);
+    for (StatusPage p : pages) {
+      p.close();
+    }
     registry.close();
   }
 }

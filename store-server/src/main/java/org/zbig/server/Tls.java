@@ -32,6 +32,23 @@ public record Tls(Path certificate, Path key, Path clientCa) {
     }
   }
 
+  /**
+   * The server's certificate as a JDK {@link javax.net.ssl.SSLContext}, for the status listener's
+   * HTTPS (browsers bring no client certificate: none is asked).
+   */
+  javax.net.ssl.SSLContext jdkContext() {
+    try {
+      SslContext c =
+          SslContextBuilder.forServer(certificate.toFile(), key.toFile())
+              .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+              .build();
+      return ((io.netty.handler.ssl.JdkSslContext) c).context();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "TLS: cannot use " + certificate + " and " + key + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The server's TLS context. */
   SslContext context() {
     try {

@@ -1,0 +1,276 @@
+package org.zbig.console;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.zbig.bigarray.BigArray;
+import org.zbig.bigarray.Index;
+
+/**
+ * A slice of an array for a picture: numpy's basic indexing leaving one or two axes, reduced to at
+ * most a given number of rows and columns by taking every k-th element (stride) or the mean of each
+ * bin (mean). The array is read in bands, each a view of the rows it needs, so that a slice of a
+ * big array maps only the blocks of one band at a time.
+ */
+final class Slices {
+  private Slices() {}
+
+  /** Bytes of the array one band reads at most (the mean reads every element). */
+  static final long BAND_BYTES = 32L << 20;
+
+  /** Input a client sent that cannot be served: a 4xx with this message. */
+  static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final int status;
+
+    BadRequest(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  /**
+   * One axis of the base array in the slice: a fixed index, or {@code count} elements from {@code
+   * start} by {@code step}.
+   */
+  record Axis(boolean fixed, long start, long step, long count) {}
+
+  /**
+   * The axes of the slice {@code expr} of an array of {@code shape}.
+   *
+   * @throws BadRequest naming the index part and what is expected
+   */
+  static List<Axis> parse(long[] shape, String expr) {
+    List<Index> items;
+    try {
+      items = Index.parse(expr);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(400, e.getMessage());
+    }
+    int consuming = 0;
+    int ellipses = 0;
+    for (Index i : items) {
+      switch (i) {
+        case Index.NewAxis n ->
+            throw new BadRequest(
+                400, "index '" + expr + "': newaxis (expected: ints, slices and ... only)");
+        case Index.Ellipsis e -> ellipses++;
+        default -> consuming++;
+      }
+    }
+    if (ellipses > 1 || consuming > shape.length) {
+      throw new BadRequest(
+          400,
+          "index '"
+              + expr
+              + "': "
+              + (ellipses > 1 ? "two ellipses" : consuming + " indices")
+              + " (expected: at most one ... and at most "
+              + shape.length
+              + " indices for shape "
+              + Arrays.toString(shape)
+              + ")");
+    }
+    List<Index> expanded = new ArrayList<>();
+    for (Index i : items) {
+      if (i instanceof Index.Ellipsis) {
+        for (int k = 0; k < shape.length - consuming; k++) {
+          expanded.add(new Index.Slice(null, null, 1));
+        }
+      } else {
+        expanded.add(i);
+      }
+    }
+    while (expanded.size() < shape.length) {
+      expanded.add(new Index.Slice(null, null, 1));
+    }
+    List<Axis> axes = new ArrayList<>();
+    for (int d = 0; d < shape.length; d++) {
+      long n = shape[d];
+      switch (expanded.get(d)) {
+        case Index.At at -> {
+          long k = at.i() < 0 ? at.i() + n : at.i();
+          if (k < 0 || k >= n) {
+            throw new BadRequest(
+                400,
+                "index "
+                    + at.i()
+                    + " is out of range for axis "
+                    + d
+                    + " of length "
+                    + n
+                    + " (expected: "
+                    + -n
+                    + " to "
+                    + (n - 1)
+                    + ")");
+          }
+          axes.add(new Axis(true, k, 1, 1));
+        }
+        case Index.Slice s -> axes.add(slice(s, n));
+        default -> throw new IllegalStateException("unexpected index " + expanded.get(d));
+      }
+    }
+    int dims = (int) axes.stream().filter(a -> !a.fixed()).count();
+    if (dims < 1 || dims > 2) {
+      throw new BadRequest(
+          400,
+          "index '"
+              + expr
+              + "' leaves "
+              + dims
+              + " axes of shape "
+              + Arrays.toString(shape)
+              + " (expected: 1 or 2; fix the others with integers, e.g. '0, :, :')");
+    }
+    return axes;
+  }
+
+  /** Python's slice semantics on an axis of length {@code n}. */
+  private static Axis slice(Index.Slice s, long n) {
+    long step = s.step();
+    long start;
+    long stop;
+    if (step > 0) {
+      start = s.start() == null ? 0 : clamp(s.start() < 0 ? s.start() + n : s.start(), 0, n);
+      stop = s.stop() == null ? n : clamp(s.stop() < 0 ? s.stop() + n : s.stop(), 0, n);
+      return new Axis(false, start, step, Math.max(0, ceilDiv(stop - start, step)));
+    }
+    start = s.start() == null ? n - 1 : clamp(s.start() < 0 ? s.start() + n : s.start(), -1, n - 1);
+    stop = s.stop() == null ? -1 : clamp(s.stop() < 0 ? s.stop() + n : s.stop(), -1, n - 1);
+    return new Axis(false, start, step, Math.max(0, ceilDiv(start - stop, -step)));
+  }
+
+  private static long clamp(long v, long lo, long hi) {
+    return Math.max(lo, Math.min(hi, v));
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return a <= 0 ? 0 : (a + b - 1) / b;
+  }
+
+  /** The lengths of the slice's axes (one or two). */
+  static long[] shape(List<Axis> axes) {
+    return axes.stream().filter(a -> !a.fixed()).mapToLong(Axis::count).toArray();
+  }
+
+  /**
+   * The base index of the elements {@code [from[k], to[k])} by {@code mult[k]} of the slice's axis
+   * {@code k}, for each of its axes.
+   */
+  static List<Index> band(List<Axis> axes, long[] from, long[] to, long[] mult) {
+    List<Index> out = new ArrayList<>();
+    int k = 0;
+    for (Axis a : axes) {
+      if (a.fixed()) {
+        out.add(Index.at(a.start()));
+        continue;
+      }
+      long first = a.start() + from[k] * a.step();
+      long step = a.step() * mult[k];
+      long count = ceilDiv(to[k] - from[k], mult[k]);
+      long end = first + count * step;
+      out.add(Index.slice(first, end < 0 ? null : end, step));
+      k++;
+    }
+    return out;
+  }
+
+  /**
+   * The slice reduced to at most {@code maxRows} x {@code maxCols} (a 1-D slice is one row).
+   *
+   * @param mean the mean of each bin, else every k-th element
+   */
+  static Grid reduce(BigArray a, List<Axis> axes, int maxRows, int maxCols, boolean mean) {
+    long[] shape = shape(axes);
+    boolean oneD = shape.length == 1;
+    long rows = oneD ? 1 : shape[0];
+    long cols = oneD ? shape[0] : shape[1];
+    long rowStep = Math.max(1, ceilDiv(rows, maxRows));
+    long colStep = Math.max(1, ceilDiv(cols, maxCols));
+    int outRows = (int) (mean ? Math.min(rows, maxRows) : ceilDiv(rows, rowStep));
+    int outCols = (int) (mean ? Math.min(cols, maxCols) : ceilDiv(cols, colStep));
+    double[] values = new double[outRows * outCols];
+    if (outRows == 0 || outCols == 0) {
+      return new Grid(outRows, outCols, values, rowStep, colStep, shape);
+    }
+    long itemsize = a.dtype().itemsize();
+    if (!mean) {
+      // bands of output rows: each reads its rows at the row step, its columns at the column step
+      long perRow = Math.max(1, outCols * itemsize * colStep);
+      int band = (int) Math.max(1, Math.min(outRows, BAND_BYTES / perRow));
+      for (int r0 = 0; r0 < outRows; r0 += band) {
+        int r1 = Math.min(outRows, r0 + band);
+        double[] got =
+            read(
+                a,
+                axes,
+                oneD ? new long[] {0} : new long[] {r0 * rowStep, 0},
+                oneD ? new long[] {cols} : new long[] {Math.min(rows, r1 * rowStep), cols},
+                oneD ? new long[] {colStep} : new long[] {rowStep, colStep});
+        System.arraycopy(got, 0, values, r0 * outCols, got.length);
+      }
+      return new Grid(outRows, outCols, values, rowStep, colStep, shape);
+    }
+    // mean: every element, in bands of whole rows, summed into the bins
+    double[] sums = new double[outRows * outCols];
+    long[] counts = new long[outRows * outCols];
+    int[] colBin = new int[(int) Math.min(cols, Integer.MAX_VALUE - 8)];
+    for (int c = 0; c < colBin.length; c++) {
+      colBin[c] = (int) ((long) c * outCols / cols);
+    }
+    long band = Math.max(1, BAND_BYTES / Math.max(1, cols * itemsize));
+    for (long r0 = 0; r0 < rows; r0 += band) {
+      long r1 = Math.min(rows, r0 + band);
+      double[] got =
+          read(
+              a,
+              axes,
+              oneD ? new long[] {0} : new long[] {r0, 0},
+              oneD ? new long[] {cols} : new long[] {r1, cols},
+              oneD ? new long[] {1} : new long[] {1, 1});
+      for (long r = r0; r < r1; r++) {
+        int rb = (int) (r * outRows / rows);
+        int base = (int) ((r - r0) * cols);
+        for (int c = 0; c < cols; c++) {
+          double v = got[base + c];
+          if (!Double.isNaN(v)) {
+            int i = rb * outCols + colBin[c];
+            sums[i] += v;
+            counts[i]++;
+          }
+        }
+      }
+    }
+    for (int i = 0; i < values.length; i++) {
+      values[i] = counts[i] == 0 ? Double.NaN : sums[i] / counts[i];
+    }
+    return new Grid(outRows, outCols, values, rowStep, colStep, shape);
+  }
+
+  private static double[] read(BigArray a, List<Axis> axes, long[] from, long[] to, long[] mult) {
+    try (BigArray.View v = a.view(false, band(axes, from, to, mult))) {
+      return v.array().toDoubleArray();
+    }
+  }
+
+  /**
+   * A reduced slice: {@code rows} x {@code cols} values, row-major; a step of 1 means no reduction
+   * along that axis.
+   */
+  record Grid(int rows, int cols, double[] values, long rowStep, long colStep, long[] sliceShape) {
+    /** The smallest and largest values that are not NaN, or {0, 0} if there are none. */
+    double[] range() {
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = Double.NEGATIVE_INFINITY;
+      for (double v : values) {
+        if (!Double.isNaN(v)) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+      return lo > hi ? new double[] {0, 0} : new double[] {lo, hi};
+    }
+  }
+}
