@@ -87,7 +87,9 @@ public sealed interface Index {
                 + p
                 + "' in '"
                 + expr
-                + "' (expected: basic indexing: an int, start:stop:step, None or ...;"
+                + "'"
+                + (e instanceof NumberFormatException ? "" : ": " + e.getMessage())
+                + " (expected: basic indexing: an int, start:stop:step, None or ...;"
                 + " advanced indexing is not supported)",
             e);
       }

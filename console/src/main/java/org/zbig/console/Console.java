@@ -50,15 +50,18 @@ public final class Console implements StatusPage {
   /** The biggest picture served, in pixels. */
   static final long MAX_PIXELS = 4_000_000;
 
-  /** The block size of the console's page cache (wendelin.core's). */
+  /** wendelin.core's block size. */
   private static final long BLOCK = 2 << 20;
+
+  /** The RAM of each page cache. */
+  private static final long RAM = 512L << 20;
 
   private final ObjectMapper json = new ObjectMapper();
   private final Map<String, Reader> readers = new ConcurrentHashMap<>();
   private final Map<String, Slices.Grid> pictures = new ConcurrentHashMap<>();
   private ZeoServer server;
   private Tls tls;
-  private VirtMem vm;
+  private final Map<Long, VirtMem> vms = new LinkedHashMap<>(); // by block size; guarded by this
 
   /** For {@link java.util.ServiceLoader}. */
   public Console() {}
@@ -127,11 +130,10 @@ public final class Console implements StatusPage {
     return readers.computeIfAbsent(storage, Reader::new);
   }
 
-  private synchronized VirtMem vm() {
-    if (vm == null) {
-      vm = new VirtMem(BLOCK, 512L << 20, 2);
-    }
-    return vm;
+  /** The page cache for files of {@code blksize} blocks (wendelin.core's are 2 MiB). */
+  private synchronized VirtMem vm(long blksize) {
+    return vms.computeIfAbsent(
+        blksize, b -> new VirtMem(b, Math.max(RAM, 64 * b), b == BLOCK ? 2 : 0));
   }
 
   @Override
@@ -349,7 +351,7 @@ public final class Console implements StatusPage {
     String index = q.getOrDefault("index", "");
     List<Slices.Axis> axes = Slices.parse(za.shape(), index);
     long t0 = System.nanoTime();
-    BigArray a = za.open(vm());
+    BigArray a = za.open(vm(za.zfile().blockSize()));
     Slices.Grid grid = Slices.reduce(a, axes, h, w, reduce.equals("mean"));
     double[] range = grid.range();
     Map<String, Object> meta = new LinkedHashMap<>(info(path, za));
@@ -446,8 +448,8 @@ public final class Console implements StatusPage {
   }
 
   /**
-   * Waits (up to 25 s) until a transaction after {@code since} changed the array at {@code path}:
-   * the array object, its file, its block table or one of its blocks.
+   * Waits (up to {@code timeout}, at most 25 s) until a transaction after {@code since} changed the
+   * array at {@code path}: the array object, its file, its block table or one of its blocks.
    */
   private Map<String, Object> await(Map<String, String> q) {
     Reader r = reader(q.getOrDefault("storage", "1"));
@@ -458,7 +460,11 @@ public final class Console implements StatusPage {
       throw new Slices.BadRequest(
           400, "since '" + q.get("since") + "' (expected: a tid, 16 hex digits)");
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+    int seconds = intParam(q, "timeout", 25);
+    if (seconds < 0 || seconds > 25) {
+      throw new Slices.BadRequest(400, "timeout " + seconds + " (expected: 0 to 25 seconds)");
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
     while (true) {
       Tid now;
       r.lock.lock();
@@ -554,9 +560,8 @@ public final class Console implements StatusPage {
     }
     readers.clear();
     synchronized (this) {
-      if (vm != null) {
-        vm.close();
-      }
+      vms.values().forEach(VirtMem::close);
+      vms.clear();
     }
   }
 
