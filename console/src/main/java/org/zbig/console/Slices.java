@@ -18,6 +18,12 @@ final class Slices {
   /** Bytes of the array one band reads at most (the mean reads every element). */
   static final long BAND_BYTES = 32L << 20;
 
+  /** Blocks one band maps at most. */
+  static final long MAX_BLOCKS = 16;
+
+  /** How many bands ahead a stride reduction starts loading. */
+  static final int PREFETCH = 8;
+
   /** Input a client sent that cannot be served: a 4xx with this message. */
   static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -197,18 +203,36 @@ final class Slices {
     }
     long itemsize = a.dtype().itemsize();
     if (!mean) {
-      // bands of output rows: each reads its rows at the row step, its columns at the column step
-      long perRow = Math.max(1, outCols * itemsize * colStep);
-      int band = (int) Math.max(1, Math.min(outRows, BAND_BYTES / perRow));
+      // bands of output rows: each reads its rows at the row step, its columns at the column
+      // step; a view maps every block between its first and last element, so a band is as many
+      // rows as span at most MAX_BLOCKS blocks (one row a view when rows are a block apart)
+      int band = outRows;
+      while (band > 1
+          && a.pagesOf(
+                      band(
+                          axes,
+                          oneD ? new long[] {0} : new long[] {0, 0},
+                          oneD
+                              ? new long[] {cols}
+                              : new long[] {Math.min(rows, (long) band * rowStep), cols},
+                          oneD ? new long[] {colStep} : new long[] {rowStep, colStep}))[1]
+              > MAX_BLOCKS) {
+        band = (band + 1) / 2;
+      }
+      int ahead = 0; // the band up to which loads were started
       for (int r0 = 0; r0 < outRows; r0 += band) {
+        // the next bands' blocks load while this one is read (PREFETCH bands ahead)
+        for (; ahead < outRows && ahead < r0 + PREFETCH * band; ahead += band) {
+          if (ahead > r0) {
+            a.prefetch(strideBand(axes, oneD, rows, cols, rowStep, colStep, ahead, band, outRows));
+          }
+        }
         int r1 = Math.min(outRows, r0 + band);
-        double[] got =
-            read(
-                a,
-                axes,
-                oneD ? new long[] {0} : new long[] {r0 * rowStep, 0},
-                oneD ? new long[] {cols} : new long[] {Math.min(rows, r1 * rowStep), cols},
-                oneD ? new long[] {colStep} : new long[] {rowStep, colStep});
+        List<Index> index = strideBand(axes, oneD, rows, cols, rowStep, colStep, r0, band, outRows);
+        double[] got;
+        try (BigArray.View v = a.view(false, index)) {
+          got = v.array().toDoubleArray();
+        }
         System.arraycopy(got, 0, values, r0 * outCols, got.length);
       }
       return new Grid(outRows, outCols, values, rowStep, colStep, shape);
@@ -247,6 +271,25 @@ final class Slices {
       values[i] = counts[i] == 0 ? Double.NaN : sums[i] / counts[i];
     }
     return new Grid(outRows, outCols, values, rowStep, colStep, shape);
+  }
+
+  /** The base index of output rows {@code [r0, r0 + band)} of a stride reduction. */
+  private static List<Index> strideBand(
+      List<Axis> axes,
+      boolean oneD,
+      long rows,
+      long cols,
+      long rowStep,
+      long colStep,
+      int r0,
+      int band,
+      int outRows) {
+    int r1 = Math.min(outRows, r0 + band);
+    return band(
+        axes,
+        oneD ? new long[] {0} : new long[] {r0 * rowStep, 0},
+        oneD ? new long[] {cols} : new long[] {Math.min(rows, r1 * rowStep), cols},
+        oneD ? new long[] {colStep} : new long[] {rowStep, colStep});
   }
 
   private static double[] read(BigArray a, List<Axis> axes, long[] from, long[] to, long[] mult) {

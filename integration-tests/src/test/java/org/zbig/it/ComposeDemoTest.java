@@ -53,12 +53,13 @@ class ComposeDemoTest {
     Docker.need(
         which.waitFor(60, TimeUnit.SECONDS) && which.exitValue() == 0, "no docker-compose here");
     int port = Procs.freePort();
+    int statusPort = Procs.freePort();
     Map<String, String> env =
         Map.of(
             "PROJECT", "zbigit" + port,
             "ZBIG_BASE_IMAGE", Docker.BASE_IMAGE,
             "ZBIG_LISTEN", "127.0.0.1:" + port,
-            "ZBIG_STATUS", "127.0.0.1:" + Procs.freePort(),
+            "ZBIG_STATUS", "127.0.0.1:" + statusPort,
             "ZBIG_SERVER", "127.0.0.1:" + port);
     try {
       run(env, Duration.ofMinutes(5), "up", "--build", "-d");
@@ -73,6 +74,15 @@ class ComposeDemoTest {
       }
       assertThat(countAsWritten(logs)).as(logs).isGreaterThanOrEqualTo(4);
       assertThat(logs).doesNotContain("NOT AS WRITTEN");
+      // the demo publishes the web console, which shows the growing array
+      String arrays;
+      try (var in =
+          java.net.URI.create("http://127.0.0.1:" + statusPort + "/console/api/arrays")
+              .toURL()
+              .openStream()) {
+        arrays = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      assertThat(arrays).contains("\"path\":\"demo\"").contains("\"dtype\":\"<f8\"");
       // rows only grow, 20,000 at a time
       Matcher m = Pattern.compile("has (\\d+) rows").matcher(logs);
       long last = -1;

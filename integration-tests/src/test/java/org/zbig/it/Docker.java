@@ -45,7 +45,7 @@ final class Docker {
         "base image " + BASE_IMAGE + " missing (.ci/docker-engine.sh builds it)");
     Path root = Procs.root();
     need(
-        Files.isRegularFile(root.resolve("store-server/target/store-server-0.1.0-SNAPSHOT.jar"))
+        Files.isRegularFile(root.resolve("console/target/console-0.1.0-SNAPSHOT.jar"))
             && Files.isRegularFile(root.resolve("cli/target/cli-0.1.0-SNAPSHOT.jar")),
         "the jars the image copies are not built (./mvnw package)");
   }

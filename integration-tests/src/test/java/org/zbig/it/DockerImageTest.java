@@ -32,9 +32,9 @@ class DockerImageTest {
         .withDockerfilePath("docker/Dockerfile")
         .withFileFromPath("docker/bin", root.resolve("docker/bin"))
         .withFileFromPath(
-            "store-server/target/store-server-0.1.0-SNAPSHOT.jar",
-            root.resolve("store-server/target/store-server-0.1.0-SNAPSHOT.jar"))
-        .withFileFromPath("store-server/target/lib", root.resolve("store-server/target/lib"))
+            "console/target/console-0.1.0-SNAPSHOT.jar",
+            root.resolve("console/target/console-0.1.0-SNAPSHOT.jar"))
+        .withFileFromPath("console/target/lib", root.resolve("console/target/lib"))
         .withFileFromPath(
             "cli/target/cli-0.1.0-SNAPSHOT.jar", root.resolve("cli/target/cli-0.1.0-SNAPSHOT.jar"))
         .withFileFromPath("cli/target/lib", root.resolve("cli/target/lib"))
