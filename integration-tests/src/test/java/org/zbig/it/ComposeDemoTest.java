@@ -77,7 +77,9 @@ class ComposeDemoTest {
       // the demo publishes the web console, which shows the growing array
       String arrays;
       try (var in =
-          java.net.URI.create("http://127.0.0.1:" + statusPort + "/console/api/arrays")
+          java.net
+              .URI
+              .create("http://127.0.0.1:" + statusPort + "/console/api/arrays")
               .toURL()
               .openStream()) {
         arrays = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

@@ -362,6 +362,10 @@ final class ServedStorage {
       d.put("logical-bytes", dedup.logical());
       d.put("stored-bytes", dedup.stored());
       d.put("dedup-ratio", Math.round(dedup.ratio() * 1000) / 1000.0);
+      long disk = kv.diskBytes();
+      if (disk >= 0) {
+        d.put("disk-bytes", disk);
+      }
     }
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());

@@ -212,6 +212,8 @@ class NamedStoragesTest {
       assertThat(logical).isEqualTo(10L * (2 << 20));
       assertThat(stored).isLessThan((2 << 20) + 10L * 40_000); // one block, then a chunk each
       assertThat((Double) status.get("dedup-ratio")).isGreaterThan(8.0);
+      // the folder's files hold at least the one block (in the write-ahead log until a flush)
+      assertThat((Long) status.get("disk-bytes")).isGreaterThan(2L << 20);
       // the main storage, without dedup, says so: ratio 1
       assertThat((Double) server.status().get("1").get("dedup-ratio")).isEqualTo(1.0);
     }

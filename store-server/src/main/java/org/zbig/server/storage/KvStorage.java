@@ -195,6 +195,38 @@ public final class KvStorage implements Storage {
     }
   }
 
+  private volatile long[] diskBytes = {0, -1}; // {when (nanoTime), bytes}
+
+  /**
+   * The bytes the storage's files take on disk (its RocksDB folder with its blob files), measured
+   * at most every 5 s; -1 for a storage in memory.
+   */
+  public long diskBytes() {
+    if (ownBlobs) {
+      return -1;
+    }
+    long[] d = diskBytes;
+    long now = System.nanoTime();
+    if (d[1] < 0 || now - d[0] > 5_000_000_000L) {
+      long sum = 0;
+      try (var files = Files.walk(blobs.getParent())) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          try {
+            if (Files.isRegularFile(f)) {
+              sum += Files.size(f);
+            }
+          } catch (IOException gone) {
+            // removed meanwhile (a compaction, a pack)
+          }
+        }
+      } catch (IOException | UncheckedIOException e) {
+        return d[1];
+      }
+      diskBytes = d = new long[] {now, sum};
+    }
+    return d[1];
+  }
+
   /** What dedup saves now. */
   public synchronized DedupStats dedupStats() {
     long hashes = chunkedBytes / Chunks.CHUNK * Chunks.HASH;
