@@ -53,7 +53,7 @@ class DockerFilesTest {
     assertThat(df.getFirst()).startsWith("ARG BASE_IMAGE=");
     assertThat(instruction(df, "FROM")).isEqualTo("FROM ${BASE_IMAGE}");
     assertThat(instruction(df, "USER")).isEqualTo("USER zbig");
-    assertThat(instruction(df, "EXPOSE")).isEqualTo("EXPOSE 8100");
+    assertThat(instruction(df, "EXPOSE")).isEqualTo("EXPOSE 8100 8101"); // ZEO, status + console
     assertThat(instruction(df, "VOLUME")).isEqualTo("VOLUME /data");
     assertThat(instruction(df, "ENV")).contains("ZBIG_LISTEN=0.0.0.0:8100");
     assertThat(instruction(df, "CMD")).contains("\"--data\", \"/data\"");
