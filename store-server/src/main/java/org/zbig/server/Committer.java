@@ -32,6 +32,8 @@ import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ReadConflictException;
 import org.zbig.zodb.error.StorageTransactionException;
 import org.zbig.zodb.error.UndoException;
+import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.KnownResolution;
 
 /**
  * The commit path of one storage, without channels: votes under object locks, finishes written in
@@ -41,13 +43,16 @@ import org.zbig.zodb.error.UndoException;
  * or checks, all at once or none: when another transaction holds one of them, the vote waits (its
  * future completes later, on the thread that released the lock). With its locks, the vote replays
  * the operations against the committed state: no other transaction can change those objects until
- * it finishes or aborts, so what the vote checked stays true. A vote that returns conflicts for the
- * client to resolve keeps its locks until the re-vote (releasing them would let other clients
- * commit meanwhile and the re-vote meet new conflicts, round after round). An undo takes the whole
- * storage (the objects it changes are known only once it is computed), and so does every vote when
- * several servers share the storage: then the vote also takes the database's commit lock ({@link
- * ServedStorage#lockDatabase}). Votes that come after a waiting whole-storage vote wait behind it,
- * so that it is not starved.
+ * it finishes or aborts, so what the vote checked stays true. A store that conflicts is merged here
+ * when its class is one a server can resolve without Python (B-tree buckets and {@code
+ * BTrees.Length}, {@link KnownResolution}), as Python's ZEO server does, and the vote names it
+ * among the objects the client must reload; other conflicts go back to the client. A vote that
+ * returns conflicts for the client to resolve keeps its locks until the re-vote (releasing them
+ * would let other clients commit meanwhile and the re-vote meet new conflicts, round after round).
+ * An undo takes the whole storage (the objects it changes are known only once it is computed), and
+ * so does every vote when several servers share the storage: then the vote also takes the
+ * database's commit lock ({@link ServedStorage#lockDatabase}). Votes that come after a waiting
+ * whole-storage vote wait behind it, so that it is not starved.
  *
  * <p><b>Finishes.</b> {@code tpc_finish} queues the voted transaction. When no write is in
  * progress, the finishing thread writes the queue itself (a lone committer pays no thread hop);
@@ -80,6 +85,9 @@ final class Committer implements AutoCloseable {
   final AtomicLong groups = new AtomicLong();
 
   final AtomicLong grouped = new AtomicLong();
+
+  /** Conflicts resolved here (not by the client), for the status page and ZEO's status. */
+  final AtomicLong resolved = new AtomicLong();
 
   Committer(ServedStorage served) {
     this.served = served;
@@ -343,23 +351,50 @@ final class Committer implements AutoCloseable {
         }
       }
       List<ResolvableConflict> conflicts = new ArrayList<>();
+      Set<Oid> changed = new LinkedHashSet<>(undone); // what the client must not cache as sent
       Map<Oid, Optional<Tid>> serials = s.currentSerials(stores.keySet());
       for (StoreA r : stores.values()) {
         Optional<Tid> cur = serials.get(r.oid());
         if (cur.isPresent() && !cur.get().equals(r.serial())) {
-          conflicts.add(new ResolvableConflict(r.oid(), cur.get(), r.serial(), r.data()));
+          Optional<Bytes> merged =
+              t.blobOf.containsKey(r.oid()) ? Optional.empty() : resolve(s, r, cur.get());
+          if (merged.isPresent()) {
+            writes.put(r.oid(), Write.data(r.oid(), merged.get()));
+            changed.add(r.oid());
+          } else {
+            conflicts.add(new ResolvableConflict(r.oid(), cur.get(), r.serial(), r.data()));
+          }
         }
       }
       if (!conflicts.isEmpty()) {
         t.state = Txn.State.CONFLICTS; // keeps its locks until the re-vote
-        return new VoteResult(List.of(), conflicts);
+        return new VoteResult(List.copyOf(changed), conflicts);
       }
       t.writes = List.copyOf(writes.values());
       t.state = Txn.State.VOTED;
-      return undone.isEmpty() ? VoteResult.OK : new VoteResult(List.copyOf(undone), List.of());
+      resolved.addAndGet(changed.size() - undone.size());
+      return changed.isEmpty() ? VoteResult.OK : new VoteResult(List.copyOf(changed), List.of());
     } catch (RuntimeException e) {
       discard(t);
       throw e;
+    }
+  }
+
+  /**
+   * The merge of a store that conflicts with the committed revision {@code committed}, for the
+   * classes a server can resolve without Python ({@link KnownResolution}: B-tree buckets, sets and
+   * inline trees, {@code BTrees.Length}), as Python's ZEO server does when it can import them;
+   * empty for anything else (the client resolves it, or reports the conflict).
+   */
+  private static Optional<Bytes> resolve(Storage s, StoreA r, Tid committed) {
+    if (r.serial() == null || r.serial().equals(Tid.Z64)) {
+      return Optional.empty(); // a new object on both sides: nothing to merge from
+    }
+    try {
+      return KnownResolution.resolve(
+          s.loadSerial(r.oid(), r.serial()), s.loadSerial(r.oid(), committed), r.data());
+    } catch (NoSuchObjectException gone) {
+      return Optional.empty(); // the revision it read was packed away
     }
   }
 

@@ -355,6 +355,7 @@ final class ServedStorage {
     d.put("foreign-commits", foreignCommits.get());
     d.put("aborts", aborts.get());
     d.put("conflicts", conflicts.get());
+    d.put("conflicts-resolved", committer.resolved.get());
     d.put("active-transactions", activeTxns.get());
     d.put("waiting", (long) committer.waitingCount());
     if (storage instanceof KvStorage kv) {
@@ -385,8 +386,8 @@ final class ServedStorage {
    * timeout-thread-is-alive} and {@code last-transaction}), so that tools and tests written for ZEO
    * read it unchanged: {@code active_txns} counts transactions between {@code tpc_begin} and their
    * end, {@code lock_time} is since when (epoch seconds) some transaction has held locks, {@code
-   * start} is when the server started ({@code time.ctime} format), {@code conflicts_resolved} is 0
-   * (conflicts are resolved by clients).
+   * start} is when the server started ({@code time.ctime} format), {@code conflicts_resolved}
+   * counts the conflicts the server merged itself.
    *
    * @param timeout whether a transaction timeout is set (ZEO then runs a timeout thread)
    */
@@ -396,7 +397,7 @@ final class ServedStorage {
     d.put("active_txns", activeTxns.get());
     d.put("commits", commits.get());
     d.put("conflicts", conflicts.get());
-    d.put("conflicts_resolved", 0L);
+    d.put("conflicts_resolved", committer.resolved.get());
     d.put("connections", (long) subscribers.size());
     d.put("last-transaction", storage.lastTransaction().toHex());
     d.put("loads", loads.get());

@@ -54,11 +54,16 @@
  *
  * RocksDB keys: revisions by {@code 'r' || oid || tid} (1 + 8 + 8 bytes, big-endian), so {@code
  * loadBefore} is one {@code seekForPrev}; transaction metadata by {@code 't' || tid}; counters and
- * the last tid under {@code 'm'} keys. Values of 64 KiB and more live in RocksDB's blob files.
+ * the last tid under {@code 'm'} keys. Values of 64 KiB and more live in RocksDB's blob files; with
+ * dedup on, records of 8 KiB and more are content-hashed 4 KiB chunks under {@code 'c'} keys
+ * ({@code Chunks}, docs/dedup.md).
  *
  * <h2>Deliberately not done</h2>
  *
- * No server-side conflict resolution (clients resolve; vote returns conflict dicts); no
- * instantiation of Python classes.
+ * No instantiation of Python classes: the server merges conflicts only for the classes it can
+ * merge without Python (B-tree buckets, sets and inline trees, {@code BTrees.Length}; {@code
+ * KnownResolution}), as Python's ZEO server does for the classes it can import, and names them in
+ * the vote's result so that clients reload them; every other conflict goes back to the client as a
+ * conflict dict of the vote.
  */
 package org.zbig.server;
