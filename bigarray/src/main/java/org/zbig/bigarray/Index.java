@@ -29,6 +29,14 @@ public sealed interface Index {
         throw new IllegalArgumentException("slice step: 0 (expected: not zero)");
       }
     }
+
+    /**
+     * Python's {@code slice.indices(n)} on an axis of length {@code n}: {@code {start, stop, step,
+     * length}}, bounds clamped as Python clamps them.
+     */
+    public long[] indices(long n) {
+      return Layout.indices(this, n);
+    }
   }
 
   /** {@code numpy.newaxis}: a new axis of length 1. */

@@ -135,21 +135,8 @@ final class Slices {
 
   /** Python's slice semantics on an axis of length {@code n}. */
   private static Axis slice(Index.Slice s, long n) {
-    long step = s.step();
-    long start;
-    long stop;
-    if (step > 0) {
-      start = s.start() == null ? 0 : clamp(s.start() < 0 ? s.start() + n : s.start(), 0, n);
-      stop = s.stop() == null ? n : clamp(s.stop() < 0 ? s.stop() + n : s.stop(), 0, n);
-      return new Axis(false, start, step, Math.max(0, ceilDiv(stop - start, step)));
-    }
-    start = s.start() == null ? n - 1 : clamp(s.start() < 0 ? s.start() + n : s.start(), -1, n - 1);
-    stop = s.stop() == null ? -1 : clamp(s.stop() < 0 ? s.stop() + n : s.stop(), -1, n - 1);
-    return new Axis(false, start, step, Math.max(0, ceilDiv(start - stop, -step)));
-  }
-
-  private static long clamp(long v, long lo, long hi) {
-    return Math.max(lo, Math.min(hi, v));
+    long[] r = s.indices(n); // start, stop, step, length
+    return new Axis(false, r[0], r[2], r[3]);
   }
 
   private static long ceilDiv(long a, long b) {

@@ -1,11 +1,14 @@
 package org.zbig.server;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -36,13 +39,13 @@ public record Tls(Path certificate, Path key, Path clientCa) {
    * The server's certificate as a JDK {@link javax.net.ssl.SSLContext}, for the status listener's
    * HTTPS (browsers bring no client certificate: none is asked).
    */
-  javax.net.ssl.SSLContext jdkContext() {
+  SSLContext jdkContext() {
     try {
       SslContext c =
           SslContextBuilder.forServer(certificate.toFile(), key.toFile())
-              .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+              .sslProvider(SslProvider.JDK)
               .build();
-      return ((io.netty.handler.ssl.JdkSslContext) c).context();
+      return ((JdkSslContext) c).context();
     } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "TLS: cannot use " + certificate + " and " + key + ": " + e.getMessage(), e);

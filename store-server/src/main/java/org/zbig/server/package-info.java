@@ -60,8 +60,8 @@
  *
  * <h2>Deliberately not done</h2>
  *
- * No instantiation of Python classes: the server merges conflicts only for the classes it can
- * merge without Python (B-tree buckets, sets and inline trees, {@code BTrees.Length}; {@code
+ * No instantiation of Python classes: the server merges conflicts only for the classes it can merge
+ * without Python (B-tree buckets, sets and inline trees, {@code BTrees.Length}; {@code
  * KnownResolution}), as Python's ZEO server does for the classes it can import, and names them in
  * the vote's result so that clients reload them; every other conflict goes back to the client as a
  * conflict dict of the vote.

@@ -1,5 +1,6 @@
 package org.zbig.server.storage;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 
@@ -12,12 +13,12 @@ interface Kv extends AutoCloseable {
   byte[] get(byte[] key);
 
   /**
-   * As {@link #get(byte[], java.nio.ByteBuffer)} for many keys at once (where the store can, in one
-   * call): the value of {@code keys[i]} into {@code into[i]}.
+   * As {@link #get(byte[], ByteBuffer)} for many keys at once (where the store can, in one call):
+   * the value of {@code keys[i]} into {@code into[i]}.
    *
    * @return each value's whole length, or -1 where a key has no value
    */
-  default int[] getAll(List<byte[]> keys, List<java.nio.ByteBuffer> into) {
+  default int[] getAll(List<byte[]> keys, List<ByteBuffer> into) {
     int[] out = new int[keys.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = get(keys.get(i), into.get(i));
@@ -36,7 +37,7 @@ interface Kv extends AutoCloseable {
    *
    * @return the value's whole length, or -1 if the key has no value
    */
-  default int get(byte[] key, java.nio.ByteBuffer into) {
+  default int get(byte[] key, ByteBuffer into) {
     byte[] v = get(key);
     if (v == null) {
       return -1;
@@ -93,7 +94,7 @@ interface Kv extends AutoCloseable {
      *
      * @return the value's whole length
      */
-    default int value(java.nio.ByteBuffer into) {
+    default int value(ByteBuffer into) {
       byte[] v = value();
       int n = Math.min(v.length, into.remaining());
       into.put(into.position(), v, 0, n).limit(into.position() + n);

@@ -2,6 +2,8 @@ package org.zbig.server.storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
@@ -351,7 +354,7 @@ public final class KvStorage implements Storage {
           if (total >= DirectBuffers.MIN) {
             ByteBuffer into = lease.take(total);
             assemble(oid, start, c.value(), into);
-            direct = Bytes.view(java.lang.foreign.MemorySegment.ofBuffer(into));
+            direct = Bytes.view(MemorySegment.ofBuffer(into));
           }
         }
       }
@@ -422,7 +425,7 @@ public final class KvStorage implements Storage {
     if (cut == null) {
       return dataValue(oid, tid, data);
     }
-    java.lang.foreign.MemorySegment seg = data.segment();
+    MemorySegment seg = data.segment();
     int n = data.length();
     int tail = n - cut.to();
     ByteBuffer v =
@@ -431,8 +434,7 @@ public final class KvStorage implements Storage {
     v.putInt(cut.from()).put(seg.asSlice(0, cut.from()).asByteBuffer());
     v.putInt(cut.count());
     for (int i = 0; i < cut.count(); i++) {
-      java.lang.foreign.MemorySegment chunk =
-          seg.asSlice(cut.from() + (long) i * Chunks.CHUNK, Chunks.CHUNK);
+      MemorySegment chunk = seg.asSlice(cut.from() + (long) i * Chunks.CHUNK, Chunks.CHUNK);
       byte[] hash = Chunks.hash(chunk);
       v.put(hash);
       byte[] key = Chunks.key(hash);
@@ -440,7 +442,7 @@ public final class KvStorage implements Storage {
         packLive.add(ByteBuffer.wrap(key));
       }
       if (!batch.containsKey(key) && !kv.contains(key)) {
-        batch.put(key, chunk.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        batch.put(key, chunk.toArray(ValueLayout.JAVA_BYTE));
         added[0] += Chunks.CHUNK;
       }
     }
@@ -528,7 +530,7 @@ public final class KvStorage implements Storage {
       throw new CorruptRecordException(
           oid, new Tid(tid), "the stored record fails its checksum (damaged on disk)", null);
     }
-    return Bytes.view(java.lang.foreign.MemorySegment.ofBuffer(value).asSlice(SUMMED_HEADER));
+    return Bytes.view(MemorySegment.ofBuffer(value).asSlice(SUMMED_HEADER));
   }
 
   /** Whether a summed revision value is whole and its CRC-32C matches oid, tid and data. */
@@ -563,7 +565,7 @@ public final class KvStorage implements Storage {
     for (int hops = 0; hops < 1000; hops++) {
       switch (value[0]) {
         case DATA -> {
-          return Bytes.view(java.lang.foreign.MemorySegment.ofArray(value).asSlice(1));
+          return Bytes.view(MemorySegment.ofArray(value).asSlice(1));
         }
         case DATA_SUMMED -> {
           return checked(oid, tid, ByteBuffer.wrap(value));
@@ -1148,7 +1150,7 @@ public final class KvStorage implements Storage {
       synchronized (this) { // commits wait for this short part only
         keepWhatNewCommitsUse(snapshot, plan, source);
         result = removeRevisions(plan.remove(), plan.vanish(), pt);
-        packLive = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        packLive = ConcurrentHashMap.newKeySet();
       }
       try {
         sweepChunks();

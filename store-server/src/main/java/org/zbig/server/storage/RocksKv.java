@@ -1,10 +1,14 @@
 package org.zbig.server.storage;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
+import org.rocksdb.ByteBufferGetStatus;
 import org.rocksdb.Cache;
 import org.rocksdb.Filter;
 import org.rocksdb.LRUCache;
@@ -111,16 +115,16 @@ final class RocksKv implements Kv {
   }
 
   /** A direct buffer per thread for the keys of direct reads. */
-  private static final ThreadLocal<java.nio.ByteBuffer> KEY =
-      ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocateDirect(64));
+  private static final ThreadLocal<ByteBuffer> KEY =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64));
 
   @Override
-  public int get(byte[] key, java.nio.ByteBuffer into) {
+  public int get(byte[] key, ByteBuffer into) {
     if (!into.isDirect() || key.length > 64) {
       return Kv.super.get(key, into);
     }
-    java.nio.ByteBuffer k = KEY.get().clear().put(key).flip();
-    java.nio.ByteBuffer v = into.duplicate();
+    ByteBuffer k = KEY.get().clear().put(key).flip();
+    ByteBuffer v = into.duplicate();
     try {
       return db.get(unchecked, k, v);
     } catch (RocksDBException e) {
@@ -129,11 +133,11 @@ final class RocksKv implements Kv {
   }
 
   /** Direct buffers per thread for the keys of batched direct reads. */
-  private static final ThreadLocal<java.nio.ByteBuffer> KEYS =
-      ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocateDirect(64 * 1024));
+  private static final ThreadLocal<ByteBuffer> KEYS =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
 
   @Override
-  public int[] getAll(java.util.List<byte[]> keys, java.util.List<java.nio.ByteBuffer> into) {
+  public int[] getAll(List<byte[]> keys, List<ByteBuffer> into) {
     int total = 0;
     boolean direct = true;
     for (int i = 0; i < keys.size(); i++) {
@@ -143,23 +147,22 @@ final class RocksKv implements Kv {
     if (!direct || total > 64 * 1024) {
       return Kv.super.getAll(keys, into);
     }
-    java.nio.ByteBuffer all = KEYS.get().clear();
-    java.util.List<java.nio.ByteBuffer> keyBufs = new java.util.ArrayList<>(keys.size());
+    ByteBuffer all = KEYS.get().clear();
+    List<ByteBuffer> keyBufs = new ArrayList<>(keys.size());
     for (byte[] k : keys) {
       int at = all.position();
       all.put(k);
       keyBufs.add(all.slice(at, k.length));
     }
-    java.util.List<java.nio.ByteBuffer> values = new java.util.ArrayList<>(into.size());
-    for (java.nio.ByteBuffer b : into) {
+    List<ByteBuffer> values = new ArrayList<>(into.size());
+    for (ByteBuffer b : into) {
       values.add(b.duplicate());
     }
     try {
-      java.util.List<org.rocksdb.ByteBufferGetStatus> got =
-          db.multiGetByteBuffers(unchecked, keyBufs, values);
+      List<ByteBufferGetStatus> got = db.multiGetByteBuffers(unchecked, keyBufs, values);
       int[] out = new int[got.size()];
       for (int i = 0; i < out.length; i++) {
-        org.rocksdb.ByteBufferGetStatus g = got.get(i);
+        ByteBufferGetStatus g = got.get(i);
         out[i] =
             switch (g.status.getCode()) {
               case Ok -> g.requiredSize;
@@ -240,7 +243,7 @@ final class RocksKv implements Kv {
       }
 
       @Override
-      public int value(java.nio.ByteBuffer into) {
+      public int value(ByteBuffer into) {
         return into.isDirect() ? it.value(into) : Cursor.super.value(into);
       }
 
