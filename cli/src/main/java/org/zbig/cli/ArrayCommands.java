@@ -14,8 +14,10 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.zbig.bigarray.ArrayFiles;
 import org.zbig.bigarray.ArrayHistory;
 import org.zbig.bigarray.BigArray;
@@ -149,18 +151,27 @@ final class ArrayCommands {
   }
 
   /**
-   * Runs {@code work} with a progress bar of {@code total} bytes on the error stream.
+   * Runs {@code work} with a progress bar of {@code total} bytes on the error stream: redrawn in
+   * place on a terminal, a plain line every 10 s otherwise.
    *
    * @throws java.io.UncheckedIOException wrapping what {@code work} threw
    */
   static void withProgress(String task, long total, Work work) {
-    try (ProgressBar pb =
+    ProgressBarBuilder b =
         new ProgressBarBuilder()
             .setTaskName(task)
             .setInitialMax(Math.max(1, total))
             .setUnit(" MiB", 1 << 20)
-            .showSpeed()
-            .build()) {
+            .showSpeed();
+    java.io.Console console = System.console();
+    if (console == null || !console.isTerminal()) {
+      // a script, a log file, CI: a plain ASCII line every 10 s, no escape codes or carriage
+      // returns
+      b.setStyle(ProgressBarStyle.ASCII)
+          .setUpdateIntervalMillis(10_000)
+          .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 100));
+    }
+    try (ProgressBar pb = b.build()) {
       work.run(pb::stepTo);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

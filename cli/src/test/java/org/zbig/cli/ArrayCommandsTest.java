@@ -185,6 +185,8 @@ class ArrayCommandsTest {
       Path out = dir.resolve("at.npy");
       r = run("--server", addr, "array", "export", "g", out.toString(), "--at", tids.get(1));
       assertThat(r[0]).as(r[2]).isEqualTo("0");
+      // not a terminal: the progress is plain lines, no carriage returns or escape codes
+      assertThat(r[2]).contains("export g").doesNotContain("\r").doesNotContain("\u001b");
       assertThat(org.zbig.bigarray.Npy.readHeader(out).shape()).containsExactly(4, 3);
       // a time after the last grow is the array now
       r = run("--server", addr, "array", "info", "g", "--at", "2100-01-01");

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 import org.zbig.wire.CurrentRecord;
@@ -182,11 +183,7 @@ final class AdminCommands {
       long t0 = System.nanoTime();
       // the server does not report how far a pack got: the bar shows the time it takes
       try (Call c = new Call(address(spec.commandLine(), server), storage);
-          me.tongfei.progressbar.ProgressBar pb =
-              new me.tongfei.progressbar.ProgressBarBuilder()
-                  .setTaskName("pack " + storage)
-                  .setInitialMax(-1)
-                  .build()) {
+          ProgressBar pb = Progress.bar("pack " + storage, -1, false)) {
         c.call(new Pack(MsgId.of(c.nextId()), t, true));
         pb.stepTo(1);
       }
@@ -232,12 +229,7 @@ final class AdminCommands {
       long total = folderBytes(data);
       KvStorage.Verified v;
       try (KvStorage s = KvStorage.rocks(data.toAbsolutePath());
-          me.tongfei.progressbar.ProgressBar pb =
-              new me.tongfei.progressbar.ProgressBarBuilder()
-                  .setTaskName("verify")
-                  .setUnit(" MiB", 1 << 20)
-                  .setInitialMax(Math.max(total, 1))
-                  .build()) {
+          ProgressBar pb = Progress.bar("verify", Math.max(total, 1), true)) {
         v = s.verify(pb::stepTo);
         pb.maxHint(Math.max(v.bytes(), 1));
         pb.stepTo(v.bytes());

@@ -79,12 +79,7 @@ public final class Main {
         long size = java.nio.file.Files.size(dataFs);
         org.zbig.server.storage.FileStorageImport.Result r;
         try (me.tongfei.progressbar.ProgressBar pb =
-            new me.tongfei.progressbar.ProgressBarBuilder()
-                .setTaskName("import-fs")
-                .setInitialMax(Math.max(1, 2 * size))
-                .setUnit(" MiB", 1 << 20)
-                .showSpeed()
-                .build()) {
+            Progress.bar("import-fs", Math.max(1, 2 * size), true)) {
           r = org.zbig.server.storage.FileStorageImport.run(dataFs, target, pb::stepTo);
         }
         spec.commandLine()
