@@ -357,7 +357,9 @@ final class Committer implements AutoCloseable {
         Optional<Tid> cur = serials.get(r.oid());
         if (cur.isPresent() && !cur.get().equals(r.serial())) {
           Optional<Bytes> merged =
-              t.blobOf.containsKey(r.oid()) ? Optional.empty() : resolve(s, r, cur.get());
+              t.blobOf.containsKey(r.oid()) || served.clientConflictResolution
+                  ? Optional.empty()
+                  : resolve(s, r, cur.get());
           if (merged.isPresent()) {
             writes.put(r.oid(), Write.data(r.oid(), merged.get()));
             changed.add(r.oid());

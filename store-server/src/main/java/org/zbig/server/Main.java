@@ -331,6 +331,16 @@ public final class Main {
     String dedup;
 
     @Option(
+        names = "--client-conflict-resolution",
+        arity = "0..1",
+        defaultValue = "false",
+        fallbackValue = "true",
+        description =
+            "return every conflict to the client, even of the classes the server merges itself"
+                + " (B-tree buckets, BTrees.Length), as ZEO's client-conflict-resolution")
+    boolean clientConflictResolution;
+
+    @Option(
         names = "--storage",
         defaultValue = "1",
         description = "storage name (default: ${DEFAULT-VALUE})")
@@ -573,6 +583,7 @@ public final class Main {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
+      server.clientConflictResolution(clientConflictResolution);
       StatusServer statusServer = null;
       if (status != null) {
         int c = status.lastIndexOf(':');

@@ -72,6 +72,13 @@ final class ServedStorage {
   private final int queueSize;
   private final Deque<Committed> recent = new ArrayDeque<>();
   private final AtomicLong packing = new AtomicLong(); // packs running
+
+  /**
+   * ZEO's {@code client-conflict-resolution}: every conflict goes back to the client, none is
+   * merged on the server.
+   */
+  volatile boolean clientConflictResolution;
+
   private Tid coveredAfter; // the queue lists every transaction after this tid
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
   final AtomicLong loads = new AtomicLong();

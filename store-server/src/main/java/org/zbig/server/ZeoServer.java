@@ -239,6 +239,15 @@ public final class ZeoServer implements AutoCloseable {
     return all;
   }
 
+  /**
+   * ZEO's {@code client-conflict-resolution}: with {@code on}, every conflict goes back to the
+   * client, even of the classes the server could merge itself (B-tree buckets, {@code
+   * BTrees.Length}); off by default.
+   */
+  public void clientConflictResolution(boolean on) {
+    storages.values().forEach(s -> s.clientConflictResolution = on);
+  }
+
   /** The settings. */
   public ServerConfig config() {
     return config;

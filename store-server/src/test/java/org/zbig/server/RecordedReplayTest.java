@@ -37,8 +37,10 @@ import org.zbig.zodb.pickle.Tuple;
  *
  * <p>Differences allowed by design: {@code get_info}, {@code info} and {@code server_status} values
  * (storage name, sizes, interface list, statistics), the {@code ruok} JSON, undo entry sizes, and
- * scenarios 06 and 08, recorded against a server that resolves conflicts itself: ours returns the
- * conflict to the client as in scenarios 09 and 07 (protocol spec 3.3.8).
+ * scenarios 06 and 08, recorded against a server that resolves conflicts of the tests' own Python
+ * classes itself: ours returns those conflicts to the client as in scenarios 09 and 07 (protocol
+ * spec 3.3.8). Scenario 07 was recorded with ZEO's {@code client-conflict-resolution}, and replays
+ * against ours with the same setting.
  */
 class RecordedReplayTest {
   private static final Set<String> FREE_VALUES =
@@ -54,6 +56,8 @@ class RecordedReplayTest {
     List<Frame> frames = ZeoVectors.frames(file);
     Encoding encoding = frames.getFirst().encoding();
     try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withOffer(encoding))) {
+      // scenario 07 was recorded with ZEO's client-conflict-resolution on
+      server.clientConflictResolution(file.contains("client-side"));
       Replay replay = new Replay(file, server.address(), encoding);
       try {
         for (Frame f : frames) {
@@ -237,6 +241,9 @@ class RecordedReplayTest {
         return false;
       }
       List<Object> conflicts = fields(got.get(3));
+      if (conflicts.stream().noneMatch(Map.class::isInstance)) {
+        return false; // a class ours merges too (a B-tree bucket, a Length): compared as recorded
+      }
       assertThat(got.get(1)).as(at + ": a conflict is a normal reply").isEqualTo(0L);
       assertThat(conflicts).as(at + ": one conflict dict").hasSize(1);
       Map<?, ?> d = (Map<?, ?>) conflicts.getFirst();

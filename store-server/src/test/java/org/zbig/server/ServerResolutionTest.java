@@ -107,7 +107,18 @@ class ServerResolutionTest {
         assertThat(o.conflicts()).extracting(ResolvableConflict::oid).containsExactly(other);
       }
       assertThat(server.status().get("1").get("conflicts-resolved")).isEqualTo(2L);
-      assertThat(List.of(data(a, counter))).containsExactly(length(16));
+      // ZEO's client-conflict-resolution: the counter's conflict goes to the client
+      server.clientConflictResolution(true);
+      Tid counterNow = serial(a, counter);
+      store(a, counter, counterNow, length(17));
+      VoteResult toClient;
+      try (TestClient d = new TestClient(server.address())) {
+        d.call(new Register(d.id(), "1", false));
+        toClient = store(d, counter, counterNow, length(20));
+      }
+      assertThat(toClient.changed()).isEmpty();
+      assertThat(toClient.conflicts()).extracting(ResolvableConflict::oid).containsExactly(counter);
+      assertThat(List.of(data(a, counter))).containsExactly(length(17)); // a's, not d's
     }
   }
 }
