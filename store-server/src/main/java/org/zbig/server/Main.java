@@ -484,6 +484,15 @@ public final class Main {
             new CommandLine(this),
             "--listen: '" + listen + "' (expected: HOST:PORT with a numeric port)");
       }
+      if (status != null) { // checked before the server starts, not after
+        int c = status.lastIndexOf(':');
+        boolean numeric = c > 0 && status.substring(c + 1).matches("[0-9]{1,5}");
+        if (!numeric || Integer.parseInt(status.substring(c + 1)) > 65535) {
+          throw new CommandLine.ParameterException(
+              new CommandLine(this),
+              "--status: '" + status + "' (expected: HOST:PORT with a port from 0 to 65535)");
+        }
+      }
       ServerConfig config =
           new ServerConfig(
               listen.substring(0, colon),

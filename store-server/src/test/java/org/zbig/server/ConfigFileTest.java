@@ -156,5 +156,20 @@ class ConfigFileTest {
     assertThat(bad.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(bad.exitValue()).isNotZero();
     assertThat(out).contains("--dedup: 'maybe' (expected: on or off)");
+    // a status address without a port: refused before the server starts
+    Process noPort =
+        serve(
+            "--status",
+            "localhost",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.resolve("f").toString());
+    out = lineWith(noPort, "--status");
+    assertThat(noPort.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(noPort.exitValue()).isNotZero();
+    assertThat(out)
+        .contains("--status: 'localhost' (expected: HOST:PORT with a port from 0 to 65535)")
+        .doesNotContain("ready on");
   }
 }
