@@ -7,20 +7,18 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Map;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.GlobalResolver;
-import org.zbig.zodb.pickle.PersistentId;
-import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.record.DataRecord;
 
 /**
  * How a big record is cut for server-side dedup: a head and a tail kept in the revision itself, and
  * between them 4 KiB chunks named by their SHA-256, each distinct chunk stored once.
  *
- * <p>The chunks are aligned to the record's biggest byte string (a ZBlk0 block's data), not to the
- * record's first byte: a block whose trimmed length changed has a new length field in its pickle
- * header, and every chunk after it would shift otherwise. What is not a pickle, or has no byte
- * string of at least half the record, is chunked from its first byte. A partial last chunk stays in
- * the tail.
+ * <p>The chunks are aligned to the biggest byte string of the record's state (a ZBlk0 block's data,
+ * a zero-copy slice as {@link DataRecord#decode} reads it), not to the record's first byte: a block
+ * whose trimmed length changed has a new length field in its pickle header, and every chunk after
+ * it would shift otherwise. What is not a pickle, or has no byte string of at least half the
+ * record, is chunked from its first byte. A partial last chunk stays in the tail.
  *
  * <p>SHA-256, not a faster non-cryptographic hash: a client that could make two chunks collide
  * could make its own bytes appear in another client's record.
@@ -86,18 +84,13 @@ final class Chunks {
         }
       });
 
-  /** The longest byte string in the record's two pickles, or null (not pickles, or none). */
+  /** The longest byte string in the record's state, or null (not a record, or none). */
   private static Bytes biggestByteString(MemorySegment record) {
     try {
-      PickleReader r =
-          new PickleReader(record, 0, GlobalResolver.opaque(), pid -> new PersistentId(pid));
-      Object klass = r.load();
-      Object state = r.load();
       Bytes[] best = {null};
-      walk(klass, best, 0);
-      walk(state, best, 0);
+      walk(DataRecord.decode(record).state(), best, 0);
       return best[0];
-    } catch (RuntimeException notAPickle) { // PickleException, or bytes that end too soon
+    } catch (RuntimeException notARecord) { // PickleException, or bytes that end too soon
       return null;
     }
   }

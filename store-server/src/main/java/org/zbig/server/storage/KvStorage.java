@@ -178,11 +178,6 @@ public final class KvStorage implements Storage {
     return this;
   }
 
-  /** Whether new big records are stored as deduplicated chunks. */
-  public boolean dedup() {
-    return dedup;
-  }
-
   /**
    * What dedup saves: the bytes of the data revisions hold (logical), and what is stored for them
    * (revisions cut into chunks count their head, tail and chunk names, plus each distinct chunk
@@ -465,9 +460,8 @@ public final class KvStorage implements Storage {
     int at = into.position();
     into.limit(at + n);
     into.put(at, value, CHUNKED_HEADER, head);
-    int p = CHUNKED_HEADER + head;
-    int count = v.getInt(p);
-    p += 4;
+    int list = chunkList(value);
+    int count = v.getInt(list);
     int to = at + head;
     // in batches of 1024 chunks (one call to the store each)
     for (int from = 0; from < count; from += 1024) {
@@ -475,18 +469,19 @@ public final class KvStorage implements Storage {
       List<byte[]> keys = new ArrayList<>(k);
       List<ByteBuffer> parts = new ArrayList<>(k);
       for (int i = 0; i < k; i++) {
-        keys.add(
-            Chunks.key(Arrays.copyOfRange(value, p + i * Chunks.HASH, p + (i + 1) * Chunks.HASH)));
+        keys.add(chunkKey(value, list, from + i));
         parts.add(into.slice(to + i * Chunks.CHUNK, Chunks.CHUNK));
       }
       int[] got = kv.getAll(keys, parts);
       for (int i = 0; i < k; i++) {
-        checkChunk(oid, tid, Arrays.copyOfRange(keys.get(i), 1, 1 + Chunks.HASH), got[i]);
+        if (got[i] != Chunks.CHUNK) {
+          throw damagedChunk(oid, tid, keys.get(i), got[i]);
+        }
       }
-      p += k * Chunks.HASH;
       to += k * Chunks.CHUNK;
     }
-    into.put(to, value, p, n - (to - at));
+    int tail = list + 4 + count * Chunks.HASH;
+    into.put(to, value, tail, n - (to - at));
     if (checksumOfData(oid, tid, into.slice(at, n)) != sum) {
       LOG.error("damaged record: oid {} tid {} fails its checksum", oid, new Tid(tid).toHex());
       throw new CorruptRecordException(
@@ -494,24 +489,33 @@ public final class KvStorage implements Storage {
     }
   }
 
-  private static void checkChunk(Oid oid, long tid, byte[] hash, int got) {
-    {
-      if (got != Chunks.CHUNK) {
-        LOG.error(
-            "damaged record: oid {} tid {}: chunk {} {}",
-            oid,
-            new Tid(tid).toHex(),
-            HexFormat.of().formatHex(hash),
-            got < 0 ? "missing" : "of " + got + " bytes");
-        throw new CorruptRecordException(
-            oid,
-            new Tid(tid),
-            "chunk "
-                + HexFormat.of().formatHex(hash)
-                + (got < 0 ? " is missing" : " has " + got + " bytes (expected: 4096)"),
-            null);
-      }
-    }
+  /** The error of chunk {@code key}, which had {@code got} bytes (-1: missing); logged. */
+  private static CorruptRecordException damagedChunk(Oid oid, long tid, byte[] key, int got) {
+    String hash = HexFormat.of().formatHex(key, 1, key.length);
+    LOG.error(
+        "damaged record: oid {} tid {}: chunk {} {}",
+        oid,
+        new Tid(tid).toHex(),
+        hash,
+        got < 0 ? "missing" : "of " + got + " bytes");
+    return new CorruptRecordException(
+        oid,
+        new Tid(tid),
+        "chunk " + hash + (got < 0 ? " is missing" : " has " + got + " bytes (expected: 4096)"),
+        null);
+  }
+
+  /** Where the chunk count of a chunked revision value is (after its head). */
+  private static int chunkList(byte[] value) {
+    return CHUNKED_HEADER + ByteBuffer.wrap(value).getInt(9);
+  }
+
+  /**
+   * The key of chunk {@code i} of a chunked revision value whose chunk count is at {@code list}.
+   */
+  private static byte[] chunkKey(byte[] value, int list, int i) {
+    int at = list + 4 + i * Chunks.HASH;
+    return Chunks.key(Arrays.copyOfRange(value, at, at + Chunks.HASH));
   }
 
   /** The record of a chunked revision value, on the heap. */
@@ -556,8 +560,7 @@ public final class KvStorage implements Storage {
     if (value[0] != CHUNKED) {
       return 0;
     }
-    ByteBuffer v = ByteBuffer.wrap(value);
-    return (long) v.getInt(CHUNKED_HEADER + v.getInt(9)) * Chunks.CHUNK;
+    return (long) ByteBuffer.wrap(value).getInt(chunkList(value)) * Chunks.CHUNK;
   }
 
   /** The data of a revision value, following back-pointers. */
@@ -1175,13 +1178,10 @@ public final class KvStorage implements Storage {
       for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
         byte[] v = c.value();
         if (v.length > 0 && v[0] == CHUNKED) {
-          ByteBuffer b = ByteBuffer.wrap(v);
-          int p = CHUNKED_HEADER + b.getInt(9);
-          int n = b.getInt(p);
+          int list = chunkList(v);
+          int n = ByteBuffer.wrap(v).getInt(list);
           for (int i = 0; i < n; i++) {
-            byte[] hash =
-                Arrays.copyOfRange(v, p + 4 + i * Chunks.HASH, p + 4 + (i + 1) * Chunks.HASH);
-            live.add(ByteBuffer.wrap(Chunks.key(hash)));
+            live.add(ByteBuffer.wrap(chunkKey(v, list, i)));
           }
         }
       }

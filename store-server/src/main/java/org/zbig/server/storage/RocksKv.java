@@ -114,27 +114,12 @@ final class RocksKv implements Kv {
     return db.keyExists(key);
   }
 
-  /** A direct buffer per thread for the keys of direct reads. */
-  private static final ThreadLocal<ByteBuffer> KEY =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64));
+  /** The bytes of keys one batched direct read takes at most. */
+  private static final int KEY_BYTES = 64 * 1024;
 
-  @Override
-  public int get(byte[] key, ByteBuffer into) {
-    if (!into.isDirect() || key.length > 64) {
-      return Kv.super.get(key, into);
-    }
-    ByteBuffer k = KEY.get().clear().put(key).flip();
-    ByteBuffer v = into.duplicate();
-    try {
-      return db.get(unchecked, k, v);
-    } catch (RocksDBException e) {
-      throw new StorageException("read failed in " + dir + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Direct buffers per thread for the keys of batched direct reads. */
+  /** A direct buffer per thread for the keys of batched direct reads. */
   private static final ThreadLocal<ByteBuffer> KEYS =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(64 * 1024));
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(KEY_BYTES));
 
   @Override
   public int[] getAll(List<byte[]> keys, List<ByteBuffer> into) {
@@ -144,7 +129,7 @@ final class RocksKv implements Kv {
       total += keys.get(i).length;
       direct &= into.get(i).isDirect();
     }
-    if (!direct || total > 64 * 1024) {
+    if (!direct || total > KEY_BYTES) {
       return Kv.super.getAll(keys, into);
     }
     ByteBuffer all = KEYS.get().clear();
