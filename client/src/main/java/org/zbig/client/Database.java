@@ -199,13 +199,10 @@ public final class Database implements AutoCloseable {
    */
   public Tid packedUpTo() {
     Map<String, Object> info = zeo.invoke(GetInfo::new);
-    return info.get(PACKED_INFO) instanceof Bytes b && b.length() == 8
+    return info.get(GetInfo.PACKED_TID) instanceof Bytes b && b.length() == 8
         ? Tid.of(b.toByteArray())
         : Tid.Z64;
   }
-
-  /** The {@code get_info} key under which our server names the tid it was packed up to. */
-  private static final String PACKED_INFO = "zbig_packed_tid";
 
   /**
    * Runs {@code work} in a transaction of a fresh connection and commits, trying again up to {@link

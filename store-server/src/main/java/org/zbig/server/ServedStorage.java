@@ -20,6 +20,7 @@ import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.Write;
+import org.zbig.wire.GetInfo;
 import org.zbig.wire.Invalidations;
 import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
@@ -316,9 +317,6 @@ final class ServedStorage {
     }
   }
 
-  /** The {@code get_info} key of the tid up to which the storage is packed (8 bytes). */
-  static final String PACKED_INFO = "zbig_packed_tid";
-
   /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
   Map<String, Object> info() {
     Map<String, Object> d = sizeInfo();
@@ -326,7 +324,7 @@ final class ServedStorage {
     d.put("supportsUndo", true);
     d.put("supports_record_iternext", true);
     // ours: history before this tid was removed by a pack (historical connections check it)
-    d.put(PACKED_INFO, WireValues.bytes(storage.packedUpTo()));
+    d.put(GetInfo.PACKED_TID, WireValues.bytes(storage.packedUpTo()));
     d.put(
         "interfaces",
         Tuple.of(

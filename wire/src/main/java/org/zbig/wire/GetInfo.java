@@ -13,6 +13,12 @@ public record GetInfo(MsgId msgid) implements SyncRequest<Map<String, Object>> {
   /** The method name on the wire. */
   public static final String METHOD = "get_info";
 
+  /**
+   * Our server's key of the tid up to which the storage is packed (8 bytes): a historical
+   * connection before it is refused. Python's ZEO client ignores it.
+   */
+  public static final String PACKED_TID = "zbig_packed_tid";
+
   /** Checks the fields. */
   public GetInfo {
     Objects.requireNonNull(msgid, "msgid");
