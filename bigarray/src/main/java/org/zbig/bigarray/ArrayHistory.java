@@ -134,10 +134,16 @@ public final class ArrayHistory {
         }
       }
     }
+    // the array's record as of each transaction, all loads in flight at once
+    List<CompletableFuture<LoadResult>> records = new ArrayList<>(txns.size());
+    for (Tid tid : txns.keySet()) {
+      records.add(db.loadRecordAsync(array.oid(), tid));
+    }
     List<Change> out = new ArrayList<>(txns.size());
     long[] shape = null;
+    int i = 0;
     for (Map.Entry<Tid, Map<String, Object>> e : txns.entrySet()) {
-      long[] after = shapeAt(db, array.oid(), e.getKey());
+      long[] after = shapeOf(records.get(i++));
       out.add(
           new Change(
               e.getKey(),
@@ -150,10 +156,10 @@ public final class ArrayHistory {
     return out;
   }
 
-  /** The array's shape as of {@code tid}, or null if it did not exist then. */
-  private static long[] shapeAt(Database db, Oid array, Tid tid) {
-    try (Connection h = db.open(tid)) {
-      return h.get(array, ZBigArray.class).shape();
+  /** The shape in an array's record, or null if the array did not exist then. */
+  private static long[] shapeOf(CompletableFuture<LoadResult> record) {
+    try {
+      return ZBigArray.shapeOf(DataRecord.decode(ZeoClient.join(record).data()).state());
     } catch (NoSuchObjectException e) {
       return null;
     }

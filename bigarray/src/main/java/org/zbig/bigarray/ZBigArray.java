@@ -157,7 +157,7 @@ public final class ZBigArray extends Persistent {
       Map<?, ?> d = (Map<?, ?>) t.get(0);
       Map<?, ?> slots = (Map<?, ?>) t.get(1);
       dtype = DType.fromPickle(d.get("_dtype"));
-      shape = ints(d.get("_shape"));
+      shape = shapeOf(state);
       Object o = d.get("_order");
       order = o == null ? 'C' : ((String) o).charAt(0);
       stridev = ints(d.get("_stridev"));
@@ -168,6 +168,16 @@ public final class ZBigArray extends Persistent {
     } catch (RuntimeException e) {
       throw new CorruptRecordException(oid(), serial(), "ZBigArray state: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The {@code _shape} in a ZBigArray's state (as {@link #setState} reads it), without making the
+   * object: for the shapes of past revisions.
+   *
+   * @throws RuntimeException if the state is not a ZBigArray's
+   */
+  static long[] shapeOf(Object state) {
+    return ints(((Map<?, ?>) ((Tuple) state).get(0)).get("_shape"));
   }
 
   /**
