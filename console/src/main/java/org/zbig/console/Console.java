@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.bigarray.ArrayHistory;
@@ -121,6 +121,20 @@ public final class Console implements StatusPage {
     }
   }
 
+  /**
+   * Runs {@code work} with the storage's reader at the newest snapshot, under the reader's lock.
+   */
+  private <T> T read(Map<String, String> q, Function<Reader, T> work) {
+    Reader r = reader(q.getOrDefault("storage", "1"));
+    r.lock.lock();
+    try {
+      r.refresh();
+      return work.apply(r);
+    } finally {
+      r.lock.unlock();
+    }
+  }
+
   private Reader reader(String storage) {
     if (!server.status().containsKey(storage)) {
       throw new Slices.BadRequest(
@@ -182,51 +196,49 @@ public final class Console implements StatusPage {
   // ---- objects ----
 
   private Map<String, Object> objects(Map<String, String> q) {
-    Reader r = reader(q.getOrDefault("storage", "1"));
-    r.lock.lock();
-    try {
-      r.refresh();
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("tid", r.conn.snapshot().toHex());
-      String oidText = q.get("oid");
-      if (oidText == null) {
-        List<Map<String, Object>> entries = new ArrayList<>();
-        for (Map.Entry<Object, Object> e : r.conn.root().entries()) {
-          Map<String, Object> d = new LinkedHashMap<>();
-          d.put("key", String.valueOf(e.getKey()));
-          if (e.getValue() instanceof Persistent p && p.oid() != null) {
-            d.putAll(describe(r, p.oid()));
-          } else {
-            d.put("value", String.valueOf(e.getValue()));
+    return read(
+        q,
+        r -> {
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("tid", r.conn.snapshot().toHex());
+          String oidText = q.get("oid");
+          if (oidText == null) {
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (Map.Entry<Object, Object> e : r.conn.root().entries()) {
+              Map<String, Object> d = new LinkedHashMap<>();
+              d.put("key", String.valueOf(e.getKey()));
+              if (e.getValue() instanceof Persistent p && p.oid() != null) {
+                d.putAll(describe(r, p.oid()));
+              } else {
+                d.put("value", String.valueOf(e.getValue()));
+              }
+              entries.add(d);
+            }
+            out.put("root", entries);
+            return out;
           }
-          entries.add(d);
-        }
-        out.put("root", entries);
-        return out;
-      }
-      Oid oid;
-      try {
-        oid = new Oid(Long.parseUnsignedLong(oidText, 16));
-      } catch (NumberFormatException e) {
-        throw new Slices.BadRequest(400, "oid '" + oidText + "' (expected: up to 16 hex digits)");
-      }
-      out.putAll(describe(r, oid));
-      List<Map<String, Object>> history = new ArrayList<>();
-      for (Map<String, Object> h : r.db.zeo().invoke(id -> new History(id, oid, 100))) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        Tid tid = Tid.of(((Bytes) h.get("tid")).toByteArray());
-        d.put("tid", tid.toHex());
-        d.put("time", tid.toInstant().toString());
-        d.put("user", text(h.get("user_name")));
-        d.put("description", text(h.get("description")));
-        d.put("size", h.get("size"));
-        history.add(d);
-      }
-      out.put("history", history);
-      return out;
-    } finally {
-      r.lock.unlock();
-    }
+          Oid oid;
+          try {
+            oid = new Oid(Long.parseUnsignedLong(oidText, 16));
+          } catch (NumberFormatException e) {
+            throw new Slices.BadRequest(
+                400, "oid '" + oidText + "' (expected: up to 16 hex digits)");
+          }
+          out.putAll(describe(r, oid));
+          List<Map<String, Object>> history = new ArrayList<>();
+          for (Map<String, Object> h : r.db.zeo().invoke(id -> new History(id, oid, 100))) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            Tid tid = Tid.of(((Bytes) h.get("tid")).toByteArray());
+            d.put("tid", tid.toHex());
+            d.put("time", tid.toInstant().toString());
+            d.put("user", text(h.get("user_name")));
+            d.put("description", text(h.get("description")));
+            d.put("size", h.get("size"));
+            history.add(d);
+          }
+          out.put("history", history);
+          return out;
+        });
   }
 
   private Map<String, Object> describe(Reader r, Oid oid) {
@@ -251,19 +263,16 @@ public final class Console implements StatusPage {
   // ---- arrays ----
 
   private Map<String, Object> arrays(Map<String, String> q) {
-    Reader r = reader(q.getOrDefault("storage", "1"));
-    r.lock.lock();
-    try {
-      r.refresh();
-      List<Map<String, Object>> found = new ArrayList<>();
-      collect(r.conn.root(), "", 0, found);
-      Map<String, Object> out = new LinkedHashMap<>();
-      out.put("tid", r.conn.snapshot().toHex());
-      out.put("arrays", found);
-      return out;
-    } finally {
-      r.lock.unlock();
-    }
+    return read(
+        q,
+        r -> {
+          List<Map<String, Object>> found = new ArrayList<>();
+          collect(r.conn.root(), "", 0, found);
+          Map<String, Object> out = new LinkedHashMap<>();
+          out.put("tid", r.conn.snapshot().toHex());
+          out.put("arrays", found);
+          return out;
+        });
   }
 
   private void collect(
@@ -328,7 +337,7 @@ public final class Console implements StatusPage {
     return za;
   }
 
-  private record Picture(Map<String, Object> meta, Slices.Grid grid, double lo, double hi) {}
+  private record Picture(Map<String, Object> meta, Slices.Grid grid) {}
 
   /** The slice of the request, reduced; under the reader's lock. */
   private Picture picture(Reader r, Map<String, String> q) {
@@ -368,23 +377,20 @@ public final class Console implements StatusPage {
     if (grid.sliceShape().length == 1) {
       meta.put("values", grid.values());
     }
-    return new Picture(meta, grid, range[0], range[1]);
+    return new Picture(meta, grid);
   }
 
   private Map<String, Object> array(Map<String, String> q) {
-    Reader r = reader(q.getOrDefault("storage", "1"));
-    r.lock.lock();
-    try {
-      r.refresh();
-      Picture p = picture(r, q);
-      pictures.put(key(q, p.meta().get("tid")), p.grid());
-      while (pictures.size() > 8) {
-        pictures.remove(pictures.keySet().iterator().next());
-      }
-      return p.meta();
-    } finally {
-      r.lock.unlock();
-    }
+    return read(
+        q,
+        r -> {
+          Picture p = picture(r, q);
+          pictures.put(key(q, p.meta().get("tid")), p.grid());
+          while (pictures.size() > 8) {
+            pictures.remove(pictures.keySet().iterator().next());
+          }
+          return p.meta();
+        });
   }
 
   private static String key(Map<String, String> q, Object tid) {
@@ -404,47 +410,41 @@ public final class Console implements StatusPage {
   }
 
   private void image(HttpExchange ex, Map<String, String> q) throws IOException {
-    Reader r = reader(q.getOrDefault("storage", "1"));
-    byte[] png;
-    r.lock.lock();
-    try {
-      r.refresh();
-      Slices.Grid grid = pictures.get(key(q, r.conn.snapshot().toHex()));
-      if (grid == null) {
-        grid = picture(r, q).grid();
-      }
-      double[] range = grid.range();
-      png = Heatmap.png(grid, range[0], range[1]);
-    } finally {
-      r.lock.unlock();
-    }
+    byte[] png =
+        read(
+            q,
+            r -> {
+              Slices.Grid grid = pictures.get(key(q, r.conn.snapshot().toHex()));
+              if (grid == null) {
+                grid = picture(r, q).grid();
+              }
+              double[] range = grid.range();
+              return Heatmap.png(grid, range[0], range[1]);
+            });
     ex.getResponseHeaders().set("Cache-Control", "no-store");
     send(ex, 200, "image/png", png);
   }
 
   private Map<String, Object> log(Map<String, String> q) {
-    Reader r = reader(q.getOrDefault("storage", "1"));
-    r.lock.lock();
-    try {
-      r.refresh();
-      ZBigArray za = find(r, q.get("path"));
-      int axis = za.majorAxis();
-      List<Map<String, Object>> out = new ArrayList<>();
-      for (ArrayHistory.Change c : ArrayHistory.log(r.conn, za)) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("tid", c.tid().toHex());
-        d.put("time", c.time().toString());
-        d.put("user", c.user());
-        d.put("description", c.description());
-        d.put("before", c.shapeBefore());
-        d.put("after", c.shapeAfter());
-        d.put("rowsAdded", c.rowsAdded(axis));
-        out.add(d);
-      }
-      return Map.of("path", q.get("path"), "log", out);
-    } finally {
-      r.lock.unlock();
-    }
+    return read(
+        q,
+        r -> {
+          ZBigArray za = find(r, q.get("path"));
+          int axis = za.majorAxis();
+          List<Map<String, Object>> out = new ArrayList<>();
+          for (ArrayHistory.Change c : ArrayHistory.log(r.conn, za)) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("tid", c.tid().toHex());
+            d.put("time", c.time().toString());
+            d.put("user", c.user());
+            d.put("description", c.description());
+            d.put("before", c.shapeBefore());
+            d.put("after", c.shapeAfter());
+            d.put("rowsAdded", c.rowsAdded(axis));
+            out.add(d);
+          }
+          return Map.of("path", q.get("path"), "log", out);
+        });
   }
 
   /**
@@ -563,9 +563,5 @@ public final class Console implements StatusPage {
       vms.values().forEach(VirtMem::close);
       vms.clear();
     }
-  }
-
-  static String shape(long[] s) {
-    return Arrays.toString(s);
   }
 }

@@ -195,14 +195,7 @@ final class Slices {
       // rows as span at most MAX_BLOCKS blocks (one row a view when rows are a block apart)
       int band = outRows;
       while (band > 1
-          && a.pagesOf(
-                      band(
-                          axes,
-                          oneD ? new long[] {0} : new long[] {0, 0},
-                          oneD
-                              ? new long[] {cols}
-                              : new long[] {Math.min(rows, (long) band * rowStep), cols},
-                          oneD ? new long[] {colStep} : new long[] {rowStep, colStep}))[1]
+          && a.pagesOf(strideBand(axes, oneD, rows, cols, rowStep, colStep, 0, band, outRows))[1]
               > MAX_BLOCKS) {
         band = (band + 1) / 2;
       }
@@ -214,12 +207,8 @@ final class Slices {
             a.prefetch(strideBand(axes, oneD, rows, cols, rowStep, colStep, ahead, band, outRows));
           }
         }
-        int r1 = Math.min(outRows, r0 + band);
-        List<Index> index = strideBand(axes, oneD, rows, cols, rowStep, colStep, r0, band, outRows);
-        double[] got;
-        try (BigArray.View v = a.view(false, index)) {
-          got = v.array().toDoubleArray();
-        }
+        double[] got =
+            read(a, strideBand(axes, oneD, rows, cols, rowStep, colStep, r0, band, outRows));
         System.arraycopy(got, 0, values, r0 * outCols, got.length);
       }
       return new Grid(outRows, outCols, values, rowStep, colStep, shape);
@@ -235,12 +224,7 @@ final class Slices {
     for (long r0 = 0; r0 < rows; r0 += band) {
       long r1 = Math.min(rows, r0 + band);
       double[] got =
-          read(
-              a,
-              axes,
-              oneD ? new long[] {0} : new long[] {r0, 0},
-              oneD ? new long[] {cols} : new long[] {r1, cols},
-              oneD ? new long[] {1} : new long[] {1, 1});
+          read(a, band(axes, perAxis(oneD, r0, 0), perAxis(oneD, r1, cols), perAxis(oneD, 1, 1)));
       for (long r = r0; r < r1; r++) {
         int rb = (int) (r * outRows / rows);
         int base = (int) ((r - r0) * cols);
@@ -274,13 +258,19 @@ final class Slices {
     int r1 = Math.min(outRows, r0 + band);
     return band(
         axes,
-        oneD ? new long[] {0} : new long[] {r0 * rowStep, 0},
-        oneD ? new long[] {cols} : new long[] {Math.min(rows, r1 * rowStep), cols},
-        oneD ? new long[] {colStep} : new long[] {rowStep, colStep});
+        perAxis(oneD, r0 * rowStep, 0),
+        perAxis(oneD, Math.min(rows, r1 * rowStep), cols),
+        perAxis(oneD, rowStep, colStep));
   }
 
-  private static double[] read(BigArray a, List<Axis> axes, long[] from, long[] to, long[] mult) {
-    try (BigArray.View v = a.view(false, band(axes, from, to, mult))) {
+  /** A row and column value for each axis of the slice: the column's alone for a 1-d slice. */
+  private static long[] perAxis(boolean oneD, long row, long col) {
+    return oneD ? new long[] {col} : new long[] {row, col};
+  }
+
+  /** The values of the view for {@code index}, row-major. */
+  private static double[] read(BigArray a, List<Index> index) {
+    try (BigArray.View v = a.view(false, index)) {
       return v.array().toDoubleArray();
     }
   }
