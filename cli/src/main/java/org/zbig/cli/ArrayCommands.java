@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -54,7 +55,8 @@ final class ArrayCommands {
      * of 16 hex digits or an ISO 8601 time; see {@link #parseAt}).
      */
     static Session open(Main main, String at) {
-      Object when = at == null ? null : parseAt(at); // before connecting: bad input fails first
+      // parsed before connecting: bad input fails first
+      Function<Database, Connection> opening = at == null ? Database::open : parseAt(at);
       Database db =
           Database.open(
               main.addresses(),
@@ -65,14 +67,7 @@ final class ArrayCommands {
               64 << 20);
       ZBigArray.register(db.registry());
       try {
-        Connection c =
-            switch (when) {
-              case null -> db.open();
-              case Tid tid -> db.open(tid);
-              case Instant time -> db.open(time);
-              default -> throw new IllegalStateException("unexpected --at " + when);
-            };
-        return new Session(db, c, new VirtMem(BLKSIZE, 512L << 20, 2));
+        return new Session(db, opening.apply(db), new VirtMem(BLKSIZE, 512L << 20, 2));
       } catch (RuntimeException e) {
         db.close();
         throw e;
@@ -80,25 +75,27 @@ final class ArrayCommands {
     }
 
     /**
-     * A {@code --at} value: a {@link Tid} from 16 hex digits, or an {@link Instant} from an ISO
-     * 8601 time with or without an offset (without one it is UTC, as tids are), or a date (its
-     * start, UTC).
+     * How a {@code --at} value opens its historical connection: at a {@link Tid} from 16 hex
+     * digits, or at an {@link Instant} from an ISO 8601 time with or without an offset (without one
+     * it is UTC, as tids are), or a date (its start, UTC).
      *
      * @throws IllegalArgumentException naming the value and what is expected
      */
-    static Object parseAt(String at) {
+    static Function<Database, Connection> parseAt(String at) {
       String v = at.strip();
       if (v.matches("[0-9a-fA-F]{16}")) {
-        return Tid.ofHex(v);
+        Tid tid = Tid.ofHex(v);
+        return db -> db.open(tid);
       }
+      Instant time;
       try {
-        return OffsetDateTime.parse(v).toInstant();
+        time = OffsetDateTime.parse(v).toInstant();
       } catch (DateTimeParseException notWithOffset) {
         try {
-          return LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
+          time = LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException notLocal) {
           try {
-            return LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
+            time = LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
           } catch (DateTimeParseException notDate) {
             throw new IllegalArgumentException(
                 "--at '"
@@ -108,6 +105,8 @@ final class ArrayCommands {
           }
         }
       }
+      Instant then = time;
+      return db -> db.open(then);
     }
 
     ZBigArray array(String name) {
