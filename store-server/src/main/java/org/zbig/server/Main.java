@@ -484,6 +484,7 @@ public final class Main {
             new CommandLine(this),
             "--listen: '" + listen + "' (expected: HOST:PORT with a numeric port)");
       }
+      java.net.InetSocketAddress statusAddress = null;
       if (status != null) { // checked before the server starts, not after
         int c = status.lastIndexOf(':');
         boolean numeric = c > 0 && status.substring(c + 1).matches("[0-9]{1,5}");
@@ -492,6 +493,9 @@ public final class Main {
               new CommandLine(this),
               "--status: '" + status + "' (expected: HOST:PORT with a port from 0 to 65535)");
         }
+        statusAddress =
+            java.net.InetSocketAddress.createUnresolved(
+                status.substring(0, c), Integer.parseInt(status.substring(c + 1)));
       }
       ServerConfig config =
           new ServerConfig(
@@ -594,13 +598,12 @@ public final class Main {
       }
       server.clientConflictResolution(clientConflictResolution);
       StatusServer statusServer = null;
-      if (status != null) {
-        int c = status.lastIndexOf(':');
+      if (statusAddress != null) {
         try {
           statusServer =
               new StatusServer(
                   new java.net.InetSocketAddress(
-                      status.substring(0, c), Integer.parseInt(status.substring(c + 1))),
+                      statusAddress.getHostString(), statusAddress.getPort()),
                   server,
                   tls);
         } catch (RuntimeException | java.io.IOException e) {
@@ -626,6 +629,7 @@ public final class Main {
                     stop.countDown();
                   },
                   "zbig-shutdown"));
+      String web = (tls == null ? "http://" : "https://") + status;
       System.out.println(
           "zbig-server ready on "
               + server.address().getHostString()
@@ -646,14 +650,10 @@ public final class Main {
               + (statusServer == null
                   ? ""
                   : ", status on "
-                      + (tls == null ? "http://" : "https://")
-                      + status
+                      + web
                       + "/status"
                       + (statusServer.pages().contains("/console")
-                          ? ", console on "
-                              + (tls == null ? "http://" : "https://")
-                              + status
-                              + "/console"
+                          ? ", console on " + web + "/console"
                           : "")));
       System.out.flush();
       stop.await();

@@ -38,6 +38,15 @@ public record StorageSpec(
     this(name, data, readOnly, compression, false);
   }
 
+  private static final String DEDUP = ",dedup=";
+  private static final String COMPRESSION = ",compression=";
+
+  /** The value of a trailing {@code option} ({@code ,name=value}) of {@code dir}, or null. */
+  private static String trailing(String dir, String option) {
+    int i = dir.lastIndexOf(option);
+    return i >= 0 && dir.indexOf(',', i + 1) < 0 ? dir.substring(i + option.length()) : null;
+  }
+
   /**
    * Parses the command line's {@code NAME=DIR}, with {@code ,read-only}, {@code
    * ,compression=none|lz4|zstd} and {@code ,dedup=on|off} after it in any order.
@@ -54,15 +63,14 @@ public record StorageSpec(
     Compression compression = null;
     boolean dedup = false;
     for (; ; ) {
-      int d = dir.lastIndexOf(",dedup=");
-      if (d >= 0 && dir.indexOf(',', d + 1) < 0) {
-        String v = dir.substring(d + ",dedup=".length());
+      String v = trailing(dir, DEDUP);
+      if (v != null) {
         if (!v.equals("on") && !v.equals("off")) {
           throw new IllegalArgumentException(
               "storage: '" + text + "': dedup '" + v + "' (expected: " + FORM + ")");
         }
         dedup = v.equals("on");
-        dir = dir.substring(0, d);
+        dir = dir.substring(0, dir.length() - DEDUP.length() - v.length());
         continue;
       }
       if (dir.endsWith(",read-only")) {
@@ -70,15 +78,15 @@ public record StorageSpec(
         dir = dir.substring(0, dir.length() - ",read-only".length());
         continue;
       }
-      int c = dir.lastIndexOf(",compression=");
-      if (c >= 0 && dir.indexOf(',', c + 1) < 0) {
+      v = trailing(dir, COMPRESSION);
+      if (v != null) {
         try {
-          compression = Compression.parse(dir.substring(c + ",compression=".length()));
+          compression = Compression.parse(v);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
               "storage: '" + text + "': " + e.getMessage() + " (expected: " + FORM + ")", e);
         }
-        dir = dir.substring(0, c);
+        dir = dir.substring(0, dir.length() - COMPRESSION.length() - v.length());
         continue;
       }
       break;
