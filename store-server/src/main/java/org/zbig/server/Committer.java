@@ -49,10 +49,13 @@ import org.zbig.zodb.record.KnownResolution;
  * among the objects the client must reload; other conflicts go back to the client. A vote that
  * returns conflicts for the client to resolve keeps its locks until the re-vote (releasing them
  * would let other clients commit meanwhile and the re-vote meet new conflicts, round after round).
- * An undo takes the whole storage (the objects it changes are known only once it is computed), and
- * so does every vote when several servers share the storage: then the vote also takes the
- * database's commit lock ({@link ServedStorage#lockDatabase}). Votes that come after a waiting
- * whole-storage vote wait behind it, so that it is not starved.
+ * An undo takes the whole storage (the objects it changes are known only once it is computed).
+ * Votes that come after a waiting whole-storage vote wait behind it, so that it is not starved.
+ * When several servers share the storage, a vote with its object locks also enters this server's
+ * lease of the database's commit lock ({@link ServedStorage#enterDatabase}): while the lease lasts
+ * no other server commits, so the votes inside it check conflicts and their finishes are grouped as
+ * on a storage of this server's own; a vote that waits for object locks leaves the lease first, so
+ * that the lease never waits for an object lock.
  *
  * <p><b>Finishes.</b> {@code tpc_finish} queues the voted transaction. When no write is in
  * progress, the finishing thread writes the queue itself (a lone committer pays no thread hop);
@@ -122,8 +125,10 @@ final class Committer implements AutoCloseable {
       acquire(t, need, excl);
       return start(t);
     }
-    // all or nothing: locks kept from a vote with conflicts are given up while waiting
+    // all or nothing: locks kept from a vote with conflicts are given up while waiting, and so is
+    // its place in the database lease (the lease must never wait on an object lock)
     unlock(t);
+    served.releaseDatabase(t);
     t.state = Txn.State.WAITING;
     Pending p = new Pending(t, excl, new CompletableFuture<>());
     waiting.add(p);
@@ -131,9 +136,9 @@ final class Committer implements AutoCloseable {
     return p.result();
   }
 
-  /** Whether {@code t}'s vote takes the whole storage: an undo, or servers sharing it. */
-  private boolean wholeStorage(Txn t) {
-    return storage.sharedByServers() || t.ops.stream().anyMatch(UndoA.class::isInstance);
+  /** Whether {@code t}'s vote takes the whole storage: an undo. */
+  private static boolean wholeStorage(Txn t) {
+    return t.ops.stream().anyMatch(UndoA.class::isInstance);
   }
 
   private static Set<Oid> lockSet(Txn t) {
@@ -249,11 +254,11 @@ final class Committer implements AutoCloseable {
   }
 
   /**
-   * With the locks held: replays now, or first takes the database lock when servers share the
-   * storage (a re-vote after conflicts holds it already).
+   * With the locks held: replays now, or first enters the server's lease of the database commit
+   * lock when servers share the storage (a re-vote after conflicts is inside already).
    */
   private CompletableFuture<VoteResult> start(Txn t) {
-    if (!storage.sharedByServers() || served.holdsDatabase(t)) {
+    if (!storage.sharedByServers()) {
       try {
         return CompletableFuture.completedFuture(replay(t));
       } catch (RuntimeException e) {
@@ -261,11 +266,17 @@ final class Committer implements AutoCloseable {
       }
     }
     return served
-        .lockDatabase(t, () -> holds(t))
+        .enterDatabase(t)
         .handle((ok, failure) -> {
           synchronized (this) {
+            if (failure == null && t.state == Txn.State.DONE) {
+              served.releaseDatabase(t); // aborted while it entered
+              failure = new StorageTransactionException("aborted");
+            }
             if (failure != null) {
-              discard(t);
+              if (t.state != Txn.State.DONE) {
+                discard(t);
+              }
               Throwable cause = unwrap(failure);
               throw cause instanceof RuntimeException r
                   ? r
@@ -276,17 +287,14 @@ final class Committer implements AutoCloseable {
         });
   }
 
-  private synchronized boolean holds(Txn t) {
-    return exclusive == t && t.state != Txn.State.DONE;
-  }
-
   /**
    * Replays {@code t}'s operations against the committed state (its locks held): the vote result,
    * or an exception after which {@code t} holds nothing.
    */
   private synchronized VoteResult replay(Txn t) {
     try {
-      served.catchUp(); // other servers sharing the storage: their commits first, then ours
+      // other servers sharing the storage: their commits were published when this server's lease
+      // of the database lock began, and none can commit while it lasts
       Storage s = storage;
       if (t.requestedTid != null && t.requestedTid.compareTo(s.lastTransaction()) <= 0) {
         throw new StorageTransactionException(

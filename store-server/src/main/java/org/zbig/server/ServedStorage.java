@@ -3,19 +3,22 @@ package org.zbig.server;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
@@ -62,10 +65,9 @@ final class ServedStorage {
   final Storage storage;
   final boolean readOnly;
   final Committer committer;
-  private final Object databaseLock = new Object();
-  private Object databaseOwner; // guarded by databaseLock; holds the storage's lockCommits
-  private final ExecutorService databaseLocker =
-      Executors.newSingleThreadExecutor(r -> {
+  private final Object databaseLock = new Object(); // guards the lease below
+  private final ScheduledExecutorService databaseLocker =
+      Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "zbig-db-lock");
         t.setDaemon(true);
         return t;
@@ -119,6 +121,7 @@ final class ServedStorage {
       recent.addFirst(new Committed(t.tid(), storage.transactionOids(t.tid())));
     }
     this.published = storage.lastTransaction();
+    storage.onCommitLockWanted(this::leaseWanted);
     storage.onForeignCommits(this::catchUp);
     this.committer = new Committer(this);
   }
@@ -188,48 +191,236 @@ final class ServedStorage {
     }
   }
 
-  /** Whether other servers commit to the storage too (then votes call {@link #lockDatabase}). */
+  /** Whether other servers commit to the storage too (then votes call {@link #enterDatabase}). */
   boolean sharedByServers() {
     return storage.sharedByServers();
   }
 
-  /**
-   * Takes, on a thread of its own, the database commit lock for {@code owner}, which holds the
-   * whole storage in the {@link Committer}; the vote then calls {@link #catchUp()} and sees the
-   * newest state. Completes exceptionally, holding nothing, if the database fails or {@code
-   * stillWanted} no longer holds once the lock is taken (the vote was abandoned meanwhile).
-   */
-  CompletableFuture<Void> lockDatabase(Object owner, BooleanSupplier stillWanted) {
-    return CompletableFuture.runAsync(
-        () -> {
-          storage.lockCommits();
-          synchronized (databaseLock) {
-            if (stillWanted.getAsBoolean()) {
-              databaseOwner = owner;
-              return;
-            }
-          }
-          storage.unlockCommits(); // released while we waited: give it back
-          throw new java.util.concurrent.CancellationException("the vote was abandoned");
-        },
-        databaseLocker);
-  }
+  // ---- the database lease: storages shared by servers ----
 
-  /** Whether {@code owner} holds the database lock. */
-  boolean holdsDatabase(Object owner) {
+  /**
+   * Enters {@code owner} into this server's lease of the database commit lock ({@link
+   * Storage#lockCommits}). While the server holds the lock no other server commits, so votes check
+   * conflicts against a committed state that only this server changes, and its finishes are written
+   * in groups as on a storage of its own. The lock is taken on a thread of its own, and what other
+   * servers committed before it is published ({@link #catchUp()}) before the first owner enters. It
+   * is given back when the last owner has left and no other enters within {@link
+   * #LEASE_LINGER_NANOS}, and, so that other servers get their turn, once another server is seen
+   * waiting for it ({@link Storage#othersWaitForCommits}, asked every {@link #LEASE_CHECK_NANOS}):
+   * from then on, owners that come wait until those inside have left, the lock is given back and
+   * taken again (behind the other servers waiting for it).
+   *
+   * <p>Completes once {@code owner} is inside, or exceptionally if the database fails or the owner
+   * {@linkplain #releaseDatabase leaves} before it got in. An owner inside never waits for one
+   * outside: the committer makes a vote that waits for object locks leave first.
+   */
+  CompletableFuture<Void> enterDatabase(Object owner) {
     synchronized (databaseLock) {
-      return databaseOwner == owner;
+      if (leaseHolders.contains(owner)) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (lease == Lease.HELD && !leaseYielding) {
+        leaseHolders.add(owner);
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> entered = new CompletableFuture<>();
+      leaseEntrants.put(owner, entered);
+      if (lease == Lease.NONE) {
+        lease = Lease.ACQUIRING;
+        databaseLocker.execute(this::acquireLease);
+      } else if (lease == Lease.HELD && leaseHolders.isEmpty()) {
+        lease = Lease.RELEASING; // yielding while lingering: give it back now, then take it again
+        databaseLocker.execute(this::releaseLease);
+      }
+      // ACQUIRING: joins it; RELEASING, or HELD and expired: taken again once given back
+      return entered;
     }
   }
 
-  /** Releases the database lock if {@code owner} holds it. */
+  /**
+   * Takes {@code owner} out of the lease, or out of the owners waiting to enter; the last owner out
+   * gives the lock back (at once when the lease has expired or others wait, else after a linger).
+   */
   void releaseDatabase(Object owner) {
+    CompletableFuture<Void> abandoned;
     synchronized (databaseLock) {
-      if (databaseOwner == owner) {
-        databaseOwner = null;
-        storage.unlockCommits();
+      abandoned = leaseEntrants.remove(owner);
+      if (leaseHolders.remove(owner) && leaseHolders.isEmpty() && lease == Lease.HELD) {
+        if (leaseYielding || !leaseEntrants.isEmpty()) {
+          lease = Lease.RELEASING;
+          databaseLocker.execute(this::releaseLease);
+        } else {
+          long idleSince = ++leaseIdle;
+          databaseLocker.schedule(
+              () -> releaseIfIdle(idleSince), LEASE_LINGER_NANOS, TimeUnit.NANOSECONDS);
+        }
       }
     }
+    if (abandoned != null) {
+      abandoned.completeExceptionally(new CancellationException("left before entering"));
+    }
+  }
+
+  /** How long the lease is kept when no owner is inside, in case one comes. */
+  static final long LEASE_LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /**
+   * How often a server holding the lease asks whether other servers wait for it, in case their word
+   * ({@link Storage#onCommitLockWanted}) was lost.
+   */
+  static final long LEASE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private enum Lease {
+    NONE,
+    ACQUIRING,
+    HELD,
+    RELEASING
+  }
+
+  // guarded by databaseLock
+  private Lease lease = Lease.NONE;
+  private boolean leaseYielding; // another server waits: newcomers wait for the lease to turn
+  private boolean leaseWantedEarly; // another server said it waits before the lock was ours
+  private ScheduledFuture<?> leaseCheck; // asks whether others wait, while the lease is held
+  private long leaseIdle; // counts the times the lease became empty: a linger releases only its own
+  private final Set<Object> leaseHolders = new HashSet<>();
+  private final Map<Object, CompletableFuture<Void>> leaseEntrants = new LinkedHashMap<>();
+
+  /** Counts the times the database lock was taken, for tests and the status page. */
+  final AtomicLong leases = new AtomicLong();
+
+  /** The lease as the status page shows it: none, taking, held, yielding or giving back. */
+  String leaseState() {
+    synchronized (databaseLock) {
+      return switch (lease) {
+        case NONE -> "none";
+        case ACQUIRING -> "taking";
+        case HELD -> leaseYielding ? "yielding" : "held";
+        case RELEASING -> "giving back";
+      };
+    }
+  }
+
+  /** Another server said it waits for the lock: the lease yields (or will, once it is taken). */
+  private void leaseWanted() {
+    synchronized (databaseLock) {
+      switch (lease) {
+        case NONE, RELEASING -> {}
+        case ACQUIRING -> leaseWantedEarly = true;
+        case HELD -> {
+          leaseYielding = true;
+          if (leaseHolders.isEmpty()) {
+            lease = Lease.RELEASING;
+            databaseLocker.execute(this::releaseLease);
+          }
+        }
+      }
+    }
+  }
+
+  /** On the locker thread, while the lease is held: yields it when another server waits. */
+  private void checkLeaseWaiters() {
+    synchronized (databaseLock) {
+      if (lease != Lease.HELD || leaseYielding) {
+        return;
+      }
+    }
+    boolean wanted;
+    try {
+      wanted = storage.othersWaitForCommits();
+    } catch (RuntimeException e) {
+      wanted = true; // cannot tell: give others their turn
+    }
+    if (!wanted) {
+      return;
+    }
+    synchronized (databaseLock) {
+      if (lease != Lease.HELD) {
+        return;
+      }
+      leaseYielding = true;
+      if (!leaseHolders.isEmpty()) {
+        return; // the last owner to leave gives it back
+      }
+      lease = Lease.RELEASING;
+    }
+    releaseLease();
+  }
+
+  /** On the locker thread: takes the lock, catches up, lets the waiting owners in. */
+  private void acquireLease() {
+    RuntimeException failure = null;
+    try {
+      storage.lockCommits();
+      try {
+        catchUp();
+      } catch (RuntimeException e) {
+        storage.unlockCommits();
+        throw e;
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    List<CompletableFuture<Void>> entered;
+    synchronized (databaseLock) {
+      entered = new ArrayList<>(leaseEntrants.values());
+      if (failure != null) {
+        lease = Lease.NONE;
+      } else {
+        leases.incrementAndGet();
+        lease = Lease.HELD;
+        leaseYielding = leaseWantedEarly;
+        leaseWantedEarly = false;
+        leaseCheck =
+            databaseLocker.scheduleWithFixedDelay(
+                this::checkLeaseWaiters,
+                LEASE_CHECK_NANOS,
+                LEASE_CHECK_NANOS,
+                TimeUnit.NANOSECONDS);
+        leaseHolders.addAll(leaseEntrants.keySet());
+        if (leaseHolders.isEmpty()) { // every owner left while the lock was being taken
+          lease = Lease.RELEASING;
+          databaseLocker.execute(this::releaseLease);
+        }
+      }
+      leaseEntrants.clear();
+    }
+    for (CompletableFuture<Void> f : entered) {
+      if (failure == null) {
+        f.complete(null);
+      } else {
+        f.completeExceptionally(failure);
+      }
+    }
+  }
+
+  /** On the locker thread: gives the lock back; takes it again if owners wait to enter. */
+  private void releaseLease() {
+    synchronized (databaseLock) {
+      if (leaseCheck != null) {
+        leaseCheck.cancel(false);
+        leaseCheck = null;
+      }
+    }
+    storage.unlockCommits();
+    synchronized (databaseLock) {
+      if (leaseEntrants.isEmpty()) {
+        lease = Lease.NONE;
+      } else {
+        lease = Lease.ACQUIRING;
+        databaseLocker.execute(this::acquireLease);
+      }
+    }
+  }
+
+  private void releaseIfIdle(long idleSince) {
+    synchronized (databaseLock) {
+      if (lease != Lease.HELD || !leaseHolders.isEmpty() || leaseIdle != idleSince) {
+        return; // an owner came meanwhile (and its leaving scheduled a linger of its own)
+      }
+      lease = Lease.RELEASING;
+    }
+    releaseLease();
   }
 
   private void publish(Tid tid, List<Oid> oids, Subscriber committer) {
@@ -375,6 +566,10 @@ final class ServedStorage {
     }
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());
+    if (storage.sharedByServers()) {
+      d.put("database-lease", leaseState());
+      d.put("database-leases", leases.get());
+    }
     d.put("paused", paused.get());
     d.put("last-transaction", storage.lastTransaction().toHex());
     synchronized (this) {

@@ -42,13 +42,19 @@
  * {@code register} share one monitor, so a new connection sees each commit either in its last tid
  * or as an invalidation.
  *
- * <p>Several servers on one PostgreSQL database: every vote takes the whole storage in the
- * committer (groups of one), then the database's commit lock ({@code Storage.lockCommits}, an
- * advisory lock held from vote to finish or abort), then publishes under the monitor the commits
- * other servers made before it ({@code Storage.catchUp}), so conflict checks and the new tid see
- * the newest state and every client hears of the other servers' commits before this server's. A
- * listener thread of the storage (LISTEN/NOTIFY, plus a catch-up read each second) publishes them
- * between votes too. Waiting for another server's database lock blocks the voter's event loop.
+ * <p>Several servers on one PostgreSQL database: the database's commit lock ({@code
+ * Storage.lockCommits}, an advisory lock) is leased by one server at a time. A vote enters its
+ * server's lease after taking its object locks; the first to enter takes the lock (on a thread of
+ * its own) and publishes under the monitor the commits other servers made before it ({@code
+ * Storage.catchUp}). While the lease lasts no other server commits, so votes check conflicts and
+ * finishes are grouped as on a server's own storage, a group being one PostgreSQL statement that
+ * commits itself (one round trip and one synced write). The lock is given back 2 ms after the last
+ * transaction inside has left; and when another server waits for it (a server notifies the channel
+ * before it blocks on the lock; the holder also asks the database twice a second), newcomers wait
+ * until it has been given back and taken again, so other servers get their turn. The records a
+ * server commits stay in its cache of current revisions, so the next vote on them checks their
+ * serials without a round trip. A listener thread of the storage (LISTEN/NOTIFY, plus a catch-up
+ * read each second) publishes other servers' commits between leases.
  *
  * <h2>Byte layout</h2>
  *

@@ -12,6 +12,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.storage.PostgresStorage;
+import org.zbig.server.storage.PostgresTestDatabase;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadResult;
@@ -39,10 +41,34 @@ class GroupCommitTest {
 
   @Test
   void sixteenCommittersShareSyncedWritesAndLoseNothing() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withData(dir.resolve("d")))) {
+      sixteenCommitters(server);
+    }
+  }
+
+  /** The same through a server on PostgreSQL: its groups are one statement each. */
+  @Test
+  void sixteenCommittersShareSyncedWritesOnPostgres() throws Exception {
+    try (PostgresTestDatabase db = PostgresTestDatabase.create();
+        ZeoServer server =
+            ZeoServer.start(
+                ServerConfig.inMemory(),
+                Limits.defaults(),
+                null,
+                List.of(),
+                PostgresStorage.open(db.url(), null, null, 4, dir.resolve("pg")))) {
+      sixteenCommitters(server);
+    }
+  }
+
+  /**
+   * Sixteen clients commit 40 transactions each, all at once; asserts what every server must
+   * guarantee and that finishes shared synced writes.
+   */
+  static void sixteenCommitters(ZeoServer server) throws Exception {
     int committers = 16;
     int each = 40;
-    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withData(dir.resolve("d")));
-        TestClient observer = new TestClient(server.address())) {
+    try (TestClient observer = new TestClient(server.address())) {
       observer.call(new Register(observer.id(), "1", false));
       List<List<Tid>> tids = new ArrayList<>();
       List<Map<Oid, Bytes>> written = new ArrayList<>();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,74 @@ class PostgresServerTest {
       assertThat(c.call(new Vote(c.id(), 2))).isEqualTo(VoteResult.OK);
       assertThat(c.calls).contains(new InvalidateTransaction(theirs, List.of(oid)));
       assertThat(c.call(new TpcFinish(c.id(), 2))).isGreaterThan(theirs);
+    }
+  }
+
+  /**
+   * The server keeps the database lock between its transactions (its lease) until another server
+   * says it waits: from then on its new votes wait, the lock goes to the other server as soon as
+   * the transactions inside have finished, and the waiting votes go on once it is back, seeing what
+   * the other server committed.
+   */
+  @Test
+  void theLeaseGoesToAnotherServerThatWaitsAndNewVotesWaitForItsReturn() throws Exception {
+    try (TestClient a = connect();
+        TestClient b = connect()) {
+      Oid mine = new Oid(1);
+      Oid theirs = new Oid(2);
+      a.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(mine, Tid.Z64, Bytes.utf8("a"), 1));
+      assertThat(a.call(new Vote(a.id(), 1))).isEqualTo(VoteResult.OK);
+      assertThat(leaseState()).isEqualTo("held"); // a's transaction is inside
+
+      // the other server asks for the lock and blocks: it says so, and the lease yields
+      CountDownLatch locked = new CountDownLatch(1);
+      Thread waiter =
+          Thread.ofPlatform()
+              .start(() -> {
+                other.lockCommits();
+                locked.countDown();
+              });
+      awaitLeaseState("yielding");
+      assertThat(locked.getCount()).as("the lock stays while a is inside").isEqualTo(1);
+
+      // a new vote waits outside; the connection goes on serving
+      b.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      b.send(new StoreA(new Oid(3), Tid.Z64, Bytes.utf8("b"), 1));
+      Vote bVote = new Vote(b.id(), 1);
+      b.send(bVote);
+      assertThat(b.call(new Ping(b.id()))).isNull();
+
+      // a finishes: the lease is given back and the other server gets the lock
+      Tid aTid = a.call(new TpcFinish(a.id(), 1));
+      assertThat(locked.await(10, TimeUnit.SECONDS)).as("the other server's lock").isTrue();
+      waiter.join();
+      // b's vote still waits: the reply to a ping comes first (call fails on any other reply)
+      assertThat(b.call(new Ping(b.id()))).isNull();
+
+      // it commits and gives the lock back: b's vote enters a new lease that has seen that commit
+      other.catchUp();
+      Tid otherTid = new Tid(aTid.value() + 1);
+      other.commit(otherTid, META, List.of(Write.data(theirs, Bytes.utf8("theirs"))));
+      other.unlockCommits();
+      Reply late = (Reply) b.next();
+      assertThat(late.msgid()).isEqualTo(bVote.msgid());
+      assertThat(bVote.decodeResult(late.value())).isEqualTo(VoteResult.OK);
+      assertThat(b.calls).contains(new InvalidateTransaction(otherTid, List.of(theirs)));
+      assertThat(b.call(new TpcFinish(b.id(), 1))).isGreaterThan(otherTid);
+      assertThat((Long) server.status().get("1").get("database-leases")).isEqualTo(2L);
+    }
+  }
+
+  private String leaseState() {
+    return (String) server.status().get("1").get("database-lease");
+  }
+
+  private void awaitLeaseState(String state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!leaseState().equals(state)) {
+      assertThat(System.nanoTime()).as("lease " + state + " in time").isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -27,24 +28,28 @@ final class PostgresListener implements AutoCloseable {
   private final String channel;
   private final Runnable action;
   private final java.util.function.LongPredicate published;
+  private final Consumer<String> wanted;
   private final String name;
   private final Thread thread;
   private volatile boolean closed;
 
   /**
    * Starts listening on {@code channel} for the storage {@code name}; {@code published} tells
-   * whether the tid a notification names (unsigned) is published already.
+   * whether the tid a notification names (unsigned) is published already; {@code wanted} receives
+   * the id a {@link #WANTED} notification names.
    */
   PostgresListener(
       HikariDataSource pool,
       String channel,
       Runnable action,
       java.util.function.LongPredicate published,
+      Consumer<String> wanted,
       String name) {
     this.pool = pool;
     this.channel = channel;
     this.action = action;
     this.published = published;
+    this.wanted = wanted;
     this.name = name;
     this.thread = new Thread(this::run, "zbig-pg-listen-" + channel);
     thread.setDaemon(true);
@@ -89,18 +94,38 @@ final class PostgresListener implements AutoCloseable {
     }
   }
 
-  /** Whether a notification names a transaction not published yet (or cannot be read). */
+  /**
+   * The start of the notifications a server sends before it waits for the commit lock, followed by
+   * the id of its storage instance (the other payloads are tids).
+   */
+  static final String WANTED = "wanted ";
+
+  /**
+   * Whether a notification names a transaction not published yet (or cannot be read); hands the
+   * {@link #WANTED} ones on.
+   */
   private boolean anyNew(PGNotification[] got) {
+    boolean news = false;
     for (PGNotification n : got) {
-      try {
-        if (!published.test(Long.parseUnsignedLong(n.getParameter(), 16))) {
-          return true;
+      String payload = n.getParameter();
+      if (payload.startsWith(WANTED)) {
+        try {
+          wanted.accept(payload.substring(WANTED.length()));
+        } catch (RuntimeException e) {
+          LOG.warn("handling {} failed: {}", payload, e.toString());
         }
+        continue;
+      }
+      if (news) {
+        continue;
+      }
+      try {
+        news = !published.test(Long.parseUnsignedLong(payload, 16));
       } catch (NumberFormatException e) {
-        return true;
+        news = true;
       }
     }
-    return false;
+    return news;
   }
 
   private void runAction() {

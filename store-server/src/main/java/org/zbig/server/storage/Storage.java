@@ -133,14 +133,25 @@ public interface Storage extends AutoCloseable {
 
   /**
    * Takes the lock that serializes commits with the other servers sharing this storage, blocking
-   * while one of them holds it. The server calls it at vote, after taking its own commit lock, and
-   * calls {@link #unlockCommits()} after {@code tpc_finish} or {@code tpc_abort} (protocol spec
-   * 3.3.8, 5.5). A storage that one server owns does nothing.
+   * while one of them holds it. The server takes it when a vote needs it and keeps it while its
+   * transactions vote and finish, then calls {@link #unlockCommits()} (protocol spec 3.3.8, 5.5). A
+   * storage that one server owns does nothing.
    */
   default void lockCommits() {}
 
   /** Releases what {@link #lockCommits()} took; does nothing if it is not held. */
   default void unlockCommits() {}
+
+  /**
+   * Runs {@code action} (on a thread of the storage's own) when another server says it waits for
+   * the lock {@link #lockCommits()} took; a storage that one server owns never runs it.
+   */
+  default void onCommitLockWanted(Runnable action) {}
+
+  /** Whether another server waits for the lock {@link #lockCommits()} took (asked now). */
+  default boolean othersWaitForCommits() {
+    return false;
+  }
 
   /**
    * Makes visible the transactions other servers committed after {@link #lastTransaction()}, and
