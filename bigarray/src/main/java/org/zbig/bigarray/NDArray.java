@@ -423,7 +423,7 @@ public final class NDArray {
           default -> i8(at, v);
         }
       }
-      case 'f', 'c' -> writeDouble(at, v);
+      case 'f', 'c' -> writeDouble(at, (double) v);
       default ->
           throw new UnsupportedOperationException("element access to " + dtype + " as a number");
     }

@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -31,6 +32,7 @@ import org.zbig.client.Persistent;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.zblk.ZBlkFormat;
+import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -155,6 +157,8 @@ final class ArrayCommands {
    *
    * @throws java.io.UncheckedIOException wrapping what {@code work} threw
    */
+  @SuppressWarnings("SystemConsoleNull") // still null when jdk.console names no provider
+  @SuppressForbidden("progress of a command-line task goes to standard error")
   static void withProgress(String task, long total, Work work) {
     ProgressBarBuilder b =
         new ProgressBarBuilder()
@@ -523,8 +527,12 @@ final class ArrayCommands {
             });
         double scanS = (System.nanoTime() - t0) / 1e9;
         out.printf(
+            Locale.ROOT,
             "scan\t%.2f GiB in %.2f s: %.0f MB/s (sum %s)%n",
-            bytes / (double) (1L << 30), scanS, bytes / scanS / 1e6, sum[0]);
+            bytes / (double) (1L << 30),
+            scanS,
+            bytes / scanS / 1e6,
+            sum[0]);
         long blocks = (bytes + a.blockSize() - 1) / a.blockSize();
         if (blocks == 0) {
           out.flush();
@@ -546,6 +554,7 @@ final class ArrayCommands {
         }
         Arrays.sort(ns);
         out.printf(
+            Locale.ROOT,
             "fault-in\tone block of %d KiB, %d samples: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
             a.blockSize() >> 10,
             samples,

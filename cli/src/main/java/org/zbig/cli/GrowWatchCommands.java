@@ -2,10 +2,12 @@ package org.zbig.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.zbig.bigarray.BigArray;
 import org.zbig.bigarray.DType;
 import org.zbig.bigarray.ZBigArray;
+import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +56,7 @@ final class GrowWatchCommands {
     Grow() {}
 
     @Override
+    @SuppressForbidden("sleeps the interval the user gave with --every")
     public Integer call() throws InterruptedException {
       if (rows < 1 || cols < 1 || every < 0 || count < 0) {
         throw new CommandLine.ParameterException(
@@ -105,7 +108,12 @@ final class GrowWatchCommands {
           }
           Tid tid = s.conn().commit("grow " + name);
           out.printf(
-              "appended rows %d..%d of %s at tid %s%n", from, from + rows, name, tid.toHex());
+              Locale.ROOT,
+              "appended rows %d..%d of %s at tid %s%n",
+              from,
+              from + rows,
+              name,
+              tid.toHex());
           out.flush();
         }
       }
@@ -174,6 +182,7 @@ final class GrowWatchCommands {
             }
             bad += ok ? 0 : 1;
             out.printf(
+                Locale.ROOT,
                 "tid %s: %s has %d rows (%+d), new rows sum %.6g, %s%n",
                 at.toHex(),
                 name,
@@ -191,7 +200,7 @@ final class GrowWatchCommands {
           }
           Tid newer = s.db().awaitNewer(at, wait);
           if (newer.compareTo(at) <= 0 && timeout > 0) {
-            out.printf("no change for %.1f s: stopping%n", timeout);
+            out.printf(Locale.ROOT, "no change for %.1f s: stopping%n", timeout);
             out.flush();
             break;
           }

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -191,17 +192,25 @@ public final class Main {
               .run(mix);
       var out = spec.commandLine().getOut();
       out.printf(
+          Locale.ROOT,
           "%s against %s, %d connections, %.1f s: %d operations%n",
-          r.mix(), main.server, r.connections(), r.seconds(), r.operations());
+          r.mix(),
+          main.server,
+          r.connections(),
+          r.seconds(),
+          r.operations());
       switch (r.mix()) {
-        case "read", "raw-read" -> out.printf("loads/s %.0f%n", r.loadsPerS());
-        case "commit" -> out.printf("commits/s %.0f%n", r.txnPerS());
+        case "read", "raw-read" -> out.printf(Locale.ROOT, "loads/s %.0f%n", r.loadsPerS());
+        case "commit" -> out.printf(Locale.ROOT, "commits/s %.0f%n", r.txnPerS());
         default ->
             out.printf(
+                Locale.ROOT,
                 "store %.1f MB/s (%.1f commits/s), load %.1f MB/s%n",
-                r.storeMBps(), r.txnPerS(), r.loadMBps());
+                r.storeMBps(),
+                r.txnPerS(),
+                r.loadMBps());
       }
-      out.printf("latency p50 %.3f ms, p99 %.3f ms%n", r.p50Ms(), r.p99Ms());
+      out.printf(Locale.ROOT, "latency p50 %.3f ms, p99 %.3f ms%n", r.p50Ms(), r.p99Ms());
       out.flush();
       if (json != null) {
         new ObjectMapper()

@@ -168,7 +168,9 @@ final class ServerBench {
   /** Runs one worker per connection at once; returns total operations and elapsed seconds. */
   private double[] parallel(Worker w, Samples samples) throws Exception {
     List<ZeoClient> clients = new ArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            connections, Thread.ofPlatform().name("zbig-bench-", 0).daemon().factory());
     try {
       for (int i = 0; i < connections; i++) {
         clients.add(connect(i));
@@ -298,7 +300,9 @@ final class ServerBench {
    */
   private double[] rawLoadsAll(
       List<Oid> oids, Samples samples, Duration time, int maxReply, int window) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(connections);
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            connections, Thread.ofPlatform().name("zbig-bench-", 0).daemon().factory());
     try {
       long t0 = System.nanoTime();
       long deadline = t0 + time.toNanos();

@@ -20,6 +20,7 @@ import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.NewOids;
 import org.zbig.zodb.Oid;
+import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.NoSuchObjectException;
@@ -107,8 +108,10 @@ public final class Database implements AutoCloseable {
   private void ensureRoot() {
     for (int attempt = 0; ; attempt++) {
       try {
-        zeo.loadCurrent(Oid.ROOT).orElseThrow(() -> new NoSuchObjectException(Oid.ROOT));
-        return;
+        if (zeo.loadCurrent(Oid.ROOT).isPresent()) {
+          return;
+        }
+        throw new NoSuchObjectException(Oid.ROOT); // as a load of a missing object does
       } catch (NoSuchObjectException missing) {
         try (Connection c = open()) {
           c.createRoot();
@@ -243,6 +246,7 @@ public final class Database implements AutoCloseable {
   }
 
   /** A random pause growing with the attempt, so that hot-spot committers do not keep colliding. */
+  @SuppressForbidden("a back-off between attempts, not polling")
   private static void backOff(int attempt) {
     long maxMillis = Math.min(50, 1L << Math.min(attempt, 6));
     try {

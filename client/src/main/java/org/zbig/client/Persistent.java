@@ -1,6 +1,5 @@
 package org.zbig.client;
 
-import java.util.Objects;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ConflictException;
@@ -141,6 +140,6 @@ public abstract class Persistent {
 
   @Override
   public final int hashCode() {
-    return Objects.hashCode(System.identityHashCode(this));
+    return System.identityHashCode(this);
   }
 }

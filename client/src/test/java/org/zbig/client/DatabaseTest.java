@@ -245,8 +245,8 @@ class DatabaseTest {
     pool.shutdown();
     try (Connection c = db().open()) {
       registerAccount(c.database());
-      assertThat(c.root().get("acct", Account.class).balance()).isEqualTo(threads * each);
-      assertThat(c.root().get("len", Length.class).value()).isEqualTo(threads * each);
+      assertThat(c.root().get("acct", Account.class).balance()).isEqualTo((long) threads * each);
+      assertThat(c.root().get("len", Length.class).value()).isEqualTo((long) threads * each);
     }
     assertThat(attempts.get()).isGreaterThanOrEqualTo(threads * each);
   }

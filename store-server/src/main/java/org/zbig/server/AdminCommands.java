@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -190,8 +191,11 @@ final class AdminCommands {
       spec.commandLine()
           .getOut()
           .printf(
+              Locale.ROOT,
               "packed storage '%s' at %s in %.1f s%n",
-              storage, server, (System.nanoTime() - t0) / 1e9);
+              storage,
+              server,
+              (System.nanoTime() - t0) / 1e9);
       return 0;
     }
   }
@@ -236,14 +240,19 @@ final class AdminCommands {
       }
       for (KvStorage.Damage d : v.damaged()) {
         out.printf(
+            Locale.ROOT,
             "damaged: oid %s tid %s: %s%n",
             d.oid() == null ? "?" : d.oid().toHex(),
             d.tid() == null ? "?" : d.tid().toHex(),
             d.problem());
       }
       out.printf(
+          Locale.ROOT,
           "verified %d revisions (%.1f MiB) in %s: %d damaged%n",
-          v.revisions(), v.bytes() / 1048576.0, data, v.damaged().size());
+          v.revisions(),
+          v.bytes() / 1048576.0,
+          data,
+          v.damaged().size());
       return v.damaged().isEmpty() ? 0 : 1;
     }
 
@@ -314,20 +323,34 @@ final class AdminCommands {
       cur = r.next() == null ? Optional.empty() : s.recordAtOrAfter(r.next());
     }
     out.printf(
+        Locale.ROOT,
         "%d transactions, %d objects, last tid %s%n",
-        transactions, classOf.size(), s.lastTransaction().toHex());
+        transactions,
+        classOf.size(),
+        s.lastTransaction().toHex());
     out.printf(
-        "%-50s %10s %14s %10s %14s%n", "class", "objects", "bytes", "revisions", "stored bytes");
+        Locale.ROOT,
+        "%-50s %10s %14s %10s %14s%n",
+        "class",
+        "objects",
+        "bytes",
+        "revisions",
+        "stored bytes");
     byClass.entrySet().stream()
         .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -e.getValue()[1]))
         .forEach(e ->
             out.printf(
+                Locale.ROOT,
                 "%-50s %10d %14d %10d %14d%n",
-                e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2], e.getValue()[3]));
+                e.getKey(),
+                e.getValue()[0],
+                e.getValue()[1],
+                e.getValue()[2],
+                e.getValue()[3]));
     out.println("largest objects:");
     largest.sort(Comparator.comparingLong((Object[] o) -> -(Long) o[2]));
     for (Object[] o : largest.subList(0, Math.min(top, largest.size()))) {
-      out.printf("  %s %-50s %d bytes%n", ((Oid) o[0]).toHex(), o[1], (Long) o[2]);
+      out.printf(Locale.ROOT, "  %s %-50s %d bytes%n", ((Oid) o[0]).toHex(), o[1], (Long) o[2]);
     }
     out.flush();
   }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.zbig.server.storage.KvStorage;
@@ -85,9 +86,11 @@ final class BackupCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (r.transactions() == 0) {
-      out.printf("backup in %s is up to date (last tid %s)%n", dir, r.lastTid().toHex());
+      out.printf(
+          Locale.ROOT, "backup in %s is up to date (last tid %s)%n", dir, r.lastTid().toHex());
     } else {
       out.printf(
+          Locale.ROOT,
           "backed up %d transactions, %d records, %d blobs of storage '%s' at %s into %s"
               + " (%s, last tid %s) in %.1f s%n",
           r.transactions(),

@@ -458,6 +458,7 @@ final class Committer implements AutoCloseable {
     unlock(t);
     served.releaseDatabase(t);
     grant();
+    served.signalQuiet();
   }
 
   // ---- finishes ----

@@ -22,11 +22,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.DirectBuffers;
@@ -67,7 +69,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private final Limits limits;
   private long transactionBytes;
   private boolean paused;
-  private volatile int inFlight; // replies owed later: a waiting vote, a pack, a blob being sent
+  private final AtomicInteger inFlight =
+      new AtomicInteger(); // replies owed later: a waiting vote, a pack, a blob being sent
   private boolean refusing; // the last request over the in-flight limit was logged
   private ChannelHandlerContext ctx;
   private ServedStorage served;
@@ -133,7 +136,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       }
       char ch = t.charAt(i);
       if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0) || ch == 0x2028 || ch == 0x2029) {
-        sb.append(String.format("\\u%04x", (int) ch));
+        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
       } else {
         sb.append(ch);
       }
@@ -652,7 +655,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   /** Requests whose reply is owed for later, and open iterators. */
   private int owed() {
-    return inFlight + txnIterators.size() + recordIterators.size();
+    return inFlight.get() + txnIterators.size() + recordIterators.size();
   }
 
   /**
@@ -695,10 +698,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       return voted(t, f);
     }
     long waitStart = System.nanoTime();
-    inFlight++;
+    inFlight.incrementAndGet();
     f.whenCompleteAsync(
         (r, e) -> {
-          inFlight--;
+          inFlight.decrementAndGet();
           served.lockWaits.incrementAndGet();
           served.lockWaitNanos.addAndGet(System.nanoTime() - waitStart);
           if (!ctx.channel().isActive() || txn != t) {
@@ -768,28 +771,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
           outOfBand.add(r.reply(t.tid));
           scheduleDrain();
         };
-    served.finishReplies.incrementAndGet(); // a graceful stop waits for the reply too
+    served.finishReplyOwed(); // a graceful stop waits for the reply too
     CompletableFuture<Tid> f;
     try {
       f = served.committer.finish(t); // not voted: throws here
     } catch (RuntimeException e) {
-      served.finishReplies.decrementAndGet();
+      served.finishReplyDone();
       throw e;
     }
     cancelTimeout();
     txn = null;
     served.activeTxns.decrementAndGet();
-    inFlight++;
+    inFlight.incrementAndGet();
     f.whenCompleteAsync(
         (tid, e) -> {
-          inFlight--;
+          inFlight.decrementAndGet();
           dropBlobs(t);
           if (e != null) {
             ctx.writeAndFlush(ErrorReply.of(r.msgid(), Committer.unwrap(e)));
           } else {
             drain(); // the reply queued at publication
           }
-          served.finishReplies.decrementAndGet();
+          served.finishReplyDone();
         },
         ctx.executor());
     return LATER;
@@ -906,7 +909,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       throw new NoSuchObjectException(r.oid());
     }
     ctx.write(new ReceiveBlobStart(r.oid(), r.serial()));
-    inFlight++;
+    inFlight.incrementAndGet();
     sendBlobChunks(r, in);
     return LATER;
   }
@@ -920,7 +923,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         b.flip();
         if (b.remaining() == 0) {
           in.close();
-          inFlight--;
+          inFlight.decrementAndGet();
           ctx.write(new ReceiveBlobStop(r.oid(), r.serial()));
           ctx.writeAndFlush(r.reply(null));
           return;
@@ -935,12 +938,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         if (f.isSuccess()) {
           sendBlobChunks(r, in);
         } else {
-          inFlight--;
+          inFlight.decrementAndGet();
           in.close();
         }
       });
     } catch (IOException e) {
-      inFlight--;
+      inFlight.decrementAndGet();
       try {
         in.close();
       } catch (IOException suppressed) {
@@ -1037,11 +1040,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     if (!r.block()) {
       return null;
     }
-    inFlight++;
+    inFlight.incrementAndGet();
     done.whenComplete((result, error) ->
         ctx.executor()
             .execute(() -> {
-              inFlight--;
+              inFlight.decrementAndGet();
               if (error != null) {
                 Throwable cause =
                     error instanceof java.util.concurrent.CompletionException c

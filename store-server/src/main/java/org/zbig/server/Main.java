@@ -2,12 +2,14 @@ package org.zbig.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.zbig.server.storage.Compression;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.wire.Encoding;
+import org.zbig.zodb.SuppressForbidden;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,6 +87,7 @@ public final class Main {
         spec.commandLine()
             .getOut()
             .printf(
+                Locale.ROOT,
                 "imported %d transactions, %d records from %s into %s (last tid %s) in %.1f s%n",
                 r.transactions(),
                 r.records(),
@@ -96,6 +99,7 @@ public final class Main {
           spec.commandLine()
               .getOut()
               .printf(
+                  Locale.ROOT,
                   "ignored an incomplete transaction at the end of the file (position %d), as"
                       + " ZODB does%n",
                   r.incompleteTailAt());
@@ -145,6 +149,8 @@ public final class Main {
 
   /** {@code serve}: serves a data folder until interrupted. */
   @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a data folder.")
+  @SuppressForbidden(
+      "the serve command prints its ready and stopping lines, which scripts wait for")
   static final class Serve implements Callable<Integer> {
     @Option(
         names = "--config",

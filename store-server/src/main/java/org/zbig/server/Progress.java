@@ -4,6 +4,7 @@ import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.zbig.zodb.SuppressForbidden;
 
 /**
  * The progress bar of the server's commands ({@code import-fs}, {@code verify}, {@code pack}): on a
@@ -14,6 +15,7 @@ final class Progress {
   private Progress() {}
 
   /** Whether the process talks to a terminal (standard input and output). */
+  @SuppressWarnings("SystemConsoleNull") // still null when jdk.console names no provider
   static boolean terminal() {
     java.io.Console c = System.console();
     return c != null && c.isTerminal();
@@ -23,6 +25,7 @@ final class Progress {
    * A bar for {@code task} up to {@code max} ({@code -1}: unknown), counting bytes in MiB when
    * {@code bytes}.
    */
+  @SuppressForbidden("progress of a command-line task goes to standard error")
   static ProgressBar bar(String task, long max, boolean bytes) {
     ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max);
     if (bytes) {

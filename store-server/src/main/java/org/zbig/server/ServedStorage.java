@@ -93,6 +93,53 @@ final class ServedStorage {
   final AtomicLong lockWaits = new AtomicLong(); // votes that had to wait for the commit lock
   final AtomicLong lockWaitNanos = new AtomicLong();
   final AtomicLong finishReplies = new AtomicLong(); // tpc_finish replies not yet written
+  private final Object quiet = new Object(); // notified when a commit or a finish reply ends
+  private long quietSignals; // guarded by quiet
+
+  /** A {@code tpc_finish} reply is owed: a graceful stop waits for it ({@link #awaitQuiet}). */
+  void finishReplyOwed() {
+    finishReplies.incrementAndGet();
+  }
+
+  /** The reply {@link #finishReplyOwed()} announced is written (or its connection is gone). */
+  void finishReplyDone() {
+    finishReplies.decrementAndGet();
+    signalQuiet();
+  }
+
+  /** Wakes {@link #awaitQuiet}: a transaction or a reply ended. Never takes another lock. */
+  void signalQuiet() {
+    synchronized (quiet) {
+      quietSignals++;
+      quiet.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until no transaction holds or waits for locks or is being written and every finish reply
+   * is written, or until {@code deadline} ({@link System#nanoTime()}); whether that happened.
+   */
+  boolean awaitQuiet(long deadline) throws InterruptedException {
+    for (; ; ) {
+      long seen;
+      synchronized (quiet) {
+        seen = quietSignals;
+      }
+      if (!committer.busy() && finishReplies.get() == 0) {
+        return true; // checked outside the monitor: the committer's own lock is never nested in it
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      synchronized (quiet) {
+        if (quietSignals == seen) {
+          TimeUnit.NANOSECONDS.timedWait(quiet, left);
+        }
+      }
+    }
+  }
+
   final AtomicLong stores = new AtomicLong(); // storea calls
   final AtomicLong activeTxns = new AtomicLong(); // from tpc_begin to tpc_finish or abort
   private final String started = ctime(System.currentTimeMillis());

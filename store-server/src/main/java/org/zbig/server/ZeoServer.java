@@ -264,13 +264,12 @@ public final class ZeoServer implements AutoCloseable {
     }
     listener.close().syncUninterruptibly();
     long deadline = System.nanoTime() + grace.toNanos();
-    while (System.nanoTime() < deadline && anyCommitting()) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
+    try {
+      for (ServedStorage s : storages.values()) {
+        s.awaitQuiet(deadline);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (anyCommitting()) {
       LOG.warn("closing with a commit still in progress after {}: it is aborted", grace);

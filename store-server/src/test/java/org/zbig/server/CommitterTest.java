@@ -113,12 +113,10 @@ class CommitterTest {
     Thread leader = Thread.ofPlatform().start(() -> firstDone.set(committer.finish(first)));
     assertThat(storage.entered.await(5, TimeUnit.SECONDS)).isTrue();
     // five more vote (other objects: no wait) and finish while the write is held
-    List<Txn> more = new ArrayList<>();
     List<CompletableFuture<Tid>> done = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       Txn t = store(txn(10 + i, new Seen()), 10 + i, Tid.Z64, "b" + i);
       assertThat(committer.vote(t).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
-      more.add(t);
       done.add(committer.finish(t));
     }
     assertThat(done).noneMatch(CompletableFuture::isDone); // not durable yet: no reply
@@ -286,7 +284,7 @@ class CommitterTest {
               .start(() -> {
                 boolean first = true;
                 for (int n = 0; n < each; ) {
-                  long oid = 1 + (me + n) % 4;
+                  long oid = 1L + (me + n) % 4;
                   var cur = storage.loadBefore(new Oid(oid), Tid.MAX).orElseThrow();
                   long v = Long.parseLong(cur.data().latin1());
                   Txn t = store(txn(txnIds.incrementAndGet(), new Seen()), oid, cur.start(), "");

@@ -131,7 +131,7 @@ class GroupCommitTest {
       Map<String, Object> st = server.status().get("1");
       long commits = (Long) st.get("commits");
       long groups = (Long) st.get("commit-groups");
-      assertThat(commits).isEqualTo(committers * each + 0L);
+      assertThat(commits).isEqualTo((long) committers * each);
       assertThat(groups).as("finishes shared synced writes").isLessThan(commits);
       System.out.printf(
           "%d commits in %d synced writes (%.1f per write)%n",

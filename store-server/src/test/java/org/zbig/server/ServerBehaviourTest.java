@@ -115,7 +115,7 @@ class ServerBehaviourTest {
     pool.shutdown();
     try (TestClient c = connect()) {
       LoadResult last = c.call(LoadBefore.of(oid, Tid.MAX)).orElseThrow();
-      assertThat(counterOf(last.data())).isEqualTo(clients * each);
+      assertThat(counterOf(last.data())).isEqualTo((long) clients * each);
       assertThat(committed).hasSize(clients * each).doesNotHaveDuplicates();
       assertThat(c.call(new LastTransaction(c.id()))).isEqualTo(Collections.max(committed));
     }

@@ -65,37 +65,35 @@ class SlowReadersTest {
       }
       long before = rssKib(pid);
 
-      List<Thread> senders = new ArrayList<>();
       for (int k = 0; k < 50; k++) {
         Socket sock = new Socket(s.address().getAddress(), s.address().getPort());
         slow.add(sock);
-        senders.add(
-            Thread.ofPlatform()
-                .daemon()
-                .start(() -> {
-                  try {
-                    var in = new java.io.DataInputStream(sock.getInputStream());
-                    byte[] offer = new byte[in.readInt()];
-                    in.readFully(offer);
-                    Encoding e = Handshake.clientChooses(offer);
-                    DataOutputStream out = new DataOutputStream(sock.getOutputStream());
-                    MessageCodec codec = new MessageCodec(e, Role.CLIENT);
-                    List<byte[]> frames = new ArrayList<>();
-                    frames.add(Handshake.answer(e));
-                    frames.add(codec.encodeToArray(new Register(MsgId.of(1), "1", false)));
-                    for (int i = 0; i < 100; i++) {
-                      frames.add(
-                          codec.encodeToArray(new LoadBefore(MsgId.of(2 + i), Oid.ROOT, Tid.MAX)));
-                    }
-                    for (byte[] f : frames) { // blocks once the server stops reading: fine
-                      out.writeInt(f.length);
-                      out.write(f);
-                    }
-                    out.flush();
-                  } catch (java.io.IOException closed) {
-                    // closed at the end of the test
-                  }
-                }));
+        Thread.ofPlatform()
+            .daemon()
+            .start(() -> {
+              try {
+                var in = new java.io.DataInputStream(sock.getInputStream());
+                byte[] offer = new byte[in.readInt()];
+                in.readFully(offer);
+                Encoding e = Handshake.clientChooses(offer);
+                DataOutputStream out = new DataOutputStream(sock.getOutputStream());
+                MessageCodec codec = new MessageCodec(e, Role.CLIENT);
+                List<byte[]> frames = new ArrayList<>();
+                frames.add(Handshake.answer(e));
+                frames.add(codec.encodeToArray(new Register(MsgId.of(1), "1", false)));
+                for (int i = 0; i < 100; i++) {
+                  frames.add(
+                      codec.encodeToArray(new LoadBefore(MsgId.of(2 + i), Oid.ROOT, Tid.MAX)));
+                }
+                for (byte[] f : frames) { // blocks once the server stops reading: fine
+                  out.writeInt(f.length);
+                  out.write(f);
+                }
+                out.flush();
+              } catch (java.io.IOException closed) {
+                // closed at the end of the test
+              }
+            });
       }
       long peak = before;
       long worstLoadNanos = 0;

@@ -158,7 +158,7 @@ public final class WireFuzzer {
                     // and kept the connection; otherwise it closed it (or the frame left it
                     // waiting, as a vote behind another connection's locks may)
                     Boolean kept = c.sendAndConfirm(frame);
-                    if (kept != Boolean.TRUE) {
+                    if (!Boolean.TRUE.equals(kept)) {
                       if (kept == null) {
                         stalled.incrementAndGet();
                       } else {

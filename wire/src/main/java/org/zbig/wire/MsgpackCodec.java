@@ -92,7 +92,7 @@ final class MsgpackCodec {
       }
       case ARRAY -> {
         int n = u.unpackArrayHeader();
-        items(u, base, length, n, "array");
+        items(u, length, n, "array");
         Object[] items = new Object[n];
         for (int i = 0; i < n; i++) {
           items[i] = read(u, all, base, length, depth + 1);
@@ -101,7 +101,7 @@ final class MsgpackCodec {
       }
       case MAP -> {
         int n = u.unpackMapHeader();
-        items(u, base, length, 2L * n, "map");
+        items(u, length, 2L * n, "map");
         Map<Object, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
           Object k = read(u, all, base, length, depth + 1);
@@ -141,7 +141,7 @@ final class MsgpackCodec {
   }
 
   /** Each item takes at least a byte: refuses counts the rest of the frame cannot hold. */
-  private static void items(MessageUnpacker u, int base, int length, long n, String what) {
+  private static void items(MessageUnpacker u, int length, long n, String what) {
     long left = length - u.getTotalReadBytes();
     if (n < 0 || n > left) {
       throw new ProtocolException(

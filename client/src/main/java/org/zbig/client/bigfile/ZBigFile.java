@@ -188,10 +188,6 @@ public final class ZBigFile extends Persistent implements BigFile {
         null, null, what + ": " + ref + " (expected: a reference)", null);
   }
 
-  private static String className(Object ref) {
-    return ref instanceof Reference.OidClass oc ? oc.className() : null;
-  }
-
   /** The ZBlk reference of {@code blk} (null for a hole), noting the blktab nodes passed. */
   private static Object lookup(Snapshot s, Oid tree, long blk, Set<Oid> path) {
     Oid node = tree;

@@ -362,9 +362,10 @@ public final class FileHandle implements AutoCloseable {
       } catch (RuntimeException | Error e) {
         failed = e;
       }
+      CompletableFuture<Void> done;
       vm.lock.lock();
-      CompletableFuture<Void> done = page.loading;
       try {
+        done = page.loading;
         if (failed != null) {
           // a failing load fails every waiter and leaves the page EMPTY
           page.state = PageState.EMPTY;

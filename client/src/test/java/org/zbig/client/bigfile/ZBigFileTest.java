@@ -327,7 +327,8 @@ class ZBigFileTest {
     var zeo = db.zeo();
     org.zbig.zodb.Tid last = zeo.invoke(org.zbig.wire.LastTransaction::new);
     long iid = zeo.invoke(id -> new org.zbig.wire.IteratorStart(id, last, last));
-    zeo.invoke(id -> new org.zbig.wire.IteratorNext(id, iid)).orElseThrow();
+    var first = zeo.invoke(id -> new org.zbig.wire.IteratorNext(id, iid));
+    assertThat(first).as("the last transaction").isPresent();
     long rid = zeo.invoke(id -> new org.zbig.wire.IteratorRecordStart(id, iid, last));
     java.util.Set<Oid> out = new java.util.HashSet<>();
     for (var rec = zeo.invoke(id -> new org.zbig.wire.IteratorRecordNext(id, rid));

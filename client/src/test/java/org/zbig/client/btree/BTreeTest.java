@@ -149,7 +149,7 @@ class BTreeTest {
       c.root().put("t", t);
       for (int round = 0; round < 8; round++) {
         for (int i = 0; i < 2000; i++) {
-          long k = r.nextInt(5000) - 2500;
+          long k = r.nextInt(5000) - 2500L;
           if (r.nextInt(3) == 0) {
             assertThat(t.remove(k)).isEqualTo(model.remove(k));
           } else {
@@ -278,8 +278,8 @@ class BTreeTest {
         sum += ((Length) e.getValue()).value();
       }
       OOBTree counts = c.root().get("counts", OOBTree.class);
-      assertThat(sum).isEqualTo(threads * each);
-      assertThat((Long) counts.get("a") + (Long) counts.get("b")).isEqualTo(threads * each);
+      assertThat(sum).isEqualTo((long) threads * each);
+      assertThat((Long) counts.get("a") + (Long) counts.get("b")).isEqualTo((long) threads * each);
     }
   }
 

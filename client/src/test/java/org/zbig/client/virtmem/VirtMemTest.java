@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -577,7 +578,7 @@ class VirtMemTest {
         new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt.toString())
             .redirectErrorStream(true)
             .start();
-    String why = new String(mount.getInputStream().readAllBytes());
+    String why = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean mounted = mount.waitFor() == 0;
     if (System.getenv("CI") != null) {
       // CI runs as root: there the test must run, not skip

@@ -21,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
@@ -58,23 +59,21 @@ class HostileServerTest {
   private static final class FakeServer implements AutoCloseable {
     final ServerSocket listener = new ServerSocket(0);
     final BlockingQueue<Answer> answers = new LinkedBlockingQueue<>();
-    final Thread thread;
-    volatile int connections;
+    final AtomicInteger connections = new AtomicInteger();
 
     FakeServer(Encoding encoding) throws IOException {
-      thread =
-          Thread.ofPlatform()
-              .daemon()
-              .start(() -> {
-                while (!listener.isClosed()) {
-                  try (Socket s = listener.accept()) {
-                    connections++;
-                    serve(s, encoding);
-                  } catch (IOException | InterruptedException e) {
-                    // the client went away, or the test ended: take the next connection
-                  }
-                }
-              });
+      Thread.ofPlatform()
+          .daemon()
+          .start(() -> {
+            while (!listener.isClosed()) {
+              try (Socket s = listener.accept()) {
+                connections.incrementAndGet();
+                serve(s, encoding);
+              } catch (IOException | InterruptedException e) {
+                // the client went away, or the test ended: take the next connection
+              }
+            }
+          });
     }
 
     private void serve(Socket s, Encoding encoding) throws IOException, InterruptedException {
@@ -232,14 +231,14 @@ class HostileServerTest {
         assertThat(System.nanoTime() - t0).isLessThan(1_000_000_000L);
         assertUsable(server, c);
       }
-      assertThat(server.connections).as("the connection stayed").isEqualTo(1);
+      assertThat(server.connections.get()).as("the connection stayed").isEqualTo(1);
       // a bomb as msgid: no call can be named, so the connection is dropped and made again
       server.answers.add(pickled(true, false));
       CompletableFuture<Optional<LoadResult>> f = load(c);
       assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS))
           .hasCauseInstanceOf(ClientDisconnectedException.class);
       assertUsable(server, c);
-      assertThat(server.connections).isEqualTo(2);
+      assertThat(server.connections.get()).isEqualTo(2);
     }
   }
 
@@ -253,13 +252,13 @@ class HostileServerTest {
           .hasCauseInstanceOf(MalformedReplyException.class)
           .hasMessageContaining("nested deeper than 64 levels");
       assertUsable(server, c);
-      assertThat(server.connections).as("the connection stayed").isEqualTo(1);
+      assertThat(server.connections.get()).as("the connection stayed").isEqualTo(1);
       server.answers.add(msgpackDeep(true));
       CompletableFuture<Optional<LoadResult>> g = load(c);
       assertThatThrownBy(() -> g.get(1, TimeUnit.SECONDS))
           .hasCauseInstanceOf(ClientDisconnectedException.class);
       assertUsable(server, c);
-      assertThat(server.connections).isEqualTo(2);
+      assertThat(server.connections.get()).isEqualTo(2);
     }
   }
 

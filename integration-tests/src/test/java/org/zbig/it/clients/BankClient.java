@@ -30,7 +30,7 @@ public final class BankClient {
       while (System.nanoTime() < deadline) {
         int from = random.nextInt(accounts);
         int to = (from + 1 + random.nextInt(accounts - 1)) % accounts;
-        long amount = 1 + random.nextInt(100);
+        long amount = 1L + random.nextInt(100);
         try {
           long n =
               db.run(
@@ -42,7 +42,7 @@ public final class BankClient {
                     a.put("balance", (Long) a.get("balance") - amount);
                     b.put("balance", (Long) b.get("balance") + amount);
                     PersistentMapping log = c.root().get("log-" + id, PersistentMapping.class);
-                    long next = log.size() + 1;
+                    long next = log.size() + 1L;
                     log.put(String.valueOf(next), from + " " + to + " " + amount);
                     return next;
                   });

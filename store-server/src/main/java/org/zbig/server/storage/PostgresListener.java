@@ -9,6 +9,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zbig.zodb.SuppressForbidden;
 
 /**
  * The thread that tells a server of other servers' commits: it runs an action on each notification
@@ -56,6 +57,7 @@ final class PostgresListener implements AutoCloseable {
     thread.start();
   }
 
+  @SuppressForbidden("waits a second before trying an unreachable database again")
   private void run() {
     while (!closed) {
       Connection c = null;

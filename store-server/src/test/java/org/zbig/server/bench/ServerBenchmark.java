@@ -319,7 +319,7 @@ public final class ServerBenchmark {
       oids = c.call(new NewOids(MsgId.of(c.msgid++), n));
       long t0 = System.nanoTime();
       for (int i = 0; i < n; i++) {
-        long txn = 1000 + i;
+        long txn = 1000L + i;
         c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
         c.send(new StoreA(oids.get(i), Tid.Z64, data, txn));
         c.call(new Vote(MsgId.of(c.msgid++), txn));
@@ -428,23 +428,21 @@ public final class ServerBenchmark {
   private static final class Echo implements AutoCloseable {
     final ServerSocket listener =
         new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    final Thread acceptor;
 
     Echo() throws IOException {
-      acceptor =
-          Thread.ofPlatform()
-              .daemon()
-              .start(() -> {
-                try {
-                  for (; ; ) {
-                    Socket s = listener.accept();
-                    s.setTcpNoDelay(true);
-                    Thread.ofPlatform().daemon().start(() -> serve(s));
-                  }
-                } catch (IOException closed) {
-                  // stopped
-                }
-              });
+      Thread.ofPlatform()
+          .daemon()
+          .start(() -> {
+            try {
+              for (; ; ) {
+                Socket s = listener.accept();
+                s.setTcpNoDelay(true);
+                Thread.ofPlatform().daemon().start(() -> serve(s));
+              }
+            } catch (IOException closed) {
+              // stopped
+            }
+          });
     }
 
     private static void serve(Socket s) {

@@ -126,6 +126,7 @@ class RocksStorageTest extends StorageContract {
     // a database begun before checksums: read with the store's own checks, new data summed
     storage.close();
     try (RocksKv kv = new RocksKv(dir.resolve("data"))) {
+      @SuppressWarnings("ArrayAsKeyOfSetOrMap") // one key, never looked up: the map is a batch
       java.util.Map<byte[], byte[]> delete = new java.util.HashMap<>();
       delete.put(new byte[] {'m', 'f'}, null);
       kv.write(delete, true);

@@ -3,6 +3,7 @@ package org.zbig.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -316,7 +317,7 @@ abstract class StorageContract {
                 java.util.HexFormat.of().formatHex(record.toByteArray()))
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes()).strip();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     boolean ok = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
     if (!ok && System.getenv("CI") == null) {
       org.junit.jupiter.api.Assumptions.abort("python3 with zodbpickle and BTrees needed: " + out);

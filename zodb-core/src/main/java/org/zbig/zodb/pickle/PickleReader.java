@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -353,7 +354,7 @@ public final class PickleReader {
             throw fail(at, "extension registry codes (EXT1/2/4) are not supported");
         case NEXT_BUFFER, READONLY_BUFFER ->
             throw fail(at, "out-of-band buffers (protocol 5) are not supported");
-        default -> throw fail(at, String.format("unknown opcode 0x%02x", op));
+        default -> throw fail(at, String.format(Locale.ROOT, "unknown opcode 0x%02x", op));
       }
     }
   }

@@ -2,6 +2,7 @@ package org.zbig.zodb.pickle;
 
 import java.math.BigInteger;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -249,7 +250,7 @@ public final class PickleValues {
           case '\t' -> append("\\t");
           default -> {
             if (c < 0x20 || c == 0x7f) {
-              append(String.format("\\x%02x", (int) c));
+              append(String.format(Locale.ROOT, "\\x%02x", (int) c));
             } else {
               append(String.valueOf(c));
             }

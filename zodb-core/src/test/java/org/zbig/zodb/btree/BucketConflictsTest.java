@@ -316,8 +316,10 @@ class BucketConflictsTest {
   void reasonCodesAreZodbs() {
     assertThat(ConflictReason.of(13)).isEqualTo(ConflictReason.FIRST_KEY_DELETED);
     assertThat(ConflictReason.FIRST_KEY_DELETED.message()).isEqualTo("Delete of first key");
-    for (ConflictReason r : ConflictReason.values()) {
-      assertThat(r.code()).isEqualTo(r.ordinal());
+    ConflictReason[] all = ConflictReason.values();
+    for (int code = 0; code < all.length; code++) {
+      assertThat(all[code].code()).isEqualTo(code); // declared in the order of ZODB's codes
+      assertThat(ConflictReason.of(code)).isEqualTo(all[code]);
     }
     assertThatThrownBy(() -> ConflictReason.of(14))
         .hasMessage("BTrees conflict reason: 14 (expected: 0..13)");
