@@ -3,6 +3,9 @@ package org.zbig.bigarray;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.Mapping;
 
@@ -82,10 +85,7 @@ public final class BigArray {
    * progress}: out-of-core reductions in bounded memory. While {@code action} works on one piece,
    * the next is {@linkplain #prefetch prefetched}, so at most two pieces are in RAM.
    */
-  public void forEachChunk(
-      long maxBytes,
-      java.util.function.Consumer<NDArray> action,
-      java.util.function.LongConsumer progress) {
+  public void forEachChunk(long maxBytes, Consumer<NDArray> action, LongConsumer progress) {
     if (shape.length == 0 || nbytes() == 0) {
       return;
     }
@@ -119,7 +119,7 @@ public final class BigArray {
    *
    * @return completes when every page was tried
    */
-  public java.util.concurrent.CompletableFuture<Void> prefetch(List<Index> index) {
+  public CompletableFuture<Void> prefetch(List<Index> index) {
     long[] pages = pagesOf(index);
     return file.prefetch(pages[0], pages[1]);
   }

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * A strided view of elements of a {@link DType} over a {@link MemorySegment}, as numpy's ndarray: a
@@ -620,7 +621,7 @@ public final class NDArray {
   }
 
   /** The byte offset of every element, in C order. */
-  void forEachOffset(java.util.function.LongConsumer action) {
+  void forEachOffset(LongConsumer action) {
     long[] shape = layout.shape();
     long[] strides = layout.strides();
     if (layout.size() == 0) {

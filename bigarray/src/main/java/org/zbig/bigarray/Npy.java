@@ -1,6 +1,7 @@
 package org.zbig.bigarray;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -71,7 +73,7 @@ public final class Npy {
         throw bad(file, "too short for a .npy header");
       }
       pre.get(magic);
-      if (!java.util.Arrays.equals(magic, MAGIC)) {
+      if (!Arrays.equals(magic, MAGIC)) {
         throw bad(file, "no \\x93NUMPY magic");
       }
       int major = pre.get() & 0xff;
@@ -355,8 +357,8 @@ public final class Npy {
       return;
     }
     long[] strides = l.strides();
-    long[] restShape = java.util.Arrays.copyOfRange(shape, 1, shape.length);
-    long[] restStrides = java.util.Arrays.copyOfRange(strides, 1, strides.length);
+    long[] restShape = Arrays.copyOfRange(shape, 1, shape.length);
+    long[] restStrides = Arrays.copyOfRange(strides, 1, strides.length);
     if (shape[0] == 1) {
       writePieces(
           array, new Layout(l.offset(), restShape, restStrides), ch, buf, written, progress);
@@ -385,7 +387,7 @@ public final class Npy {
         ch.write(buf);
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     buf.clear();
   }

@@ -1,6 +1,8 @@
 package org.zbig.bigarray;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,16 +91,12 @@ public final class ZBigArray extends Persistent {
     writeAccess();
     if (newShape.length != shape.length) {
       throw new IllegalArgumentException(
-          "shape "
-              + java.util.Arrays.toString(newShape)
-              + " (expected: "
-              + shape.length
-              + " axes)");
+          "shape " + Arrays.toString(newShape) + " (expected: " + shape.length + " axes)");
     }
     for (long d : newShape) {
       if (d < 0) {
         throw new IllegalArgumentException(
-            "shape " + java.util.Arrays.toString(newShape) + " (expected: every axis >= 0)");
+            "shape " + Arrays.toString(newShape) + " (expected: every axis >= 0)");
       }
     }
     long oldBytes = nbytes(shape);
@@ -194,7 +192,7 @@ public final class ZBigArray extends Persistent {
           && p.args().size() == 2
           && p.args().get(1) instanceof Bytes b) {
         DType dt = DType.fromPickle(p.args().get(0));
-        var seg = java.lang.foreign.MemorySegment.ofArray(b.toByteArray());
+        var seg = MemorySegment.ofArray(b.toByteArray());
         out[i] = new NDArray(seg, dt, new Layout(0, new long[0], new long[0])).readLong(0);
       } else {
         throw new IllegalArgumentException("not an int: " + x);

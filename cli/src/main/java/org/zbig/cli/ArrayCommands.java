@@ -1,6 +1,9 @@
 package org.zbig.cli;
 
+import java.io.Console;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +16,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -24,6 +28,7 @@ import org.zbig.bigarray.ArrayFiles;
 import org.zbig.bigarray.ArrayHistory;
 import org.zbig.bigarray.BigArray;
 import org.zbig.bigarray.DType;
+import org.zbig.bigarray.NDArray;
 import org.zbig.bigarray.Npy;
 import org.zbig.bigarray.ZBigArray;
 import org.zbig.client.Connection;
@@ -148,7 +153,7 @@ final class ArrayCommands {
   /** Work that reports its progress in bytes. */
   @FunctionalInterface
   interface Work {
-    void run(LongConsumer progress) throws java.io.IOException;
+    void run(LongConsumer progress) throws IOException;
   }
 
   /**
@@ -166,7 +171,7 @@ final class ArrayCommands {
             .setInitialMax(Math.max(1, total))
             .setUnit(" MiB", 1 << 20)
             .showSpeed();
-    java.io.Console console = System.console();
+    Console console = System.console();
     if (console == null || !console.isTerminal()) {
       // a script, a log file, CI: a plain ASCII line every 10 s, no escape codes or carriage
       // returns
@@ -176,8 +181,8 @@ final class ArrayCommands {
     }
     try (ProgressBar pb = b.build()) {
       work.run(pb::stepTo);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -538,7 +543,7 @@ final class ArrayCommands {
           out.flush();
           return 0;
         }
-        java.util.Random r = new java.util.Random(1);
+        Random r = new Random(1);
         long[] ns = new long[samples];
         // one block alone: a cache of its own without read-ahead, in a connection of its own
         try (Connection c = s.db.open();
@@ -571,7 +576,7 @@ final class ArrayCommands {
       return shape[a.order() == 'C' ? 0 : shape.length - 1];
     }
 
-    private static double sumOf(org.zbig.bigarray.NDArray piece) {
+    private static double sumOf(NDArray piece) {
       return piece.sum();
     }
   }

@@ -2,10 +2,13 @@ package org.zbig.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.zbig.bigarray.BigArray;
 import org.zbig.bigarray.DType;
+import org.zbig.bigarray.Index;
+import org.zbig.bigarray.NDArray;
 import org.zbig.bigarray.ZBigArray;
 import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
@@ -102,8 +105,7 @@ final class GrowWatchCommands {
               values[(int) (r * width + c)] = value(from + r, c, width);
             }
           }
-          try (BigArray.View v =
-              a.view(true, org.zbig.bigarray.Index.slice(from, from + rows, 1))) {
+          try (BigArray.View v = a.view(true, Index.slice(from, from + rows, 1))) {
             v.array().copyFrom(values);
           }
           Tid tid = s.conn().commit("grow " + name);
@@ -242,18 +244,11 @@ final class GrowWatchCommands {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm());
         try (BigArray.View v = a.view(index)) {
-          org.zbig.bigarray.NDArray nd = v.array();
+          NDArray nd = v.array();
           long[] shape = nd.shape();
           long rowLength = shape.length == 0 ? 1 : shape[shape.length - 1];
           double[] values = nd.size() > limit ? null : nd.toDoubleArray();
-          out.println(
-              name
-                  + "["
-                  + index
-                  + "]: shape "
-                  + java.util.Arrays.toString(shape)
-                  + " "
-                  + nd.dtype());
+          out.println(name + "[" + index + "]: shape " + Arrays.toString(shape) + " " + nd.dtype());
           if (values == null) {
             out.println("(" + nd.size() + " values: more than --limit " + limit + ")");
           } else {

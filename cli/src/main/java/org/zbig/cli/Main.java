@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.zbig.client.zeo.ClientOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +51,7 @@ public final class Main {
   private Main() {}
 
   /** {@code options} with the TLS settings of the command line, if any. */
-  org.zbig.client.zeo.ClientOptions tls(org.zbig.client.zeo.ClientOptions options) {
+  ClientOptions tls(ClientOptions options) {
     if (tlsCa == null) {
       if (tlsCert != null || tlsKey != null) {
         throw new CommandLine.ParameterException(
@@ -80,8 +82,8 @@ public final class Main {
   }
 
   /** The addresses of {@code --server}. */
-  java.util.List<InetSocketAddress> addresses() {
-    java.util.List<InetSocketAddress> all = new java.util.ArrayList<>();
+  List<InetSocketAddress> addresses() {
+    List<InetSocketAddress> all = new ArrayList<>();
     for (String one : server.split(",", -1)) {
       all.add(address(one.strip()));
     }

@@ -1,12 +1,20 @@
 package org.zbig.cli;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -227,7 +235,7 @@ final class ServerBench {
                 window.acquire();
                 Oid oid = oids.get(random.nextInt(oids.size()));
                 long start = System.nanoTime();
-                CompletableFuture<java.util.Optional<LoadResult>> f =
+                CompletableFuture<Optional<LoadResult>> f =
                     c.call(id -> new LoadBefore(id, oid, Tid.MAX));
                 f.whenComplete((v, e) -> {
                   s.add(System.nanoTime() - start);
@@ -331,13 +339,12 @@ final class ServerBench {
       long deadline,
       int maxReply,
       int inFlight)
-      throws java.io.IOException {
-    try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
+      throws IOException {
+    try (Socket s = new Socket(a.getAddress(), a.getPort())) {
       s.setTcpNoDelay(true);
-      java.io.DataInputStream in =
-          new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
-      java.io.BufferedOutputStream out =
-          new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16);
+      DataInputStream in =
+          new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+      BufferedOutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
       byte[] buf = new byte[maxReply];
       int n = readFrame(in, buf);
       Encoding e = Handshake.clientChooses(Arrays.copyOf(buf, n));
@@ -386,7 +393,7 @@ final class ServerBench {
     }
   }
 
-  private static int readFrame(java.io.DataInputStream in, byte[] buf) throws java.io.IOException {
+  private static int readFrame(DataInputStream in, byte[] buf) throws IOException {
     int n = in.readInt();
     if (n > buf.length) {
       throw new StorageException("reply of " + n + " bytes (expected: <= " + buf.length + ")");
@@ -396,10 +403,7 @@ final class ServerBench {
   }
 
   private static byte[] frame(byte[] payload) {
-    return java.nio.ByteBuffer.allocate(4 + payload.length)
-        .putInt(payload.length)
-        .put(payload)
-        .array();
+    return ByteBuffer.allocate(4 + payload.length).putInt(payload.length).put(payload).array();
   }
 
   /** As {@link #big}, the loads from raw connections that read replies as frames. */
@@ -423,7 +427,7 @@ final class ServerBench {
     Bytes data = Bytes.wrap(block);
     Samples storeSamples = new Samples();
     for (int i = 0; i < connections; i++) {
-      stored.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+      stored.add(Collections.synchronizedList(new ArrayList<>()));
     }
     return half()
         .parallel(

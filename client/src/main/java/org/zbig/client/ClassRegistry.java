@@ -4,6 +4,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.zbig.client.bigfile.ZBigFile;
+import org.zbig.client.bigfile.ZBlk0;
+import org.zbig.client.bigfile.ZBlk1;
+import org.zbig.client.bigfile.ZData;
+import org.zbig.client.btree.IOBTree;
+import org.zbig.client.btree.IOBucket;
+import org.zbig.client.btree.LOBTree;
+import org.zbig.client.btree.LOBucket;
+import org.zbig.client.btree.OOBTree;
+import org.zbig.client.btree.OOBucket;
 import org.zbig.zodb.pickle.Global;
 
 /**
@@ -19,47 +29,17 @@ public final class ClassRegistry {
     register(
         "persistent.mapping.PersistentMapping", PersistentMapping.class, PersistentMapping::new);
     register("BTrees.Length.Length", Length.class, Length::new);
-    register(
-        "BTrees.LOBTree.LOBTree",
-        org.zbig.client.btree.LOBTree.class,
-        org.zbig.client.btree.LOBTree::new);
-    register(
-        "BTrees.LOBTree.LOBucket",
-        org.zbig.client.btree.LOBucket.class,
-        org.zbig.client.btree.LOBucket::new);
-    register(
-        "BTrees.IOBTree.IOBTree",
-        org.zbig.client.btree.IOBTree.class,
-        org.zbig.client.btree.IOBTree::new);
-    register(
-        "BTrees.IOBTree.IOBucket",
-        org.zbig.client.btree.IOBucket.class,
-        org.zbig.client.btree.IOBucket::new);
-    register(
-        "BTrees.OOBTree.OOBTree",
-        org.zbig.client.btree.OOBTree.class,
-        org.zbig.client.btree.OOBTree::new);
-    register(
-        "BTrees.OOBTree.OOBucket",
-        org.zbig.client.btree.OOBucket.class,
-        org.zbig.client.btree.OOBucket::new);
-    register(
-        "wendelin.bigfile.file_zodb.ZBigFile",
-        org.zbig.client.bigfile.ZBigFile.class,
-        org.zbig.client.bigfile.ZBigFile::new);
-    register(
-        "wendelin.bigfile.file_zodb.ZBlk0",
-        org.zbig.client.bigfile.ZBlk0.class,
-        org.zbig.client.bigfile.ZBlk0::new);
-    register(
-        "wendelin.bigfile.file_zodb.ZBlk1",
-        org.zbig.client.bigfile.ZBlk1.class,
-        org.zbig.client.bigfile.ZBlk1::new);
-    register(
-        "wendelin.bigfile.file_zodb.ZData",
-        org.zbig.client.bigfile.ZData.class,
-        org.zbig.client.bigfile.ZData::new);
-    alias("wendelin.bigfile.file_zodb.ZBlk", org.zbig.client.bigfile.ZBlk0::new); // early name
+    register("BTrees.LOBTree.LOBTree", LOBTree.class, LOBTree::new);
+    register("BTrees.LOBTree.LOBucket", LOBucket.class, LOBucket::new);
+    register("BTrees.IOBTree.IOBTree", IOBTree.class, IOBTree::new);
+    register("BTrees.IOBTree.IOBucket", IOBucket.class, IOBucket::new);
+    register("BTrees.OOBTree.OOBTree", OOBTree.class, OOBTree::new);
+    register("BTrees.OOBTree.OOBucket", OOBucket.class, OOBucket::new);
+    register("wendelin.bigfile.file_zodb.ZBigFile", ZBigFile.class, ZBigFile::new);
+    register("wendelin.bigfile.file_zodb.ZBlk0", ZBlk0.class, ZBlk0::new);
+    register("wendelin.bigfile.file_zodb.ZBlk1", ZBlk1.class, ZBlk1::new);
+    register("wendelin.bigfile.file_zodb.ZData", ZData.class, ZData::new);
+    alias("wendelin.bigfile.file_zodb.ZBlk", ZBlk0::new); // early name
   }
 
   /**

@@ -3,7 +3,9 @@ package org.zbig.client;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,9 +15,11 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.zeo.ZeoClient;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.LoadSerial;
+import org.zbig.wire.Ping;
 import org.zbig.wire.ResolvableConflict;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcAbort;
@@ -141,7 +145,7 @@ public final class Connection implements AutoCloseable {
    * written out through {@code storeBlock} (which may change persistent objects) before the objects
    * are stored; when a transaction ends without committing, its changes are discarded.
    */
-  public void join(org.zbig.client.virtmem.FileHandle file) {
+  public void join(FileHandle file) {
     register(new FileSynchronizer(file));
   }
 
@@ -151,12 +155,12 @@ public final class Connection implements AutoCloseable {
    */
   public static class FileSynchronizer implements Synchronizer {
     /** The file. */
-    protected final org.zbig.client.virtmem.FileHandle file;
+    protected final FileHandle file;
 
     private List<Long> stored = List.of(); // blocks written out by this transaction's commit
 
     /** Synchronizes {@code file}. */
-    public FileSynchronizer(org.zbig.client.virtmem.FileHandle file) {
+    public FileSynchronizer(FileHandle file) {
       this.file = file;
     }
 
@@ -255,7 +259,9 @@ public final class Connection implements AutoCloseable {
   }
 
   private void drainCollected() {
+    // CHECKSTYLE.OFF: QualifiedName (org.zbig.zodb.record.Reference is imported)
     for (java.lang.ref.Reference<? extends Persistent> r; (r = collected.poll()) != null; ) {
+      // CHECKSTYLE.ON: QualifiedName
       WeakEntry e = (WeakEntry) r;
       if (identity.get(e.oid) == e) {
         identity.remove(e.oid);
@@ -501,7 +507,7 @@ public final class Connection implements AutoCloseable {
         byOid.put(p.oid, p);
         zeo.send(new StoreA(p.oid, p.serial == null ? Tid.Z64 : p.serial, e.getValue(), txn));
       }
-      Set<Persistent> stale = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      Set<Persistent> stale = Collections.newSetFromMap(new IdentityHashMap<>());
       for (int round = 1; ; round++) {
         VoteResult v = zeo.invoke(id -> new Vote(id, txn));
         for (Oid o : v.changed()) { // resolved by the server: our copy is not what is stored
@@ -611,7 +617,7 @@ public final class Connection implements AutoCloseable {
    */
   public void sync() {
     checkOpen();
-    db.zeo().invoke(org.zbig.wire.Ping::new);
+    db.zeo().invoke(Ping::new);
     newTransaction();
   }
 
@@ -640,7 +646,7 @@ public final class Connection implements AutoCloseable {
       s.afterCompletion(this, committed);
     }
     Tid next = historical ? at : db.snapshot(this);
-    Set<Oid> changedOids = new java.util.HashSet<>();
+    Set<Oid> changedOids = new HashSet<>();
     boolean everything = false;
     if (invalidateAll) {
       invalidateAll = false;

@@ -1,14 +1,19 @@
 package org.zbig.client;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -22,6 +27,7 @@ import org.zbig.wire.NewOids;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.ClientDisconnectedException;
 import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ReadOnlyException;
@@ -55,8 +61,7 @@ public final class Database implements AutoCloseable {
   private final Deque<Oid> freeOids = new ArrayDeque<>();
   private final AtomicLong nextTxnId = new AtomicLong(System.nanoTime() & 0x7fff_ffff_ffffL);
   private final Object invalidationLock = new Object();
-  final java.util.concurrent.locks.ReentrantLock commitLock =
-      new java.util.concurrent.locks.ReentrantLock(true);
+  final ReentrantLock commitLock = new ReentrantLock(true);
   private volatile Tid lastTid = Tid.Z64; // the newest tid whose invalidations were delivered
 
   private Database(List<InetSocketAddress> addresses, ClientOptions options, long cacheBytes) {
@@ -250,10 +255,10 @@ public final class Database implements AutoCloseable {
   private static void backOff(int attempt) {
     long maxMillis = Math.min(50, 1L << Math.min(attempt, 6));
     try {
-      Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(maxMillis + 1));
+      Thread.sleep(ThreadLocalRandom.current().nextLong(maxMillis + 1));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new org.zbig.zodb.error.ClientDisconnectedException("interrupted while retrying", e);
+      throw new ClientDisconnectedException("interrupted while retrying", e);
     }
   }
 
@@ -301,10 +306,10 @@ public final class Database implements AutoCloseable {
   }
 
   /** As {@link #loadRecord}, without waiting: many such loads are in flight at once. */
-  public java.util.concurrent.CompletableFuture<LoadResult> loadRecordAsync(Oid oid, Tid at) {
+  public CompletableFuture<LoadResult> loadRecordAsync(Oid oid, Tid at) {
     LoadResult r = records.lookup(oid, at);
     if (r != null) {
-      return java.util.concurrent.CompletableFuture.completedFuture(r);
+      return CompletableFuture.completedFuture(r);
     }
     Tid before = new Tid(at.value() + 1);
     return zeo.call(
@@ -355,12 +360,12 @@ public final class Database implements AutoCloseable {
    * @return the newest tid known, which is {@code after} or older when the time ran out
    * @throws InterruptedException if interrupted while waiting
    */
-  public Tid awaitNewer(Tid after, java.time.Duration timeout) throws InterruptedException {
+  public Tid awaitNewer(Tid after, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (invalidationLock) {
       for (long left;
           lastTid.compareTo(after) <= 0 && (left = deadline - System.nanoTime()) > 0; ) {
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(invalidationLock, left);
+        TimeUnit.NANOSECONDS.timedWait(invalidationLock, left);
       }
       return lastTid;
     }

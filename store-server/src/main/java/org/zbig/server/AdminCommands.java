@@ -28,15 +28,20 @@ import org.zbig.wire.Handshake;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.MsgId;
+import org.zbig.wire.OneWayRequest;
 import org.zbig.wire.Pack;
+import org.zbig.wire.ReceiveBlobChunk;
 import org.zbig.wire.RecordInfo;
 import org.zbig.wire.Register;
 import org.zbig.wire.Reply;
 import org.zbig.wire.Role;
+import org.zbig.wire.SendBlob;
 import org.zbig.wire.ServerCall;
 import org.zbig.wire.SyncRequest;
 import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
+import org.zbig.zodb.Tid;
+import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.record.DataRecord;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -73,14 +78,14 @@ final class AdminCommands {
      * Fetches the blob of {@code oid} at {@code serial} into {@code target} ({@code sendBlob} and
      * the {@code receiveBlob*} calls that precede its reply, protocol spec 3.7).
      */
-    void loadBlob(Oid oid, org.zbig.zodb.Tid serial, Path target) throws IOException {
-      write(codec.encodeToArray(new org.zbig.wire.SendBlob(MsgId.of(msgid++), oid, serial)));
+    void loadBlob(Oid oid, Tid serial, Path target) throws IOException {
+      write(codec.encodeToArray(new SendBlob(MsgId.of(msgid++), oid, serial)));
       try (var out = Files.newOutputStream(target)) {
         for (; ; ) {
           byte[] f = read();
           Message m = codec.decode(f, 0, f.length);
           switch (m) {
-            case org.zbig.wire.ReceiveBlobChunk c -> out.write(c.chunk().toByteArray());
+            case ReceiveBlobChunk c -> out.write(c.chunk().toByteArray());
             case Reply reply -> {
               return;
             }
@@ -121,7 +126,7 @@ final class AdminCommands {
       }
     }
 
-    void send(org.zbig.wire.OneWayRequest r) throws IOException {
+    void send(OneWayRequest r) throws IOException {
       write(codec.encodeToArray(r));
     }
 
@@ -355,7 +360,7 @@ final class AdminCommands {
     out.flush();
   }
 
-  private static String className(org.zbig.zodb.pickle.Bytes data) {
+  private static String className(Bytes data) {
     try {
       return DataRecord.decodeClassMeta(data.segment()).type().dotted();
     } catch (RuntimeException e) {

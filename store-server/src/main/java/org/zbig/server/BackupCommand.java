@@ -24,6 +24,8 @@ import org.zbig.wire.RecordInfo;
 import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.ServerException;
+import org.zbig.zodb.record.DataRecord;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -148,8 +150,8 @@ final class BackupCommand implements Callable<Integer> {
               c.loadBlob(ri.oid(), t.tid(), file);
               writes.add(Write.blob(ri.oid(), ri.data(), file));
               blobs++;
-            } catch (NoSuchObjectException | org.zbig.zodb.error.ServerException noBlob) {
-              if (noBlob instanceof org.zbig.zodb.error.ServerException other
+            } catch (NoSuchObjectException | ServerException noBlob) {
+              if (noBlob instanceof ServerException other
                   && !other.remoteClassName().endsWith(".POSKeyError")) {
                 throw other;
               }
@@ -188,7 +190,7 @@ final class BackupCommand implements Callable<Integer> {
   /** As ZODB's {@code is_blob_record}: the record is of class {@code ZODB.blob.Blob}. */
   private static boolean isBlobRecord(RecordInfo r) {
     try {
-      return org.zbig.zodb.record.DataRecord.decodeClassMeta(r.data().segment())
+      return DataRecord.decodeClassMeta(r.data().segment())
           .type()
           .dotted()
           .equals("ZODB.blob.Blob");

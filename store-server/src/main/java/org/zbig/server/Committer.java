@@ -418,7 +418,7 @@ final class Committer implements AutoCloseable {
   }
 
   /** The tid an undo id names: base64 of 8 bytes, as FileStorage's undo ids. */
-  static Tid undoTid(org.zbig.zodb.pickle.Bytes undoId) {
+  static Tid undoTid(Bytes undoId) {
     byte[] raw;
     try {
       raw = Base64.getDecoder().decode(undoId.toByteArray());

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -24,17 +27,72 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
-import org.zbig.wire.*;
+import org.zbig.wire.CheckCurrentSerial;
+import org.zbig.wire.DeleteObject;
+import org.zbig.wire.ErrorReply;
+import org.zbig.wire.GetInfo;
+import org.zbig.wire.GetInvalidations;
+import org.zbig.wire.GetTid;
+import org.zbig.wire.Heartbeat;
+import org.zbig.wire.History;
+import org.zbig.wire.Info;
+import org.zbig.wire.InvalidateTransaction;
+import org.zbig.wire.IteratorGc;
+import org.zbig.wire.IteratorNext;
+import org.zbig.wire.IteratorRecordNext;
+import org.zbig.wire.IteratorRecordStart;
+import org.zbig.wire.IteratorStart;
+import org.zbig.wire.LastTransaction;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadSerial;
+import org.zbig.wire.MalformedRequestException;
+import org.zbig.wire.Message;
+import org.zbig.wire.NewOids;
+import org.zbig.wire.OneWayAsSync;
+import org.zbig.wire.OneWayRequest;
+import org.zbig.wire.Pack;
+import org.zbig.wire.Ping;
+import org.zbig.wire.ReceiveBlobChunk;
+import org.zbig.wire.ReceiveBlobStart;
+import org.zbig.wire.ReceiveBlobStop;
+import org.zbig.wire.RecordInfo;
+import org.zbig.wire.RecordIternext;
+import org.zbig.wire.Register;
+import org.zbig.wire.RestoreA;
+import org.zbig.wire.SendBlob;
+import org.zbig.wire.ServerStatus;
+import org.zbig.wire.SetClientLabel;
+import org.zbig.wire.StoreA;
+import org.zbig.wire.StoreBlobChunk;
+import org.zbig.wire.StoreBlobEnd;
+import org.zbig.wire.StoreBlobShared;
+import org.zbig.wire.StoreBlobStart;
+import org.zbig.wire.SyncRequest;
+import org.zbig.wire.TpcAbort;
+import org.zbig.wire.TpcBegin;
+import org.zbig.wire.TpcFinish;
+import org.zbig.wire.TransactionInfo;
+import org.zbig.wire.UndoA;
+import org.zbig.wire.UndoInfo;
+import org.zbig.wire.UndoLog;
+import org.zbig.wire.Vote;
+import org.zbig.wire.VoteResult;
 import org.zbig.wire.netty.HandshakeEvent;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -88,8 +146,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private FileChannel upload;
   private boolean reading; // inside channelRead: replies are flushed at channelReadComplete
-  private final java.util.Queue<Object> outOfBand =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final Queue<Object> outOfBand = new ConcurrentLinkedQueue<>();
   private long nextIteratorId;
   private final Map<Long, TxnIterator> txnIterators = new HashMap<>();
   private final Map<Long, Iterator<RecordInfo>> recordIterators = new HashMap<>();
@@ -147,7 +204,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    java.time.Duration d = limits.registerTimeout();
+    Duration d = limits.registerTimeout();
     if (!d.isZero()) {
       // a connection that never registers (half-open, or a client that only connects) does not
       // keep its connection slot
@@ -161,7 +218,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
                     }
                   },
                   d.toMillis(),
-                  java.util.concurrent.TimeUnit.MILLISECONDS);
+                  TimeUnit.MILLISECONDS);
     }
   }
 
@@ -172,7 +229,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       storages.forEach((n, s) -> all.put(n, s.zeoStatus(config.transactionTimeout() != null)));
       ctx.writeAndFlush(Unpooled.copiedBuffer(json(all), StandardCharsets.US_ASCII))
           .addListener(ChannelFutureListener.CLOSE);
-    } else if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent) {
+    } else if (evt instanceof SslCloseCompletionEvent) {
       // the client ended TLS (close_notify): answer it and close, as a client closing waits for
       ctx.close();
     }
@@ -192,7 +249,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     } else if (cause instanceof IOException) {
       // the client reset the connection (as ZEO's client does after a refused tpc_finish)
       LOG.info("connection from {} ended: {}", who(), printable(cause.getMessage()));
-    } else if (cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+    } else if (cause.getCause() instanceof SSLException tls) {
       LOG.warn("closing {}: TLS refused: {}", ctx.channel().remoteAddress(), tls.getMessage());
     } else {
       LOG.warn("closing {} after an error", ctx.channel().remoteAddress(), cause);
@@ -257,8 +314,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   /** Writes the queued server calls, on the event loop. */
   private void drain() {
@@ -278,7 +334,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    * for such a client is its small request, not its reply (a batch of a hundred pipelined 1 MiB
    * loads read at once had put a hundred replies in the outbound buffer).
    */
-  private final java.util.ArrayDeque<Object> heldBack = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Object> heldBack = new ArrayDeque<>();
 
   /** Bytes of this connection's big replies not yet written out (their direct buffers). */
   private long pendingBig;
@@ -719,7 +775,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     VoteResult r;
     try {
       r = f.join();
-    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+    } catch (CompletionException | CancellationException e) {
       dropBlobs(t);
       txn = null; // an error discards the transaction; the client sends tpc_abort
       served.activeTxns.decrementAndGet();
@@ -916,7 +972,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   private void sendBlobChunks(SendBlob r, FileChannel in) {
     try {
-      io.netty.channel.ChannelFuture lastWrite = null;
+      ChannelFuture lastWrite = null;
       for (int i = 0; i < BLOB_CHUNKS_IN_FLIGHT; i++) {
         ByteBuffer b = ByteBuffer.allocate(BLOB_CHUNK);
         while (b.hasRemaining() && in.read(b) >= 0) {}
@@ -1014,7 +1070,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         if (parts.size() < want2.size() || !parts.subList(0, want2.size()).equals(want2)) {
           return false;
         }
-      } else if (!java.util.Objects.equals(
+      } else if (!Objects.equals(
           have instanceof Bytes b && want instanceof String ? b.latin1() : have, want)) {
         return false;
       }
@@ -1047,8 +1103,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
               inFlight.decrementAndGet();
               if (error != null) {
                 Throwable cause =
-                    error instanceof java.util.concurrent.CompletionException c
-                            && c.getCause() != null
+                    error instanceof CompletionException c && c.getCause() != null
                         ? c.getCause()
                         : error;
                 ctx.writeAndFlush(ErrorReply.of(r.msgid(), cause));

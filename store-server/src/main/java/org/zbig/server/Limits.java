@@ -1,5 +1,7 @@
 package org.zbig.server;
 
+import java.time.Duration;
+
 /**
  * What one client may use of a server. Exceeding a limit disconnects the client, logged with its
  * address; nothing of its open transaction is stored.
@@ -20,7 +22,7 @@ public record Limits(
     long maxTransactionBytes,
     int writeBufferBytes,
     int maxRequestsInFlight,
-    java.time.Duration registerTimeout) {
+    Duration registerTimeout) {
   /** Checks the limits. */
   public Limits {
     if (maxConnections < 1) {
@@ -57,8 +59,7 @@ public record Limits(
   }
 
   /** The time a connection has to register, by default. */
-  public static final java.time.Duration DEFAULT_REGISTER_TIMEOUT =
-      java.time.Duration.ofSeconds(30);
+  public static final Duration DEFAULT_REGISTER_TIMEOUT = Duration.ofSeconds(30);
 
   /** The limits of the first three parameters, with 100 requests in flight. */
   public Limits(int maxConnections, long maxTransactionBytes, int writeBufferBytes) {

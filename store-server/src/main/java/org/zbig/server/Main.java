@@ -1,13 +1,27 @@
 package org.zbig.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import me.tongfei.progressbar.ProgressBar;
 import org.zbig.server.storage.Compression;
+import org.zbig.server.storage.FileStorageImport;
 import org.zbig.server.storage.KvStorage;
+import org.zbig.server.storage.PostgresStorage;
+import org.zbig.server.storage.Storage;
 import org.zbig.wire.Encoding;
 import org.zbig.zodb.SuppressForbidden;
 import picocli.CommandLine;
@@ -68,21 +82,20 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      if (!java.nio.file.Files.isRegularFile(dataFs)) {
+      if (!Files.isRegularFile(dataFs)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "PATH/Data.fs: '" + dataFs + "' (expected: an existing file)");
       }
-      java.nio.file.Files.createDirectories(data);
+      Files.createDirectories(data);
       long t0 = System.nanoTime();
-      try (org.zbig.server.storage.Storage target =
+      try (Storage target =
           jdbc.url != null
               ? jdbc.open(spec, data.toAbsolutePath())
-              : org.zbig.server.storage.KvStorage.rocks(data.toAbsolutePath())) {
-        long size = java.nio.file.Files.size(dataFs);
-        org.zbig.server.storage.FileStorageImport.Result r;
-        try (me.tongfei.progressbar.ProgressBar pb =
-            Progress.bar("import-fs", Math.max(1, 2 * size), true)) {
-          r = org.zbig.server.storage.FileStorageImport.run(dataFs, target, pb::stepTo);
+              : KvStorage.rocks(data.toAbsolutePath())) {
+        long size = Files.size(dataFs);
+        FileStorageImport.Result r;
+        try (ProgressBar pb = Progress.bar("import-fs", Math.max(1, 2 * size), true)) {
+          r = FileStorageImport.run(dataFs, target, pb::stepTo);
         }
         spec.commandLine()
             .getOut()
@@ -133,7 +146,7 @@ public final class Main {
     int poolSize;
 
     /** Opens the database, its blob cache in {@code data}/blob-cache. */
-    org.zbig.server.storage.Storage open(CommandLine.Model.CommandSpec spec, Path data) {
+    Storage open(CommandLine.Model.CommandSpec spec, Path data) {
       if (url == null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--jdbc-url: missing (expected: with --backend postgres)");
@@ -142,8 +155,7 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--jdbc-pool-size: " + poolSize + " (expected: >= 1)");
       }
-      return org.zbig.server.storage.PostgresStorage.open(
-          url, user, password, poolSize, data.resolve("blob-cache"));
+      return PostgresStorage.open(url, user, password, poolSize, data.resolve("blob-cache"));
     }
   }
 
@@ -166,7 +178,7 @@ public final class Main {
       if (config == null) {
         return;
       }
-      Map<String, CommandLine.Model.OptionSpec> byKey = new java.util.TreeMap<>();
+      Map<String, CommandLine.Model.OptionSpec> byKey = new TreeMap<>();
       for (CommandLine.Model.OptionSpec o : spec.options()) {
         String name = o.longestName();
         if (name.startsWith("--")
@@ -176,13 +188,10 @@ public final class Main {
           byKey.put(name.substring(2), o);
         }
       }
-      com.fasterxml.jackson.databind.JsonNode root;
+      JsonNode root;
       try {
-        root =
-            new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-                .readTree(config.toFile());
-      } catch (java.io.IOException e) {
+        root = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
+      } catch (IOException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--config: cannot read " + config + ": " + e.getMessage());
       }
@@ -211,7 +220,7 @@ public final class Main {
         if (given != null && given.hasMatchedOption(o.longestName())) {
           continue; // the command line wins
         }
-        com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+        JsonNode v = e.getValue();
         Class<?> type = o.typeInfo().getType();
         Object value;
         try {
@@ -242,43 +251,43 @@ public final class Main {
       }
     }
 
-    private static int checkedInt(com.fasterxml.jackson.databind.JsonNode v) {
+    private static int checkedInt(JsonNode v) {
       if (!v.canConvertToInt() || !v.isIntegralNumber()) {
         throw new IllegalArgumentException("an integer");
       }
       return v.intValue();
     }
 
-    private static long checkedLong(com.fasterxml.jackson.databind.JsonNode v) {
+    private static long checkedLong(JsonNode v) {
       if (!v.canConvertToLong() || !v.isIntegralNumber()) {
         throw new IllegalArgumentException("an integer");
       }
       return v.longValue();
     }
 
-    private static double checkedDouble(com.fasterxml.jackson.databind.JsonNode v) {
+    private static double checkedDouble(JsonNode v) {
       if (!v.isNumber()) {
         throw new IllegalArgumentException("a number");
       }
       return v.doubleValue();
     }
 
-    private static boolean checkedBoolean(com.fasterxml.jackson.databind.JsonNode v) {
+    private static boolean checkedBoolean(JsonNode v) {
       if (!v.isBoolean()) {
         throw new IllegalArgumentException("true or false");
       }
       return v.booleanValue();
     }
 
-    private static java.util.List<String> checkedTexts(com.fasterxml.jackson.databind.JsonNode v) {
+    private static List<String> checkedTexts(JsonNode v) {
       if (v.isTextual()) {
-        return new java.util.ArrayList<>(java.util.List.of(v.textValue()));
+        return new ArrayList<>(List.of(v.textValue()));
       }
       if (!v.isArray()) {
         throw new IllegalArgumentException("a string or a list of strings");
       }
-      java.util.List<String> all = new java.util.ArrayList<>();
-      for (com.fasterxml.jackson.databind.JsonNode e : v) {
+      List<String> all = new ArrayList<>();
+      for (JsonNode e : v) {
         if (!e.isTextual()) {
           throw new IllegalArgumentException("a string or a list of strings");
         }
@@ -287,7 +296,7 @@ public final class Main {
       return all;
     }
 
-    private static String checkedText(com.fasterxml.jackson.databind.JsonNode v) {
+    private static String checkedText(JsonNode v) {
       if (v.isBoolean()) {
         return v.booleanValue() ? "on" : "off"; // YAML reads an unquoted on or off as a boolean
       }
@@ -358,7 +367,7 @@ public final class Main {
         description =
             "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
                 + " choose it by the name they register with")
-    java.util.List<String> addStorage = new java.util.ArrayList<>();
+    List<String> addStorage = new ArrayList<>();
 
     @Option(
         names = "--msgpack",
@@ -490,7 +499,7 @@ public final class Main {
             new CommandLine(this),
             "--listen: '" + listen + "' (expected: HOST:PORT with a numeric port)");
       }
-      java.net.InetSocketAddress statusAddress = null;
+      InetSocketAddress statusAddress = null;
       if (status != null) { // checked before the server starts, not after
         int c = status.lastIndexOf(':');
         boolean numeric = c > 0 && status.substring(c + 1).matches("[0-9]{1,5}");
@@ -500,7 +509,7 @@ public final class Main {
               "--status: '" + status + "' (expected: HOST:PORT with a port from 0 to 65535)");
         }
         statusAddress =
-            java.net.InetSocketAddress.createUnresolved(
+            InetSocketAddress.createUnresolved(
                 status.substring(0, c), Integer.parseInt(status.substring(c + 1)));
       }
       ServerConfig config =
@@ -524,7 +533,7 @@ public final class Main {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "--max-frame: " + maxFrame + " (expected: >= 1024)");
       }
-      java.util.List<StorageSpec> more = new java.util.ArrayList<>();
+      List<StorageSpec> more = new ArrayList<>();
       for (String a : addStorage) {
         try {
           more.add(StorageSpec.parse(a));
@@ -533,9 +542,9 @@ public final class Main {
               new CommandLine(this), "--add-storage: " + e.getMessage());
         }
       }
-      java.nio.file.Files.createDirectories(config.data());
+      Files.createDirectories(config.data());
       for (StorageSpec s : more) {
-        java.nio.file.Files.createDirectories(s.data());
+        Files.createDirectories(s.data());
       }
       CountDownLatch stop = new CountDownLatch(1);
       Limits limits;
@@ -546,7 +555,7 @@ public final class Main {
                 maxTransactionBytes,
                 writeBuffer,
                 maxRequestsInFlight,
-                java.time.Duration.ofSeconds(registerTimeoutSeconds));
+                Duration.ofSeconds(registerTimeoutSeconds));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
@@ -562,7 +571,7 @@ public final class Main {
           throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
       }
-      org.zbig.server.storage.Storage main = null;
+      Storage main = null;
       if (!backend.equals("rocksdb") && !backend.equals("postgres")) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--backend: '" + backend + "' (expected: rocksdb or postgres)");
@@ -608,11 +617,10 @@ public final class Main {
         try {
           statusServer =
               new StatusServer(
-                  new java.net.InetSocketAddress(
-                      statusAddress.getHostString(), statusAddress.getPort()),
+                  new InetSocketAddress(statusAddress.getHostString(), statusAddress.getPort()),
                   server,
                   tls);
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (RuntimeException | IOException e) {
           server.close();
           throw new CommandLine.ParameterException(
               new CommandLine(this),
@@ -652,7 +660,7 @@ public final class Main {
                           + "' from "
                           + s.data()
                           + (s.readOnly() ? " (read-only)" : ""))
-                  .collect(java.util.stream.Collectors.joining())
+                  .collect(Collectors.joining())
               + (statusServer == null
                   ? ""
                   : ", status on "

@@ -1,5 +1,6 @@
 package org.zbig.server;
 
+import java.io.Console;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -17,7 +18,7 @@ final class Progress {
   /** Whether the process talks to a terminal (standard input and output). */
   @SuppressWarnings("SystemConsoleNull") // still null when jdk.console names no provider
   static boolean terminal() {
-    java.io.Console c = System.console();
+    Console c = System.console();
     return c != null && c.isTerminal();
   }
 

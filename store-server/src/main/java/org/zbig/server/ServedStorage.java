@@ -1,5 +1,9 @@
 package org.zbig.server;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -7,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -151,7 +156,7 @@ final class ServedStorage {
       });
 
   /** See {@link ServerConfig#invalidationAge()}; null for never. */
-  volatile java.time.Duration invalidationAge;
+  volatile Duration invalidationAge;
 
   ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
     this.name = name;
@@ -496,10 +501,8 @@ final class ServedStorage {
           : Optional.empty();
     }
     if (tid.compareTo(coveredAfter) < 0) {
-      java.time.Duration age = invalidationAge;
-      if (age == null
-          || java.time.Duration.between(tid.toInstant(), java.time.Instant.now()).compareTo(age)
-              > 0) {
+      Duration age = invalidationAge;
+      if (age == null || Duration.between(tid.toInstant(), Instant.now()).compareTo(age) > 0) {
         return Optional.empty();
       }
       // young enough: the changes since, read from the storage's transactions (ZEO does so)
@@ -658,8 +661,7 @@ final class ServedStorage {
 
   /** Python's {@code time.ctime}: {@code Tue May 4 10:55:20 2010}, in local time. */
   static String ctime(long millis) {
-    return java.time.format.DateTimeFormatter.ofPattern(
-            "EEE MMM ppd HH:mm:ss yyyy", java.util.Locale.ROOT)
-        .format(java.time.Instant.ofEpochMilli(millis).atZone(java.time.ZoneId.systemDefault()));
+    return DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT)
+        .format(Instant.ofEpochMilli(millis).atZone(ZoneId.systemDefault()));
   }
 }

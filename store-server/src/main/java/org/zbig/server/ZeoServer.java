@@ -6,11 +6,18 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -21,6 +28,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -36,17 +46,15 @@ public final class ZeoServer implements AutoCloseable {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel listener;
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ZeoServer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(ZeoServer.class);
   private final AtomicBoolean open = new AtomicBoolean(true);
   private final Map<String, ServedStorage> storages;
 
   /** Every client connection, closed explicitly at {@link #close()} (Netty's pattern). */
-  private final io.netty.channel.group.ChannelGroup clients =
-      new io.netty.channel.group.DefaultChannelGroup(
-          "zbig-clients", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup clients =
+      new DefaultChannelGroup("zbig-clients", GlobalEventExecutor.INSTANCE);
 
-  private final java.util.concurrent.atomic.AtomicInteger connections =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
 
   /**
    * Direct memory for big replies, shared by the connections; up to 128 MiB kept for reuse, and at
@@ -65,7 +73,7 @@ public final class ZeoServer implements AutoCloseable {
   private ZeoServer(
       ServerConfig config, Map<String, ServedStorage> storages, Limits limits, Tls tls)
       throws InterruptedException {
-    io.netty.handler.ssl.SslContext ssl = tls == null ? null : tls.context();
+    SslContext ssl = tls == null ? null : tls.context();
     this.config = config;
     this.storages = storages;
     boss =
@@ -84,7 +92,7 @@ public final class ZeoServer implements AutoCloseable {
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
-                  new io.netty.channel.WriteBufferWaterMark(
+                  new WriteBufferWaterMark(
                       limits.writeBufferBytes() / 2, limits.writeBufferBytes()))
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
@@ -162,7 +170,7 @@ public final class ZeoServer implements AutoCloseable {
     all.add(new StorageSpec(config.storageName(), config.data(), config.readOnly()));
     all.addAll(more);
     Set<String> names = new HashSet<>();
-    Set<java.nio.file.Path> folders = new HashSet<>();
+    Set<Path> folders = new HashSet<>();
     for (StorageSpec s : all) {
       if (!names.add(s.name())) {
         throw new IllegalArgumentException(
@@ -258,7 +266,7 @@ public final class ZeoServer implements AutoCloseable {
    * to finish (their clients' {@code tpc_finish} is still served), then every connection is closed
    * (a transaction still open is aborted, never half applied) and the storage is closed.
    */
-  public void close(java.time.Duration grace) {
+  public void close(Duration grace) {
     if (!open.get()) {
       return;
     }
@@ -303,7 +311,7 @@ public final class ZeoServer implements AutoCloseable {
   }
 
   /** How long {@link #close()} waits for the I/O threads to finish what they are doing. */
-  static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(5);
+  static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
   private boolean anyCommitting() {
     return storages.values().stream()

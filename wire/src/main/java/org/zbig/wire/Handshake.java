@@ -1,5 +1,6 @@
 package org.zbig.wire;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.zbig.zodb.error.ProtocolException;
@@ -90,7 +91,7 @@ public final class Handshake {
       printable &= b >= 0x20 && b < 0x7f;
     }
     return printable
-        ? "'" + new String(frame, java.nio.charset.StandardCharsets.US_ASCII) + "'"
+        ? "'" + new String(frame, StandardCharsets.US_ASCII) + "'"
         : frame.length
             + " bytes "
             + HexFormat.of().formatHex(frame, 0, Math.min(frame.length, 16))

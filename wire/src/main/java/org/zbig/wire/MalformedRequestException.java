@@ -1,6 +1,7 @@
 package org.zbig.wire;
 
 import org.zbig.zodb.error.ProtocolException;
+import org.zbig.zodb.error.WrongTypeException;
 
 /**
  * A synchronous request whose arguments do not fit its method: the message itself was readable, so
@@ -43,6 +44,6 @@ public final class MalformedRequestException extends ProtocolException {
    */
   @Override
   public String pythonName() {
-    return org.zbig.zodb.error.WrongTypeException.PYTHON_NAME;
+    return WrongTypeException.PYTHON_NAME;
   }
 }

@@ -1,6 +1,7 @@
 package org.zbig.wire;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.PersistentId;
 import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.PyObject;
@@ -88,7 +90,7 @@ public final class WireValues {
       return b;
     }
     if (v instanceof String s && s.length() == 8 && s.chars().allMatch(c -> c < 256)) {
-      return Bytes.wrap(s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      return Bytes.wrap(s.getBytes(StandardCharsets.ISO_8859_1));
     }
     throw bad(what, v, "8 bytes");
   }
@@ -219,7 +221,7 @@ public final class WireValues {
   }
 
   private static boolean isDictCall(PyObject o) {
-    return o.callable() instanceof org.zbig.zodb.pickle.Global g
+    return o.callable() instanceof Global g
         && (g.dotted().equals("builtins.dict") || g.dotted().equals("__builtin__.dict"))
         && o.kind() == PyObject.Kind.REDUCE
         && !o.hasState()

@@ -3,15 +3,20 @@ package org.zbig.client.bigfile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import org.zbig.client.Connection;
 import org.zbig.client.Database;
 import org.zbig.client.Persistent;
@@ -31,6 +36,7 @@ import org.zbig.zodb.btree.BTreeFamily;
 import org.zbig.zodb.btree.BucketState;
 import org.zbig.zodb.btree.TreeState;
 import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.Tuple;
@@ -71,7 +77,7 @@ public final class ZBigFile extends Persistent implements BigFile {
   private ZBlkFormat format; // null: as the environment says when a block is written
 
   /** Where the environment is read (tests give their own). */
-  static java.util.function.Supplier<java.util.Map<String, String>> environment = System::getenv;
+  static Supplier<Map<String, String>> environment = System::getenv;
 
   private final Set<Long> changedThisTransaction = new HashSet<>();
 
@@ -167,7 +173,7 @@ public final class ZBigFile extends Persistent implements BigFile {
       try {
         return DataRecord.decode(loaded.data());
       } catch (RuntimeException e) {
-        if (e instanceof org.zbig.zodb.error.StorageException s) {
+        if (e instanceof StorageException s) {
           throw s;
         }
         throw new CorruptRecordException(oid, at, "unreadable record: " + e.getMessage(), e);
@@ -218,7 +224,7 @@ public final class ZBigFile extends Persistent implements BigFile {
   }
 
   private static Object find(BucketState b, long key) {
-    int i = java.util.Collections.binarySearch(b.keys(), key, LO.keyComparator());
+    int i = Collections.binarySearch(b.keys(), key, LO.keyComparator());
     return i >= 0 ? b.values().get(i) : null;
   }
 
@@ -272,7 +278,7 @@ public final class ZBigFile extends Persistent implements BigFile {
   private static <T> T join(CompletableFuture<T> f) {
     try {
       return f.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException x ? x : e;
     }
   }
@@ -317,7 +323,7 @@ public final class ZBigFile extends Persistent implements BigFile {
   private final Object depsLock = new Object();
 
   /** Runs after a load read its records, before it notes them (tests hold loads here). */
-  static java.util.function.LongConsumer afterRead = blk -> {};
+  static LongConsumer afterRead = blk -> {};
 
   /** The records a block's content depends on, without loading its data (page null). */
   private void loadZBlk(Snapshot s, Oid zblk, MemorySegment page, Set<Oid> deps) {
@@ -422,7 +428,7 @@ public final class ZBigFile extends Persistent implements BigFile {
         Set<Oid> path = new HashSet<>();
         Object ref = lookup(s, blktab().oid(), blk, path);
         Oid now = ref == null ? null : oidOf(ref, "blktab value");
-        if (java.util.Objects.equals(now, d.zblk())) {
+        if (Objects.equals(now, d.zblk())) {
           noteDeps(blk, new Deps(path, d.zblk(), d.content())); // same block, new path
         } else {
           contentChanged = true;

@@ -1,5 +1,6 @@
 package org.zbig.client.btree;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -446,7 +447,7 @@ public abstract class BTree extends Persistent {
                   return null;
                 }
                 Map.Entry<Object, Object> e =
-                    new java.util.AbstractMap.SimpleImmutableEntry<>(k, b.values.get(i));
+                    new AbstractMap.SimpleImmutableEntry<>(k, b.values.get(i));
                 i++;
                 return e;
               }

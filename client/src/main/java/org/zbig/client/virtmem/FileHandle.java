@@ -2,10 +2,13 @@ package org.zbig.client.virtmem;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
@@ -136,7 +140,7 @@ public final class FileHandle implements AutoCloseable {
      * Reads one block's bytes: read-only, and valid only during the call (the page is pinned until
      * it returns).
      */
-    void read(long blk, MemorySegment bytes) throws java.io.IOException;
+    void read(long blk, MemorySegment bytes) throws IOException;
   }
 
   /**
@@ -158,14 +162,14 @@ public final class FileHandle implements AutoCloseable {
    * @throws VirtMemException if a block cannot be loaded or the RAM budget is exhausted; nothing
    *     stays pinned then
    */
-  public void read(long blk, long count, BlockReader reader) throws java.io.IOException {
+  public void read(long blk, long count, BlockReader reader) throws IOException {
     if (blk < 0 || count < 0 || blk + count < blk) {
       throw new IllegalArgumentException(
           "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 0)");
     }
-    java.util.ArrayDeque<Future<Page>> window = new java.util.ArrayDeque<>();
+    ArrayDeque<Future<Page>> window = new ArrayDeque<>();
     long ahead = Math.max(1, Math.min(READ_WINDOW, vm.budgetPages() / 4));
-    Set<Long> loadedHere = new java.util.HashSet<>();
+    Set<Long> loadedHere = new HashSet<>();
     long next = blk;
     try {
       for (long b = blk; b < blk + count; b++) {
@@ -228,7 +232,7 @@ public final class FileHandle implements AutoCloseable {
   private Page got(Future<Page> f) {
     try {
       return f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof VirtMemException v
           ? v
           : new VirtMemException(

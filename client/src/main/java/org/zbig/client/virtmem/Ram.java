@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Deque;
@@ -41,7 +42,7 @@ final class Ram implements AutoCloseable {
   }
 
   /** RAM in an unlinked file in {@code dir} (a tmpfs), or a memfd when {@code dir} is null. */
-  Ram(long pageSize, java.nio.file.Path dir) {
+  Ram(long pageSize, Path dir) {
     if (pageSize < 4096 || Long.bitCount(pageSize) != 1) {
       throw new IllegalArgumentException(
           "page size: " + pageSize + " (expected: a power of two >= 4096)");

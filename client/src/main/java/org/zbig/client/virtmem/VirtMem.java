@@ -1,12 +1,15 @@
 package org.zbig.client.virtmem;
 
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.LoggerFactory;
 
 /**
  * The page cache: RAM for pages of big files, one lock, a RAM budget and the least-recently-used
@@ -39,7 +42,7 @@ public final class VirtMem implements AutoCloseable {
   }
 
   /** As {@link #VirtMem(long, long, int)}, with RAM in a file in {@code ramDir} (a tmpfs). */
-  VirtMem(long pageSize, long ramBudget, int readAhead, java.nio.file.Path ramDir) {
+  VirtMem(long pageSize, long ramBudget, int readAhead, Path ramDir) {
     if (ramBudget < pageSize) {
       throw new IllegalArgumentException(
           "RAM budget: " + ramBudget + " bytes (expected: at least one page of " + pageSize + ")");
@@ -234,7 +237,7 @@ public final class VirtMem implements AutoCloseable {
     loaders.shutdown();
     boolean idle;
     try {
-      idle = loaders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+      idle = loaders.awaitTermination(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       idle = false;
@@ -246,7 +249,7 @@ public final class VirtMem implements AutoCloseable {
         if (idle) {
           ram.close();
         } else {
-          org.slf4j.LoggerFactory.getLogger(VirtMem.class)
+          LoggerFactory.getLogger(VirtMem.class)
               .warn("closing virtmem while a block load still runs: its RAM is left mapped");
         }
       }

@@ -1,7 +1,13 @@
 package org.zbig.client.zeo;
 
+import io.netty.handler.ssl.JdkSslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * How a {@link ZeoClient} connects (the options of ZEO's {@code ClientStorage} of the same names).
@@ -30,7 +36,7 @@ public record ClientOptions(
     Duration reconnectMax,
     int maxFrame,
     String label,
-    javax.net.ssl.SSLContext tls) {
+    SSLContext tls) {
   /** Checks the options. */
   public ClientOptions {
     Objects.requireNonNull(storage, "storage");
@@ -155,7 +161,7 @@ public record ClientOptions(
    * certificate must be trusted by the context and name the host connected to; a client certificate
    * in the context is presented when the server asks for one.
    */
-  public ClientOptions withTls(javax.net.ssl.SSLContext context) {
+  public ClientOptions withTls(SSLContext context) {
     return new ClientOptions(
         storage,
         readOnly,
@@ -180,8 +186,7 @@ public record ClientOptions(
    * @param key its private key (PEM, PKCS#8), or null
    * @throws IllegalArgumentException naming the files when they cannot be used
    */
-  public ClientOptions withTls(
-      java.nio.file.Path trusted, java.nio.file.Path certificate, java.nio.file.Path key) {
+  public ClientOptions withTls(Path trusted, Path certificate, Path key) {
     if ((certificate == null) != (key == null)) {
       throw new IllegalArgumentException(
           "TLS client certificate "
@@ -191,15 +196,13 @@ public record ClientOptions(
               + " (expected: both or neither)");
     }
     try {
-      io.netty.handler.ssl.SslContextBuilder b =
-          io.netty.handler.ssl.SslContextBuilder.forClient()
-              .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
-              .trustManager(trusted.toFile());
+      SslContextBuilder b =
+          SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trusted.toFile());
       if (certificate != null) {
         b.keyManager(certificate.toFile(), key.toFile());
       }
-      return withTls(((io.netty.handler.ssl.JdkSslContext) b.build()).context());
-    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      return withTls(((JdkSslContext) b.build()).context());
+    } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "TLS files "
               + trusted

@@ -12,11 +12,13 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,9 +32,29 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zbig.wire.*;
+import org.zbig.wire.Encoding;
+import org.zbig.wire.ErrorReply;
+import org.zbig.wire.GetInfo;
+import org.zbig.wire.GetInvalidations;
+import org.zbig.wire.Heartbeat;
+import org.zbig.wire.Info;
+import org.zbig.wire.InvalidateTransaction;
+import org.zbig.wire.LastTransaction;
+import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadResult;
+import org.zbig.wire.MalformedReplyException;
+import org.zbig.wire.MsgId;
+import org.zbig.wire.OneWayRequest;
+import org.zbig.wire.Register;
+import org.zbig.wire.Reply;
+import org.zbig.wire.ServerCall;
+import org.zbig.wire.SetClientLabel;
+import org.zbig.wire.SyncRequest;
+import org.zbig.wire.TpcFinish;
 import org.zbig.wire.netty.HandshakeEvent;
 import org.zbig.wire.netty.WirePipeline;
 import org.zbig.zodb.Oid;
@@ -150,13 +172,13 @@ public final class ZeoClient implements AutoCloseable {
                   protected void initChannel(SocketChannel ch) {
                     if (options.tls() != null) {
                       InetSocketAddress address = ZeoClient.this.address;
-                      javax.net.ssl.SSLEngine engine =
+                      SSLEngine engine =
                           options.tls().createSSLEngine(address.getHostString(), address.getPort());
                       engine.setUseClientMode(true);
-                      javax.net.ssl.SSLParameters params = engine.getSSLParameters();
+                      SSLParameters params = engine.getSSLParameters();
                       params.setEndpointIdentificationAlgorithm("HTTPS"); // the host name
                       engine.setSSLParameters(params);
-                      ch.pipeline().addLast("tls", new io.netty.handler.ssl.SslHandler(engine));
+                      ch.pipeline().addLast("tls", new SslHandler(engine));
                     }
                     WirePipeline.client(ch.pipeline(), options.maxFrame());
                     // requests from many threads: one write system call for those queued together
@@ -573,7 +595,7 @@ public final class ZeoClient implements AutoCloseable {
           }
         }
         case Info i -> {
-          Map<String, Object> merged = new java.util.LinkedHashMap<>(info);
+          Map<String, Object> merged = new LinkedHashMap<>(info);
           merged.putAll(i.info());
           info = Map.copyOf(merged);
           listener.info(i.info());

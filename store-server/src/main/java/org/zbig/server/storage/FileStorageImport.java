@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -64,7 +65,7 @@ public final class FileStorageImport {
    * As {@link #run(Path, Storage)}, telling {@code progress} how far it got, in bytes out of twice
    * the file's size (the file is read once to check it, once to import it).
    */
-  public static Result run(Path dataFs, Storage target, java.util.function.LongConsumer progress) {
+  public static Result run(Path dataFs, Storage target, LongConsumer progress) {
     if (!target.lastTransaction().equals(Tid.Z64)) {
       throw new StorageException(
           "the data folder already holds transactions (last tid "
@@ -85,7 +86,7 @@ public final class FileStorageImport {
     }
   }
 
-  private java.util.function.LongConsumer progress = done -> {};
+  private LongConsumer progress = done -> {};
   private long base;
 
   private ByteBuffer read(long pos, int n) throws IOException {

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -233,7 +234,7 @@ final class PostgresHistory {
       oids[i] = sql(revisions.get(i).oid().value());
       tids[i] = sql(revisions.get(i).tid());
     }
-    List<List<Oid>> out = new ArrayList<>(java.util.Collections.nCopies(oids.length, List.of()));
+    List<List<Oid>> out = new ArrayList<>(Collections.nCopies(oids.length, List.of()));
     try (PreparedStatement ps =
         c.prepareStatement(
             "select k.i, r.kind, r.data from unnest(?::bigint[], ?::bigint[]) with ordinality as"

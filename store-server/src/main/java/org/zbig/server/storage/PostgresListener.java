@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -28,7 +29,7 @@ final class PostgresListener implements AutoCloseable {
   private final HikariDataSource pool;
   private final String channel;
   private final Runnable action;
-  private final java.util.function.LongPredicate published;
+  private final LongPredicate published;
   private final Consumer<String> wanted;
   private final String name;
   private final Thread thread;
@@ -43,7 +44,7 @@ final class PostgresListener implements AutoCloseable {
       HikariDataSource pool,
       String channel,
       Runnable action,
-      java.util.function.LongPredicate published,
+      LongPredicate published,
       Consumer<String> wanted,
       String name) {
     this.pool = pool;

@@ -1,5 +1,6 @@
 package org.zbig.server.storage;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -219,7 +220,7 @@ final class PostgresRows {
   }
 
   /** The oids of a {@code zbig_txn.oids} value. */
-  static List<Oid> oids(java.sql.Array column) throws SQLException {
+  static List<Oid> oids(Array column) throws SQLException {
     Long[] oids = (Long[]) column.getArray();
     List<Oid> out = new ArrayList<>(oids.length);
     for (Long o : oids) {

@@ -30,6 +30,7 @@ import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.SequencedMap;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -362,7 +364,7 @@ public final class PostgresStorage implements Storage {
   }
 
   @Override
-  public Map<Oid, Optional<Tid>> currentSerials(java.util.Collection<Oid> oids) {
+  public Map<Oid, Optional<Tid>> currentSerials(Collection<Oid> oids) {
     Map<Oid, Optional<Tid>> out = new LinkedHashMap<>();
     List<Oid> asked = new ArrayList<>();
     for (Oid o : oids) {
@@ -845,14 +847,14 @@ public final class PostgresStorage implements Storage {
    * clients, atomically with this call (protocol spec 5.6).
    */
   @Override
-  public java.util.SequencedMap<Tid, List<Oid>> catchUp() {
+  public SequencedMap<Tid, List<Oid>> catchUp() {
     synchronized (visibility) {
       long from = last;
-      java.util.SequencedMap<Tid, List<Oid>> out =
+      SequencedMap<Tid, List<Oid>> out =
           read(
               "catch-up read of the transaction table",
               c -> {
-                java.util.SequencedMap<Tid, List<Oid>> txns = new LinkedHashMap<>();
+                SequencedMap<Tid, List<Oid>> txns = new LinkedHashMap<>();
                 try (PreparedStatement ps =
                     c.prepareStatement(
                         "select tid, oids from zbig_txn where tid > ? order by tid")) {

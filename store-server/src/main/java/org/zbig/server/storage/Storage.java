@@ -1,9 +1,13 @@
 package org.zbig.server.storage;
 
 import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SequencedMap;
 import org.zbig.wire.CurrentRecord;
 import org.zbig.wire.LoadResult;
 import org.zbig.wire.RecordInfo;
@@ -56,8 +60,8 @@ public interface Storage extends AutoCloseable {
    * {@link #currentSerial} of each of {@code oids}, in their order (a vote checks all its objects
    * at once: a storage over a network answers in one round trip).
    */
-  default java.util.Map<Oid, Optional<Tid>> currentSerials(java.util.Collection<Oid> oids) {
-    java.util.Map<Oid, Optional<Tid>> out = new java.util.LinkedHashMap<>();
+  default Map<Oid, Optional<Tid>> currentSerials(Collection<Oid> oids) {
+    Map<Oid, Optional<Tid>> out = new LinkedHashMap<>();
     for (Oid o : oids) {
       out.put(o, currentSerial(o));
     }
@@ -158,8 +162,8 @@ public interface Storage extends AutoCloseable {
    * returns them in tid order with the oids each changed, so that the caller can tell its clients
    * atomically with the change (protocol spec 5.6). A storage that one server owns returns nothing.
    */
-  default java.util.SequencedMap<Tid, List<Oid>> catchUp() {
-    return java.util.Collections.emptyNavigableMap();
+  default SequencedMap<Tid, List<Oid>> catchUp() {
+    return Collections.emptyNavigableMap();
   }
 
   /**

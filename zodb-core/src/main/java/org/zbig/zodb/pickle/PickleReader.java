@@ -1,6 +1,73 @@
 package org.zbig.zodb.pickle;
 
-import static org.zbig.zodb.pickle.Opcodes.*;
+import static org.zbig.zodb.pickle.Opcodes.ADDITEMS;
+import static org.zbig.zodb.pickle.Opcodes.APPEND;
+import static org.zbig.zodb.pickle.Opcodes.APPENDS;
+import static org.zbig.zodb.pickle.Opcodes.BINBYTES;
+import static org.zbig.zodb.pickle.Opcodes.BINBYTES8;
+import static org.zbig.zodb.pickle.Opcodes.BINFLOAT;
+import static org.zbig.zodb.pickle.Opcodes.BINGET;
+import static org.zbig.zodb.pickle.Opcodes.BININT;
+import static org.zbig.zodb.pickle.Opcodes.BININT1;
+import static org.zbig.zodb.pickle.Opcodes.BININT2;
+import static org.zbig.zodb.pickle.Opcodes.BINPERSID;
+import static org.zbig.zodb.pickle.Opcodes.BINPUT;
+import static org.zbig.zodb.pickle.Opcodes.BINSTRING;
+import static org.zbig.zodb.pickle.Opcodes.BINUNICODE;
+import static org.zbig.zodb.pickle.Opcodes.BINUNICODE8;
+import static org.zbig.zodb.pickle.Opcodes.BUILD;
+import static org.zbig.zodb.pickle.Opcodes.BYTEARRAY8;
+import static org.zbig.zodb.pickle.Opcodes.DICT;
+import static org.zbig.zodb.pickle.Opcodes.DUP;
+import static org.zbig.zodb.pickle.Opcodes.EMPTY_DICT;
+import static org.zbig.zodb.pickle.Opcodes.EMPTY_LIST;
+import static org.zbig.zodb.pickle.Opcodes.EMPTY_SET;
+import static org.zbig.zodb.pickle.Opcodes.EMPTY_TUPLE;
+import static org.zbig.zodb.pickle.Opcodes.EXT1;
+import static org.zbig.zodb.pickle.Opcodes.EXT2;
+import static org.zbig.zodb.pickle.Opcodes.EXT4;
+import static org.zbig.zodb.pickle.Opcodes.FLOAT;
+import static org.zbig.zodb.pickle.Opcodes.FRAME;
+import static org.zbig.zodb.pickle.Opcodes.FROZENSET;
+import static org.zbig.zodb.pickle.Opcodes.GET;
+import static org.zbig.zodb.pickle.Opcodes.GLOBAL;
+import static org.zbig.zodb.pickle.Opcodes.INST;
+import static org.zbig.zodb.pickle.Opcodes.INT;
+import static org.zbig.zodb.pickle.Opcodes.LIST;
+import static org.zbig.zodb.pickle.Opcodes.LONG;
+import static org.zbig.zodb.pickle.Opcodes.LONG1;
+import static org.zbig.zodb.pickle.Opcodes.LONG4;
+import static org.zbig.zodb.pickle.Opcodes.LONG_BINGET;
+import static org.zbig.zodb.pickle.Opcodes.LONG_BINPUT;
+import static org.zbig.zodb.pickle.Opcodes.MARK;
+import static org.zbig.zodb.pickle.Opcodes.MEMOIZE;
+import static org.zbig.zodb.pickle.Opcodes.NEWFALSE;
+import static org.zbig.zodb.pickle.Opcodes.NEWOBJ;
+import static org.zbig.zodb.pickle.Opcodes.NEWOBJ_EX;
+import static org.zbig.zodb.pickle.Opcodes.NEWTRUE;
+import static org.zbig.zodb.pickle.Opcodes.NEXT_BUFFER;
+import static org.zbig.zodb.pickle.Opcodes.NONE;
+import static org.zbig.zodb.pickle.Opcodes.OBJ;
+import static org.zbig.zodb.pickle.Opcodes.PERSID;
+import static org.zbig.zodb.pickle.Opcodes.POP;
+import static org.zbig.zodb.pickle.Opcodes.POP_MARK;
+import static org.zbig.zodb.pickle.Opcodes.PROTO;
+import static org.zbig.zodb.pickle.Opcodes.PUT;
+import static org.zbig.zodb.pickle.Opcodes.READONLY_BUFFER;
+import static org.zbig.zodb.pickle.Opcodes.REDUCE;
+import static org.zbig.zodb.pickle.Opcodes.SETITEM;
+import static org.zbig.zodb.pickle.Opcodes.SETITEMS;
+import static org.zbig.zodb.pickle.Opcodes.SHORT_BINBYTES;
+import static org.zbig.zodb.pickle.Opcodes.SHORT_BINSTRING;
+import static org.zbig.zodb.pickle.Opcodes.SHORT_BINUNICODE;
+import static org.zbig.zodb.pickle.Opcodes.STACK_GLOBAL;
+import static org.zbig.zodb.pickle.Opcodes.STOP;
+import static org.zbig.zodb.pickle.Opcodes.STRING;
+import static org.zbig.zodb.pickle.Opcodes.TUPLE;
+import static org.zbig.zodb.pickle.Opcodes.TUPLE1;
+import static org.zbig.zodb.pickle.Opcodes.TUPLE2;
+import static org.zbig.zodb.pickle.Opcodes.TUPLE3;
+import static org.zbig.zodb.pickle.Opcodes.UNICODE;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -477,7 +544,7 @@ public final class PickleReader {
   }
 
   private double parseFloat(long at, String s) {
-    String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+    String t = s.strip().toLowerCase(Locale.ROOT);
     String body = t.startsWith("-") || t.startsWith("+") ? t.substring(1) : t;
     if (body.equals("inf") || body.equals("infinity")) {
       return t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 package org.zbig.zodb.record;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -181,7 +182,7 @@ public sealed interface Reference {
   }
 
   private static byte[] latin1(String s) {
-    return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return s.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private static Object requireClass(Object klass) {
