@@ -12,8 +12,8 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * A numpy data type: a scalar kind and size with its byte order, or a structure of named fields at
- * offsets (formats spec 4.5). It reads and writes numpy's pickled form, {@code numpy.dtype(code,
- * False, True)} with the 8-element version-3 state.
+ * offsets (docs/formats.md §4.5). It reads and writes numpy's pickled form, {@code
+ * numpy.dtype(code, False, True)} with the 8-element version-3 state.
  *
  * @param kind numpy's kind character: {@code b} bool, {@code i} signed, {@code u} unsigned, {@code
  *     f} float, {@code c} complex, {@code V} structure (void)

@@ -17,7 +17,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code wendelin.bigarray.array_zodb.ZBigArray}: a persistent array whose elements live in a
- * {@link ZBigFile} (formats spec 4.5). Its state is the 2-tuple {@code ({'_dtype', '_shape',
+ * {@link ZBigFile} (docs/formats.md §4.5). Its state is the 2-tuple {@code ({'_dtype', '_shape',
  * '_order', '_stridev'}, {'zfile': ZBigFile})}; a missing {@code _order} means 'C', shapes pickled
  * as numpy integers are read, and {@code _stridev} is written right.
  */

@@ -1,9 +1,9 @@
 /**
- * numpy-like arrays over paged files (formats spec 4.5): {@link org.zbig.bigarray.DType}, {@link
- * org.zbig.bigarray.NDArray} strided views, {@link org.zbig.bigarray.BigArray} over a virtmem file
- * handle and {@link org.zbig.bigarray.ZBigArray}, wendelin.core's persistent array; {@link
- * org.zbig.bigarray.Npy} and {@link org.zbig.bigarray.ArrayFiles} move arrays to and from {@code
- * .npy} files.
+ * numpy-like arrays over paged files (docs/formats.md §4.5): {@link org.zbig.bigarray.DType},
+ * {@link org.zbig.bigarray.NDArray} strided views, {@link org.zbig.bigarray.BigArray} over a
+ * virtmem file handle and {@link org.zbig.bigarray.ZBigArray}, wendelin.core's persistent array;
+ * {@link org.zbig.bigarray.Npy} and {@link org.zbig.bigarray.ArrayFiles} move arrays to and from
+ * {@code .npy} files.
  *
  * <h2>Views and pages</h2>
  *

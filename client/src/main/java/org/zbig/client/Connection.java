@@ -561,7 +561,7 @@ public final class Connection implements AutoCloseable {
     }
   }
 
-  /** Client-side conflict resolution (protocol spec 3.3.8): three states in, one record out. */
+  /** Client-side conflict resolution (docs/protocol.md §3.3.8): three states in, one record out. */
   private Bytes resolve(Persistent p, ResolvableConflict c) {
     ConflictException conflict =
         new ConflictException(

@@ -8,7 +8,7 @@ import org.zbig.zodb.error.CorruptRecordException;
 
 /**
  * Python's {@code persistent.mapping.PersistentMapping}, the class of the root object: a dict of
- * pickle values and persistent objects whose state is {@code {'data': {...}}} (formats spec 2).
+ * pickle values and persistent objects whose state is {@code {'data': {...}}} (docs/formats.md §2).
  * Keys are usually {@code String}s (Python {@code str}).
  */
 public class PersistentMapping extends Persistent {

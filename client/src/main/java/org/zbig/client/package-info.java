@@ -7,7 +7,7 @@
  * <ul>
  *   <li>{@link org.zbig.client.zeo.ZeoClient} (package {@code zeo}): one ZEO 5 connection kept up
  *       with reconnects and cache verification; any number of requests in flight from any thread;
- *       invalidations reported in tid order on its event loop (protocol spec 4.2, 4.5).
+ *       invalidations reported in tid order on its event loop (docs/protocol.md §4.2, 4.5).
  *   <li>{@link org.zbig.client.Database}: one ZEO connection, the {@code RecordCache} shared by its
  *       connections (each revision with its validity range {@code [start, end)}, filled and closed
  *       on the event loop in server order, so it serves every snapshot correctly), the oid pool,

@@ -440,7 +440,7 @@ class DatabaseTest {
   @Test
   void theRecordsAreWhatPythonWrites() {
     org.junit.jupiter.api.Assumptions.assumeTrue(EXTERNAL == null, "needs an empty storage");
-    // an empty root is byte for byte the vector records/root_empty (formats spec 2)
+    // an empty root is byte for byte the vector records/root_empty (docs/formats.md §2)
     Database a = db();
     Bytes root = a.zeo().loadCurrent(Oid.ROOT).orElseThrow().data();
     assertThat(root.toHex())

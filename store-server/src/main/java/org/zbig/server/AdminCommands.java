@@ -76,7 +76,7 @@ final class AdminCommands {
 
     /**
      * Fetches the blob of {@code oid} at {@code serial} into {@code target} ({@code sendBlob} and
-     * the {@code receiveBlob*} calls that precede its reply, protocol spec 3.7).
+     * the {@code receiveBlob*} calls that precede its reply, docs/protocol.md §3.7).
      */
     void loadBlob(Oid oid, Tid serial, Path target) throws IOException {
       write(codec.encodeToArray(new SendBlob(MsgId.of(msgid++), oid, serial)));

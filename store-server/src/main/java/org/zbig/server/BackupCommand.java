@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code backup}: copies the history of a running server's storage into a data folder, through the
- * ZEO protocol's transaction iterator (protocol spec 3.6) and {@code sendBlob} (3.7).
+ * ZEO protocol's transaction iterator (docs/protocol.md §3.6) and {@code sendBlob} (3.7).
  *
  * <p>The copy is consistent: it holds exactly the transactions up to the server's last tid at the
  * start, each applied whole, with their tids, metadata, back-pointers and blobs, so the folder is a

@@ -108,9 +108,9 @@ import org.zbig.zodb.pickle.PyObject;
 
 /**
  * One client connection: translates {@link Message}s into {@link Storage} calls and replies
- * (protocol spec 3). Runs on the channel's event loop; reads are answered in order on it, so an
+ * (docs/protocol.md §3). Runs on the channel's event loop; reads are answered in order on it, so an
  * invalidation, which is queued to the same loop after its commit is published, never overtakes a
- * load reply computed before that commit (spec 5.6).
+ * load reply computed before that commit (docs/protocol.md §5.6).
  *
  * <p>Errors: a failed synchronous call gets an error reply; a failed one-way call, a protocol error
  * or a call before {@code register} closes the connection, logged with the client address (spec
@@ -278,7 +278,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   /**
    * Queues an invalidation. It is written before the reply to any request this connection reads
    * after the commit was published, so that a {@code ping} (ZODB's {@code server_sync}) or a load
-   * answered after the commit never arrives ahead of it (protocol spec 5.6).
+   * answered after the commit never arrives ahead of it (docs/protocol.md §5.6).
    */
   @Override
   public void invalidate(Tid tid, List<Oid> oids) {
@@ -480,7 +480,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case Ping r -> {
         if (served.sharedByServers()) {
           // server_sync: what other servers committed before the ping is announced before the
-          // reply, as this server's own commits are (protocol spec 5.6)
+          // reply, as this server's own commits are (docs/protocol.md §5.6)
           served.catchUp();
           drain();
         }
@@ -953,7 +953,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   /**
    * Sends a blob as {@code receiveBlob*} calls, at most {@link #BLOB_CHUNKS_IN_FLIGHT} chunks ahead
-   * of the socket, then the reply (protocol spec 3.7).
+   * of the socket, then the reply (docs/protocol.md §3.7).
    */
   private Object sendBlob(SendBlob r) {
     admit(r.method());
@@ -1010,7 +1010,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
   }
 
-  /** The {@code undoLog} entry of a transaction (protocol spec 3.4). */
+  /** The {@code undoLog} entry of a transaction (docs/protocol.md §3.4). */
   private Map<String, Object> undoEntry(TransactionInfo t) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("id", Bytes.wrap(Base64.getEncoder().encode(t.tid().toBytes())));

@@ -37,8 +37,8 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * One storage as the server serves it: the {@link Storage}, its {@link Committer}, the connections
- * registered on it and the queue of recent transactions for {@code getInvalidations} (protocol spec
- * 3.1, 5.6).
+ * registered on it and the queue of recent transactions for {@code getInvalidations}
+ * (docs/protocol.md §3.1, 5.6).
  *
  * <p>Registration and publishing a commit happen under this object's monitor, so a connection
  * either sees a commit in the tid {@code register} returns or receives its invalidation, never both
@@ -163,7 +163,8 @@ final class ServedStorage {
     this.storage = storage;
     this.readOnly = readOnly;
     this.queueSize = queueSize;
-    // after a restart, clients verify their caches against the last transactions (spec 5.13)
+    // after a restart, clients verify their caches against the last transactions (docs/protocol.md
+    // §5.13)
     this.coveredAfter = Tid.Z64;
     for (var t : storage.transactionsNewestFirst()) {
       if (recent.size() == queueSize) {
@@ -228,8 +229,8 @@ final class ServedStorage {
   /**
    * Publishes the transactions other servers sharing the storage committed since the last call:
    * each becomes visible and every subscriber is told, in tid order, before any later commit of
-   * this server (protocol spec 5.6). Called by the storage's listener, at vote under the database
-   * lock, and at register.
+   * this server (docs/protocol.md §5.6). Called by the storage's listener, at vote under the
+   * database lock, and at register.
    */
   void catchUp() {
     if (!storage.sharedByServers()) {
@@ -523,7 +524,7 @@ final class ServedStorage {
 
   /**
    * Packs in the background, one pack at a time; when done, every connection gets the new sizes
-   * (protocol spec 3.5).
+   * (docs/protocol.md §3.5).
    */
   CompletableFuture<PackResult> pack(Tid packTid, boolean gc) {
     return CompletableFuture.supplyAsync(
@@ -558,7 +559,7 @@ final class ServedStorage {
     }
   }
 
-  /** The {@code get_info} dict (protocol spec 4.3): only interfaces this server implements. */
+  /** The {@code get_info} dict (docs/protocol.md §4.3): only interfaces this server implements. */
   Map<String, Object> info() {
     Map<String, Object> d = sizeInfo();
     d.put("name", storage.name());

@@ -9,7 +9,7 @@
  * PostgreSQL shared by several servers) on the other. Spec: {@code shared/specs/zeo-protocol.md}
  * sections 3 to 6.
  *
- * <h2>API for clients (built by the store-server issue)</h2>
+ * <h2>API for clients</h2>
  *
  * <ul>
  *   <li>{@code bin/zbig-server}: the command line that serves a data folder.
@@ -35,12 +35,12 @@
  *
  * One Netty event loop per connection ({@code zbig-io-*} threads). A connection's storage reads run
  * on its event loop, in request order, so an invalidation (queued to that loop after its commit is
- * published) never overtakes a load reply computed before the commit (spec 5.6). A vote that must
- * wait for an object lock is answered later while the connection's other requests go on. A group is
- * written by the finishing thread when no write is in progress (a lone committer pays no thread
- * hop), otherwise by the committer's writer thread ({@code zbig-commit-*}). Publishing a group and
- * {@code register} share one monitor, so a new connection sees each commit either in its last tid
- * or as an invalidation.
+ * published) never overtakes a load reply computed before the commit (docs/protocol.md §5.6). A
+ * vote that must wait for an object lock is answered later while the connection's other requests go
+ * on. A group is written by the finishing thread when no write is in progress (a lone committer
+ * pays no thread hop), otherwise by the committer's writer thread ({@code zbig-commit-*}).
+ * Publishing a group and {@code register} share one monitor, so a new connection sees each commit
+ * either in its last tid or as an invalidation.
  *
  * <p>Several servers on one PostgreSQL database: the database's commit lock ({@code
  * Storage.lockCommits}, an advisory lock) is leased by one server at a time. A vote enters its

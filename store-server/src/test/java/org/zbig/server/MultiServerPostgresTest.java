@@ -43,7 +43,7 @@ import org.zbig.zodb.pickle.Bytes;
  * Two real server processes ({@code serve --backend postgres}) on one database: invalidations cross
  * servers in tid order, conflicts are detected across servers, tids increase across servers, and a
  * server killed with SIGKILL loses no acknowledged commit while its clients go on through the other
- * one (protocol spec 5.5, 5.6, 5.13).
+ * one (docs/protocol.md §5.5, 5.6, 5.13).
  */
 class MultiServerPostgresTest {
   @TempDir Path dir;

@@ -34,7 +34,7 @@ import org.zbig.zodb.pickle.Bytes;
 /**
  * A server on PostgreSQL next to another writer of the same database (a second {@link
  * PostgresStorage} in this JVM, standing for another server), so that the other server's lock and
- * commits happen exactly when the test says (protocol spec 5.5, 5.6).
+ * commits happen exactly when the test says (docs/protocol.md §5.5, 5.6).
  */
 class PostgresServerTest {
   private static final TxnMeta META =

@@ -39,8 +39,8 @@ import org.zbig.zodb.pickle.Tuple;
  * (storage name, sizes, interface list, statistics), the {@code ruok} JSON, undo entry sizes, and
  * scenarios 06 and 08, recorded against a server that resolves conflicts of the tests' own Python
  * classes itself: ours returns those conflicts to the client as in scenarios 09 and 07 (protocol
- * spec 3.3.8). Scenario 07 was recorded with ZEO's {@code client-conflict-resolution}, and replays
- * against ours with the same setting.
+ * docs/protocol.md §3.3.8). Scenario 07 was recorded with ZEO's {@code client-conflict-resolution},
+ * and replays against ours with the same setting.
  */
 class RecordedReplayTest {
   private static final Set<String> FREE_VALUES =

@@ -7,7 +7,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code checkCurrentSerialInTransaction(oid, serial, txn_id)}: at vote, {@code oid} must still be
- * at {@code serial} (protocol spec 3.3.3).
+ * at {@code serial} (docs/protocol.md §3.3.3).
  *
  * @param oid the object
  * @param serial the revision the client read

@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * One step of {@code record_iternext} (protocol spec 3.2): a current record and where to go on.
+ * One step of {@code record_iternext} (docs/protocol.md §3.2): a current record and where to go on.
  *
  * @param oid the object
  * @param tid its current tid

@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code deleteObject(oid, serial, txn_id)}: writes a deletion record (protocol spec 3.3.4).
+ * {@code deleteObject(oid, serial, txn_id)}: writes a deletion record (docs/protocol.md §3.3.4).
  *
  * @param oid the object
  * @param serial the revision the client read

@@ -1,10 +1,19 @@
 package org.zbig.wire;
 
-/** The two encodings of ZEO 5 messages, named by the first byte of the handshake (spec 1.3). */
+/**
+ * The two encodings of ZEO 5 messages, named by the first byte of the handshake (docs/protocol.md
+ * §1.3).
+ */
 public enum Encoding {
-  /** {@code Z5}: pickle protocol 3 (spec 2.2); the default, the only one ZEO 5.0 clients know. */
+  /**
+   * {@code Z5}: pickle protocol 3 (docs/protocol.md §2.2); the default, the only one ZEO 5.0
+   * clients know.
+   */
   PICKLE('Z'),
-  /** {@code M5}: msgpack with bin for bytes and str for text (spec 2.3); ZEO 5.1 and later. */
+  /**
+   * {@code M5}: msgpack with bin for bytes and str for text (docs/protocol.md §2.3); ZEO 5.1 and
+   * later.
+   */
   MSGPACK('M');
 
   private final char letter;

@@ -26,8 +26,8 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * A failed synchronous call: {@code (msgid, 2, '.reply', (class_name, payload))} (protocol spec
- * 2.5). The payload is shaped per exception class as a Python ZEO client expects it: a dict with
+ * A failed synchronous call: {@code (msgid, 2, '.reply', (class_name, payload))} (docs/protocol.md
+ * §2.5). The payload is shaped per exception class as a Python ZEO client expects it: a dict with
  * {@code message}, {@code oid}, {@code serials} and {@code class_name} for conflicts (a missing key
  * would make a Python client hang), the constructor arguments for most others.
  *

@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code get_info()}: the storage description dict (protocol spec 4.3).
+ * {@code get_info()}: the storage description dict (docs/protocol.md §4.3).
  *
  * @param msgid the id the reply echoes
  */

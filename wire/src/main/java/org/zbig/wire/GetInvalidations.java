@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code getInvalidations(tid)}: the oids changed after {@code tid}, or None when the server cannot
- * tell (protocol spec 3.1).
+ * tell (docs/protocol.md §3.1).
  *
  * @param msgid the id the reply echoes
  * @param tid the last tid the client's cache knows

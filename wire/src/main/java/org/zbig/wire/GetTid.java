@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code getTid(oid)}: the current tid of {@code oid} (protocol spec 3.2).
+ * {@code getTid(oid)}: the current tid of {@code oid} (docs/protocol.md §3.2).
  *
  * @param msgid the id the reply echoes
  * @param oid the object

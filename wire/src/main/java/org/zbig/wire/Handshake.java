@@ -6,7 +6,7 @@ import java.util.HexFormat;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * The first frames of a connection (protocol spec 1.3 and 1.5): the server offers {@code Z5} or
+ * The first frames of a connection (docs/protocol.md §1.3 and 1.5): the server offers {@code Z5} or
  * {@code M5}; the client answers with a letter and the version {@code 5}; a client may instead send
  * {@code ruok}, the status probe.
  */

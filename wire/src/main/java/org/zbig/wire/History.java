@@ -7,8 +7,8 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code history(oid, size)}: at most {@code size} revisions, newest first, as dicts (protocol spec
- * 3.2, 5.9). {@code size} defaults to 1.
+ * {@code history(oid, size)}: at most {@code size} revisions, newest first, as dicts
+ * (docs/protocol.md §3.2, 5.9). {@code size} defaults to 1.
  *
  * @param msgid the id the reply echoes
  * @param oid the object

@@ -6,7 +6,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code info(dict)}: updates the client's copy of the storage description, e.g. {@code {'length':
- * n, 'size': bytes}} after a commit or a pack (protocol spec 4.1).
+ * n, 'size': bytes}} after a commit or a pack (docs/protocol.md §4.1).
  *
  * @param info the keys to update
  */

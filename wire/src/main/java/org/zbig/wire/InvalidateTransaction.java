@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code invalidateTransaction(tid, oids)}: another connection committed {@code tid}, changing
- * {@code oids} (protocol spec 4.1). Per connection the tids strictly increase.
+ * {@code oids} (docs/protocol.md §4.1). Per connection the tids strictly increase.
  *
  * @param tid the committed transaction
  * @param oids the changed objects (duplicates are harmless)

@@ -7,7 +7,7 @@ import org.zbig.zodb.Tid;
 
 /**
  * The answer of {@code getInvalidations}: every oid changed after the client's tid, and the newest
- * tid (protocol spec 3.1).
+ * tid (docs/protocol.md §3.1).
  *
  * @param tid the newest committed tid, which becomes the client's cache tid
  * @param oids the changed oids, in no particular order

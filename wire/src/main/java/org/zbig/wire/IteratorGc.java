@@ -5,7 +5,8 @@ import java.util.List;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code iterator_gc(iids)}: forgets iterators; ids already gone are ignored (protocol spec 3.6).
+ * {@code iterator_gc(iids)}: forgets iterators; ids already gone are ignored (docs/protocol.md
+ * §3.6).
  *
  * @param iids the iterator ids
  */

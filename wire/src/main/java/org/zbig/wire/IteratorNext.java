@@ -6,7 +6,7 @@ import java.util.Optional;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code iterator_next(iid)}: the next transaction, or None once exhausted (protocol spec 3.6).
+ * {@code iterator_next(iid)}: the next transaction, or None once exhausted (docs/protocol.md §3.6).
  *
  * @param msgid the id the reply echoes
  * @param iid the iterator id

@@ -6,7 +6,8 @@ import java.util.Optional;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code iterator_record_next(riid)}: the next record, or None once exhausted (protocol spec 3.6).
+ * {@code iterator_record_next(riid)}: the next record, or None once exhausted (docs/protocol.md
+ * §3.6).
  *
  * @param msgid the id the reply echoes
  * @param iid the record iterator id

@@ -6,7 +6,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code iterator_record_start(txn_iid, tid)}: opens an iterator over the records of the
- * transaction last returned by {@code iterator_next(txn_iid)} (protocol spec 3.6).
+ * transaction last returned by {@code iterator_next(txn_iid)} (docs/protocol.md §3.6).
  *
  * @param msgid the id the reply echoes
  * @param iid the transaction iterator id

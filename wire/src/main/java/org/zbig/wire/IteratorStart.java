@@ -6,7 +6,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code iterator_start(start, stop)}: opens a transaction iterator over {@code start <= tid <=
- * stop} (protocol spec 3.6).
+ * stop} (docs/protocol.md §3.6).
  *
  * @param msgid the id the reply echoes
  * @param start lower bound or null

@@ -5,7 +5,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code lastTransaction()}: the last committed tid, z64 if none (protocol spec 3.1).
+ * {@code lastTransaction()}: the last committed tid, z64 if none (docs/protocol.md §3.1).
  *
  * @param msgid the id the reply echoes
  */

@@ -9,8 +9,8 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code loadBefore(oid, tid)}: the newest revision of {@code oid} older than {@code before}, or
- * None if every revision is at or after it (protocol spec 3.2). Python clients use the tuple {@code
- * (oid, before)} as msgid.
+ * None if every revision is at or after it (docs/protocol.md §3.2). Python clients use the tuple
+ * {@code (oid, before)} as msgid.
  *
  * @param msgid the id the reply echoes
  * @param oid the object

@@ -7,8 +7,8 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code loadSerial(oid, serial)}: the record written by transaction {@code serial} (protocol spec
- * 3.2).
+ * {@code loadSerial(oid, serial)}: the record written by transaction {@code serial}
+ * (docs/protocol.md §3.2).
  *
  * @param msgid the id the reply echoes
  * @param oid the object

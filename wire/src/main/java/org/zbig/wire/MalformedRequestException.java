@@ -6,7 +6,7 @@ import org.zbig.zodb.error.WrongTypeException;
 /**
  * A synchronous request whose arguments do not fit its method: the message itself was readable, so
  * the server can answer it with an error reply ({@code TypeError}, as ZEO's) instead of closing the
- * connection (protocol spec 1.6).
+ * connection (docs/protocol.md §1.6).
  */
 public final class MalformedRequestException extends ProtocolException {
   private static final long serialVersionUID = 1L;

@@ -10,10 +10,10 @@ import org.zbig.zodb.pickle.PyObject;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@link Message}s to and from the decoded 4-tuple {@code (msgid, flag, name, args)} (protocol spec
- * 2.1), whatever the encoding. Every shape error is a {@link ProtocolException} naming what was
- * wrong: not a 4-tuple, an unknown method, a synchronous method sent one-way, wrong arity or
- * argument types. A one-way method called synchronously is a {@link OneWayAsSync}.
+ * {@link Message}s to and from the decoded 4-tuple {@code (msgid, flag, name, args)}
+ * (docs/protocol.md §2.1), whatever the encoding. Every shape error is a {@link ProtocolException}
+ * naming what was wrong: not a 4-tuple, an unknown method, a synchronous method sent one-way, wrong
+ * arity or argument types. A one-way method called synchronously is a {@link OneWayAsSync}.
  */
 public final class Messages {
   /** The name of replies. */
@@ -73,7 +73,7 @@ public final class Messages {
 
   private Messages() {}
 
-  /** The 4-tuple that carries {@code m}, shaped as Python peers send it (spec 2.1). */
+  /** The 4-tuple that carries {@code m}, shaped as Python peers send it (docs/protocol.md §2.1). */
   public static Tuple toValue(Message m) {
     return switch (m) {
       case SyncRequest<?> r -> Tuple.of(r.msgid().value(), false, r.method(), r.args());
@@ -203,7 +203,7 @@ public final class Messages {
 
   /**
    * A reply, or the error in the ZEO 4 format that ZEO 5/6 clients still recognise in pickle mode:
-   * flag 0 and {@code (ExceptionClass, instance)} (spec 2.5).
+   * flag 0 and {@code (ExceptionClass, instance)} (docs/protocol.md §2.5).
    */
   private static Message obsoleteError(MsgId msgid, Object value) {
     if (value instanceof Tuple t

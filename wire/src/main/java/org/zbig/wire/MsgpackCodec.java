@@ -24,7 +24,7 @@ import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * The {@code M5} encoding (protocol spec 2.3) through msgpack-core: bytes are bin, text is str
+ * The {@code M5} encoding (docs/protocol.md §2.3) through msgpack-core: bytes are bin, text is str
  * (strict UTF-8), every array decodes to a {@link Tuple} as Python peers decode with {@code
  * use_list=False}, maps to insertion-ordered maps with hashable keys, ints to {@link Long} or
  * {@link BigInteger}; ext types are refused. Decoded bin values are views of the frame, not copies.

@@ -6,7 +6,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code new_oids(n=100)}: fresh oids, at most 100 (protocol spec 3.2).
+ * {@code new_oids(n=100)}: fresh oids, at most 100 (docs/protocol.md §3.2).
  *
  * @param msgid the id the reply echoes
  * @param count how many; 0 when the client sent no argument (the server then gives its default)

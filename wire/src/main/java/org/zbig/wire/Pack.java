@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code pack(t, wait)}: removes history older than {@code t} (protocol spec 3.5).
+ * {@code pack(t, wait)}: removes history older than {@code t} (docs/protocol.md §3.5).
  *
  * @param msgid the id the reply echoes
  * @param time UTC seconds since the epoch

@@ -10,7 +10,7 @@ import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.PickleWriter;
 
 /**
- * The {@code Z5} encoding (protocol spec 2.2): one protocol-3 pickle per frame, written in fast
+ * The {@code Z5} encoding (docs/protocol.md §2.2): one protocol-3 pickle per frame, written in fast
  * mode (no memo), read by a reader that never constructs anything.
  *
  * <p>Globals: a server accepts them only from the modules a ZEO server allows ({@code

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code ping()}: a pure round trip (protocol spec 3.1).
+ * {@code ping()}: a pure round trip (docs/protocol.md §3.1).
  *
  * @param msgid the id the reply echoes
  */

@@ -7,8 +7,8 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code receiveBlobChunk(oid, serial, chunk)}: the next piece of a blob download (protocol spec
- * 3.7).
+ * {@code receiveBlobChunk(oid, serial, chunk)}: the next piece of a blob download (docs/protocol.md
+ * §3.7).
  *
  * @param oid the object
  * @param serial the revision

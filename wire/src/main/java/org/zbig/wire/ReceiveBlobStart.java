@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code receiveBlobStart(oid, serial)}: a blob download begins (protocol spec 3.7).
+ * {@code receiveBlobStart(oid, serial)}: a blob download begins (docs/protocol.md §3.7).
  *
  * @param oid the object
  * @param serial the revision

@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code receiveBlobStop(oid, serial)}: a blob download is complete (protocol spec 3.7).
+ * {@code receiveBlobStop(oid, serial)}: a blob download is complete (docs/protocol.md §3.7).
  *
  * @param oid the object
  * @param serial the revision

@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * One record of a transaction from {@code iterator_record_next} (protocol spec 3.6).
+ * One record of a transaction from {@code iterator_record_next} (docs/protocol.md §3.6).
  *
  * @param oid the object
  * @param tid the transaction

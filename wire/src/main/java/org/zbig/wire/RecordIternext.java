@@ -6,8 +6,8 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code record_iternext(next)}: the first current record at or after {@code next} (protocol spec
- * 3.2).
+ * {@code record_iternext(next)}: the first current record at or after {@code next}
+ * (docs/protocol.md §3.2).
  *
  * @param msgid the id the reply echoes
  * @param next where to start, or null for the smallest oid

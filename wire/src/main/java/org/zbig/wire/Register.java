@@ -7,7 +7,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code register(storage_name, read_only)}: selects the storage and subscribes the connection to
- * its invalidations; the result is the last committed tid (protocol spec 3.1). A third argument
+ * its invalidations; the result is the last committed tid (docs/protocol.md §3.1). A third argument
  * (credentials of ZEO 5.0-5.4 clients) is accepted and dropped.
  *
  * @param msgid the id the reply echoes

@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * A successful reply {@code (msgid, 0, '.reply', value)}: the return value itself, not wrapped
- * (protocol spec 2.1). {@link SyncRequest#decodeResult} turns the value into the request's result
- * type.
+ * (docs/protocol.md §2.1). {@link SyncRequest#decodeResult} turns the value into the request's
+ * result type.
  *
  * @param msgid the id of the request answered
  * @param value the return value as wire values

@@ -2,7 +2,7 @@ package org.zbig.wire;
 
 import org.zbig.zodb.pickle.Tuple;
 
-/** A call a client makes on the server (protocol spec 3). */
+/** A call a client makes on the server (docs/protocol.md §3). */
 public sealed interface Request extends Message permits SyncRequest, OneWayRequest {
   /** The method name on the wire, e.g. {@code loadBefore}. */
   String method();

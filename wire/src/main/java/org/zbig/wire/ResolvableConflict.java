@@ -7,7 +7,7 @@ import org.zbig.zodb.pickle.Bytes;
 
 /**
  * A write conflict the client is asked to resolve, the dict {@code {'oid', 'serials', 'data'}} in a
- * vote result (protocol spec 3.3.8).
+ * vote result (docs/protocol.md §3.3.8).
  *
  * @param oid the object
  * @param committed the tid now committed for it ({@code serials[0]})

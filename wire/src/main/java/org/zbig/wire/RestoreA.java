@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code restorea(oid, serial, data, prev_txn, txn_id)}: a raw restore without conflict checks
- * (protocol spec 3.3.5).
+ * (docs/protocol.md §3.3.5).
  *
  * @param oid the object
  * @param serial the tid of the new record

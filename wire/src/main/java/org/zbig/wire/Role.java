@@ -1,6 +1,8 @@
 package org.zbig.wire;
 
-/** Which end of a connection decodes: it decides which messages may arrive (spec 2.1). */
+/**
+ * Which end of a connection decodes: it decides which messages may arrive (docs/protocol.md §2.1).
+ */
 public enum Role {
   /** The server: it receives requests and heartbeats. */
   SERVER,

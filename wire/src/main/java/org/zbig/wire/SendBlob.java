@@ -7,7 +7,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code sendBlob(oid, serial)}: the server pushes the blob with {@code receiveBlob*} calls, then
- * answers None (protocol spec 3.7).
+ * answers None (docs/protocol.md §3.7).
  *
  * @param msgid the id the reply echoes
  * @param oid the object

@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code server_status()}: informational statistics (protocol spec 3.1).
+ * {@code server_status()}: informational statistics (docs/protocol.md §3.1).
  *
  * @param msgid the id the reply echoes
  */

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code set_client_label(label)}: a label for server logs (protocol spec 3.1).
+ * {@code set_client_label(label)}: a label for server logs (docs/protocol.md §3.1).
  *
  * @param label the label
  */

@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code storea(oid, serial, data, txn_id)}: stores a new revision; {@code serial} is the revision
- * the client read, z64 for a new object (protocol spec 3.3.2).
+ * the client read, z64 for a new object (docs/protocol.md §3.3.2).
  *
  * @param oid the object
  * @param serial the revision the client read

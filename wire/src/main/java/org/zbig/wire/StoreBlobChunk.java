@@ -5,7 +5,8 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code storeBlobChunk(chunk)}: the next piece of the blob being uploaded (protocol spec 3.3.7).
+ * {@code storeBlobChunk(chunk)}: the next piece of the blob being uploaded (docs/protocol.md
+ * §3.3.7).
  *
  * @param chunk the bytes
  */

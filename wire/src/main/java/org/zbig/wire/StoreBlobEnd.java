@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code storeBlobEnd(oid, serial, data, txn_id)}: attaches the uploaded blob to a store of {@code
- * oid} (protocol spec 3.3.7).
+ * oid} (docs/protocol.md §3.3.7).
  *
  * @param oid the object
  * @param serial the revision the client read

@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code storeBlobShared(oid, serial, data, filename, txn_id)}: a blob in a directory shared with
- * the server (protocol spec 3.3.7); decoded so a server can refuse it by name.
+ * the server (docs/protocol.md §3.3.7); decoded so a server can refuse it by name.
  *
  * @param oid the object
  * @param serial the revision the client read

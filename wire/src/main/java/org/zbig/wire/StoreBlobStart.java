@@ -2,7 +2,7 @@ package org.zbig.wire;
 
 import org.zbig.zodb.pickle.Tuple;
 
-/** {@code storeBlobStart()}: begins a blob upload (protocol spec 3.3.7). */
+/** {@code storeBlobStart()}: begins a blob upload (docs/protocol.md §3.3.7). */
 public record StoreBlobStart() implements OneWayRequest {
   /** The method name on the wire. */
   public static final String METHOD = "storeBlobStart";

@@ -2,7 +2,7 @@ package org.zbig.wire;
 
 /**
  * A synchronous call: sent with flag false and answered by a {@link Reply} or an {@link ErrorReply}
- * with the same msgid (protocol spec 2.1).
+ * with the same msgid (docs/protocol.md §2.1).
  *
  * @param <R> the Java type of the result
  */

@@ -5,7 +5,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code tpc_abort(txn_id)}: discards the transaction; answered None even when there is none
- * (protocol spec 3.3.10).
+ * (docs/protocol.md §3.3.10).
  *
  * @param msgid the id the reply echoes
  * @param txn the client's transaction id

@@ -8,7 +8,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code tpc_begin(txn_id, user, description, ext, tid, status)}: opens the connection's
- * transaction; no lock and no tid yet (protocol spec 3.3.1).
+ * transaction; no lock and no tid yet (docs/protocol.md §3.3.1).
  *
  * @param txn the client's transaction id
  * @param user {@code b"<path> <name>"}

@@ -6,7 +6,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code tpc_finish(txn_id)}: makes the voted transaction durable and visible; the result is its
- * tid (protocol spec 3.3.9).
+ * tid (docs/protocol.md §3.3.9).
  *
  * @param msgid the id the reply echoes
  * @param txn the client's transaction id

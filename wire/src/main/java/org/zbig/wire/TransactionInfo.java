@@ -6,7 +6,7 @@ import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * One transaction from {@code iterator_next} (protocol spec 3.6).
+ * One transaction from {@code iterator_next} (docs/protocol.md §3.6).
  *
  * @param tid its tid
  * @param status {@code " "} normal, {@code "p"} packed

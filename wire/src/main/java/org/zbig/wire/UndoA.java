@@ -5,7 +5,7 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * {@code undoa(undo_id, txn_id)}: undoes a transaction at vote (protocol spec 3.3.6).
+ * {@code undoa(undo_id, txn_id)}: undoes a transaction at vote (docs/protocol.md §3.3.6).
  *
  * @param undoId the id from undoLog
  * @param txn the client's transaction id

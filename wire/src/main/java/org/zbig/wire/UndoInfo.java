@@ -7,8 +7,8 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code undoInfo(first, last, specification)}: like {@link UndoLog}, keeping the entries that
- * match the specification (protocol spec 3.4). The specification may hold opaque objects ({@code
- * ZopeUndo.Prefix}).
+ * match the specification (docs/protocol.md §3.4). The specification may hold opaque objects
+ * ({@code ZopeUndo.Prefix}).
  *
  * @param msgid the id the reply echoes
  * @param first index of the first entry

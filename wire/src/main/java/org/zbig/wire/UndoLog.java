@@ -7,7 +7,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code undoLog(first, last)}: undoable transactions newest first, entries {@code first <= i <
- * last}; a negative {@code last} counts (protocol spec 3.4).
+ * last}; a negative {@code last} counts (docs/protocol.md §3.4).
  *
  * @param msgid the id the reply echoes
  * @param first index of the first entry

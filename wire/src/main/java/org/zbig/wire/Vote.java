@@ -10,7 +10,7 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * {@code vote(txn_id)}: checks and stages the transaction under the commit lock, possibly answered
- * later (protocol spec 3.3.8).
+ * later (docs/protocol.md §3.3.8).
  *
  * @param msgid the id the reply echoes
  * @param txn the client's transaction id

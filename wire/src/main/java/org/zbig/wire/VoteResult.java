@@ -4,9 +4,9 @@ import java.util.List;
 import org.zbig.zodb.Oid;
 
 /**
- * The result of {@code vote} (protocol spec 3.3.8): oids whose committed data differs from what the
- * client sent (undo targets, server-side resolutions), and conflicts the client should resolve and
- * re-store before voting again. Both empty: the vote succeeded plainly.
+ * The result of {@code vote} (docs/protocol.md §3.3.8): oids whose committed data differs from what
+ * the client sent (undo targets, server-side resolutions), and conflicts the client should resolve
+ * and re-store before voting again. Both empty: the vote succeeded plainly.
  *
  * @param changed oids the client must drop from its cache
  * @param conflicts conflicts to resolve; if any, the server holds no lock and no tid yet

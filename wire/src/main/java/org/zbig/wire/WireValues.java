@@ -20,8 +20,8 @@ import org.zbig.zodb.pickle.PyObject;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * Conversions between the values a ZEO peer sends (protocol spec 2.4) and Java types, each failing
- * with a {@link ProtocolException} that names the field, the value and the expectation.
+ * Conversions between the values a ZEO peer sends (docs/protocol.md §2.4) and Java types, each
+ * failing with a {@link ProtocolException} that names the field, the value and the expectation.
  *
  * <p>Decoded sequences are {@link Tuple}s or {@link List}s (msgpack arrays arrive as tuples, as a
  * Python peer decodes them); both are accepted wherever a sequence is expected. Oids and tids are
@@ -108,7 +108,7 @@ public final class WireValues {
     return v == null ? null : bytes(v, what);
   }
 
-  /** Bytes, or a str taken as its UTF-8 encoding (user and description, spec 2.4). */
+  /** Bytes, or a str taken as its UTF-8 encoding (user and description, docs/protocol.md §2.4). */
   public static Bytes bytesOrText(Object v, String what) {
     if (v instanceof String s) {
       return Bytes.utf8(s);
@@ -135,7 +135,7 @@ public final class WireValues {
     return v == null ? null : text(v, what);
   }
 
-  /** A bool, or an int taken as its truth value (flags and read_only, spec 2.4). */
+  /** A bool, or an int taken as its truth value (flags and read_only, docs/protocol.md §2.4). */
   public static boolean flag(Object v, String what) {
     return switch (v) {
       case Boolean b -> b;
@@ -156,7 +156,7 @@ public final class WireValues {
     throw bad(what, v, "int in [-2^63, 2^63)");
   }
 
-  /** A float, or an int taken as float (pack time, spec 2.4). */
+  /** A float, or an int taken as float (pack time, docs/protocol.md §2.4). */
   public static double number(Object v, String what) {
     return switch (v) {
       case Double d -> d;

@@ -14,17 +14,18 @@
  *
  * <ol>
  *   <li>{@link org.zbig.wire.Handshake}: the {@code Z5}/{@code M5} offer and answer, and the {@code
- *       ruok} probe (spec 1.3, 1.5).
+ *       ruok} probe (docs/protocol.md §1.3, 1.5).
  *   <li>Encodings: {@code Z5} pickles (protocol 3, fast mode, through {@code org.zbig.zodb.pickle};
  *       globals only from the modules ZEO allows, kept opaque) and {@code M5} msgpack (through
  *       msgpack-core; bin for bytes, str for text, arrays decode as tuples) turn a payload into the
- *       plain 4-tuple {@code (msgid, flag, name, args)} of wire values (spec 2.2, 2.3).
+ *       plain 4-tuple {@code (msgid, flag, name, args)} of wire values (docs/protocol.md §2.2,
+ *       2.3).
  *   <li>{@link org.zbig.wire.Messages}: the 4-tuple to and from records, one per method: {@link
  *       org.zbig.wire.SyncRequest}s (with a typed result each, whose reply value is shaped as the
  *       Python server shapes it), {@link org.zbig.wire.OneWayRequest}s, {@link
  *       org.zbig.wire.ServerCall}s, {@link org.zbig.wire.Reply}, {@link org.zbig.wire.ErrorReply}
- *       (our exceptions to and from {@code (class_name, payload)}, spec 2.5) and {@link
- *       org.zbig.wire.Heartbeat}. Message ids are kept as decoded and echoed unchanged.
+ *       (our exceptions to and from {@code (class_name, payload)}, docs/protocol.md §2.5) and
+ *       {@link org.zbig.wire.Heartbeat}. Message ids are kept as decoded and echoed unchanged.
  *   <li>{@link org.zbig.wire.MessageCodec}: the two above for one encoding and one end.
  *   <li>{@code org.zbig.wire.netty}: the Netty handlers both pipelines use.
  * </ol>

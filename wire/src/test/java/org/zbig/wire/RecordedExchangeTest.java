@@ -57,7 +57,7 @@ class RecordedExchangeTest {
 
   /**
    * A client may send {@code tpc_begin}'s user and description as str (one recording does); the
-   * record holds their UTF-8 bytes (protocol spec 2.4), which is what it re-encodes.
+   * record holds their UTF-8 bytes (docs/protocol.md §2.4), which is what it re-encodes.
    */
   private static Object userAsBytes(Object message) {
     List<Object> t = WireValues.sequence(message, "message");

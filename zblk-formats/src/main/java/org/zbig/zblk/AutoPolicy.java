@@ -5,10 +5,10 @@ import java.lang.foreign.ValueLayout;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * The {@code auto} format policy, as wendelin.core decides it for each stored block (formats spec
- * 4.4): appends and small changes go to ZBlk1, a block that fills up or changes a lot goes to
- * ZBlk0, and appending a new block migrates the previous one, if changed in this transaction and
- * not ZBlk0, to ZBlk0.
+ * The {@code auto} format policy, as wendelin.core decides it for each stored block
+ * (docs/formats.md §4.4): appends and small changes go to ZBlk1, a block that fills up or changes a
+ * lot goes to ZBlk0, and appending a new block migrates the previous one, if changed in this
+ * transaction and not ZBlk0, to ZBlk0.
  */
 public final class AutoPolicy {
   private AutoPolicy() {}

@@ -3,7 +3,7 @@ package org.zbig.zblk;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Trailing-zero trimming, shared by both formats (formats spec 4.2, 4.3). */
+/** Trailing-zero trimming, shared by both formats (docs/formats.md §4.2, 4.3). */
 public final class Blocks {
   private Blocks() {}
 

@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * ZBlk0 (formats spec 4.2): the state is the block's bytes with trailing zeros removed; an all-zero
- * block is empty bytes.
+ * ZBlk0 (docs/formats.md §4.2): the state is the block's bytes with trailing zeros removed; an
+ * all-zero block is empty bytes.
  */
 public final class ZBlk0Codec {
   private ZBlk0Codec() {}

@@ -7,10 +7,10 @@ import java.util.TreeMap;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * ZBlk1 (formats spec 4.3): the block cut into {@value #CHUNK}-byte chunks, each stored as a ZData
- * with trailing zeros removed, zero chunks absent, keyed by byte offset in an IOBTree. The reader
- * takes chunks of any size at any offset; the writer re-chunks a block whose chunks are not its
- * own.
+ * ZBlk1 (docs/formats.md §4.3): the block cut into {@value #CHUNK}-byte chunks, each stored as a
+ * ZData with trailing zeros removed, zero chunks absent, keyed by byte offset in an IOBTree. The
+ * reader takes chunks of any size at any offset; the writer re-chunks a block whose chunks are not
+ * its own.
  */
 public final class ZBlk1Codec {
   /** The chunk size Python's wendelin.core and this writer use. */

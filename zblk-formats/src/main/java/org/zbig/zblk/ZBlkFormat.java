@@ -3,8 +3,8 @@ package org.zbig.zblk;
 import java.util.Map;
 
 /**
- * The format blocks are written in, as {@code WENDELIN_CORE_ZBLK_FMT} selects it (formats spec
- * 4.4): {@code ZBlk0} (the default), {@code ZBlk1} or {@code auto}. Readers accept both formats
+ * The format blocks are written in, as {@code WENDELIN_CORE_ZBLK_FMT} selects it (docs/formats.md
+ * §4.4): {@code ZBlk0} (the default), {@code ZBlk1} or {@code auto}. Readers accept both formats
  * whatever is selected.
  */
 public enum ZBlkFormat {

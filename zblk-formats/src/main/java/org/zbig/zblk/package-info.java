@@ -1,5 +1,5 @@
 /**
- * Block formats of big files, pure and I/O-free (formats spec section 4): {@link
+ * Block formats of big files, pure and I/O-free (docs/formats.md §4): {@link
  * org.zbig.zblk.ZBlk0Codec} (the block as one byte string), {@link org.zbig.zblk.ZBlk1Codec} (the
  * block in 4 KiB chunks, any chunking read), trailing-zero trimming ({@link org.zbig.zblk.Blocks}),
  * the {@code auto} policy exactly as wendelin.core decides it ({@link org.zbig.zblk.AutoPolicy}),

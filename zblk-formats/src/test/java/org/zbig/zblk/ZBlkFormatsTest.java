@@ -20,7 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.record.DataRecord;
 
-/** The block formats against the records Python wendelin.core wrote (formats spec 4.2 to 4.4). */
+/**
+ * The block formats against the records Python wendelin.core wrote (docs/formats.md §4.2 to 4.4).
+ */
 class ZBlkFormatsTest {
   static final int BLKSIZE = 2 << 20;
 

@@ -13,7 +13,7 @@ import java.util.HexFormat;
 /**
  * A ZODB transaction id: the persistent {@code TimeStamp} of the commit, 8 bytes big-endian.
  *
- * <p>Layout (formats spec 6.5, protocol spec 5.1), two big-endian unsigned 32-bit words:
+ * <p>Layout (docs/formats.md §6.5, docs/protocol.md §5.1), two big-endian unsigned 32-bit words:
  *
  * <pre>
  * +--------------------------------------+--------------------------------------+

@@ -43,8 +43,8 @@
  *
  * Ids: 8 bytes big-endian. Tids: see {@link org.zbig.zodb.Tid}. Records: two protocol-3 pickles
  * back to back with one memo, see {@link org.zbig.zodb.record.DataRecord}. The writer produces the
- * bytes Python's C pickler produces (formats spec 1.4), so re-encoding a record Python wrote gives
- * the same bytes.
+ * bytes Python's C pickler produces (docs/formats.md §1.4), so re-encoding a record Python wrote
+ * gives the same bytes.
  *
  * <h2>Deliberately not done</h2>
  *

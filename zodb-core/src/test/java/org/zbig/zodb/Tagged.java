@@ -21,8 +21,8 @@ import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.Reference;
 
 /**
- * The tagged JSON of the test vectors (formats spec 8): converts pickle values to it and compares
- * decoded values with it.
+ * The tagged JSON of the test vectors (docs/formats.md §8): converts pickle values to it and
+ * compares decoded values with it.
  */
 public final class Tagged {
   public static final ObjectMapper JSON = new ObjectMapper();

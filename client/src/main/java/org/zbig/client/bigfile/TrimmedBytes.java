@@ -6,7 +6,7 @@ import org.zbig.zodb.pickle.Bytes;
 
 /**
  * A persistent object whose state is one bytes value, trailing zeros trimmed: a {@link ZBlk0} block
- * or a {@link ZData} chunk (formats spec 4.2).
+ * or a {@link ZData} chunk (docs/formats.md §4.2).
  */
 public abstract sealed class TrimmedBytes extends Persistent permits ZBlk0, ZData {
   private Bytes data = Bytes.EMPTY;

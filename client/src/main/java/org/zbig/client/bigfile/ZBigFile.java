@@ -46,7 +46,7 @@ import org.zbig.zodb.record.Reference;
 /**
  * {@code wendelin.bigfile.file_zodb.ZBigFile}: a big file of {@code blksize} blocks whose state is
  * {@code (blksize, blktab)}, {@code blktab} an LOBTree from block number to a {@link ZBlk0} or
- * {@link ZBlk1} (formats spec 4.1); a missing block is a hole of zeros. It is virtmem's {@link
+ * {@link ZBlk1} (docs/formats.md §4.1); a missing block is a hole of zeros. It is virtmem's {@link
  * BigFile}: {@link #open(VirtMem)} gives the page map through which it is read and written.
  *
  * <h2>Loading</h2>

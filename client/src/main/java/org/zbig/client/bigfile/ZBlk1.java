@@ -6,7 +6,7 @@ import org.zbig.zodb.error.CorruptRecordException;
 
 /**
  * {@code wendelin.bigfile.file_zodb.ZBlk1}: a block as chunks, its state the reference to its own
- * IOBTree of {@link ZData} keyed by byte offset (spec 4.3).
+ * IOBTree of {@link ZData} keyed by byte offset (docs/formats.md §4.3).
  */
 public final class ZBlk1 extends Persistent {
   private IOBTree chunktab;

@@ -1,5 +1,5 @@
 /**
- * wendelin.core's persistent big files (formats spec 4.1 to 4.4): {@link
+ * wendelin.core's persistent big files (docs/formats.md §4.1 to 4.4): {@link
  * org.zbig.client.bigfile.ZBigFile} with its block table of {@link org.zbig.client.bigfile.ZBlk0}
  * and {@link org.zbig.client.bigfile.ZBlk1} (chunks in {@link org.zbig.client.bigfile.ZData}), as
  * virtmem's {@code BigFile}. Loading reads records through the database's shared record cache on

@@ -17,13 +17,13 @@ import org.zbig.zodb.btree.TreeState;
 import org.zbig.zodb.error.CorruptRecordException;
 
 /**
- * A persistent B-tree mapping, read and written like Python's {@code BTrees} (formats spec 3): the
- * tree and its inner nodes are records holding children and separator keys, the buckets are records
- * of their own linked in key order, and a small tree keeps its only bucket inline. Inserting splits
- * buckets above {@code max_leaf_size} and nodes above {@code max_internal_size} at the same points
- * Python does (the root at twice that), and deleting removes emptied buckets and nodes without
- * rebalancing, so Python's BTrees read our trees and we read theirs. Only changed records are
- * stored.
+ * A persistent B-tree mapping, read and written like Python's {@code BTrees} (docs/formats.md §3):
+ * the tree and its inner nodes are records holding children and separator keys, the buckets are
+ * records of their own linked in key order, and a small tree keeps its only bucket inline.
+ * Inserting splits buckets above {@code max_leaf_size} and nodes above {@code max_internal_size} at
+ * the same points Python does (the root at twice that), and deleting removes emptied buckets and
+ * nodes without rebalancing, so Python's BTrees read our trees and we read theirs. Only changed
+ * records are stored.
  *
  * <p>Keys are {@code Long} for the {@code I} and {@code L} families and {@code Long}, {@code
  * String} or {@code Bytes} (one kind per tree) for {@code O}; values of {@code O} families are any

@@ -11,7 +11,8 @@ import org.zbig.zodb.error.CorruptRecordException;
 
 /**
  * A B-tree leaf: sorted keys with their values and the link to the next bucket in key order
- * (formats spec 3.2). Buckets are used through their {@link BTree}; on their own they are records.
+ * (docs/formats.md §3.2). Buckets are used through their {@link BTree}; on their own they are
+ * records.
  */
 public abstract class Bucket extends Persistent {
   final BTreeClass type;

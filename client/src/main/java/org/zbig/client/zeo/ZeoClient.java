@@ -65,7 +65,7 @@ import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 
 /**
- * One ZEO connection to a storage server, kept up for its whole life (protocol spec 4.2, 4.5).
+ * One ZEO connection to a storage server, kept up for its whole life (docs/protocol.md §4.2, 4.5).
  *
  * <p>It accepts the server's {@code Z5} or {@code M5} offer, registers, verifies what the client
  * knows against the server ({@code lastTransaction}, then {@code getInvalidations} from the last
@@ -485,7 +485,10 @@ public final class ZeoClient implements AutoCloseable {
           });
     }
 
-    /** Brings what the client knows up to the server's {@code serverTid} (spec 4.2 step 5). */
+    /**
+     * Brings what the client knows up to the server's {@code serverTid} (docs/protocol.md §4.2 step
+     * 5).
+     */
     private void verify(Tid serverTid) {
       Tid known = lastTid;
       if (known == null || known.equals(serverTid)) {

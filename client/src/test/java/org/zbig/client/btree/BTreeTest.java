@@ -286,7 +286,7 @@ class BTreeTest {
   @Test
   void weReadTheTreesPythonWroteInARealDatabase() throws Exception {
     // fs/Data.fs, written by ZODB and wendelin.core: a ZBigArray whose ZBigFile's blktab (oid 3)
-    // is an LOBTree of ZBlk objects (formats spec 6.7)
+    // is an LOBTree of ZBlk objects (docs/formats.md §6.7)
     Path data = dir.resolve("imported");
     try (var storage = org.zbig.server.storage.KvStorage.rocks(data)) {
       org.zbig.server.storage.FileStorageImport.run(

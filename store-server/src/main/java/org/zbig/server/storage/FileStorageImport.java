@@ -18,9 +18,9 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleReader;
 
 /**
- * Copies a FileStorage ({@code Data.fs}) with its whole history into a {@link Storage} (formats
- * spec section 6): every transaction with its tid, status, user, description and extension, every
- * data record, back-pointers as back-pointers and "no data" records as deletions.
+ * Copies a FileStorage ({@code Data.fs}) with its whole history into a {@link Storage}
+ * (docs/formats.md §6): every transaction with its tid, status, user, description and extension,
+ * every data record, back-pointers as back-pointers and "no data" records as deletions.
  *
  * <p>The file is read twice: first only checked, so that a damaged file is reported before anything
  * is written, then copied. A transaction left incomplete at the end of the file (status {@code

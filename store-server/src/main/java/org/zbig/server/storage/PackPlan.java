@@ -16,13 +16,13 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.record.References;
 
 /**
- * What a pack removes (protocol spec 5.8), whatever keeps the revisions: every revision that was
- * not current at the pack tid, the current one too if it is a deletion or, with garbage collection,
- * if its object is unreachable from the root (revisions newer than the pack tid count as roots),
- * and the objects left with no revision at all. A storage feeds the plan its revisions up to the
- * pack's snapshot ({@link #add}), lets it decide ({@link #decide}), then, with its commits held,
- * spares what transactions committed meanwhile use ({@link #keepUsedBy}, {@link #keepClosure}) and
- * removes {@link #remove()} and {@link #vanish()}.
+ * What a pack removes (docs/protocol.md §5.8), whatever keeps the revisions: every revision that
+ * was not current at the pack tid, the current one too if it is a deletion or, with garbage
+ * collection, if its object is unreachable from the root (revisions newer than the pack tid count
+ * as roots), and the objects left with no revision at all. A storage feeds the plan its revisions
+ * up to the pack's snapshot ({@link #add}), lets it decide ({@link #decide}), then, with its
+ * commits held, spares what transactions committed meanwhile use ({@link #keepUsedBy}, {@link
+ * #keepClosure}) and removes {@link #remove()} and {@link #vanish()}.
  *
  * <p>Tids are unsigned longs; -1 stands for none.
  */

@@ -32,9 +32,9 @@ import org.zbig.zodb.record.KnownResolution;
 import org.zbig.zodb.record.References;
 
 /**
- * Undo and pack of a {@link PostgresStorage}: the same rules as {@link KvStorage}'s (protocol spec
- * 5.7, 5.8), in SQL. Pack reads without locks, then removes under the database commit lock, so the
- * commits of every server sharing the database wait only for the removal.
+ * Undo and pack of a {@link PostgresStorage}: the same rules as {@link KvStorage}'s
+ * (docs/protocol.md §5.7, 5.8), in SQL. Pack reads without locks, then removes under the database
+ * commit lock, so the commits of every server sharing the database wait only for the removal.
  */
 final class PostgresHistory {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresHistory.class);

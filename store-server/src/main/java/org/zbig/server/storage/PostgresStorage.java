@@ -844,7 +844,7 @@ public final class PostgresStorage implements Storage {
   /**
    * Publishes the transactions other servers committed after {@link #lastTransaction()}: from now
    * on reads see them. Returns them in tid order with the oids each changed. The caller tells its
-   * clients, atomically with this call (protocol spec 5.6).
+   * clients, atomically with this call (docs/protocol.md §5.6).
    */
   @Override
   public SequencedMap<Tid, List<Oid>> catchUp() {

@@ -18,7 +18,7 @@ import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * The storage contract: MVCC history of object revisions and transactions (protocol spec 5.3).
+ * The storage contract: MVCC history of object revisions and transactions (docs/protocol.md §5.3).
  * Commit ordering, locking and conflict checks belong to the server; a storage only makes a
  * transaction durable and visible atomically. Only committed transactions are visible.
  *
@@ -70,7 +70,7 @@ public interface Storage extends AutoCloseable {
 
   /**
    * The history of {@code oid}, newest first, at most {@code size} entries, as the dicts {@code
-   * history} returns (protocol spec 3.2, 5.9).
+   * history} returns (docs/protocol.md §3.2, 5.9).
    *
    * @throws NoSuchObjectException if the object has no revision
    */
@@ -138,8 +138,8 @@ public interface Storage extends AutoCloseable {
   /**
    * Takes the lock that serializes commits with the other servers sharing this storage, blocking
    * while one of them holds it. The server takes it when a vote needs it and keeps it while its
-   * transactions vote and finish, then calls {@link #unlockCommits()} (protocol spec 3.3.8, 5.5). A
-   * storage that one server owns does nothing.
+   * transactions vote and finish, then calls {@link #unlockCommits()} (docs/protocol.md §3.3.8,
+   * 5.5). A storage that one server owns does nothing.
    */
   default void lockCommits() {}
 
@@ -160,7 +160,8 @@ public interface Storage extends AutoCloseable {
   /**
    * Makes visible the transactions other servers committed after {@link #lastTransaction()}, and
    * returns them in tid order with the oids each changed, so that the caller can tell its clients
-   * atomically with the change (protocol spec 5.6). A storage that one server owns returns nothing.
+   * atomically with the change (docs/protocol.md §5.6). A storage that one server owns returns
+   * nothing.
    */
   default SequencedMap<Tid, List<Oid>> catchUp() {
     return Collections.emptyNavigableMap();
@@ -186,8 +187,8 @@ public interface Storage extends AutoCloseable {
 
   /**
    * The writes that undo transaction {@code undone} inside a new transaction whose earlier writes
-   * are {@code pending} (protocol spec 5.7): for each object {@code undone} wrote, a back-pointer
-   * to the revision before it, or a deletion if it created the object.
+   * are {@code pending} (docs/protocol.md §5.7): for each object {@code undone} wrote, a
+   * back-pointer to the revision before it, or a deletion if it created the object.
    *
    * @throws org.zbig.zodb.error.UndoException if {@code undone} is unknown, packed or not normal
    * @throws org.zbig.zodb.error.MultipleUndoException if objects changed after {@code undone}
@@ -195,9 +196,9 @@ public interface Storage extends AutoCloseable {
   List<Write> undo(Tid undone, Map<Oid, Write> pending);
 
   /**
-   * Removes history up to {@code packTid} (protocol spec 5.8): revisions that were not current at
-   * {@code packTid}, and with {@code gc} the objects unreachable from the root at {@code packTid}.
-   * Revisions after {@code packTid} are kept. Reads and commits may run meanwhile.
+   * Removes history up to {@code packTid} (docs/protocol.md §5.8): revisions that were not current
+   * at {@code packTid}, and with {@code gc} the objects unreachable from the root at {@code
+   * packTid}. Revisions after {@code packTid} are kept. Reads and commits may run meanwhile.
    *
    * @return what was removed; nothing when {@code packTid} is not after the last pack
    */

@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
- * The metadata of a transaction (protocol spec 3.3.1).
+ * The metadata of a transaction (docs/protocol.md §3.3.1).
  *
  * @param user {@code b"<path> <name>"}
  * @param description the description

@@ -8,8 +8,8 @@ import org.zbig.zodb.pickle.Bytes;
 
 /**
  * One object revision written by a transaction: data (with a blob file for blob objects), a
- * back-pointer to the data of an earlier revision (undo, restore), or a deletion (protocol spec
- * 5.3, 5.11).
+ * back-pointer to the data of an earlier revision (undo, restore), or a deletion (docs/protocol.md
+ * §5.3, 5.11).
  *
  * @param oid the object
  * @param data the record, or null

@@ -27,7 +27,8 @@ import org.zbig.zodb.pickle.Bytes;
 
 /**
  * Imports the FileStorage written by real ZODB and wendelin.core ({@code testvectors/zodb/fs/}) and
- * checks every transaction, record and current revision against its manifest (formats spec 6.7).
+ * checks every transaction, record and current revision against its manifest (docs/formats.md
+ * §6.7).
  */
 class FileStorageImportTest {
   @TempDir Path dir;

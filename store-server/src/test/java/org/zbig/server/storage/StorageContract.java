@@ -27,7 +27,7 @@ import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
 
-/** The storage contract, run against every implementation (protocol spec 5.3). */
+/** The storage contract, run against every implementation (docs/protocol.md §5.3). */
 abstract class StorageContract {
   protected Storage storage;
 

@@ -12,10 +12,10 @@ import org.zbig.wire.Role;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * The client's side of the handshake (protocol spec 1.3, 4.5): reads the server's offer, answers
- * with the same letter and version 5, then replaces itself with a {@link MessageDecoder} and a
- * {@link MessageEncoder} and fires {@link HandshakeEvent.Completed}; the client may send {@code
- * register} right away. An offer this client cannot speak fires a {@link ProtocolException}.
+ * The client's side of the handshake (docs/protocol.md §1.3, 4.5): reads the server's offer,
+ * answers with the same letter and version 5, then replaces itself with a {@link MessageDecoder}
+ * and a {@link MessageEncoder} and fires {@link HandshakeEvent.Completed}; the client may send
+ * {@code register} right away. An offer this client cannot speak fires a {@link ProtocolException}.
  */
 public final class ClientHandshakeHandler extends ChannelInboundHandlerAdapter {
   /** A handler for a new connection. */

@@ -9,7 +9,8 @@ import org.zbig.zodb.error.ProtocolException;
 
 /**
  * Splits the byte stream into frames: a 4-byte big-endian length, then that many bytes (protocol
- * spec 1.2). Emits each payload as a heap {@link ByteBuf} over an array of exactly its size.
+ * docs/protocol.md §1.2). Emits each payload as a heap {@link ByteBuf} over an array of exactly its
+ * size.
  *
  * <p>The length is checked against the maximum before anything is allocated, and the payload array
  * is allocated only once all of it has arrived, so memory grows with the bytes received, not with

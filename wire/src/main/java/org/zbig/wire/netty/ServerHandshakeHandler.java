@@ -12,9 +12,9 @@ import org.zbig.wire.Role;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * The server's side of the handshake (protocol spec 1.3): sends the offer when the channel becomes
- * active, reads the client's first frame, then replaces itself with a {@link MessageDecoder} and a
- * {@link MessageEncoder} for the encoding the client chose and fires {@link
+ * The server's side of the handshake (docs/protocol.md §1.3): sends the offer when the channel
+ * becomes active, reads the client's first frame, then replaces itself with a {@link
+ * MessageDecoder} and a {@link MessageEncoder} for the encoding the client chose and fires {@link
  * HandshakeEvent.Completed}. The {@code ruok} probe fires {@link HandshakeEvent.Ruok} instead; a
  * refused answer fires a {@link ProtocolException} (the connection handler closes without sending
  * anything, as the Python server does).

@@ -4,7 +4,7 @@ import java.util.Comparator;
 
 /**
  * A B-tree family {@code XY}: key type X, value type Y, the module {@code BTrees.XYBTree} with its
- * four classes, and the node size limits (formats spec 3.1).
+ * four classes, and the node size limits (docs/formats.md §3.1).
  *
  * <p>Supported types: {@code I} (C int32, pickled as int), {@code L} (C int64) and {@code O} (any
  * object; here, as keys, ints, str or bytes, all of one kind in one tree). Values of {@code O} may

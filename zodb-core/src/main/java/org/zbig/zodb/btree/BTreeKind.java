@@ -1,10 +1,10 @@
 package org.zbig.zodb.btree;
 
-/** The four classes of a B-tree family (formats spec 3.1): trees and buckets, maps and sets. */
+/** The four classes of a B-tree family (docs/formats.md §3.1): trees and buckets, maps and sets. */
 public enum BTreeKind {
-  /** {@code XYBTree}: a tree node mapping keys to values; state as formats spec 3.3. */
+  /** {@code XYBTree}: a tree node mapping keys to values; state as docs/formats.md §3.3. */
   BTREE("BTree", true, false),
-  /** {@code XYBucket}: a leaf of an {@code XYBTree}; state as formats spec 3.2. */
+  /** {@code XYBucket}: a leaf of an {@code XYBTree}; state as docs/formats.md §3.2. */
   BUCKET("Bucket", false, false),
   /** {@code XYTreeSet}: a tree node of a set; state as 3.3 with set buckets. */
   TREE_SET("TreeSet", true, true),

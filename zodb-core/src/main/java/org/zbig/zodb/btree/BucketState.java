@@ -6,7 +6,7 @@ import java.util.List;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * The state of a bucket or set: its items and the link to the next bucket (formats spec 3.2).
+ * The state of a bucket or set: its items and the link to the next bucket (docs/formats.md §3.2).
  *
  * <pre>
  * ((k0, v0, k1, v1, ..., k_n-1, v_n-1),)         last bucket of the chain (set: (k0, k1, ...))

@@ -7,8 +7,8 @@ import java.util.Objects;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * The state of a tree node ({@code XYBTree}, {@code XYTreeSet}) in its three shapes (formats spec
- * 3.3):
+ * The state of a tree node ({@code XYBTree}, {@code XYTreeSet}) in its three shapes
+ * (docs/formats.md §3.3):
  *
  * <pre>
  * None                                              {@link Empty}: the empty tree

@@ -17,13 +17,13 @@
  * <ul>
  *   <li>{@link org.zbig.zodb.btree.BTreeFamily}: {@code IO}, {@code LO}, {@code OO}, {@code II},
  *       {@code LL}, {@code OI}, {@code OL}; module name, node size limits, key and value checks,
- *       key order (formats spec 3.1).
+ *       key order (docs/formats.md §3.1).
  *   <li>{@link org.zbig.zodb.btree.BTreeClass}: a class name such as {@code BTrees.LOBTree
  *       LOBucket} ↔ family and {@link org.zbig.zodb.btree.BTreeKind} (tree or bucket, map or set).
  *   <li>{@link org.zbig.zodb.btree.BucketState}: {@code decode(state, set)} / {@code encode()} of a
- *       bucket (formats spec 3.2).
+ *       bucket (docs/formats.md §3.2).
  *   <li>{@link org.zbig.zodb.btree.TreeState}: {@code Empty}, {@code Inline}, {@code Children} and
- *       their codec (formats spec 3.3).
+ *       their codec (docs/formats.md §3.3).
  *   <li>{@link org.zbig.zodb.btree.BucketConflicts}: three-way bucket merge, or a {@link
  *       org.zbig.zodb.error.BTreesConflictException} with a {@link
  *       org.zbig.zodb.btree.ConflictReason}.
@@ -51,9 +51,9 @@
  *
  * <h2>Deliberately not done</h2>
  *
- * Insertion, splitting and deletion (formats spec 3.4) belong to the client's tree, which uses the
- * limits of {@link org.zbig.zodb.btree.BTreeFamily}. Keys other than ints, str and bytes (floats,
- * tuples, None) are refused. Families with unsigned or float types ({@code U}, {@code Q}, {@code
- * F}) are not supported. Tree nodes with children are never merged, as in Python.
+ * Insertion, splitting and deletion (docs/formats.md §3.4) belong to the client's tree, which uses
+ * the limits of {@link org.zbig.zodb.btree.BTreeFamily}. Keys other than ints, str and bytes
+ * (floats, tuples, None) are refused. Families with unsigned or float types ({@code U}, {@code Q},
+ * {@code F}) are not supported. Tree nodes with children are never merged, as in Python.
  */
 package org.zbig.zodb.btree;

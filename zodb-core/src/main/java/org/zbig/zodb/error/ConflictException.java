@@ -6,8 +6,8 @@ import org.zbig.zodb.Tid;
 
 /**
  * A transaction tried to change an object that another transaction changed since it was read (ZODB
- * {@code ConflictError}). Carries what ZEO's error payload carries (protocol spec 2.5): the oid,
- * the serial now committed, the serial the transaction read, and the object's class.
+ * {@code ConflictError}). Carries what ZEO's error payload carries (docs/protocol.md §2.5): the
+ * oid, the serial now committed, the serial the transaction read, and the object's class.
  */
 public class ConflictException extends StorageException {
   private static final long serialVersionUID = 1L;

@@ -2,9 +2,9 @@ package org.zbig.zodb.error;
 
 /**
  * Root of the errors with ZODB meaning. Each subclass stands for one Python exception class, named
- * by {@link #pythonName()}: that name is what travels in a ZEO error reply (protocol spec 2.5), so
- * a Java server and a Python client, or a Python server and a Java client, understand each other's
- * errors.
+ * by {@link #pythonName()}: that name is what travels in a ZEO error reply (docs/protocol.md §2.5),
+ * so a Java server and a Python client, or a Python server and a Java client, understand each
+ * other's errors.
  */
 public class StorageException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -1,7 +1,7 @@
 /**
  * Errors with ZODB meaning. {@link org.zbig.zodb.error.StorageException} is the unchecked root;
  * every subclass names the Python exception class it stands for ({@code pythonName()}), which is
- * what a ZEO error reply carries (protocol spec 2.5):
+ * what a ZEO error reply carries (docs/protocol.md §2.5):
  *
  * <table>
  *   <caption>Java exception and Python class</caption>

@@ -1,6 +1,6 @@
 package org.zbig.zodb.pickle;
 
-/** Pickle opcodes, protocols 0 to 5 (formats spec 1.5, protocol spec appendix D). */
+/** Pickle opcodes, protocols 0 to 5 (docs/formats.md §1.5, docs/protocol.md appendix D). */
 final class Opcodes {
   private Opcodes() {}
 

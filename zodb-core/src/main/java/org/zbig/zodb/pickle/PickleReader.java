@@ -94,7 +94,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>One reader decodes consecutive pickles of one input with one memo: {@link #load()} twice reads
  * a ZODB record's class pickle and then its state pickle, whose {@code BINGET}s may refer to memo
- * entries of the first (formats spec 1.1).
+ * entries of the first (docs/formats.md §1.1).
  *
  * <p>Every failure is a {@link PickleException} naming the offset: truncated input, unknown
  * opcodes, a length longer than the rest of the input (checked before anything is allocated), stack

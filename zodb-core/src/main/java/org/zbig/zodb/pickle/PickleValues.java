@@ -23,7 +23,7 @@ public final class PickleValues {
   private PickleValues() {}
 
   /**
-   * Text from a str, or from a Python 2 8-bit string read as Latin-1 (formats spec 1.6).
+   * Text from a str, or from a Python 2 8-bit string read as Latin-1 (docs/formats.md §1.6).
    *
    * @throws IllegalArgumentException if {@code value} is neither
    */

@@ -50,7 +50,7 @@ import java.util.function.Function;
 
 /**
  * Encodes pickle values as protocol 3, byte for byte as CPython's and zodbpickle's C pickler do
- * (formats spec 1.4): the smallest int opcode, {@code BINUNICODE} for str, {@code
+ * (docs/formats.md §1.4): the smallest int opcode, {@code BINUNICODE} for str, {@code
  * SHORT_BINBYTES}/{@code BINBYTES} for bytes, {@code TUPLE1..3}, {@code APPENDS}/{@code SETITEMS}
  * in batches of 1000 (a one-item list or dict uses {@code APPEND}/{@code SETITEM}), no protocol-4
  * opcodes.

@@ -7,8 +7,8 @@ import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * The class metadata of a record: its first pickle (formats spec 1.2), naming the class to create
- * the ghost from and, for classes with {@code __getnewargs__}, the arguments.
+ * The class metadata of a record: its first pickle (docs/formats.md §1.2), naming the class to
+ * create the ghost from and, for classes with {@code __getnewargs__}, the arguments.
  *
  * @param type the class
  * @param form how the metadata is written

@@ -13,7 +13,7 @@ import org.zbig.zodb.pickle.PickleWriter;
 
 /**
  * One revision of one object as a storage keeps it: the class pickle followed by the state pickle,
- * written with one shared memo (formats spec 1.1).
+ * written with one shared memo (docs/formats.md §1.1).
  *
  * <pre>
  * +-------------------------------+----------------------------------------+

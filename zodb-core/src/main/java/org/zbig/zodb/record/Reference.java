@@ -13,8 +13,8 @@ import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * A persistent reference inside a record: the forms of ZODB's persistent ids (formats spec 1.3).
- * Only {@link OidClass} and {@link OidOnly} are strong references that pack follows.
+ * A persistent reference inside a record: the forms of ZODB's persistent ids (docs/formats.md
+ * §1.3). Only {@link OidClass} and {@link OidOnly} are strong references that pack follows.
  */
 public sealed interface Reference {
   /** The referenced object's id. */

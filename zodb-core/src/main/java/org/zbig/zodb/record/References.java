@@ -12,8 +12,8 @@ import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.Tuple;
 
 /**
- * Reference extraction for pack and garbage collection: ZODB's {@code referencesf} (formats spec
- * 5). Both pickles of a record are scanned with one memo; every persistent id is collected in
+ * Reference extraction for pack and garbage collection: ZODB's {@code referencesf} (docs/formats.md
+ * §5). Both pickles of a record are scanned with one memo; every persistent id is collected in
  * pickle order, also those in the class pickle and those reached through the memo; tuples give
  * their first element, byte strings themselves, lists (weak and cross-database references) are
  * skipped; duplicates are kept.

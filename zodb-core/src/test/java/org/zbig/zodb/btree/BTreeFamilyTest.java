@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Global;
 
-/** Families: names, limits (formats spec 3.1), key checks and Python's key order. */
+/** Families: names, limits (docs/formats.md §3.1), key checks and Python's key order. */
 class BTreeFamilyTest {
   @Test
   void namesFollowTheModuleConvention() {

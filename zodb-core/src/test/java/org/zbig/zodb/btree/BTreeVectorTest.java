@@ -21,8 +21,8 @@ import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
 
 /**
- * Every B-tree record vector (formats spec 7) decodes to the shape its {@code semantic} describes,
- * and its state re-encodes to the same record bytes.
+ * Every B-tree record vector (docs/formats.md §7) decodes to the shape its {@code semantic}
+ * describes, and its state re-encodes to the same record bytes.
  */
 class BTreeVectorTest {
   static Stream<Vector> btrees() {

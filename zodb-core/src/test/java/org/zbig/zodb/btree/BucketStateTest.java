@@ -10,7 +10,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.Reference;
 
-/** The bucket state codec (formats spec 3.2) and its error messages. */
+/** The bucket state codec (docs/formats.md §3.2) and its error messages. */
 class BucketStateTest {
   static final Reference NEXT = Reference.OidClass.of(new Oid(7), "BTrees.LOBTree.LOBucket");
 

@@ -9,7 +9,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.Reference;
 
-/** The tree state codec in its three shapes (formats spec 3.3) and its error messages. */
+/** The tree state codec in its three shapes (docs/formats.md §3.3) and its error messages. */
 class TreeStateTest {
   static final Reference B1 = Reference.OidClass.of(new Oid(1), "BTrees.LOBTree.LOBucket");
   static final Reference B2 = Reference.OidClass.of(new Oid(2), "BTrees.LOBTree.LOBucket");

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 
-/** Each exception names the Python class of protocol spec 2.5 it stands for. */
+/** Each exception names the Python class of docs/protocol.md §2.5 it stands for. */
 class StorageExceptionTest {
   @Test
   void pythonNamesAreThoseOfTheWire() {

@@ -27,8 +27,8 @@ import org.zbig.zodb.pickle.Tuple;
 
 /**
  * Records written by our writer are accepted by real Python ({@code /usr/bin/python3} with Debian's
- * zodbpickle, persistent, BTrees and numpy) and load to an equal state (formats spec 9). Outside CI
- * the test is skipped when those packages are missing; in CI it fails.
+ * zodbpickle, persistent, BTrees and numpy) and load to an equal state (docs/formats.md §9).
+ * Outside CI the test is skipped when those packages are missing; in CI it fails.
  */
 class PythonInteropTest {
   static final Path PYTHON = Path.of("/usr/bin/python3");

@@ -15,7 +15,7 @@ import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.PickleException;
 import org.zbig.zodb.pickle.Tuple;
 
-/** Class metadata forms (formats spec 1.2) and persistent reference forms (1.3). */
+/** Class metadata forms (docs/formats.md §1.2) and persistent reference forms (1.3). */
 class RecordFormsTest {
   static byte[] hex(String h) {
     return HexFormat.of().parseHex(h.replace(" ", ""));
@@ -23,7 +23,8 @@ class RecordFormsTest {
 
   @Test
   void classWithNewArgsForm() {
-    // spec 1.2 example: class __main__.PN with __getnewargs__ returning (5,), then state None
+    // docs/formats.md §1.2 example: class __main__.PN with __getnewargs__ returning (5,), then
+    // state None
     byte[] rec = hex("8003 63 5f5f6d61696e5f5f0a504e0a 7100 4b05 85 7101 86 7102 2e 8003 4e 2e");
     DataRecord r = DataRecord.decode(rec);
     assertThat(r.classMeta())

@@ -1,0 +1,34 @@
+/**
+ * The storages a server serves: MVCC history of object revisions and transactions behind one
+ * contract, {@link org.zbig.server.storage.Storage}. A storage makes a transaction durable and
+ * visible at once ({@code commit}, or {@code commitAll} for a group sharing one synced write) and
+ * answers reads at any snapshot; commit ordering, object locks and conflict checks belong to the
+ * server's committer, not here (docs/protocol.md §5.3).
+ *
+ * <p>Two implementations:
+ *
+ * <ul>
+ *   <li>{@link org.zbig.server.storage.KvStorage} over an ordered key-value store ({@link
+ *       org.zbig.server.storage.Kv}): {@link org.zbig.server.storage.RocksKv} on disk (the
+ *       default), {@link org.zbig.server.storage.MemoryKv} in memory. Revisions under {@code 'r' ‖
+ *       oid ‖ tid}, transaction records under {@code 't' ‖ tid}, counters under {@code 'm'} keys;
+ *       big values in RocksDB's blob files, each revision carrying its own CRC-32C; with dedup on,
+ *       records of 8 KiB and more cut into content-addressed chunks ({@link
+ *       org.zbig.server.storage.Chunks}, docs/dedup.md). Blob files in ZODB's bushy layout ({@link
+ *       org.zbig.server.storage.BlobFolder}).
+ *   <li>{@link org.zbig.server.storage.PostgresStorage} in a PostgreSQL schema shared by several
+ *       servers: its tables ({@link org.zbig.server.storage.PostgresRows}), undo and pack in SQL
+ *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache
+ *       ({@link org.zbig.server.storage.PostgresBlobs}), other servers' commits heard through
+ *       {@code LISTEN} ({@link org.zbig.server.storage.PostgresListener}), and recent current
+ *       revisions kept in memory ({@link org.zbig.server.storage.CurrentRecords}). How the servers
+ *       share one database: docs/postgres.md.
+ * </ul>
+ *
+ * <p>What both share: the rules of pack ({@link org.zbig.server.storage.PackPlan}), the writes of a
+ * transaction ({@link org.zbig.server.storage.Write}, {@link org.zbig.server.storage.TxnMeta}), and
+ * the import of a FileStorage file ({@link org.zbig.server.storage.FileStorageImport},
+ * docs/formats.md §6). Big records travel from RocksDB to the socket through reusable direct
+ * buffers ({@link org.zbig.server.storage.DirectBuffers}).
+ */
+package org.zbig.server.storage;
