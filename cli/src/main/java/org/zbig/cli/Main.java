@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.zbig.client.zeo.ClientOptions;
+import org.zbig.wire.HostPort;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,29 +83,11 @@ public final class Main {
 
   /** The addresses of {@code --server}. */
   List<InetSocketAddress> addresses() {
-    List<InetSocketAddress> all = new ArrayList<>();
-    for (String one : server.split(",", -1)) {
-      all.add(address(one.strip()));
+    try {
+      return HostPort.parseList(server);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--server: " + e.getMessage());
     }
-    return all;
-  }
-
-  private InetSocketAddress address(String one) {
-    int colon = one.lastIndexOf(':');
-    int port = -1;
-    if (colon > 0) {
-      try {
-        port = Integer.parseInt(one.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-    }
-    if (port < 0 || port > 65535) {
-      String what = one.equals(server) ? "'" + one + "'" : "'" + one + "' in '" + server + "'";
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--server: " + what + " (expected: HOST:PORT[,HOST:PORT...])");
-    }
-    return new InetSocketAddress(one.substring(0, colon), port);
   }
 
   /** {@code bench}: load generators. */

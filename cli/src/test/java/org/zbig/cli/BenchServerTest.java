@@ -97,10 +97,13 @@ class BenchServerTest {
   @Test
   void badOptionsAreNamed() {
     assertThat(run("--server", "nohostport", "bench", "server")[2])
-        .contains("--server: 'nohostport' (expected: HOST:PORT[,HOST:PORT...])");
+        .contains(
+            "--server: 'nohostport' (expected: HOST:PORT[,HOST:PORT...], each HOST:PORT with a port from 0 to 65535)");
     assertThat(run("--server", address() + ",x:y", "bench", "server")[2])
         .contains(
-            "--server: 'x:y' in '" + address() + ",x:y' (expected: HOST:PORT[,HOST:PORT...])");
+            "--server: 'x:y' in '"
+                + address()
+                + ",x:y' (expected: HOST:PORT[,HOST:PORT...], each HOST:PORT with a port from 0 to 65535)");
     assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
         .contains("--mix: 'write' (expected: read, raw-read, commit, big or raw-big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])

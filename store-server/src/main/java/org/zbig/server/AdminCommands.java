@@ -25,6 +25,7 @@ import org.zbig.wire.CurrentRecord;
 import org.zbig.wire.Encoding;
 import org.zbig.wire.ErrorReply;
 import org.zbig.wire.Handshake;
+import org.zbig.wire.HostPort;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.MsgId;
@@ -141,13 +142,15 @@ final class AdminCommands {
   }
 
   static InetSocketAddress address(CommandLine cmd, String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
+    return address(cmd, "--server", hostPort);
+  }
+
+  /** The address an option names, or the option's error naming the value and the form. */
+  static InetSocketAddress address(CommandLine cmd, String option, String hostPort) {
     try {
-      return new InetSocketAddress(
-          hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-    } catch (RuntimeException e) {
-      throw new CommandLine.ParameterException(
-          cmd, "--server: '" + hostPort + "' (expected: HOST:PORT)");
+      return HostPort.parse(hostPort);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cmd, option + ": " + e.getMessage());
     }
   }
 

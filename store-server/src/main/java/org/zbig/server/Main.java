@@ -486,36 +486,16 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       applyConfig();
-      int colon = listen.lastIndexOf(':');
-      if (colon < 0) {
-        throw new CommandLine.ParameterException(
-            new CommandLine(this), "--listen: '" + listen + "' (expected: HOST:PORT)");
-      }
-      int port;
-      try {
-        port = Integer.parseInt(listen.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new CommandLine.ParameterException(
-            new CommandLine(this),
-            "--listen: '" + listen + "' (expected: HOST:PORT with a numeric port)");
-      }
-      InetSocketAddress statusAddress = null;
-      if (status != null) { // checked before the server starts, not after
-        int c = status.lastIndexOf(':');
-        boolean numeric = c > 0 && status.substring(c + 1).matches("[0-9]{1,5}");
-        if (!numeric || Integer.parseInt(status.substring(c + 1)) > 65535) {
-          throw new CommandLine.ParameterException(
-              new CommandLine(this),
-              "--status: '" + status + "' (expected: HOST:PORT with a port from 0 to 65535)");
-        }
-        statusAddress =
-            InetSocketAddress.createUnresolved(
-                status.substring(0, c), Integer.parseInt(status.substring(c + 1)));
-      }
+      InetSocketAddress listenAddress =
+          AdminCommands.address(new CommandLine(this), "--listen", listen);
+      InetSocketAddress statusAddress =
+          status == null // checked before the server starts, not after
+              ? null
+              : AdminCommands.address(new CommandLine(this), "--status", status);
       ServerConfig config =
           new ServerConfig(
-              listen.substring(0, colon),
-              port,
+              listenAddress.getHostString(),
+              listenAddress.getPort(),
               data.toAbsolutePath(),
               storage,
               msgpack ? Encoding.MSGPACK : Encoding.PICKLE,

@@ -89,7 +89,8 @@ class AdminCommandsTest {
       assertThatThrownBy(() -> c.call(new LoadSerial(c.id(), Oid.ROOT, old)))
           .isInstanceOf(NoSuchObjectException.class);
       r = run("pack", "--server", "nohostport");
-      assertThat(r[2]).contains("--server: 'nohostport' (expected: HOST:PORT)");
+      assertThat(r[2])
+          .contains("--server: 'nohostport' (expected: HOST:PORT with a port from 0 to 65535)");
     }
   }
 
