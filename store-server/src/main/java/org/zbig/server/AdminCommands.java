@@ -160,17 +160,7 @@ final class AdminCommands {
       mixinStandardHelpOptions = true,
       description = "Pack a running server's storage: remove history older than --days days.")
   static final class PackCommand implements Callable<Integer> {
-    @Option(
-        names = "--server",
-        defaultValue = "127.0.0.1:8100",
-        description = "HOST:PORT (default: ${DEFAULT-VALUE})")
-    String server;
-
-    @Option(
-        names = "--storage",
-        defaultValue = "1",
-        description = "storage name (default: ${DEFAULT-VALUE})")
-    String storage;
+    @CommandLine.Mixin RemoteStorageOptions remote;
 
     @Option(
         names = "--days",
@@ -191,7 +181,8 @@ final class AdminCommands {
       double t = System.currentTimeMillis() / 1000.0 - days * 86400;
       long t0 = System.nanoTime();
       // the server does not report how far a pack got: the bar shows the time it takes
-      try (Call c = new Call(address(spec.commandLine(), server), storage);
+      String storage = remote.storage;
+      try (Call c = new Call(remote.address(spec.commandLine()), storage);
           ProgressBar pb = Progress.bar("pack " + storage, -1, false)) {
         c.call(new Pack(MsgId.of(c.nextId()), t, true));
         pb.stepTo(1);
@@ -202,7 +193,7 @@ final class AdminCommands {
               Locale.ROOT,
               "packed storage '%s' at %s in %.1f s%n",
               storage,
-              server,
+              remote.server,
               (System.nanoTime() - t0) / 1e9);
       return 0;
     }

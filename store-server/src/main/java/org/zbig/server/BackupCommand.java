@@ -28,7 +28,6 @@ import org.zbig.zodb.error.ServerException;
 import org.zbig.zodb.record.DataRecord;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code backup}: copies the history of a running server's storage into a data folder, through the
@@ -49,17 +48,7 @@ import picocli.CommandLine.Option;
             + " snapshot at the server's last transaction); into an earlier backup, copy only what"
             + " is new.")
 final class BackupCommand implements Callable<Integer> {
-  @Option(
-      names = "--server",
-      defaultValue = "127.0.0.1:8100",
-      description = "HOST:PORT (default: ${DEFAULT-VALUE})")
-  String server;
-
-  @Option(
-      names = "--storage",
-      defaultValue = "1",
-      description = "storage name (default: ${DEFAULT-VALUE})")
-  String storage;
+  @CommandLine.Mixin RemoteStorageOptions remote;
 
   @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "the backup data folder")
   Path dir;
@@ -81,8 +70,7 @@ final class BackupCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Result r;
     try (AdminCommands.Call c =
-            new AdminCommands.Call(
-                AdminCommands.address(spec.commandLine(), server), storage, true);
+            new AdminCommands.Call(remote.address(spec.commandLine()), remote.storage, true);
         Storage target = KvStorage.rocks(dir.toAbsolutePath())) {
       r = run(c, target);
     }
@@ -98,8 +86,8 @@ final class BackupCommand implements Callable<Integer> {
           r.transactions(),
           r.records(),
           r.blobs(),
-          storage,
-          server,
+          remote.storage,
+          remote.server,
           dir,
           r.from().equals(Tid.Z64) ? "full" : "incremental after " + r.from().toHex(),
           r.lastTid().toHex(),
