@@ -30,18 +30,11 @@ class RestartTest {
   }
 
   private static ClientOptions options(Duration reconnect) {
-    return new ClientOptions(
-        "1",
-        false,
-        false,
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(20),
-        Duration.ofSeconds(60),
-        reconnect,
-        reconnect.multipliedBy(2),
-        1 << 24,
-        null,
-        null);
+    return ClientOptions.builder()
+        .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(20))
+        .reconnect(reconnect, reconnect.multipliedBy(2))
+        .maxFrame(1 << 24)
+        .build();
   }
 
   @Test

@@ -62,98 +62,143 @@ public record ClientOptions(
    * every 60 s, reconnecting after 0.1 s and backing off to 10 s, frames up to 256 MiB.
    */
   public static ClientOptions defaults() {
-    return new ClientOptions(
-        "1",
-        false,
-        false,
-        Duration.ofSeconds(30),
-        null,
-        Duration.ofSeconds(60),
-        Duration.ofMillis(100),
-        Duration.ofSeconds(10),
-        256 << 20,
-        null,
-        null);
+    return builder().build();
+  }
+
+  /** A builder starting from the {@linkplain #defaults() defaults}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.storage = storage;
+    b.readOnly = readOnly;
+    b.readOnlyFallback = readOnlyFallback;
+    b.waitTimeout = waitTimeout;
+    b.requestTimeout = requestTimeout;
+    b.heartbeat = heartbeat;
+    b.reconnectMin = reconnectMin;
+    b.reconnectMax = reconnectMax;
+    b.maxFrame = maxFrame;
+    b.label = label;
+    b.tls = tls;
+    return b;
+  }
+
+  /** Builds {@link ClientOptions} field by field; {@link #build()} checks them. */
+  public static final class Builder {
+    private String storage = "1";
+    private boolean readOnly;
+    private boolean readOnlyFallback;
+    private Duration waitTimeout = Duration.ofSeconds(30);
+    private Duration requestTimeout;
+    private Duration heartbeat = Duration.ofSeconds(60);
+    private Duration reconnectMin = Duration.ofMillis(100);
+    private Duration reconnectMax = Duration.ofSeconds(10);
+    private int maxFrame = 256 << 20;
+    private String label;
+    private SSLContext tls;
+
+    private Builder() {}
+
+    /** See {@link ClientOptions#storage()}. */
+    public Builder storage(String name) {
+      this.storage = name;
+      return this;
+    }
+
+    /** See {@link ClientOptions#readOnly()} and {@link ClientOptions#readOnlyFallback()}. */
+    public Builder readOnly(boolean readOnly, boolean fallback) {
+      this.readOnly = readOnly;
+      this.readOnlyFallback = fallback;
+      return this;
+    }
+
+    /** See {@link ClientOptions#waitTimeout()} and {@link ClientOptions#requestTimeout()}. */
+    public Builder timeouts(Duration wait, Duration request) {
+      this.waitTimeout = wait;
+      this.requestTimeout = request;
+      return this;
+    }
+
+    /** See {@link ClientOptions#heartbeat()}. */
+    public Builder heartbeat(Duration interval) {
+      this.heartbeat = interval;
+      return this;
+    }
+
+    /** See {@link ClientOptions#reconnectMin()} and {@link ClientOptions#reconnectMax()}. */
+    public Builder reconnect(Duration min, Duration max) {
+      this.reconnectMin = min;
+      this.reconnectMax = max;
+      return this;
+    }
+
+    /** See {@link ClientOptions#maxFrame()}. */
+    public Builder maxFrame(int bytes) {
+      this.maxFrame = bytes;
+      return this;
+    }
+
+    /** See {@link ClientOptions#label()}. */
+    public Builder label(String label) {
+      this.label = label;
+      return this;
+    }
+
+    /** See {@link ClientOptions#tls()}. */
+    public Builder tls(SSLContext context) {
+      this.tls = context;
+      return this;
+    }
+
+    /**
+     * The options.
+     *
+     * @throws IllegalArgumentException naming a value out of range
+     * @throws NullPointerException naming a required value that is missing
+     */
+    public ClientOptions build() {
+      return new ClientOptions(
+          storage,
+          readOnly,
+          readOnlyFallback,
+          waitTimeout,
+          requestTimeout,
+          heartbeat,
+          reconnectMin,
+          reconnectMax,
+          maxFrame,
+          label,
+          tls);
+    }
   }
 
   /** These options with another storage name. */
   public ClientOptions withStorage(String name) {
-    return new ClientOptions(
-        name,
-        readOnly,
-        readOnlyFallback,
-        waitTimeout,
-        requestTimeout,
-        heartbeat,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        tls);
+    return toBuilder().storage(name).build();
   }
 
   /** These options registering read-only, or with read-only fallback. */
   public ClientOptions withReadOnly(boolean readOnly, boolean fallback) {
-    return new ClientOptions(
-        storage,
-        readOnly,
-        fallback,
-        waitTimeout,
-        requestTimeout,
-        heartbeat,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        tls);
+    return toBuilder().readOnly(readOnly, fallback).build();
   }
 
   /** These options with other timeouts. */
   public ClientOptions withTimeouts(Duration wait, Duration request) {
-    return new ClientOptions(
-        storage,
-        readOnly,
-        readOnlyFallback,
-        wait,
-        request,
-        heartbeat,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        tls);
+    return toBuilder().timeouts(wait, request).build();
   }
 
   /** These options with another heartbeat interval. */
   public ClientOptions withHeartbeat(Duration interval) {
-    return new ClientOptions(
-        storage,
-        readOnly,
-        readOnlyFallback,
-        waitTimeout,
-        requestTimeout,
-        interval,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        tls);
+    return toBuilder().heartbeat(interval).build();
   }
 
   /** These options with a client label. */
   public ClientOptions withLabel(String label) {
-    return new ClientOptions(
-        storage,
-        readOnly,
-        readOnlyFallback,
-        waitTimeout,
-        requestTimeout,
-        heartbeat,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        tls);
+    return toBuilder().label(label).build();
   }
 
   /**
@@ -162,18 +207,7 @@ public record ClientOptions(
    * in the context is presented when the server asks for one.
    */
   public ClientOptions withTls(SSLContext context) {
-    return new ClientOptions(
-        storage,
-        readOnly,
-        readOnlyFallback,
-        waitTimeout,
-        requestTimeout,
-        heartbeat,
-        reconnectMin,
-        reconnectMax,
-        maxFrame,
-        label,
-        context);
+    return toBuilder().tls(context).build();
   }
 
   /**

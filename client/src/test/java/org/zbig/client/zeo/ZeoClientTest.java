@@ -142,18 +142,11 @@ class ZeoClientTest {
     int port = s.address().getPort();
     Recorder seen = new Recorder();
     ClientOptions slowReconnect =
-        new ClientOptions(
-            "1",
-            false,
-            false,
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(60),
-            Duration.ofMillis(1500),
-            Duration.ofSeconds(3),
-            1 << 20,
-            null,
-            null);
+        ClientOptions.builder()
+            .timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10))
+            .reconnect(Duration.ofMillis(1500), Duration.ofSeconds(3))
+            .maxFrame(1 << 20)
+            .build();
     ZeoClient b = later(ZeoClient.open(s.address(), slowReconnect, seen));
     ZeoClient a = ZeoClient.open(s.address(), fast(), new Recorder());
     Tid t1 = commit(a, 1, new Oid(1), Tid.Z64, Bytes.utf8("one"));

@@ -27,20 +27,12 @@ public final class Clients {
    * a server.
    */
   public static Database open(String hostPort, String label) {
-    ClientOptions d = ClientOptions.defaults();
     ClientOptions o =
-        new ClientOptions(
-            d.storage(),
-            false,
-            false,
-            Duration.ofSeconds(60),
-            Duration.ofSeconds(30),
-            d.heartbeat(),
-            Duration.ofMillis(100),
-            Duration.ofSeconds(1),
-            d.maxFrame(),
-            label,
-            null);
+        ClientOptions.builder()
+            .timeouts(Duration.ofSeconds(60), Duration.ofSeconds(30))
+            .reconnect(Duration.ofMillis(100), Duration.ofSeconds(1))
+            .label(label)
+            .build();
     return Database.open(addresses(hostPort), o, 16 << 20);
   }
 
