@@ -106,7 +106,7 @@ class AdminCommandsTest {
   void verifyReadsEveryRevisionAndNamesTheOnesDamagedOnDisk() throws Exception {
     Path data = dir.resolve("data");
     byte[] marker = "<damage here>".getBytes(StandardCharsets.US_ASCII);
-    try (var s = KvStorage.rocks(data).dedup(false)) { // whole records (chunks: RocksStorageTest)
+    try (var s = KvStorage.rocks(data).dedup(false)) { // whole records (chunks: KvStorageRocksTest)
       for (int t = 1; t <= 3; t++) {
         java.util.List<org.zbig.server.storage.Write> w = new java.util.ArrayList<>();
         for (int i = 0; i < 10; i++) { // small records: in RocksDB's tables

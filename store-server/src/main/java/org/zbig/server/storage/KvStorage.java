@@ -36,7 +36,6 @@ import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
-import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.UndoException;
@@ -44,7 +43,6 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PickleReader;
 import org.zbig.zodb.pickle.PickleWriter;
 import org.zbig.zodb.pickle.Tuple;
-import org.zbig.zodb.record.KnownResolution;
 import org.zbig.zodb.record.References;
 
 /**
@@ -1038,69 +1036,29 @@ public final class KvStorage implements Storage {
         || !" ".equals(WireValues.text(txnFields(t).get(0), "status"))) {
       throw new UndoException("non-undoable transaction", null);
     }
-    List<Write> out = new ArrayList<>();
-    List<MultipleUndoException.Failure> failures = new ArrayList<>();
-    for (Oid oid : txnOids(t)) {
-      byte[] r = kv.get(revKey(oid, undone.value()));
-      long rHome = home(oid, undone.value(), r);
-      boolean same;
-      Bytes committed; // the current data, for conflict resolution; null if deleted
-      Write w = pending.get(oid);
-      if (w != null) {
-        same =
-            w.isDeletion()
-                ? rHome == -1
-                : w.dataTid() != null
-                    ? rHome != -1 && homeOf(oid, w.dataTid().value()) == rHome
-                    : rHome != -1 && w.data().equals(dataAt(oid, rHome));
-        committed =
-            w.isDeletion()
-                ? null
-                : w.dataTid() != null ? dataAt(oid, w.dataTid().value()) : w.data();
-      } else {
-        Object[] cur = revisionAtOrBefore(oid, last.value());
-        long curTid = (long) cur[0];
-        long curHome = home(oid, curTid, (byte[]) cur[1]);
-        same =
-            curTid == undone.value()
-                || curHome == rHome
-                || (curHome != -1
-                    && rHome != -1
-                    && dataAt(oid, curHome).equals(dataAt(oid, rHome)));
-        committed = curHome == -1 ? null : dataAt(oid, curHome);
-      }
-      Object[] prev = undone.value() == 0 ? null : revisionAtOrBefore(oid, undone.value() - 1);
-      long prevHome = prev == null ? -1 : home(oid, (long) prev[0], (byte[]) prev[1]);
-      if (!same && committed != null && rHome != -1 && prevHome != -1) {
-        // changed later: merge "back to before the undone transaction" into the current state,
-        // for the classes the server can resolve (B-trees, Length), as FileStorage's undo does
-        var resolved =
-            KnownResolution.resolve(dataAt(oid, rHome), committed, dataAt(oid, prevHome));
-        if (resolved.isPresent()) {
-          out.add(Write.data(oid, resolved.get()));
-          continue;
-        }
-      }
-      if (!same) {
-        failures.add(
-            new MultipleUndoException.Failure(
-                oid,
-                prev == null
-                    ? "Can't undo an add transaction followed by conflicting transactions."
-                    : "Some data were modified by a later transaction"));
-        continue;
-      }
-      out.add(prevHome == -1 ? Write.deletion(oid) : Write.backPointer(oid, new Tid(prevHome)));
-    }
-    if (!failures.isEmpty()) {
-      throw new MultipleUndoException(failures);
-    }
-    return out;
-  }
+    return UndoPlan.writes(
+        undone,
+        txnOids(t),
+        pending,
+        last.value(),
+        new UndoPlan.Revisions<RuntimeException>() {
+          @Override
+          public long home(Oid oid, long tid) {
+            byte[] v = kv.get(revKey(oid, tid));
+            return v == null ? UndoPlan.MISSING : KvStorage.this.home(oid, tid, v);
+          }
 
-  private long homeOf(Oid oid, long tid) {
-    byte[] v = kv.get(revKey(oid, tid));
-    return v == null ? -1 : home(oid, tid, v);
+          @Override
+          public long atOrBefore(Oid oid, long tid) {
+            Object[] r = revisionAtOrBefore(oid, tid);
+            return r == null ? UndoPlan.MISSING : (long) r[0];
+          }
+
+          @Override
+          public Bytes data(Oid oid, long home) {
+            return dataAt(oid, home);
+          }
+        });
   }
 
   private Bytes dataAt(Oid oid, long tid) {

@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -25,10 +24,8 @@ import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.PostgresRows.Rev;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
-import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.record.KnownResolution;
 import org.zbig.zodb.record.References;
 
 /**
@@ -64,77 +61,33 @@ final class PostgresHistory {
     if (Long.compareUnsigned(undone.value(), packed) <= 0 || !" ".equals(status)) {
       throw new UndoException("non-undoable transaction", null);
     }
-    List<Write> out = new ArrayList<>();
-    List<MultipleUndoException.Failure> failures = new ArrayList<>();
-    for (Oid oid : oids) {
-      Rev r = revAt(c, oid, undone.value());
-      if (r == null) {
-        continue; // removed by a pack
-      }
-      Rev rHome = home(c, oid, r);
-      boolean same;
-      Bytes committed; // the current data, for conflict resolution; null if deleted
-      Write w = pending.get(oid);
-      if (w != null) {
-        same =
-            w.isDeletion()
-                ? rHome == null
-                : w.dataTid() != null
-                    ? rHome != null && homeTid(c, oid, w.dataTid().value()) == rHome.tid()
-                    : rHome != null && w.data().equals(Bytes.wrap(rHome.data()));
-        Rev wRev = w.dataTid() != null ? revAt(c, oid, w.dataTid().value()) : null;
-        Rev wHome = wRev == null ? null : home(c, oid, wRev);
-        committed =
-            w.isDeletion()
-                ? null
-                : w.dataTid() != null
-                    ? (wHome == null ? null : Bytes.wrap(wHome.data()))
-                    : w.data();
-      } else {
-        Rev cur = revAtOrBefore(c, oid, visible);
-        Rev curHome = home(c, oid, cur);
-        same =
-            cur.tid() == undone.value()
-                || (curHome == null ? rHome == null : rHome != null && curHome.tid() == rHome.tid())
-                || (curHome != null
-                    && rHome != null
-                    && Arrays.equals(curHome.data(), rHome.data()));
-        committed = curHome == null ? null : Bytes.wrap(curHome.data());
-      }
-      Rev prev = undone.value() == 0 ? null : revAtOrBefore(c, oid, undone.value() - 1);
-      Rev before = prev == null ? null : home(c, oid, prev);
-      if (!same && committed != null && rHome != null && before != null) {
-        // changed later: resolve as KvStorage does (B-trees, Length)
-        var resolved =
-            KnownResolution.resolve(Bytes.wrap(rHome.data()), committed, Bytes.wrap(before.data()));
-        if (resolved.isPresent()) {
-          out.add(Write.data(oid, resolved.get()));
-          continue;
-        }
-      }
-      if (!same) {
-        failures.add(
-            new MultipleUndoException.Failure(
-                oid,
-                prev == null
-                    ? "Can't undo an add transaction followed by conflicting transactions."
-                    : "Some data were modified by a later transaction"));
-        continue;
-      }
-      Rev prevHome = prev == null ? null : home(c, oid, prev);
-      out.add(
-          prevHome == null ? Write.deletion(oid) : Write.backPointer(oid, new Tid(prevHome.tid())));
-    }
-    if (!failures.isEmpty()) {
-      throw new MultipleUndoException(failures);
-    }
-    return out;
-  }
+    return UndoPlan.writes(
+        undone,
+        oids,
+        pending,
+        visible,
+        new UndoPlan.Revisions<SQLException>() {
+          @Override
+          public long home(Oid oid, long tid) throws SQLException {
+            Rev r = revAt(c, oid, tid);
+            if (r == null) {
+              return UndoPlan.MISSING;
+            }
+            Rev h = PostgresRows.home(c, oid, r);
+            return h == null ? UndoPlan.DELETED : h.tid();
+          }
 
-  private static long homeTid(Connection c, Oid oid, long tid) throws SQLException {
-    Rev r = revAt(c, oid, tid);
-    Rev h = r == null ? null : home(c, oid, r);
-    return h == null ? -1 : h.tid();
+          @Override
+          public long atOrBefore(Oid oid, long tid) throws SQLException {
+            Rev r = revAtOrBefore(c, oid, tid);
+            return r == null ? UndoPlan.MISSING : r.tid();
+          }
+
+          @Override
+          public Bytes data(Oid oid, long home) throws SQLException {
+            return Bytes.wrap(revAt(c, oid, home).data());
+          }
+        });
   }
 
   /** See {@link Storage#pack}; {@code snapshot} is the last tid the caller sees. */

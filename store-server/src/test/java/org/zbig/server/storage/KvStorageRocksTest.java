@@ -20,7 +20,7 @@ import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 
 /** The contract on RocksDB, plus what only a folder on disk can show. */
-class RocksStorageTest extends StorageContract {
+class KvStorageRocksTest extends StorageContract {
   @TempDir Path dir;
 
   @Override

@@ -1,7 +1,7 @@
 package org.zbig.server.storage;
 
 /** The contract on the in-memory storage. */
-class MemoryStorageTest extends StorageContract {
+class KvStorageInMemoryTest extends StorageContract {
   @Override
   protected Storage open() {
     return KvStorage.inMemory();
