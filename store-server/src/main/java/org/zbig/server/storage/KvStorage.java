@@ -852,22 +852,40 @@ public final class KvStorage implements Storage {
   public Iterable<TransactionInfo> transactions(Tid start, Tid stop) {
     long from = start == null ? 0 : start.value();
     long to = stop == null ? last.value() : Math.min(stop.value(), last.value());
+    return walk(from, to, true);
+  }
+
+  /**
+   * The transactions from {@code from} on: oldest first up to {@code to} ({@code forward}), or
+   * newest first down to the first. One cursor seek per transaction, so commits made meanwhile do
+   * not disturb the walk.
+   */
+  private Iterable<TransactionInfo> walk(long from, long to, boolean forward) {
     return () ->
         new Iterator<>() {
           private long next = from;
+          private boolean ended;
           private TransactionInfo ahead = advance();
 
           private TransactionInfo advance() {
+            if (ended) {
+              return null;
+            }
             try (Kv.Cursor c = kv.cursor()) {
-              c.seek(txnKey(next));
+              if (forward) {
+                c.seek(txnKey(next));
+              } else {
+                c.seekForPrev(txnKey(next));
+              }
               if (!c.valid() || c.key()[0] != TXN || c.key().length != 9) {
                 return null;
               }
               long tid = tidOf(c.key());
-              if (Long.compareUnsigned(tid, to) > 0) {
+              if (forward && Long.compareUnsigned(tid, to) > 0) {
                 return null;
               }
-              next = tid + 1;
+              ended = tid == (forward ? -1L : 0L); // no tid beyond it
+              next = forward ? tid + 1 : tid - 1;
               return decodeTxn(new Tid(tid), c.value());
             }
           }
@@ -883,7 +901,7 @@ public final class KvStorage implements Storage {
               throw new NoSuchElementException();
             }
             TransactionInfo t = ahead;
-            ahead = next == 0 ? null : advance();
+            ahead = advance();
             return t;
           }
         };
@@ -988,42 +1006,7 @@ public final class KvStorage implements Storage {
 
   @Override
   public Iterable<TransactionInfo> transactionsNewestFirst() {
-    long from = last.value();
-    return () ->
-        new Iterator<>() {
-          private long next = from;
-          private TransactionInfo ahead = advance();
-
-          private TransactionInfo advance() {
-            if (next == -1) {
-              return null;
-            }
-            try (Kv.Cursor c = kv.cursor()) {
-              c.seekForPrev(txnKey(next));
-              if (!c.valid() || c.key()[0] != TXN || c.key().length != 9) {
-                return null;
-              }
-              long tid = tidOf(c.key());
-              next = tid == 0 ? -1 : tid - 1;
-              return decodeTxn(new Tid(tid), c.value());
-            }
-          }
-
-          @Override
-          public boolean hasNext() {
-            return ahead != null;
-          }
-
-          @Override
-          public TransactionInfo next() {
-            if (ahead == null) {
-              throw new NoSuchElementException();
-            }
-            TransactionInfo t = ahead;
-            ahead = advance();
-            return t;
-          }
-        };
+    return walk(last.value(), 0, false);
   }
 
   @Override
