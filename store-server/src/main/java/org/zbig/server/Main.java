@@ -493,22 +493,25 @@ public final class Main {
               ? null
               : AdminCommands.address(new CommandLine(this), "--status", status);
       ServerConfig config =
-          new ServerConfig(
-              listenAddress.getHostString(),
-              listenAddress.getPort(),
-              data.toAbsolutePath(),
-              storage,
-              msgpack ? Encoding.MSGPACK : Encoding.PICKLE,
-              readOnly,
-              queueSize,
-              transactionTimeout == null || transactionTimeout == 0
-                  ? null
-                  : Duration.ofMillis((long) (transactionTimeout * 1000)),
-              packGc,
-              maxFrame,
-              invalidationAge == null || invalidationAge <= 0
-                  ? null
-                  : Duration.ofMillis((long) (invalidationAge * 1000)));
+          ServerConfig.inMemory().toBuilder()
+              .listen(listenAddress.getHostString(), listenAddress.getPort())
+              .data(data.toAbsolutePath())
+              .storageName(storage)
+              .offer(msgpack ? Encoding.MSGPACK : Encoding.PICKLE)
+              .readOnly(readOnly)
+              .invalidationQueueSize(queueSize)
+              .transactionTimeout(
+                  transactionTimeout == null || transactionTimeout == 0
+                      ? null
+                      : Duration.ofMillis((long) (transactionTimeout * 1000)))
+              .packGc(packGc)
+              .maxFrame(maxFrame)
+              .invalidationAge(
+                  invalidationAge == null || invalidationAge <= 0
+                      ? null
+                      : Duration.ofMillis((long) (invalidationAge * 1000)))
+              .clientConflictResolution(clientConflictResolution)
+              .build();
       if (maxFrame < 1024) {
         throw new CommandLine.ParameterException(
             new CommandLine(this), "--max-frame: " + maxFrame + " (expected: >= 1024)");
@@ -591,7 +594,6 @@ public final class Main {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
       }
-      server.clientConflictResolution(clientConflictResolution);
       StatusServer statusServer = null;
       if (statusAddress != null) {
         try {

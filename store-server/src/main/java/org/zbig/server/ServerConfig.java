@@ -21,6 +21,8 @@ import org.zbig.wire.Encoding;
  * @param invalidationAge when {@code getInvalidations} asks for more than the queue holds: how old
  *     a client's last transaction may be for the server to list the changes since by reading the
  *     storage's transactions (ZEO's {@code invalidation-age}), null for never
+ * @param clientConflictResolution ZEO's {@code client-conflict-resolution}: every conflict goes
+ *     back to the client, none is merged on the server
  */
 public record ServerConfig(
     String host,
@@ -33,7 +35,36 @@ public record ServerConfig(
     Duration transactionTimeout,
     boolean packGc,
     int maxFrame,
-    Duration invalidationAge) {
+    Duration invalidationAge,
+    boolean clientConflictResolution) {
+  /** The settings with conflicts merged on the server where it can. */
+  public ServerConfig(
+      String host,
+      int port,
+      Path data,
+      String storageName,
+      Encoding offer,
+      boolean readOnly,
+      int invalidationQueueSize,
+      Duration transactionTimeout,
+      boolean packGc,
+      int maxFrame,
+      Duration invalidationAge) {
+    this(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        maxFrame,
+        invalidationAge,
+        false);
+  }
+
   /** The settings without an invalidation age. */
   public ServerConfig(
       String host,
@@ -80,83 +111,152 @@ public record ServerConfig(
         "127.0.0.1", 0, null, "1", Encoding.PICKLE, false, 100, null, true, 256 << 20);
   }
 
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   /** This configuration with another offer. */
   public ServerConfig withOffer(Encoding e) {
-    return new ServerConfig(
-        host,
-        port,
-        data,
-        storageName,
-        e,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        maxFrame,
-        invalidationAge);
+    return toBuilder().offer(e).build();
   }
 
   /** This configuration with another transaction timeout. */
   public ServerConfig withTransactionTimeout(Duration timeout) {
-    return new ServerConfig(
-        host,
-        port,
-        data,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        timeout,
-        packGc,
-        maxFrame,
-        invalidationAge);
+    return toBuilder().transactionTimeout(timeout).build();
   }
 
-  /** This configuration with another frame size limit. */
+  /** This configuration with another frame limit. */
   public ServerConfig withMaxFrame(int bytes) {
-    return new ServerConfig(
-        host,
-        port,
-        data,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        bytes,
-        invalidationAge);
+    return toBuilder().maxFrame(bytes).build();
   }
 
-  /** This configuration with another invalidation age (null: never read the storage for it). */
+  /** This configuration with another invalidation age (null for never). */
   public ServerConfig withInvalidationAge(Duration age) {
-    return new ServerConfig(
-        host,
-        port,
-        data,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        maxFrame,
-        age);
+    return toBuilder().invalidationAge(age).build();
   }
 
-  /** This configuration with another data folder (null: in memory). */
+  /** This configuration with another data folder (null for in memory). */
   public ServerConfig withData(Path folder) {
-    return new ServerConfig(
-        host,
-        port,
-        folder,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        maxFrame,
-        invalidationAge);
+    return toBuilder().data(folder).build();
+  }
+
+  /** Builds a {@link ServerConfig} setting by setting; {@link #build()} checks them. */
+  public static final class Builder {
+    private String host;
+    private int port;
+    private Path data;
+    private String storageName;
+    private Encoding offer;
+    private boolean readOnly;
+    private int invalidationQueueSize;
+    private Duration transactionTimeout;
+    private boolean packGc;
+    private int maxFrame;
+    private Duration invalidationAge;
+    private boolean clientConflictResolution;
+
+    private Builder(ServerConfig c) {
+      host = c.host;
+      port = c.port;
+      data = c.data;
+      storageName = c.storageName;
+      offer = c.offer;
+      readOnly = c.readOnly;
+      invalidationQueueSize = c.invalidationQueueSize;
+      transactionTimeout = c.transactionTimeout;
+      packGc = c.packGc;
+      maxFrame = c.maxFrame;
+      invalidationAge = c.invalidationAge;
+      clientConflictResolution = c.clientConflictResolution;
+    }
+
+    /** See {@link ServerConfig#host()} and {@link ServerConfig#port()}. */
+    public Builder listen(String host, int port) {
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    /** See {@link ServerConfig#data()}. */
+    public Builder data(Path folder) {
+      this.data = folder;
+      return this;
+    }
+
+    /** See {@link ServerConfig#storageName()}. */
+    public Builder storageName(String name) {
+      this.storageName = name;
+      return this;
+    }
+
+    /** See {@link ServerConfig#offer()}. */
+    public Builder offer(Encoding e) {
+      this.offer = e;
+      return this;
+    }
+
+    /** See {@link ServerConfig#readOnly()}. */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /** See {@link ServerConfig#invalidationQueueSize()}. */
+    public Builder invalidationQueueSize(int size) {
+      this.invalidationQueueSize = size;
+      return this;
+    }
+
+    /** See {@link ServerConfig#transactionTimeout()}. */
+    public Builder transactionTimeout(Duration timeout) {
+      this.transactionTimeout = timeout;
+      return this;
+    }
+
+    /** See {@link ServerConfig#packGc()}. */
+    public Builder packGc(boolean gc) {
+      this.packGc = gc;
+      return this;
+    }
+
+    /** See {@link ServerConfig#maxFrame()}. */
+    public Builder maxFrame(int bytes) {
+      this.maxFrame = bytes;
+      return this;
+    }
+
+    /** See {@link ServerConfig#invalidationAge()}. */
+    public Builder invalidationAge(Duration age) {
+      this.invalidationAge = age;
+      return this;
+    }
+
+    /** See {@link ServerConfig#clientConflictResolution()}. */
+    public Builder clientConflictResolution(boolean on) {
+      this.clientConflictResolution = on;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException naming a value out of range
+     */
+    public ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          data,
+          storageName,
+          offer,
+          readOnly,
+          invalidationQueueSize,
+          transactionTimeout,
+          packGc,
+          maxFrame,
+          invalidationAge,
+          clientConflictResolution);
+    }
   }
 }

@@ -199,6 +199,7 @@ public final class ZeoServer implements AutoCloseable {
           ServedStorage served =
               new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());
           served.invalidationAge = config.invalidationAge();
+          served.clientConflictResolution = config.clientConflictResolution(); // before listening
           storages.put(s.name(), served);
         } catch (RuntimeException e) {
           storage.close();
@@ -252,7 +253,7 @@ public final class ZeoServer implements AutoCloseable {
    * client, even of the classes the server could merge itself (B-tree buckets, {@code
    * BTrees.Length}); off by default.
    */
-  public void clientConflictResolution(boolean on) {
+  public void clientConflictResolution(boolean on) { // tests switch it between scenarios
     storages.values().forEach(s -> s.clientConflictResolution = on);
   }
 
