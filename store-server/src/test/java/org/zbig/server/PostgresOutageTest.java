@@ -150,6 +150,9 @@ class PostgresOutageTest {
             TestClient c = new TestClient(server.address())) {
           c.call(new Register(c.id(), "1", false));
           ta = commit(c, 1, a, Bytes.utf8("a1"), Tid.Z64);
+          // the first request after the cut may be the one that probes the database, waiting the
+          // pool's 10 s connection timeout before it fails: read replies for longer than that
+          c.socket.setSoTimeout(40_000);
 
           relay.cut();
           long t0 = System.nanoTime();
