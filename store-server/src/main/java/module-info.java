@@ -28,4 +28,6 @@ module org.zbig.server {
 
   opens org.zbig.server to
       info.picocli;
+  opens org.zbig.server.cli to
+      info.picocli;
 }

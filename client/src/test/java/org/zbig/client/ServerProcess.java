@@ -31,7 +31,7 @@ public final class ServerProcess implements AutoCloseable {
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp",
                 System.getProperty("java.class.path"),
-                "org.zbig.server.Main",
+                "org.zbig.server.cli.Main",
                 "serve",
                 "--listen",
                 "127.0.0.1:0",

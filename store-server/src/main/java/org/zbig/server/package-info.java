@@ -12,7 +12,8 @@
  * <h2>API for clients</h2>
  *
  * <ul>
- *   <li>{@code bin/zbig-server}: the command line that serves a data folder.
+ *   <li>{@code bin/zbig-server}: the command line that serves a data folder ({@link
+ *       org.zbig.server.cli}).
  *   <li>{@code Storage}: the storage contract ({@code loadBefore}, {@code history}, two-phase
  *       commit, iteration, pack, undo); {@code KvStorage} (RocksDB, memory) and {@code
  *       PostgresStorage}.

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.cli.MainAccess;
 import org.zbig.server.storage.FileStorageImport;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.wire.*;
@@ -31,7 +32,7 @@ class AdminCommandsTest {
     System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
     try {
-      int status = Main.run(args);
+      int status = MainAccess.run(args);
       return new String[] {
         String.valueOf(status),
         o.toString(StandardCharsets.UTF_8),

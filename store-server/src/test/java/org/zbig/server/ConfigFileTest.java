@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.cli.Main;
 import org.zbig.wire.Register;
 
 /** {@code serve --config FILE}: every setting in YAML, flags win, bad keys and values stop it. */

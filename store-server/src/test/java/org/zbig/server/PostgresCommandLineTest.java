@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.cli.MainAccess;
 import org.zbig.server.storage.PostgresStorage;
 import org.zbig.server.storage.PostgresTestDatabase;
 import org.zbig.zodb.Tid;

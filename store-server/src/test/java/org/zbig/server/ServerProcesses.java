@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.zbig.server.cli.Main;
 
 /** {@code zbig-server serve} in a JVM of its own, for tests that kill it or run several. */
 final class ServerProcesses {

@@ -168,7 +168,8 @@ class FileStorageImportTest {
     int status;
     try {
       status =
-          org.zbig.server.MainAccess.run("import-fs", dataFs.toString(), "--data", data.toString());
+          org.zbig.server.cli.MainAccess.run(
+              "import-fs", dataFs.toString(), "--data", data.toString());
     } finally {
       System.setOut(out);
     }
@@ -182,7 +183,7 @@ class FileStorageImportTest {
       System.setErr(new PrintStream(e, true, "UTF-8"));
       try {
         status =
-            org.zbig.server.MainAccess.run(
+            org.zbig.server.cli.MainAccess.run(
                 "import-fs", dataFs.toString(), "--data", data.toString());
       } finally {
         System.setErr(err);

@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.cli;
 
 /** Lets tests of other packages run the command line in-process. */
 public final class MainAccess {

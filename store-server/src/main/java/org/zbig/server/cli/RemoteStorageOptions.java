@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.cli;
 
 import java.net.InetSocketAddress;
 import picocli.CommandLine;

@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,6 +17,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
+import org.zbig.server.Limits;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.StatusServer;
+import org.zbig.server.StorageSpec;
+import org.zbig.server.Tls;
+import org.zbig.server.ZeoServer;
 import org.zbig.server.storage.Compression;
 import org.zbig.server.storage.FileStorageImport;
 import org.zbig.server.storage.KvStorage;
