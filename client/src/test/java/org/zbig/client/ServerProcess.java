@@ -3,6 +3,7 @@ package org.zbig.client;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,7 +47,14 @@ public final class ServerProcess implements AutoCloseable {
       seen.append(line).append('\n');
       Matcher m = READY.matcher(line);
       if (m.find()) {
-        Thread.ofVirtual().start(() -> out.lines().forEach(l -> {}));
+        Thread.ofVirtual()
+            .start(() -> {
+              try {
+                out.lines().forEach(l -> {});
+              } catch (UncheckedIOException stopped) {
+                // the stream closes when the test stops the server
+              }
+            });
         return new ServerProcess(
             p, new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))));
       }

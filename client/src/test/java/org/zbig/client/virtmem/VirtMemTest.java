@@ -622,7 +622,12 @@ class VirtMemTest {
     MemFile f = new MemFile();
     FileHandle h = vm(16, 2).open(f);
     try (Mapping m = h.map(0, 2, false)) {
-      for (int i = 0; i < 100 && h.pageTable().size() < 4; i++) {
+      // read-ahead runs in the background: wait until both pages are loaded, not merely listed
+      // (a page is in the table while it is still LOADING)
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline
+          && !(info(PageState.LOADED, 0, 0).equals(h.pageTable().get(2L))
+              && info(PageState.LOADED, 0, 0).equals(h.pageTable().get(3L)))) {
         Thread.sleep(10);
       }
       assertThat(h.pageTable())
