@@ -47,7 +47,9 @@ public final class References {
             case Bytes b -> b;
             case String s -> s;
             case List<?> l -> null;
-            default -> throw new PickleException(-1, "persistent id " + pid + " has no oid");
+            case null, default ->
+                throw new PickleException(
+                    -1, "persistent id " + (pid == null ? "None" : pid) + " has no oid");
           };
       if (oid != null) {
         oids.add(Reference.oidOf(oid));
