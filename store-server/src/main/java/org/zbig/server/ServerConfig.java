@@ -37,35 +37,7 @@ public record ServerConfig(
     int maxFrame,
     Duration invalidationAge,
     boolean clientConflictResolution) {
-  /** The settings with conflicts merged on the server where it can. */
-  public ServerConfig(
-      String host,
-      int port,
-      Path data,
-      String storageName,
-      Encoding offer,
-      boolean readOnly,
-      int invalidationQueueSize,
-      Duration transactionTimeout,
-      boolean packGc,
-      int maxFrame,
-      Duration invalidationAge) {
-    this(
-        host,
-        port,
-        data,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        maxFrame,
-        invalidationAge,
-        false);
-  }
-
-  /** The settings without an invalidation age. */
+  /** The settings without an invalidation age, conflicts merged on the server where it can. */
   public ServerConfig(
       String host,
       int port,
@@ -88,7 +60,8 @@ public record ServerConfig(
         transactionTimeout,
         packGc,
         maxFrame,
-        null);
+        null,
+        false);
   }
 
   /** Checks the settings. */
