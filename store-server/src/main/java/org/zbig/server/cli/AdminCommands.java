@@ -199,14 +199,6 @@ final class AdminCommands {
     }
   }
 
-  /** Refuses a {@code --data} that is not an existing folder, naming it. */
-  static void requireDataFolder(CommandLine.Model.CommandSpec spec, Path data) {
-    if (!Files.isDirectory(data)) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--data: '" + data + "' (expected: an existing data folder)");
-    }
-  }
-
   /** {@code verify}: reads every revision of a stopped storage and reports the damaged ones. */
   @Command(
       name = "verify",
@@ -215,11 +207,7 @@ final class AdminCommands {
           "Read every revision of a data folder that no server has open, check each against its"
               + " checksum, and report the damaged ones (exit status 1 if any).")
   static final class Verify implements Callable<Integer> {
-    @Option(
-        names = "--data",
-        defaultValue = "./data",
-        description = "data folder (default: ${DEFAULT-VALUE})")
-    Path data;
+    @CommandLine.Mixin DataFolderOption dataFolder;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -227,7 +215,7 @@ final class AdminCommands {
 
     @Override
     public Integer call() throws IOException {
-      requireDataFolder(spec, data);
+      Path data = dataFolder.existing(spec);
       PrintWriter out = spec.commandLine().getOut();
       long total = folderBytes(data);
       KvStorage.Verified v;
@@ -270,11 +258,7 @@ final class AdminCommands {
           "Objects and bytes per class, revisions, and the largest objects of a data folder that no"
               + " server has open.")
   static final class Analyze implements Callable<Integer> {
-    @Option(
-        names = "--data",
-        defaultValue = "./data",
-        description = "data folder (default: ${DEFAULT-VALUE})")
-    Path data;
+    @CommandLine.Mixin DataFolderOption dataFolder;
 
     @Option(
         names = "--top",
@@ -288,8 +272,7 @@ final class AdminCommands {
 
     @Override
     public Integer call() {
-      requireDataFolder(spec, data);
-      try (Storage s = KvStorage.rocks(data.toAbsolutePath())) {
+      try (Storage s = KvStorage.rocks(dataFolder.existing(spec).toAbsolutePath())) {
         report(s, spec.commandLine().getOut(), top);
       }
       return 0;

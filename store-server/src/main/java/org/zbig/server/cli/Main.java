@@ -76,11 +76,7 @@ public final class Main {
     @CommandLine.Parameters(index = "0", paramLabel = "PATH/Data.fs", description = "the file")
     Path dataFs;
 
-    @Option(
-        names = "--data",
-        defaultValue = "./data",
-        description = "data folder (default: ${DEFAULT-VALUE})")
-    Path data;
+    @CommandLine.Mixin DataFolderOption dataFolder;
 
     @CommandLine.Mixin Jdbc jdbc = new Jdbc();
 
@@ -92,6 +88,7 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "PATH/Data.fs: '" + dataFs + "' (expected: an existing file)");
       }
+      Path data = dataFolder.data;
       Files.createDirectories(data);
       long t0 = System.nanoTime();
       try (Storage target =
@@ -318,11 +315,7 @@ public final class Main {
         description = "HOST:PORT (default: ${DEFAULT-VALUE})")
     String listen;
 
-    @Option(
-        names = "--data",
-        defaultValue = "./data",
-        description = "data folder (default: ${DEFAULT-VALUE})")
-    Path data;
+    @CommandLine.Mixin DataFolderOption dataFolder;
 
     @Option(
         names = "--backend",
@@ -501,7 +494,7 @@ public final class Main {
       ServerConfig config =
           ServerConfig.inMemory().toBuilder()
               .listen(listenAddress.getHostString(), listenAddress.getPort())
-              .data(data.toAbsolutePath())
+              .data(dataFolder.data.toAbsolutePath())
               .storageName(storage)
               .offer(msgpack ? Encoding.MSGPACK : Encoding.PICKLE)
               .readOnly(readOnly)

@@ -4,10 +4,11 @@
  * prints a ready line once it listens; {@code import-fs} copies a FileStorage {@code Data.fs} with
  * its history into a data folder; {@code verify} and {@code analyze} read a data folder no server
  * has open; {@code pack} and {@code backup} work through ZEO on a running server ({@code --server
- * HOST:PORT}, {@code --storage}: the {@link org.zbig.server.cli.RemoteStorageOptions} mixin).
- * Progress of long tasks goes to standard error, as plain occasional lines when it is not a
- * terminal. Everything this package does goes through the public API of {@link org.zbig.server}
- * ({@link org.zbig.server.ZeoServer}, {@link org.zbig.server.ServerConfig}, {@link
+ * HOST:PORT}, {@code --storage}: the {@link org.zbig.server.cli.RemoteStorageOptions} mixin); every
+ * command's {@code --data} is the {@link org.zbig.server.cli.DataFolderOption} mixin. Progress of
+ * long tasks goes to standard error, as plain occasional lines when it is not a terminal.
+ * Everything this package does goes through the public API of {@link org.zbig.server} ({@link
+ * org.zbig.server.ZeoServer}, {@link org.zbig.server.ServerConfig}, {@link
  * org.zbig.server.StatusServer}).
  */
 package org.zbig.server.cli;
