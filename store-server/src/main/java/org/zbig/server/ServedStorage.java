@@ -229,8 +229,8 @@ final class ServedStorage {
   /**
    * Publishes the transactions other servers sharing the storage committed since the last call:
    * each becomes visible and every subscriber is told, in tid order, before any later commit of
-   * this server (docs/protocol.md §5.6). Called by the storage's listener, at vote under the
-   * database lock, and at register.
+   * this server (docs/protocol.md §5.6). Called by the storage's listener, when this server's lease
+   * of the database lock begins, and at register.
    */
   void catchUp() {
     if (!storage.sharedByServers()) {
@@ -282,17 +282,16 @@ final class ServedStorage {
         lease = Lease.ACQUIRING;
         databaseLocker.execute(this::acquireLease);
       } else if (lease == Lease.HELD && leaseHolders.isEmpty()) {
-        lease = Lease.RELEASING; // yielding while lingering: give it back now, then take it again
-        databaseLocker.execute(this::releaseLease);
+        giveBack(); // yielding while lingering: give it back now, then take it again
       }
-      // ACQUIRING: joins it; RELEASING, or HELD and expired: taken again once given back
+      // ACQUIRING: joins it; RELEASING, or HELD and yielding: taken again once given back
       return entered;
     }
   }
 
   /**
    * Takes {@code owner} out of the lease, or out of the owners waiting to enter; the last owner out
-   * gives the lock back (at once when the lease has expired or others wait, else after a linger).
+   * gives the lock back (at once when the lease yields or others wait, else after a linger).
    */
   void releaseDatabase(Object owner) {
     CompletableFuture<Void> abandoned;
@@ -300,8 +299,7 @@ final class ServedStorage {
       abandoned = leaseEntrants.remove(owner);
       if (leaseHolders.remove(owner) && leaseHolders.isEmpty() && lease == Lease.HELD) {
         if (leaseYielding || !leaseEntrants.isEmpty()) {
-          lease = Lease.RELEASING;
-          databaseLocker.execute(this::releaseLease);
+          giveBack();
         } else {
           long idleSince = ++leaseIdle;
           databaseLocker.schedule(
@@ -360,15 +358,26 @@ final class ServedStorage {
       switch (lease) {
         case NONE, RELEASING -> {}
         case ACQUIRING -> leaseWantedEarly = true;
-        case HELD -> {
-          leaseYielding = true;
-          if (leaseHolders.isEmpty()) {
-            lease = Lease.RELEASING;
-            databaseLocker.execute(this::releaseLease);
-          }
-        }
+        case HELD -> yieldLease();
       }
     }
+  }
+
+  /**
+   * Under {@link #databaseLock}, the lease held: newcomers wait from now on, and the lock is given
+   * back as soon as no owner is inside (at once if none is).
+   */
+  private void yieldLease() {
+    leaseYielding = true;
+    if (leaseHolders.isEmpty()) {
+      giveBack();
+    }
+  }
+
+  /** Under {@link #databaseLock}: the locker thread gives the lock back next. */
+  private void giveBack() {
+    lease = Lease.RELEASING;
+    databaseLocker.execute(this::releaseLease);
   }
 
   /** On the locker thread, while the lease is held: yields it when another server waits. */
@@ -388,16 +397,10 @@ final class ServedStorage {
       return;
     }
     synchronized (databaseLock) {
-      if (lease != Lease.HELD) {
-        return;
+      if (lease == Lease.HELD) {
+        yieldLease(); // with owners inside, the last to leave gives it back
       }
-      leaseYielding = true;
-      if (!leaseHolders.isEmpty()) {
-        return; // the last owner to leave gives it back
-      }
-      lease = Lease.RELEASING;
     }
-    releaseLease();
   }
 
   /** On the locker thread: takes the lock, catches up, lets the waiting owners in. */
@@ -432,8 +435,7 @@ final class ServedStorage {
                 TimeUnit.NANOSECONDS);
         leaseHolders.addAll(leaseEntrants.keySet());
         if (leaseHolders.isEmpty()) { // every owner left while the lock was being taken
-          lease = Lease.RELEASING;
-          databaseLocker.execute(this::releaseLease);
+          giveBack();
         }
       }
       leaseEntrants.clear();
@@ -468,12 +470,10 @@ final class ServedStorage {
 
   private void releaseIfIdle(long idleSince) {
     synchronized (databaseLock) {
-      if (lease != Lease.HELD || !leaseHolders.isEmpty() || leaseIdle != idleSince) {
-        return; // an owner came meanwhile (and its leaving scheduled a linger of its own)
+      if (lease == Lease.HELD && leaseHolders.isEmpty() && leaseIdle == idleSince) {
+        giveBack(); // else an owner came meanwhile (and its leaving scheduled a linger of its own)
       }
-      lease = Lease.RELEASING;
     }
-    releaseLease();
   }
 
   private void publish(Tid tid, List<Oid> oids, Subscriber committer) {
