@@ -141,10 +141,6 @@ final class AdminCommands {
     }
   }
 
-  static InetSocketAddress address(CommandLine cmd, String hostPort) {
-    return address(cmd, "--server", hostPort);
-  }
-
   /** The address an option names, or the option's error naming the value and the form. */
   static InetSocketAddress address(CommandLine cmd, String option, String hostPort) {
     try {
