@@ -8,4 +8,5 @@ module org.zbig.zodb {
   exports org.zbig.zodb.error;
   exports org.zbig.zodb.pickle;
   exports org.zbig.zodb.record;
+  exports org.zbig.zodb.storage;
 }

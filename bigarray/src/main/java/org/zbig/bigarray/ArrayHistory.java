@@ -16,7 +16,6 @@ import org.zbig.client.Connection;
 import org.zbig.client.Database;
 import org.zbig.client.zeo.ZeoClient;
 import org.zbig.wire.History;
-import org.zbig.wire.LoadResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
@@ -24,6 +23,7 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * The transactions that changed an array: those that wrote the array object or any object of its

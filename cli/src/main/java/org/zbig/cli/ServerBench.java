@@ -27,7 +27,6 @@ import org.zbig.wire.Encoding;
 import org.zbig.wire.ErrorReply;
 import org.zbig.wire.Handshake;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.MsgId;
 import org.zbig.wire.NewOids;
@@ -43,6 +42,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * A load generator for any ZEO 5 server, ours or Python's: several ZEO connections at once, each

@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.zeo.ZeoClient;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.LoadSerial;
 import org.zbig.wire.Ping;
 import org.zbig.wire.ResolvableConflict;
@@ -42,6 +41,7 @@ import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * One isolated view of a {@link Database} and the unit of work on it: the objects loaded through

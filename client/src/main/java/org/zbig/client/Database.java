@@ -22,7 +22,6 @@ import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
 import org.zbig.wire.GetInfo;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.NewOids;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.SuppressForbidden;
@@ -32,6 +31,7 @@ import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * A database served by a ZEO server: one ZEO connection, a record cache shared by all its {@link

@@ -5,9 +5,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.zbig.wire.LoadResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * The records a database has loaded, shared by its connections whatever their snapshots: each

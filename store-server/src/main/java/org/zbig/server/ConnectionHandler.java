@@ -71,7 +71,6 @@ import org.zbig.wire.Ping;
 import org.zbig.wire.ReceiveBlobChunk;
 import org.zbig.wire.ReceiveBlobStart;
 import org.zbig.wire.ReceiveBlobStop;
-import org.zbig.wire.RecordInfo;
 import org.zbig.wire.RecordIternext;
 import org.zbig.wire.Register;
 import org.zbig.wire.RestoreA;
@@ -87,7 +86,6 @@ import org.zbig.wire.SyncRequest;
 import org.zbig.wire.TpcAbort;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.wire.UndoA;
 import org.zbig.wire.UndoInfo;
 import org.zbig.wire.UndoLog;
@@ -105,6 +103,8 @@ import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.PyObject;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * One client connection: translates {@link Message}s into {@link Storage} calls and replies

@@ -19,6 +19,7 @@ import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.*;
 
 /** {@code zbig-server backup}: a consistent, incremental copy of a running server's storage. */
 class BackupTest {

@@ -9,13 +9,13 @@ import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
 import org.zbig.server.storage.Write;
-import org.zbig.wire.CurrentRecord;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.CurrentRecord;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /** A storage that passes every call to another: tests override what they inject faults into. */
 class ForwardingStorage implements Storage {

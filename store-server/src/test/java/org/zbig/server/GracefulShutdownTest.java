@@ -16,6 +16,7 @@ import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.*;
 
 /** SIGTERM: no new connections, the commit in progress finishes, then the process ends. */
 class GracefulShutdownTest {

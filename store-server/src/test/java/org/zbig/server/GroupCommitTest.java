@@ -16,7 +16,6 @@ import org.zbig.server.storage.PostgresStorage;
 import org.zbig.server.storage.PostgresTestDatabase;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.Message;
 import org.zbig.wire.NewOids;
 import org.zbig.wire.Ping;
@@ -30,6 +29,7 @@ import org.zbig.wire.VoteResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * Sixteen clients commit at once through a server on RocksDB: their finishes share synced writes,

@@ -24,7 +24,6 @@ import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.Invalidations;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.LoadSerial;
 import org.zbig.wire.NewOids;
 import org.zbig.wire.Register;
@@ -38,6 +37,7 @@ import org.zbig.wire.VoteResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * Two real server processes ({@code serve --backend postgres}) on one database: invalidations cross

@@ -17,7 +17,6 @@ import org.zbig.server.storage.TxnMeta;
 import org.zbig.server.storage.Write;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.Ping;
 import org.zbig.wire.Register;
 import org.zbig.wire.Reply;
@@ -30,6 +29,7 @@ import org.zbig.wire.VoteResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * A server on PostgreSQL next to another writer of the same database (a second {@link

@@ -27,6 +27,7 @@ import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
+import org.zbig.zodb.storage.*;
 
 /**
  * Behaviour across connections on a real server: concurrent committers with conflicts, the order of

@@ -23,6 +23,7 @@ import org.zbig.zodb.error.ReadConflictException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.*;
 
 /** A real server on loopback, driven by clients that speak the wire protocol. */
 class ServerTest {

@@ -17,7 +17,6 @@ import org.zbig.server.storage.FaultyStores;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.Register;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcAbort;
@@ -28,6 +27,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * Faults of the store under a RocksDB storage, injected ({@link FaultyStores}) while a real server

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * {@code iterator_next(iid)}: the next transaction, or None once exhausted (docs/protocol.md §3.6).

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.RecordInfo;
 
 /**
  * {@code iterator_record_next(riid)}: the next record, or None once exhausted (docs/protocol.md

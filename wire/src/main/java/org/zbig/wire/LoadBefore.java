@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * {@code loadBefore(oid, tid)}: the newest revision of {@code oid} older than {@code before}, or

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.CurrentRecord;
 
 /**
  * {@code record_iternext(next)}: the first current record at or after {@code next}

@@ -4,7 +4,9 @@ import java.util.Map;
 import java.util.Objects;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * {@code tpc_begin(txn_id, user, description, ext, tid, status)}: opens the connection's
@@ -13,7 +15,7 @@ import org.zbig.zodb.pickle.Tuple;
  * @param txn the client's transaction id
  * @param user {@code b"<path> <name>"}
  * @param description the description
- * @param extension the extension dict, as plain data ({@link WireValues#plainDict})
+ * @param extension the extension dict, as plain data ({@link PickleValues#plainDict})
  * @param tid the tid to commit with (copy and restore tools), or null
  * @param status {@code " "} normal, {@code "p"} packed
  */
@@ -47,7 +49,7 @@ public record TpcBegin(
         a.integer(0, "txn"),
         a.bytesOrText(1, "user"),
         a.bytesOrText(2, "description"),
-        WireValues.plainDict(a.dict(3, "extension"), TransactionInfo.MAX_EXTENSION_VALUES),
+        PickleValues.plainDict(a.dict(3, "extension"), TransactionInfo.MAX_EXTENSION_VALUES),
         a.has(4) ? a.tidOrNull(4, "tid") : null,
         a.has(5) ? a.text(5, "status") : " ");
   }

@@ -13,7 +13,6 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.PersistentId;
 import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.PyObject;
@@ -204,8 +203,10 @@ public final class WireValues {
    * it makes, as it does for ZEO's server, which runs that call.
    */
   public static Map<String, Object> dict(Object v, String what) {
-    if (v instanceof PyObject o && isDictCall(o)) {
-      v = dictOf(o, what);
+    try {
+      v = PickleValues.dictCallResult(v);
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(what + " (dict call): " + e.getMessage(), e);
     }
     if (!(v instanceof Map<?, ?> m)) {
       throw bad(what, v, "dict");
@@ -216,32 +217,6 @@ public final class WireValues {
         throw bad(what + " key", e.getKey(), "str");
       }
       out.put(k, e.getValue());
-    }
-    return out;
-  }
-
-  private static boolean isDictCall(PyObject o) {
-    return o.callable() instanceof Global g
-        && (g.dotted().equals("builtins.dict") || g.dotted().equals("__builtin__.dict"))
-        && o.kind() == PyObject.Kind.REDUCE
-        && !o.hasState()
-        && o.args().size() <= 1;
-  }
-
-  /** What {@code dict()} or {@code dict(pairs)} makes. */
-  private static Map<Object, Object> dictOf(PyObject o, String what) {
-    Map<Object, Object> out = new LinkedHashMap<>();
-    if (o.args().size() == 0) {
-      return out;
-    }
-    Object from = o.args().get(0);
-    if (from instanceof Map<?, ?> m) {
-      out.putAll(m);
-      return out;
-    }
-    for (Object pair : sequence(from, what + " (dict call)")) {
-      List<Object> kv = sequence(pair, 2, what + " (dict call item)");
-      out.put(kv.get(0), kv.get(1));
     }
     return out;
   }
@@ -420,73 +395,6 @@ public final class WireValues {
     private ProtocolException tooDeep() {
       return new ProtocolException(
           what.get() + ": values nested deeper than " + MAX_DEPTH + " levels (expected: less)");
-    }
-  }
-
-  /**
-   * A value as plain data that any ZEO client can decode: None, bool, int, float, str, bytes, and
-   * tuples, lists and dicts of them. A set becomes a list; anything else (an object or a global a
-   * client put into a transaction's extension) becomes its repr. At most {@code maxValues} values
-   * are kept, nested at most half {@link #MAX_DEPTH} levels (so that a reply that carries them is
-   * within it); what is beyond becomes {@code '...'}.
-   */
-  public static Object plain(Object v, int maxValues) {
-    return new Plain(maxValues).of(v, 0);
-  }
-
-  /** {@link #plain} of each value of a dict with str keys. */
-  public static Map<String, Object> plainDict(Map<String, Object> d, int maxValues) {
-    Plain p = new Plain(maxValues);
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : d.entrySet()) {
-      out.put(e.getKey(), p.of(e.getValue(), 1));
-    }
-    return out;
-  }
-
-  private static final class Plain {
-    private int left;
-
-    Plain(int max) {
-      this.left = max;
-    }
-
-    Object of(Object v, int depth) {
-      if (--left < 0 || depth >= MAX_DEPTH / 2) {
-        return "...";
-      }
-      return switch (v) {
-        case null -> null;
-        case Boolean b -> b;
-        case Long l -> l;
-        case BigInteger b -> b;
-        case Double d -> d;
-        case String s -> s;
-        case Bytes b -> b;
-        case Tuple t -> {
-          Object[] items = new Object[t.size()];
-          for (int i = 0; i < items.length; i++) {
-            items[i] = of(t.get(i), depth + 1);
-          }
-          yield Tuple.of(items);
-        }
-        case Map<?, ?> m -> {
-          Map<Object, Object> out = new LinkedHashMap<>();
-          for (Map.Entry<?, ?> e : m.entrySet()) {
-            Object k = of(e.getKey(), depth + 1);
-            out.put(PickleValues.isHashable(k) ? k : repr(k), of(e.getValue(), depth + 1));
-          }
-          yield out;
-        }
-        case Iterable<?> items -> {
-          List<Object> out = new ArrayList<>();
-          for (Object o : items) {
-            out.add(of(o, depth + 1));
-          }
-          yield out;
-        }
-        default -> repr(v);
-      };
     }
   }
 

@@ -16,6 +16,7 @@ import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.PickleValues;
 import org.zbig.zodb.pickle.PyObject;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * Walks of untrusted values are bounded: a tuple DAG of 2^60 leaves (what a pickle's memo makes of
@@ -115,7 +116,7 @@ class BoundedValuesTest {
     ext.put("obj", new PyObject(new Global("builtins", "set"), Tuple.of(), PyObject.Kind.REDUCE));
     ext.put("list", List.of("a", Bytes.utf8("b")));
     ext.put("bomb", bomb(60));
-    Map<String, Object> plain = WireValues.plainDict(ext, 1000);
+    Map<String, Object> plain = PickleValues.plainDict(ext, 1000);
     assertThat(plain.get("n")).isEqualTo(1L);
     assertThat(plain.get("set")).isEqualTo(List.of(2L));
     assertThat(plain.get("obj")).isEqualTo("builtins.set()");

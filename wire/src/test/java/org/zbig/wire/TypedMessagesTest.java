@@ -17,6 +17,7 @@ import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ReadConflictException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.LoadResult;
 
 /** Chosen recorded frames decode to exactly the records and results a user of the API expects. */
 class TypedMessagesTest {

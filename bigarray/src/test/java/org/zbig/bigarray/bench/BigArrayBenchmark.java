@@ -208,8 +208,8 @@ public final class BigArrayBenchmark {
         oids.add(((org.zbig.client.Persistent) e.getValue()).oid());
       }
       var at = c.snapshot();
-      java.util.ArrayDeque<java.util.concurrent.CompletableFuture<org.zbig.wire.LoadResult>> q =
-          new java.util.ArrayDeque<>();
+      java.util.ArrayDeque<java.util.concurrent.CompletableFuture<org.zbig.zodb.storage.LoadResult>>
+          q = new java.util.ArrayDeque<>();
       long bytes = 0;
       for (var oid : oids) {
         if (q.size() == window) {

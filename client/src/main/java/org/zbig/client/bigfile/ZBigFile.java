@@ -25,7 +25,6 @@ import org.zbig.client.btree.LOBTree;
 import org.zbig.client.virtmem.BigFile;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.VirtMem;
-import org.zbig.wire.LoadResult;
 import org.zbig.zblk.AutoPolicy;
 import org.zbig.zblk.ZBlk0Codec;
 import org.zbig.zblk.ZBlk1Codec;
@@ -42,6 +41,7 @@ import org.zbig.zodb.pickle.Global;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * {@code wendelin.bigfile.file_zodb.ZBigFile}: a big file of {@code blksize} blocks whose state is

@@ -45,7 +45,6 @@ import org.zbig.wire.Info;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.MalformedReplyException;
 import org.zbig.wire.MsgId;
 import org.zbig.wire.OneWayRequest;
@@ -63,6 +62,7 @@ import org.zbig.zodb.error.ClientDisconnectedException;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * One ZEO connection to a storage server, kept up for its whole life (docs/protocol.md §4.2, 4.5).

@@ -29,7 +29,6 @@ import org.zbig.wire.Encoding;
 import org.zbig.wire.GetInfo;
 import org.zbig.wire.Handshake;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.MalformedReplyException;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
@@ -39,6 +38,7 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ClientDisconnectedException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * A hostile server answers the client's loads with memo bombs (a few hundred bytes standing for a

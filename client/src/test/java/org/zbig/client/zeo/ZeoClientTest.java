@@ -32,6 +32,7 @@ import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
+import org.zbig.zodb.storage.*;
 
 /** The ZEO connection against a real server (and a scripted one for what a server cannot show). */
 class ZeoClientTest {

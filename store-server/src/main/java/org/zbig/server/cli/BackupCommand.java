@@ -20,12 +20,12 @@ import org.zbig.wire.IteratorRecordStart;
 import org.zbig.wire.IteratorStart;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.MsgId;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ServerException;
 import org.zbig.zodb.record.DataRecord;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -10,12 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PickleReader;
 
 /**
  * Copies a FileStorage ({@code Data.fs}) with its whole history into a {@link Storage}
@@ -148,8 +147,8 @@ public final class FileStorageImport {
       Map<String, Object> ext = Map.of();
       if (elen > 0) {
         try {
-          ext = WireValues.dict(PickleReader.loads(extension), "extension");
-        } catch (RuntimeException e) {
+          ext = TxnRecords.decodeExtension(tid, extension);
+        } catch (CorruptRecordException e) {
           throw damaged(pos, "extension is not a pickled dict: " + e.getMessage());
         }
       }

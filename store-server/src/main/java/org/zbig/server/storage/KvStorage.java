@@ -28,11 +28,6 @@ import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.zbig.wire.CurrentRecord;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
-import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
@@ -40,10 +35,11 @@ import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.UndoException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PickleReader;
-import org.zbig.zodb.pickle.PickleWriter;
-import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.References;
+import org.zbig.zodb.storage.CurrentRecord;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * The {@link Storage} over an ordered key-value store. Layout (all numbers big-endian):
@@ -624,7 +620,7 @@ public final class KvStorage implements Storage {
         TransactionInfo t = transaction(tid);
         Map<String, Object> d = new LinkedHashMap<>(t.extension());
         d.put("time", tid.toEpochSeconds());
-        d.put("tid", WireValues.bytes(tid));
+        d.put("tid", Bytes.wrap(tid.toBytes()));
         d.put("user_name", t.user());
         d.put("description", t.description());
         d.put("size", (long) (isData(value[0]) ? dataLength(value) : 0));
@@ -687,7 +683,7 @@ public final class KvStorage implements Storage {
         byOid.put(w.oid(), w);
       }
       long txnSize = 0;
-      List<Object> oids = new ArrayList<>();
+      List<Oid> oids = new ArrayList<>();
       for (Write w : byOid.values()) {
         if (currentSerial(w.oid()).isEmpty()) {
           newCount++;
@@ -707,7 +703,7 @@ public final class KvStorage implements Storage {
           value = new byte[] {DELETED};
         }
         batch.put(revKey(w.oid(), tid.value()), value);
-        oids.add(WireValues.bytes(w.oid()));
+        oids.add(w.oid());
         if (w.blob() != null) {
           Path from = w.blob();
           Path to = blobPath(w.oid(), tid.value());
@@ -715,15 +711,10 @@ public final class KvStorage implements Storage {
         }
       }
       TxnMeta meta = c.meta();
-      Tuple txn =
-          Tuple.of(
-              meta.status(),
-              meta.user(),
-              meta.description(),
-              new LinkedHashMap<>(meta.extension()),
-              oids,
-              txnSize + meta.user().length() + meta.description().length());
-      batch.put(txnKey(tid.value()), new PickleWriter(false, v -> null).dump(txn).toByteArray());
+      batch.put(
+          txnKey(tid.value()),
+          TxnRecords.encode(
+              meta, oids, txnSize + meta.user().length() + meta.description().length()));
     }
     batch.put(LAST_TID, longBytes(prev.value()));
     batch.put(MAX_OID, longBytes(newMax));
@@ -813,29 +804,17 @@ public final class KvStorage implements Storage {
   }
 
   private TransactionInfo decodeTxn(Tid tid, byte[] v) {
-    List<Object> t = txnFields(v);
-    return new TransactionInfo(
-        tid,
-        tid.compareTo(packed) <= 0 ? "p" : WireValues.text(t.get(0), "status"),
-        WireValues.bytes(t.get(1), "user"),
-        WireValues.bytes(t.get(2), "description"),
-        WireValues.dict(t.get(3), "extension"));
+    return TxnRecords.decode(tid, v).info(tid, tid.compareTo(packed) <= 0);
   }
 
-  private static List<Object> txnFields(byte[] v) {
-    Object t = PickleReader.loads(v);
-    return WireValues.sequence(
-        t, t instanceof Tuple tuple && tuple.size() == 5 ? 5 : 6, "transaction record");
-  }
-
-  private static List<Oid> txnOids(byte[] v) {
-    return WireValues.oids(txnFields(v).get(4), "oids");
+  private static List<Oid> txnOids(Tid tid, byte[] v) {
+    return TxnRecords.decode(tid, v).oids();
   }
 
   @Override
   public List<Oid> transactionOids(Tid tid) {
     byte[] v = kv.get(txnKey(tid.value()));
-    return v == null || tid.compareTo(last) > 0 ? List.of() : txnOids(v);
+    return v == null || tid.compareTo(last) > 0 ? List.of() : txnOids(tid, v);
   }
 
   @Override
@@ -844,8 +823,7 @@ public final class KvStorage implements Storage {
     if (v == null) {
       return 0;
     }
-    List<Object> t = txnFields(v);
-    return t.size() > 5 && t.get(5) instanceof Long n ? n : 0;
+    return TxnRecords.decode(tid, v).size();
   }
 
   @Override
@@ -914,7 +892,7 @@ public final class KvStorage implements Storage {
       return List.of();
     }
     List<RecordInfo> out = new ArrayList<>();
-    for (Oid oid : txnOids(v)) {
+    for (Oid oid : txnOids(tid, v)) {
       byte[] value = kv.get(revKey(oid, tid.value()));
       if (value == null) {
         continue; // removed by a pack
@@ -1015,13 +993,12 @@ public final class KvStorage implements Storage {
     if (t == null || undone.compareTo(last) > 0) {
       throw new UndoException("Invalid transaction id", null);
     }
-    if (undone.compareTo(packed) <= 0
-        || !" ".equals(WireValues.text(txnFields(t).get(0), "status"))) {
+    if (undone.compareTo(packed) <= 0 || !" ".equals(TxnRecords.decode(undone, t).status())) {
       throw new UndoException("non-undoable transaction", null);
     }
     return UndoPlan.writes(
         undone,
-        txnOids(t),
+        txnOids(undone, t),
         pending,
         last.value(),
         new UndoPlan.Revisions<RuntimeException>() {
@@ -1263,7 +1240,7 @@ public final class KvStorage implements Storage {
         continue;
       }
       boolean any = false;
-      for (Oid oid : txnOids(v)) {
+      for (Oid oid : txnOids(new Tid(tid), v)) {
         any |= kv.get(revKey(oid, tid)) != null;
       }
       if (!any) {

@@ -8,15 +8,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.zbig.wire.TransactionInfo;
-import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PickleReader;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * The tables of a {@link PostgresStorage} and the reading of their rows. In the connection's
@@ -200,13 +198,12 @@ final class PostgresRows {
 
   static TransactionInfo txn(ResultSet rs, int at, long packed) throws SQLException {
     Tid tid = new Tid(unsql(rs.getLong(at)));
-    Object ext = PickleReader.loads(rs.getBytes(at + 4));
     return new TransactionInfo(
         tid,
         Long.compareUnsigned(tid.value(), packed) <= 0 ? "p" : rs.getString(at + 1),
         Bytes.wrap(rs.getBytes(at + 2)),
         Bytes.wrap(rs.getBytes(at + 3)),
-        WireValues.dict(ext, "extension"));
+        TxnRecords.decodeExtension(tid, rs.getBytes(at + 4)));
   }
 
   /** The oids of transaction {@code tid} in the order written, empty if unknown or not visible. */

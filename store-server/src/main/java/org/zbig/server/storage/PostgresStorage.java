@@ -45,17 +45,15 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.PostgresRows.Rev;
-import org.zbig.wire.CurrentRecord;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
-import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PickleWriter;
+import org.zbig.zodb.storage.CurrentRecord;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * The {@link Storage} in a PostgreSQL database, history-preserving, shareable by several servers.
@@ -425,7 +423,7 @@ public final class PostgresStorage implements Storage {
                 TransactionInfo t = txn(rs, 3, packed);
                 Map<String, Object> d = new LinkedHashMap<>(t.extension());
                 d.put("time", t.tid().toEpochSeconds());
-                d.put("tid", WireValues.bytes(t.tid()));
+                d.put("tid", Bytes.wrap(t.tid().toBytes()));
                 d.put("user_name", t.user());
                 d.put("description", t.description());
                 d.put("size", rs.getShort(1) == DATA ? rs.getLong(2) : 0L);
@@ -752,10 +750,7 @@ public final class PostgresStorage implements Storage {
       statuses[t] = meta.status();
       users[t] = meta.user().toByteArray();
       descriptions[t] = meta.description().toByteArray();
-      extensions[t] =
-          new PickleWriter(false, v -> null)
-              .dump(new LinkedHashMap<>(meta.extension()))
-              .toByteArray();
+      extensions[t] = TxnRecords.encodeExtension(meta.extension());
       sizes[t] = txnBytes + meta.user().length() + meta.description().length();
     }
     long visible = last;

@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SequencedMap;
-import org.zbig.wire.CurrentRecord;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.CurrentRecord;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * The storage contract: MVCC history of object revisions and transactions (docs/protocol.md §5.3).

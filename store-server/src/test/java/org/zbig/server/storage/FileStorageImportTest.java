@@ -18,12 +18,12 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * Imports the FileStorage written by real ZODB and wendelin.core ({@code testvectors/zodb/fs/}) and

@@ -11,13 +11,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /** The contract on PostgreSQL, plus what only a shared database can show. */
 class PostgresStorageTest extends StorageContract {

@@ -13,9 +13,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.zbig.wire.LoadResult;
-import org.zbig.wire.RecordInfo;
-import org.zbig.wire.TransactionInfo;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.MultipleUndoException;
@@ -26,6 +23,9 @@ import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.record.Reference;
+import org.zbig.zodb.storage.LoadResult;
+import org.zbig.zodb.storage.RecordInfo;
+import org.zbig.zodb.storage.TransactionInfo;
 
 /** The storage contract, run against every implementation (docs/protocol.md §5.3). */
 abstract class StorageContract {

@@ -29,7 +29,6 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.zbig.wire.Encoding;
 import org.zbig.wire.LoadBefore;
-import org.zbig.wire.LoadResult;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.Reply;
@@ -39,6 +38,7 @@ import org.zbig.wire.netty.MessageDecoder;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * Encoding and decoding {@code loadBefore} requests and 2 MiB {@code loadBefore} replies in both

@@ -1,6 +1,8 @@
 package org.zbig.zodb.pickle;
 
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -269,5 +271,130 @@ public final class PickleValues {
       return d > 0 ? "inf" : "-inf";
     }
     return Double.toString(d);
+  }
+
+  /**
+   * What a pickled call of {@code dict()} or {@code dict(pairs)} makes, or {@code v} itself if it
+   * is not such a call. Python code whose dict subclass reduces to {@code dict} (a transaction
+   * extension, say) pickles that call; ZEO's server runs it, and this gives what it makes.
+   *
+   * @throws IllegalArgumentException naming the argument if it is neither a dict nor a sequence of
+   *     pairs
+   */
+  public static Object dictCallResult(Object v) {
+    if (!(v instanceof PyObject o
+        && o.callable() instanceof Global g
+        && (g.dotted().equals("builtins.dict") || g.dotted().equals("__builtin__.dict"))
+        && o.kind() == PyObject.Kind.REDUCE
+        && !o.hasState()
+        && o.args().size() <= 1)) {
+      return v;
+    }
+    Map<Object, Object> out = new LinkedHashMap<>();
+    if (o.args().size() == 0) {
+      return out;
+    }
+    Object from = o.args().get(0);
+    if (from instanceof Map<?, ?> m) {
+      out.putAll(m);
+      return out;
+    }
+    List<Object> pairs =
+        switch (from) {
+          case Tuple t -> t.items();
+          case List<?> l -> new ArrayList<Object>(l);
+          case null, default ->
+              throw new IllegalArgumentException(
+                  typeName(from)
+                      + " "
+                      + repr(from, PLAIN_REPR_LIMIT)
+                      + " (expected: tuple or list)");
+        };
+    for (Object pair : pairs) {
+      List<?> kv = pair instanceof Tuple t ? t.items() : pair instanceof List<?> l ? l : null;
+      if (kv == null || kv.size() != 2) {
+        throw new IllegalArgumentException(
+            "item "
+                + typeName(pair)
+                + " "
+                + repr(pair, PLAIN_REPR_LIMIT)
+                + " (expected: a sequence of 2 items)");
+      }
+      out.put(kv.get(0), kv.get(1));
+    }
+    return out;
+  }
+
+  /** How deep {@link #plain} keeps values. */
+  public static final int PLAIN_DEPTH = 32;
+
+  /** How long the repr that {@link #plain} puts in place of an object may be. */
+  public static final int PLAIN_REPR_LIMIT = 80;
+
+  /**
+   * A value as plain data that any ZEO client can decode: None, bool, int, float, str, bytes, and
+   * tuples, lists and dicts of them. A set becomes a list; anything else (an object or a global a
+   * client put into a transaction's extension) becomes its repr. At most {@code maxValues} values
+   * are kept, nested at most {@link #PLAIN_DEPTH} levels (half the nesting a ZEO peer accepts in a
+   * message, so that a reply that carries them is within it); what is beyond becomes {@code '...'}.
+   */
+  public static Object plain(Object v, int maxValues) {
+    return new Plain(maxValues).of(v, 0);
+  }
+
+  /** {@link #plain} of each value of a dict with str keys. */
+  public static Map<String, Object> plainDict(Map<String, Object> d, int maxValues) {
+    Plain p = new Plain(maxValues);
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : d.entrySet()) {
+      out.put(e.getKey(), p.of(e.getValue(), 1));
+    }
+    return out;
+  }
+
+  private static final class Plain {
+    private int left;
+
+    Plain(int max) {
+      this.left = max;
+    }
+
+    Object of(Object v, int depth) {
+      if (--left < 0 || depth >= PLAIN_DEPTH) {
+        return "...";
+      }
+      return switch (v) {
+        case null -> null;
+        case Boolean b -> b;
+        case Long l -> l;
+        case BigInteger b -> b;
+        case Double d -> d;
+        case String s -> s;
+        case Bytes b -> b;
+        case Tuple t -> {
+          Object[] items = new Object[t.size()];
+          for (int i = 0; i < items.length; i++) {
+            items[i] = of(t.get(i), depth + 1);
+          }
+          yield Tuple.of(items);
+        }
+        case Map<?, ?> m -> {
+          Map<Object, Object> out = new LinkedHashMap<>();
+          for (Map.Entry<?, ?> e : m.entrySet()) {
+            Object k = of(e.getKey(), depth + 1);
+            out.put(isHashable(k) ? k : repr(k, PLAIN_REPR_LIMIT), of(e.getValue(), depth + 1));
+          }
+          yield out;
+        }
+        case Iterable<?> items -> {
+          List<Object> out = new ArrayList<>();
+          for (Object o : items) {
+            out.add(of(o, depth + 1));
+          }
+          yield out;
+        }
+        default -> repr(v, PLAIN_REPR_LIMIT);
+      };
+    }
   }
 }

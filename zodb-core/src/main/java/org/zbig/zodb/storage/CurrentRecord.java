@@ -1,4 +1,4 @@
-package org.zbig.wire;
+package org.zbig.zodb.storage;
 
 import java.util.Objects;
 import org.zbig.zodb.Oid;

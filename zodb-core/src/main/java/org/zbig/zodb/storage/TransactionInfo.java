@@ -1,9 +1,10 @@
-package org.zbig.wire;
+package org.zbig.zodb.storage;
 
 import java.util.Map;
 import java.util.Objects;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.pickle.PickleValues;
 
 /**
  * One transaction from {@code iterator_next} (docs/protocol.md §3.6).
@@ -13,7 +14,7 @@ import org.zbig.zodb.pickle.Bytes;
  * @param user the user, {@code b"<path> <name>"}
  * @param description the description
  * @param extension the extension dict, str keys, as plain data any client decodes ({@link
- *     WireValues#plainDict}: whatever a client put there reaches other clients in a form their
+ *     PickleValues#plainDict}: whatever a client put there reaches other clients in a form their
  *     unpicklers accept)
  */
 public record TransactionInfo(
@@ -25,7 +26,8 @@ public record TransactionInfo(
     Objects.requireNonNull(user, "user");
     Objects.requireNonNull(description, "description");
     extension =
-        WireValues.plainDict(Objects.requireNonNull(extension, "extension"), MAX_EXTENSION_VALUES);
+        PickleValues.plainDict(
+            Objects.requireNonNull(extension, "extension"), MAX_EXTENSION_VALUES);
   }
 
   /** The most values kept of an extension; what is beyond becomes {@code '...'}. */
