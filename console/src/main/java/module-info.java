@@ -7,6 +7,6 @@ module org.zbig.console {
   requires java.desktop;
   requires org.slf4j;
 
-  provides org.zbig.server.StatusPage with
+  provides org.zbig.server.http.StatusPage with
       org.zbig.console.Console;
 }

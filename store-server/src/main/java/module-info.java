@@ -22,9 +22,10 @@ module org.zbig.server {
 
   exports org.zbig.server;
 
-  uses org.zbig.server.StatusPage;
+  uses org.zbig.server.http.StatusPage;
 
   exports org.zbig.server.storage;
+  exports org.zbig.server.http;
 
   opens org.zbig.server to
       info.picocli;

@@ -5,11 +5,11 @@
  * <h2>Design</h2>
  *
  * <ul>
- *   <li>{@link org.zbig.console.Console} is a {@link org.zbig.server.StatusPage} found by {@link
- *       java.util.ServiceLoader}: the server's module knows nothing of it, and a server started
- *       without this module on its class path has no console. It serves one hand-written HTML page
- *       with its script and SVG (no file is fetched from elsewhere at run time) and a JSON API
- *       under {@code /console/api/}; the server's numbers come from {@code /status}.
+ *   <li>{@link org.zbig.console.Console} is a {@link org.zbig.server.http.StatusPage} found by
+ *       {@link java.util.ServiceLoader}: the server's module knows nothing of it, and a server
+ *       started without this module on its class path has no console. It serves one hand-written
+ *       HTML page with its script and SVG (no file is fetched from elsewhere at run time) and a
+ *       JSON API under {@code /console/api/}; the server's numbers come from {@code /status}.
  *   <li>Objects and arrays are read through the project's own Java client: per storage one
  *       read-only {@link org.zbig.client.Database} connected to the server over loopback (with TLS
  *       when the server has it), one {@link org.zbig.client.Connection} moved to the newest

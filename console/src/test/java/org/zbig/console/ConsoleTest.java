@@ -35,9 +35,9 @@ import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
-import org.zbig.server.StatusServer;
 import org.zbig.server.Tls;
 import org.zbig.server.ZeoServer;
+import org.zbig.server.http.StatusServer;
 
 /**
  * The web console against a real server on RocksDB with a real array: its HTTP API with good and

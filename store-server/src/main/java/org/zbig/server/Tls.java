@@ -39,7 +39,7 @@ public record Tls(Path certificate, Path key, Path clientCa) {
    * The server's certificate as a JDK {@link javax.net.ssl.SSLContext}, for the status listener's
    * HTTPS (browsers bring no client certificate: none is asked).
    */
-  SSLContext jdkContext() {
+  public SSLContext jdkContext() {
     try {
       SslContext c =
           SslContextBuilder.forServer(certificate.toFile(), key.toFile())

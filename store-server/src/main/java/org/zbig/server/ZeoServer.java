@@ -31,6 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zbig.server.commit.ServedStorage;
+import org.zbig.server.net.ConnectionHandler;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -224,12 +226,17 @@ public final class ZeoServer implements AutoCloseable {
   }
 
   /** The main storage (the one named in the config). */
-  ServedStorage served() {
+  @SuppressWarnings("exports")
+  public ServedStorage served() {
     return storages.get(config.storageName());
   }
 
-  /** Every storage by name, the main one first. */
-  Map<String, ServedStorage> storages() {
+  /**
+   * Every storage by name, the main one first: for the status server; its type is internal to this
+   * module (the package is not exported).
+   */
+  @SuppressWarnings("exports")
+  public Map<String, ServedStorage> storages() {
     return storages;
   }
 

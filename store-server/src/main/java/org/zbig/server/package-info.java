@@ -9,18 +9,31 @@
  * PostgreSQL shared by several servers) on the other. Spec: {@code shared/specs/zeo-protocol.md}
  * sections 3 to 6.
  *
- * <h2>API for clients</h2>
+ * <h2>API for clients, and where each part lives</h2>
  *
  * <ul>
- *   <li>{@code bin/zbig-server}: the command line that serves a data folder ({@link
- *       org.zbig.server.cli}).
- *   <li>{@code Storage}: the storage contract ({@code loadBefore}, {@code history}, two-phase
- *       commit, iteration, pack, undo); {@code KvStorage} (RocksDB, memory) and {@code
- *       PostgresStorage}.
- *   <li>{@code ConnectionHandler}: dispatches a connection's {@code Message}s to {@code Storage}
- *       calls and to the {@code Committer}, and owns flow control.
- *   <li>{@code Committer}: the commit path without channels: votes under object locks, finishes
- *       written in groups sharing one synced write (group commit), unit-tested without sockets.
+ *   <li>This package: {@link org.zbig.server.ZeoServer} (start, stop, the storages it serves) and
+ *       its configuration ({@link org.zbig.server.ServerConfig}, {@link
+ *       org.zbig.server.StorageSpec}, {@link org.zbig.server.Limits}, {@link org.zbig.server.Tls}).
+ *       The sub-packages below are the server's own and, but for {@code storage} and {@code http},
+ *       not exported.
+ *   <li>{@link org.zbig.server.cli}: {@code bin/zbig-server}, the command line that serves a data
+ *       folder, and its admin commands.
+ *   <li>{@link org.zbig.server.storage}: the storage contract ({@code loadBefore}, {@code history},
+ *       two-phase commit, iteration, pack, undo) and its implementations, {@code KvStorage}
+ *       (RocksDB, memory) and {@code PostgresStorage}; knows nothing of the wire.
+ *   <li>{@code org.zbig.server.commit}: the commit path without channels. {@code Committer} votes
+ *       under object locks and writes finishes in groups sharing one synced write (group commit);
+ *       {@code ServedStorage} is one served storage: its subscribers, invalidation queue, counters
+ *       and, on PostgreSQL, the commit lease; {@code Txn} is a connection's open transaction.
+ *       Unit-tested without sockets.
+ *   <li>{@code org.zbig.server.net}: {@code ConnectionHandler} dispatches a connection's {@code
+ *       Message}s to {@code Storage} calls and to the {@code Committer}, and owns flow control;
+ *       beside it, per connection, the open iterators ({@code Iterators}), the blob being uploaded
+ *       ({@code BlobUpload}), blob downloads ({@code BlobDownload}) and the undo log queries
+ *       ({@code UndoLogs}).
+ *   <li>{@link org.zbig.server.http}: the status page, health check and metrics over HTTP, and the
+ *       {@code StatusPage} extension point the console plugs into.
  * </ul>
  *
  * <h2>States and lifecycle</h2>

@@ -15,6 +15,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.zbig.server.http.StatusServer;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;

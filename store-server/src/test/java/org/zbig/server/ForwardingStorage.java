@@ -18,10 +18,10 @@ import org.zbig.zodb.storage.RecordInfo;
 import org.zbig.zodb.storage.TransactionInfo;
 
 /** A storage that passes every call to another: tests override what they inject faults into. */
-class ForwardingStorage implements Storage {
+public class ForwardingStorage implements Storage {
   final Storage next;
 
-  ForwardingStorage(Storage next) {
+  public ForwardingStorage(Storage next) {
     this.next = next;
   }
 

@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.zbig.server.http.StatusServer;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.zbig.server.http.StatusServer;
 import org.zbig.server.storage.FaultyStores;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LastTransaction;

@@ -9,6 +9,6 @@
  * long tasks goes to standard error, as plain occasional lines when it is not a terminal.
  * Everything this package does goes through the public API of {@link org.zbig.server} ({@link
  * org.zbig.server.ZeoServer}, {@link org.zbig.server.ServerConfig}, {@link
- * org.zbig.server.StatusServer}).
+ * org.zbig.server.http.StatusServer}).
  */
 package org.zbig.server.cli;

@@ -1,5 +1,11 @@
-package org.zbig.server;
+package org.zbig.server.net;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -8,26 +14,17 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CancellationException;
@@ -40,6 +37,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.zbig.server.Limits;
+import org.zbig.server.ServerConfig;
+import org.zbig.server.commit.Committer;
+import org.zbig.server.commit.ServedStorage;
+import org.zbig.server.commit.Txn;
 import org.zbig.server.storage.DirectBuffers;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
@@ -68,9 +70,6 @@ import org.zbig.wire.OneWayAsSync;
 import org.zbig.wire.OneWayRequest;
 import org.zbig.wire.Pack;
 import org.zbig.wire.Ping;
-import org.zbig.wire.ReceiveBlobChunk;
-import org.zbig.wire.ReceiveBlobStart;
-import org.zbig.wire.ReceiveBlobStop;
 import org.zbig.wire.RecordIternext;
 import org.zbig.wire.Register;
 import org.zbig.wire.RestoreA;
@@ -95,16 +94,11 @@ import org.zbig.wire.netty.HandshakeEvent;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.InvalidValueException;
-import org.zbig.zodb.error.MissingKeyException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
-import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.PyObject;
-import org.zbig.zodb.storage.RecordInfo;
-import org.zbig.zodb.storage.TransactionInfo;
 
 /**
  * One client connection: translates {@link Message}s into {@link Storage} calls and replies
@@ -117,9 +111,41 @@ import org.zbig.zodb.storage.TransactionInfo;
  * 1.6). Nothing one client sends reaches another client or the stored data unless it is a committed
  * transaction.
  */
-final class ConnectionHandler extends ChannelInboundHandlerAdapter
+public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     implements ServedStorage.Subscriber {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionHandler.class);
+
+  /**
+   * The {@code ruok} status as Python's {@code json.dumps} writes it (ZEO's own answer): ASCII
+   * only, {@code ", "} between entries and {@code ": "} after keys.
+   */
+  private static final ObjectWriter RUOK =
+      JsonMapper.builder()
+          .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+          .build()
+          .writer(
+              new MinimalPrettyPrinter() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+                  g.writeRaw(": ");
+                }
+
+                @Override
+                public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+                  g.writeRaw(", ");
+                }
+              });
+
+  private static byte[] ruokJson(Map<String, Object> status) {
+    try {
+      return RUOK.writeValueAsBytes(status);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("status values are plain data", e);
+    }
+  }
+
   private static final int MAX_NEW_OIDS = 100;
 
   private final Map<String, ServedStorage> storages;
@@ -144,23 +170,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
    */
   private ScheduledFuture<?> registerDeadline;
 
-  private FileChannel upload;
+  private final BlobUpload upload = new BlobUpload();
   private boolean reading; // inside channelRead: replies are flushed at channelReadComplete
   private final Queue<Object> outOfBand = new ConcurrentLinkedQueue<>();
-  private long nextIteratorId;
-  private final Map<Long, TxnIterator> txnIterators = new HashMap<>();
-  private final Map<Long, Iterator<RecordInfo>> recordIterators = new HashMap<>();
+  private final Iterators iterators = new Iterators();
 
-  private static final class TxnIterator {
-    final Iterator<TransactionInfo> it;
-    Tid current;
-
-    TxnIterator(Iterator<TransactionInfo> it) {
-      this.it = it;
-    }
-  }
-
-  ConnectionHandler(
+  public ConnectionHandler(
       Map<String, ServedStorage> storages,
       ServerConfig config,
       Limits limits,
@@ -227,7 +242,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     if (evt instanceof HandshakeEvent.Ruok) {
       Map<String, Object> all = new LinkedHashMap<>();
       storages.forEach((n, s) -> all.put(n, s.zeoStatus(config.transactionTimeout() != null)));
-      ctx.writeAndFlush(Unpooled.copiedBuffer(json(all), StandardCharsets.US_ASCII))
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(ruokJson(all)))
           .addListener(ChannelFutureListener.CLOSE);
     } else if (evt instanceof SslCloseCompletionEvent) {
       // the client ended TLS (close_notify): answer it and close, as a client closing waits for
@@ -517,50 +532,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
         }
         yield null;
       }
-      case UndoLog r -> undoLog(r.first(), r.last(), null);
-      case UndoInfo r -> undoLog(r.first(), r.last(), r.specification());
+      case UndoLog r -> UndoLogs.entries(storage(), r.first(), r.last(), null);
+      case UndoInfo r -> UndoLogs.entries(storage(), r.first(), r.last(), r.specification());
       case Pack r -> pack(r);
       case IteratorStart r -> {
         admit(r.method());
-        long id = nextIteratorId++;
-        txnIterators.put(
-            id, new TxnIterator(storage().transactions(r.start(), r.stop()).iterator()));
-        yield id;
+        yield iterators.startTransactions(storage().transactions(r.start(), r.stop()).iterator());
       }
-      case IteratorNext r -> {
-        TxnIterator it = txnIterators.get(r.iid());
-        if (it == null) {
-          throw new MissingKeyException(r.iid());
-        }
-        if (!it.it.hasNext()) {
-          txnIterators.remove(r.iid());
-          yield Optional.empty();
-        }
-        TransactionInfo t = it.it.next();
-        it.current = t.tid();
-        yield Optional.of(t);
-      }
+      case IteratorNext r -> iterators.nextTransaction(r.iid());
       case IteratorRecordStart r -> {
-        TxnIterator it = txnIterators.get(r.iid());
-        if (it == null || !r.tid().equals(it.current)) {
-          throw new StorageException("Out-of-order request for the records of " + r.tid().toHex());
-        }
+        iterators.checkAt(r.iid(), r.tid());
         admit(r.method());
-        long id = nextIteratorId++;
-        recordIterators.put(id, storage().records(r.tid()).iterator());
-        yield id;
+        yield iterators.startRecords(storage().records(r.tid()).iterator());
       }
-      case IteratorRecordNext r -> {
-        Iterator<RecordInfo> it = recordIterators.get(r.iid());
-        if (it == null) {
-          throw new MissingKeyException(r.iid());
-        }
-        if (!it.hasNext()) {
-          recordIterators.remove(r.iid());
-          yield Optional.empty();
-        }
-        yield Optional.of(it.next());
-      }
+      case IteratorRecordNext r -> iterators.nextRecord(r.iid());
       case SendBlob r -> sendBlob(r);
       case OneWayAsSync r -> {
         oneWay(r.request());
@@ -598,12 +583,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case DeleteObject r -> op(r.txn(), r);
       case RestoreA r -> op(r.txn(), r);
       case UndoA r -> op(r.txn(), r);
-      case IteratorGc r ->
-          r.iids()
-              .forEach(id -> {
-                txnIterators.remove(id);
-                recordIterators.remove(id);
-              });
+      case IteratorGc r -> iterators.release(r.iids());
       case StoreBlobStart r -> blobStart();
       case StoreBlobChunk r -> blobChunk(r);
       case StoreBlobEnd r -> blobEnd(r);
@@ -711,7 +691,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   /** Requests whose reply is owed for later, and open iterators. */
   private int owed() {
-    return inFlight.get() + txnIterators.size() + recordIterators.size();
+    return inFlight.get() + iterators.open();
   }
 
   /**
@@ -875,26 +855,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   /** Deletes the blob files a transaction uploaded and did not commit. */
   private void dropBlobs(Txn t) {
-    closeUpload(t);
-    for (Path p : t.blobs) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException e) {
-        LOG.warn("could not remove blob upload {}: {}", p, e.toString());
-      }
-    }
-    t.blobs.clear();
-  }
-
-  private void closeUpload(Txn t) {
-    if (upload != null) {
-      try {
-        upload.close();
-      } catch (IOException e) {
-        LOG.warn("could not close blob upload {}: {}", t.upload, e.toString());
-      }
-      upload = null;
-    }
+    upload.close();
+    t.deleteUploads();
   }
 
   private Txn openForBlob(String method) {
@@ -906,55 +868,22 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
   }
 
   private void blobStart() {
-    Txn t = openForBlob("storeBlobStart");
-    if (upload != null) {
-      throw new StorageTransactionException("storeBlobStart while a blob upload is open");
-    }
-    Path p = storage().newBlobFile();
-    t.blobs.add(p);
-    t.upload = p;
-    try {
-      upload = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new StorageException("cannot open blob upload " + p + ": " + e, e);
-    }
+    upload.start(openForBlob("storeBlobStart"), storage().newBlobFile());
   }
 
   private void blobChunk(StoreBlobChunk r) {
     openForBlob("storeBlobChunk");
     count(r.chunk().length());
-    if (upload == null) {
-      throw new StorageTransactionException("storeBlobChunk without storeBlobStart");
-    }
-    try {
-      ByteBuffer b = r.chunk().asByteBuffer();
-      while (b.hasRemaining()) {
-        upload.write(b);
-      }
-    } catch (IOException e) {
-      throw new StorageException("cannot write blob upload " + txn.upload + ": " + e, e);
-    }
+    upload.write(r.chunk());
   }
 
   private void blobEnd(StoreBlobEnd r) {
     Txn t = openForBlob("storeBlobEnd");
-    if (upload == null || t.id != r.txn()) {
-      throw new StorageTransactionException(
-          "storeBlobEnd without storeBlobStart in transaction " + r.txn());
-    }
-    closeUpload(t);
-    t.blobOf.put(r.oid(), t.upload);
-    t.upload = null;
+    upload.end(t, r.txn(), r.oid());
     t.ops.add(r);
   }
 
-  private static final int BLOB_CHUNK = 59_000;
-  private static final int BLOB_CHUNKS_IN_FLIGHT = 16;
-
-  /**
-   * Sends a blob as {@code receiveBlob*} calls, at most {@link #BLOB_CHUNKS_IN_FLIGHT} chunks ahead
-   * of the socket, then the reply (docs/protocol.md §3.7).
-   */
+  /** {@code sendBlob}: the reply is written after the blob's chunks ({@link BlobDownload}). */
   private Object sendBlob(SendBlob r) {
     admit(r.method());
     Path p = storage().blobFile(r.oid(), r.serial());
@@ -964,118 +893,23 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
     } catch (IOException e) {
       throw new NoSuchObjectException(r.oid());
     }
-    ctx.write(new ReceiveBlobStart(r.oid(), r.serial()));
     inFlight.incrementAndGet();
-    sendBlobChunks(r, in);
+    BlobDownload.start(
+        ctx,
+        r,
+        in,
+        readFailure -> {
+          inFlight.decrementAndGet();
+          if (readFailure != null) {
+            LOG.warn(
+                "closing {}: cannot read blob of {}: {}",
+                who(),
+                r.oid().toHex(),
+                readFailure.toString());
+            ctx.close();
+          }
+        });
     return LATER;
-  }
-
-  private void sendBlobChunks(SendBlob r, FileChannel in) {
-    try {
-      ChannelFuture lastWrite = null;
-      for (int i = 0; i < BLOB_CHUNKS_IN_FLIGHT; i++) {
-        ByteBuffer b = ByteBuffer.allocate(BLOB_CHUNK);
-        while (b.hasRemaining() && in.read(b) >= 0) {}
-        b.flip();
-        if (b.remaining() == 0) {
-          in.close();
-          inFlight.decrementAndGet();
-          ctx.write(new ReceiveBlobStop(r.oid(), r.serial()));
-          ctx.writeAndFlush(r.reply(null));
-          return;
-        }
-        lastWrite =
-            ctx.write(
-                new ReceiveBlobChunk(
-                    r.oid(), r.serial(), Bytes.wrap(Arrays.copyOf(b.array(), b.remaining()))));
-      }
-      ctx.flush();
-      lastWrite.addListener(f -> {
-        if (f.isSuccess()) {
-          sendBlobChunks(r, in);
-        } else {
-          inFlight.decrementAndGet();
-          in.close();
-        }
-      });
-    } catch (IOException e) {
-      inFlight.decrementAndGet();
-      try {
-        in.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      LOG.warn("closing {}: cannot read blob of {}: {}", who(), r.oid().toHex(), e.toString());
-      ctx.close();
-    }
-  }
-
-  /** The {@code undoLog} entry of a transaction (docs/protocol.md §3.4). */
-  private Map<String, Object> undoEntry(TransactionInfo t) {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("id", Bytes.wrap(Base64.getEncoder().encode(t.tid().toBytes())));
-    d.put("time", t.tid().toEpochSeconds());
-    d.put("user_name", t.user());
-    d.put("description", t.description());
-    d.put("size", storage().transactionSize(t.tid()));
-    d.putAll(t.extension());
-    return d;
-  }
-
-  private List<Map<String, Object>> undoLog(long first, long last, Map<String, Object> spec) {
-    long end = last < 0 ? first - last : last;
-    List<Map<String, Object>> out = new ArrayList<>();
-    long i = 0;
-    for (TransactionInfo t : storage().transactionsNewestFirst()) {
-      if (i >= end) {
-        break;
-      }
-      if ("p".equals(t.status())) {
-        break;
-      }
-      if (!" ".equals(t.status())) {
-        continue;
-      }
-      Map<String, Object> d = undoEntry(t);
-      if (spec != null && !matches(d, spec)) {
-        continue;
-      }
-      if (i >= first) {
-        out.add(d);
-      }
-      i++;
-    }
-    return out;
-  }
-
-  /**
-   * Whether an undo entry matches an {@code undoInfo} specification; a pickled {@code
-   * ZopeUndo.Prefix} matches a {@code user_name} whose path starts with its path.
-   */
-  private static boolean matches(Map<String, Object> entry, Map<String, Object> spec) {
-    for (Map.Entry<String, Object> e : spec.entrySet()) {
-      Object have = entry.get(e.getKey());
-      Object want = e.getValue();
-      if (want instanceof PyObject o && o.state() instanceof Map<?, ?> state) {
-        if (!(state.get("value") instanceof List<?> prefix)) {
-          return false;
-        }
-        String path = have instanceof Bytes b ? b.latin1() : String.valueOf(have);
-        List<String> parts = new ArrayList<>(List.of(path.split("/", -1)));
-        String lastPart = parts.get(parts.size() - 1);
-        if (lastPart.contains(" ")) {
-          parts.set(parts.size() - 1, lastPart.substring(0, lastPart.lastIndexOf(' ')));
-        }
-        List<String> want2 = prefix.stream().map(String::valueOf).toList();
-        if (parts.size() < want2.size() || !parts.subList(0, want2.size()).equals(want2)) {
-          return false;
-        }
-      } else if (!Objects.equals(
-          have instanceof Bytes b && want instanceof String ? b.latin1() : have, want)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private Object pack(Pack r) {
@@ -1112,23 +946,5 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter
               }
             }));
     return LATER;
-  }
-
-  /** A tiny JSON writer for the {@code ruok} status (maps of str to str and numbers). */
-  private static String json(Object v) {
-    return switch (v) {
-      case null -> "null";
-      case Map<?, ?> m -> {
-        StringBuilder sb = new StringBuilder("{");
-        m.forEach((k, x) ->
-            sb.append(sb.length() > 1 ? ", " : "")
-                .append(json(String.valueOf(k)))
-                .append(": ")
-                .append(json(x)));
-        yield sb.append('}').toString();
-      }
-      case String s -> '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-      default -> String.valueOf(v);
-    };
   }
 }

@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -20,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
+import org.zbig.server.Tls;
+import org.zbig.server.ZeoServer;
+import org.zbig.server.commit.ServedStorage;
 
 /**
  * The operator's view of a running server over HTTP: {@code GET /status} is JSON (storages with

@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.commit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.zbig.server.ForwardingStorage;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;

@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.commit;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -44,9 +44,9 @@ import org.zbig.zodb.pickle.Tuple;
  * either sees a commit in the tid {@code register} returns or receives its invalidation, never both
  * and never neither.
  */
-final class ServedStorage {
+public final class ServedStorage {
   /** What a registered connection receives. */
-  interface Subscriber {
+  public interface Subscriber {
     /** Called under the monitor, in tid order; must only enqueue. */
     void invalidate(Tid tid, List<Oid> oids);
 
@@ -60,16 +60,16 @@ final class ServedStorage {
   }
 
   /** The registered connections, described. */
-  List<Map<String, Object>> describeConnections() {
+  public List<Map<String, Object>> describeConnections() {
     return subscribers.stream().map(Subscriber::describe).toList();
   }
 
   private record Committed(Tid tid, List<Oid> oids) {}
 
-  final String name;
-  final Storage storage;
-  final boolean readOnly;
-  final Committer committer;
+  public final String name;
+  public final Storage storage;
+  public final boolean readOnly;
+  public final Committer committer;
   private final Object databaseLock = new Object(); // guards the lease below
   private final ScheduledExecutorService databaseLocker =
       Executors.newSingleThreadScheduledExecutor(r -> {
@@ -85,29 +85,31 @@ final class ServedStorage {
    * ZEO's {@code client-conflict-resolution}: every conflict goes back to the client, none is
    * merged on the server.
    */
-  volatile boolean clientConflictResolution;
+  public volatile boolean clientConflictResolution;
 
   private Tid coveredAfter; // the queue lists every transaction after this tid
   private final Set<Subscriber> subscribers = new CopyOnWriteArraySet<>();
-  final AtomicLong loads = new AtomicLong();
-  final AtomicLong commits = new AtomicLong();
+  public final AtomicLong loads = new AtomicLong();
+  public final AtomicLong commits = new AtomicLong();
   final AtomicLong foreignCommits = new AtomicLong(); // published for other servers
-  final AtomicLong aborts = new AtomicLong();
-  final AtomicLong conflicts = new AtomicLong();
-  final AtomicLong paused = new AtomicLong(); // connections not read from: replies not drained
-  final AtomicLong lockWaits = new AtomicLong(); // votes that had to wait for the commit lock
-  final AtomicLong lockWaitNanos = new AtomicLong();
-  final AtomicLong finishReplies = new AtomicLong(); // tpc_finish replies not yet written
+  public final AtomicLong aborts = new AtomicLong();
+  public final AtomicLong conflicts = new AtomicLong();
+  public final AtomicLong paused =
+      new AtomicLong(); // connections not read from: replies not drained
+  public final AtomicLong lockWaits =
+      new AtomicLong(); // votes that had to wait for the commit lock
+  public final AtomicLong lockWaitNanos = new AtomicLong();
+  public final AtomicLong finishReplies = new AtomicLong(); // tpc_finish replies not yet written
   private final Object quiet = new Object(); // notified when a commit or a finish reply ends
   private long quietSignals; // guarded by quiet
 
   /** A {@code tpc_finish} reply is owed: a graceful stop waits for it ({@link #awaitQuiet}). */
-  void finishReplyOwed() {
+  public void finishReplyOwed() {
     finishReplies.incrementAndGet();
   }
 
   /** The reply {@link #finishReplyOwed()} announced is written (or its connection is gone). */
-  void finishReplyDone() {
+  public void finishReplyDone() {
     finishReplies.decrementAndGet();
     signalQuiet();
   }
@@ -124,7 +126,7 @@ final class ServedStorage {
    * Waits until no transaction holds or waits for locks or is being written and every finish reply
    * is written, or until {@code deadline} ({@link System#nanoTime()}); whether that happened.
    */
-  boolean awaitQuiet(long deadline) throws InterruptedException {
+  public boolean awaitQuiet(long deadline) throws InterruptedException {
     for (; ; ) {
       long seen;
       synchronized (quiet) {
@@ -145,8 +147,8 @@ final class ServedStorage {
     }
   }
 
-  final AtomicLong stores = new AtomicLong(); // storea calls
-  final AtomicLong activeTxns = new AtomicLong(); // from tpc_begin to tpc_finish or abort
+  public final AtomicLong stores = new AtomicLong(); // storea calls
+  public final AtomicLong activeTxns = new AtomicLong(); // from tpc_begin to tpc_finish or abort
   private final String started = ctime(System.currentTimeMillis());
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(r -> {
@@ -155,10 +157,10 @@ final class ServedStorage {
         return t;
       });
 
-  /** See {@link ServerConfig#invalidationAge()}; null for never. */
-  volatile Duration invalidationAge;
+  /** See {@link org.zbig.server.ServerConfig#invalidationAge()}; null for never. */
+  public volatile Duration invalidationAge;
 
-  ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
+  public ServedStorage(String name, Storage storage, boolean readOnly, int queueSize) {
     this.name = name;
     this.storage = storage;
     this.readOnly = readOnly;
@@ -188,22 +190,22 @@ final class ServedStorage {
   private volatile Tid published;
 
   /** The newest transaction every subscriber has been told of (see {@link #published}). */
-  Tid lastPublished() {
+  public Tid lastPublished() {
     return published;
   }
 
   /** Subscribes {@code s} and returns the last tid, atomically with respect to commits. */
-  synchronized Tid register(Subscriber s) {
+  public synchronized Tid register(Subscriber s) {
     catchUp(); // a client coming from another server may know newer transactions than we do
     subscribers.add(s);
     return published;
   }
 
-  void unregister(Subscriber s) {
+  public void unregister(Subscriber s) {
     subscribers.remove(s);
   }
 
-  int connections() {
+  public int connections() {
     return subscribers.size();
   }
 
@@ -232,7 +234,7 @@ final class ServedStorage {
    * this server (docs/protocol.md §5.6). Called by the storage's listener, when this server's lease
    * of the database lock begins, and at register.
    */
-  void catchUp() {
+  public void catchUp() {
     if (!storage.sharedByServers()) {
       return; // this server's storage alone: nothing to catch up with, no monitor to take
     }
@@ -245,7 +247,7 @@ final class ServedStorage {
   }
 
   /** Whether other servers commit to the storage too (then votes call {@link #enterDatabase}). */
-  boolean sharedByServers() {
+  public boolean sharedByServers() {
     return storage.sharedByServers();
   }
 
@@ -493,7 +495,7 @@ final class ServedStorage {
    * The oids changed after {@code tid} and the newest tid, or empty when the queue does not reach
    * back that far (the client then drops its cache).
    */
-  synchronized Optional<Invalidations> invalidationsSince(Tid tid) {
+  public synchronized Optional<Invalidations> invalidationsSince(Tid tid) {
     catchUp();
     Tid lastTid = published;
     if (tid.compareTo(lastTid) >= 0) {
@@ -526,7 +528,7 @@ final class ServedStorage {
    * Packs in the background, one pack at a time; when done, every connection gets the new sizes
    * (docs/protocol.md §3.5).
    */
-  CompletableFuture<PackResult> pack(Tid packTid, boolean gc) {
+  public CompletableFuture<PackResult> pack(Tid packTid, boolean gc) {
     return CompletableFuture.supplyAsync(
         () -> {
           packing.incrementAndGet();
@@ -546,7 +548,7 @@ final class ServedStorage {
   }
 
   /** Stops a running pack, waiting a little for it to finish. */
-  void close() {
+  public void close() {
     committer.close();
     databaseLocker.shutdownNow();
     packer.shutdown();
@@ -560,7 +562,7 @@ final class ServedStorage {
   }
 
   /** The {@code get_info} dict (docs/protocol.md §4.3): only interfaces this server implements. */
-  Map<String, Object> info() {
+  public Map<String, Object> info() {
     Map<String, Object> d = sizeInfo();
     d.put("name", storage.name());
     d.put("supportsUndo", true);
@@ -582,7 +584,7 @@ final class ServedStorage {
   }
 
   /** The {@code info} dict sent to a committer after its commit. */
-  Map<String, Object> sizeInfo() {
+  public Map<String, Object> sizeInfo() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("length", storage.objectCount());
     d.put("size", storage.size());
@@ -593,7 +595,7 @@ final class ServedStorage {
    * This server's own counters, for the status page and metrics: ZEO's (see {@link #zeoStatus}) and
    * more.
    */
-  Map<String, Object> status() {
+  public Map<String, Object> status() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("connections", (long) subscribers.size());
     d.put("loads", loads.get());
@@ -642,7 +644,7 @@ final class ServedStorage {
    *
    * @param timeout whether a transaction timeout is set (ZEO then runs a timeout thread)
    */
-  Map<String, Object> zeoStatus(boolean timeout) {
+  public Map<String, Object> zeoStatus(boolean timeout) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("aborts", aborts.get());
     d.put("active_txns", activeTxns.get());

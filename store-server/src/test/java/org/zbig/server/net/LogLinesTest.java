@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

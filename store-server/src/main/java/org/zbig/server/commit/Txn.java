@@ -1,5 +1,7 @@
-package org.zbig.server;
+package org.zbig.server.commit;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zbig.server.storage.TxnMeta;
 import org.zbig.server.storage.Write;
 import org.zbig.wire.OneWayRequest;
@@ -18,7 +22,9 @@ import org.zbig.zodb.Tid;
  * The open transaction of one connection: its metadata and operations, replayed at vote, and where
  * it is on its way through the {@link Committer}.
  */
-final class Txn {
+public final class Txn {
+  private static final Logger LOG = LoggerFactory.getLogger(Txn.class);
+
   /** Where a transaction is in the commit path. */
   enum State {
     /** Taking operations. */
@@ -35,20 +41,20 @@ final class Txn {
     DONE
   }
 
-  final long id;
+  public final long id;
   final TxnMeta meta;
   final Tid requestedTid;
   final ServedStorage.Subscriber owner; // not told of its own commit
-  final List<OneWayRequest> ops = new ArrayList<>();
-  final List<Path> blobs = new ArrayList<>(); // uploaded blob files, deleted unless committed
-  Path upload; // the blob being uploaded, between storeBlobStart and storeBlobEnd
+  public final List<OneWayRequest> ops = new ArrayList<>();
+  private final List<Path> blobs =
+      new ArrayList<>(); // uploaded blob files, deleted unless committed
   final Map<Oid, Path> blobOf = new HashMap<>(); // the last blob uploaded for each object
 
   // the committer's, guarded by its monitor
   volatile State state = State.OPEN;
   final Set<Oid> locked = new HashSet<>();
   List<Write> writes; // set by a successful vote
-  Tid tid; // assigned when its group is written
+  public Tid tid; // assigned when its group is written
   CompletableFuture<Tid> finished;
 
   /**
@@ -56,9 +62,9 @@ final class Txn {
    * under the publication monitor and in tid order, so that the committer receives its own reply
    * before the invalidations of later transactions of its group (ZEO's clients require it).
    */
-  Runnable published;
+  public Runnable published;
 
-  Txn(long id, TxnMeta meta, Tid requestedTid, ServedStorage.Subscriber owner) {
+  public Txn(long id, TxnMeta meta, Tid requestedTid, ServedStorage.Subscriber owner) {
     this.id = id;
     this.meta = meta;
     this.requestedTid = requestedTid;
@@ -66,7 +72,29 @@ final class Txn {
   }
 
   /** Whether operations may still be added (no successful vote yet, not finishing). */
-  boolean open() {
+  public boolean open() {
     return state == State.OPEN || state == State.CONFLICTS;
+  }
+
+  /** A blob file uploaded for this transaction: it is deleted unless the transaction commits. */
+  public void uploaded(Path file) {
+    blobs.add(file);
+  }
+
+  /** {@code storeBlobEnd}: {@code file}, uploaded complete, is the new blob of {@code oid}. */
+  public void blobStored(Oid oid, Path file) {
+    blobOf.put(oid, file);
+  }
+
+  /** Deletes the blob files uploaded for this transaction (it did not commit). */
+  public void deleteUploads() {
+    for (Path p : blobs) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        LOG.warn("could not remove blob upload {}: {}", p, e.toString());
+      }
+    }
+    blobs.clear();
   }
 }

@@ -1,7 +1,9 @@
-package org.zbig.server;
+package org.zbig.server.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import org.zbig.server.Tls;
+import org.zbig.server.ZeoServer;
 
 /**
  * Pages the status listener serves besides {@code /status} and {@code /metrics}, found with {@link

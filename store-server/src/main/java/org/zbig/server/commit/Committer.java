@@ -1,4 +1,4 @@
-package org.zbig.server;
+package org.zbig.server.commit;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -69,7 +69,7 @@ import org.zbig.zodb.record.KnownResolution;
  * <p>Thread-safe: every state change happens under this object's monitor, which is never held while
  * waiting for the disk.
  */
-final class Committer implements AutoCloseable {
+public final class Committer implements AutoCloseable {
   private record Pending(Txn txn, boolean exclusive, CompletableFuture<VoteResult> result) {}
 
   private final ServedStorage served;
@@ -111,7 +111,7 @@ final class Committer implements AutoCloseable {
    *
    * @throws StorageTransactionException at once if {@code t} is already voting or voted
    */
-  synchronized CompletableFuture<VoteResult> vote(Txn t) {
+  public synchronized CompletableFuture<VoteResult> vote(Txn t) {
     switch (t.state) {
       case WAITING -> throw new StorageTransactionException("Already voting (waiting)");
       case VOTED, FINISHING -> throw new StorageTransactionException("Already voting (locked)");
@@ -438,7 +438,7 @@ final class Committer implements AutoCloseable {
    * already finishing is not stopped (its commit goes on, as a client's {@code tpc_finish} was
    * received).
    */
-  synchronized void abort(Txn t) {
+  public synchronized void abort(Txn t) {
     if (t.state == Txn.State.FINISHING || t.state == Txn.State.DONE) {
       return;
     }
@@ -469,7 +469,7 @@ final class Committer implements AutoCloseable {
    *
    * @throws StorageTransactionException if {@code t} did not vote successfully
    */
-  CompletableFuture<Tid> finish(Txn t) {
+  public CompletableFuture<Tid> finish(Txn t) {
     boolean lead;
     synchronized (this) {
       if (t.state != Txn.State.VOTED) {
@@ -561,7 +561,7 @@ final class Committer implements AutoCloseable {
   // ---- state ----
 
   /** Whether a transaction holds locks, waits for them or is being written. */
-  synchronized boolean busy() {
+  public synchronized boolean busy() {
     return !locks.isEmpty() || exclusive != null || !waiting.isEmpty() || finishing > 0;
   }
 
@@ -571,7 +571,7 @@ final class Committer implements AutoCloseable {
   }
 
   /** The number of finishes queued behind the write in progress. */
-  synchronized int queuedCount() {
+  public synchronized int queuedCount() {
     return queued.size();
   }
 
@@ -580,7 +580,7 @@ final class Committer implements AutoCloseable {
     return locks.size();
   }
 
-  static Throwable unwrap(Throwable e) {
+  public static Throwable unwrap(Throwable e) {
     return e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e;
   }
 
