@@ -1,7 +1,5 @@
 package org.zbig.client;
 
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -34,14 +32,6 @@ import org.zbig.zodb.error.CorruptRecordException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
-import org.zbig.zodb.pickle.Global;
-import org.zbig.zodb.pickle.PickleException;
-import org.zbig.zodb.pickle.PyObject;
-import org.zbig.zodb.pickle.Tuple;
-import org.zbig.zodb.record.ClassMeta;
-import org.zbig.zodb.record.DataRecord;
-import org.zbig.zodb.record.Reference;
-import org.zbig.zodb.storage.LoadResult;
 
 /**
  * One isolated view of a {@link Database} and the unit of work on it: the objects loaded through
@@ -52,9 +42,12 @@ import org.zbig.zodb.storage.LoadResult;
  * at the next transaction boundary (commit, abort or {@link #newTransaction()}), which moves the
  * snapshot forward and turns the invalidated objects back into ghosts.
  *
- * <p>Objects are cached per connection: each oid is one Java object while the application holds it
- * (weakly referenced otherwise), and at most {@code cacheSize} loaded objects are kept loaded; the
- * least recently used unchanged ones become ghosts beyond that.
+ * <p>Objects are cached per connection ({@code PickleCache}): each oid is one Java object while the
+ * application holds it (weakly referenced otherwise), and at most {@link #setCacheSize} loaded
+ * objects are kept loaded; the least recently used unchanged ones become ghosts beyond that.
+ * Records become objects through {@code ObjectReader} and objects records through {@code
+ * ObjectWriter}; the connection itself keeps the snapshot, the transaction's changes, commit and
+ * invalidations.
  *
  * <p>A connection is used by one thread at a time.
  */
@@ -74,37 +67,28 @@ public final class Connection implements AutoCloseable {
     default void invalidated(Connection c, Set<Oid> oids) {}
   }
 
-  private static final int DEFAULT_CACHE_SIZE = 10_000;
   private static final int MAX_VOTE_ROUNDS = 10;
 
   private final Database db;
-  private final Map<Oid, WeakEntry> identity = new HashMap<>();
-  private final ReferenceQueue<Persistent> collected = new ReferenceQueue<>();
-  private final LinkedHashMap<Oid, Persistent> active = new LinkedHashMap<>(16, 0.75f, true);
+  private final PickleCache cache = new PickleCache();
+  private final ObjectReader reader;
+  private final ObjectWriter writer;
   private final Set<Persistent> changed = new LinkedHashSet<>();
   private final Set<Persistent> added = new LinkedHashSet<>();
   private final Queue<Object[]> invalidations = new ConcurrentLinkedQueue<>();
   private final List<Synchronizer> synchronizers = new ArrayList<>();
   private volatile boolean invalidateAll;
-  private int cacheSize = DEFAULT_CACHE_SIZE;
   private volatile Tid at; // read by virtmem loader threads (ZBigFile.loadBlock)
   private final boolean historical; // a read-only view fixed at a past tid
   private boolean closed;
-
-  private static final class WeakEntry extends WeakReference<Persistent> {
-    final Oid oid;
-
-    WeakEntry(Persistent p, ReferenceQueue<Persistent> q) {
-      super(p, q);
-      this.oid = p.oid;
-    }
-  }
 
   /** A connection that follows the database, or a historical one fixed at {@code fixedAt}. */
   Connection(Database db, Tid fixedAt) {
     this.db = db;
     this.historical = fixedAt != null;
     this.at = historical ? fixedAt : db.snapshot(this);
+    this.reader = new ObjectReader(this, cache, db.registry());
+    this.writer = new ObjectWriter(this, db.registry(), this::adopt);
   }
 
   /** The database. */
@@ -127,10 +111,7 @@ public final class Connection implements AutoCloseable {
 
   /** Sets how many loaded objects the cache keeps loaded. */
   public void setCacheSize(int objects) {
-    if (objects < 1) {
-      throw new IllegalArgumentException("cache size: " + objects + " (expected: >= 1)");
-    }
-    cacheSize = objects;
+    cache.setSize(objects);
   }
 
   /** Lets {@code s} take part in this connection's transactions. */
@@ -199,7 +180,7 @@ public final class Connection implements AutoCloseable {
 
   void createRoot() {
     PersistentMapping root = new PersistentMapping();
-    attach(root, Oid.ROOT);
+    cache.attach(root, Oid.ROOT, this);
     root.serial = Tid.Z64;
     root.state = Persistent.State.CHANGED;
     changed.add(root);
@@ -213,16 +194,8 @@ public final class Connection implements AutoCloseable {
    */
   public Persistent get(Oid oid) {
     checkOpen();
-    Persistent p = cached(oid);
-    if (p != null) {
-      return p;
-    }
-    LoadResult r = db.load(oid, at);
-    Global type = classOf(oid, r);
-    p = instantiate(type);
-    attach(p, oid);
-    fill(p, r);
-    return p;
+    Persistent p = cache.get(oid);
+    return p != null ? p : reader.load(oid, db.load(oid, at));
   }
 
   /** {@link #get(Oid)} cast to {@code type}. */
@@ -246,108 +219,28 @@ public final class Connection implements AutoCloseable {
     if (p.jar != null) {
       throw new IllegalArgumentException(p + " belongs to another connection");
     }
-    attach(p, db.newOid());
-    p.state = Persistent.State.CHANGED;
-    added.add(p);
+    adopt(p);
     return p.oid;
   }
 
-  private Persistent cached(Oid oid) {
-    drainCollected();
-    WeakEntry e = identity.get(oid);
-    return e == null ? null : e.get();
-  }
-
-  private void drainCollected() {
-    // CHECKSTYLE.OFF: QualifiedName (org.zbig.zodb.record.Reference is imported)
-    for (java.lang.ref.Reference<? extends Persistent> r; (r = collected.poll()) != null; ) {
-      // CHECKSTYLE.ON: QualifiedName
-      WeakEntry e = (WeakEntry) r;
-      if (identity.get(e.oid) == e) {
-        identity.remove(e.oid);
-      }
-    }
-  }
-
-  private void attach(Persistent p, Oid oid) {
-    p.jar = this;
-    p.oid = oid;
-    identity.put(oid, new WeakEntry(p, collected));
-  }
-
-  private Persistent instantiate(Global type) {
-    Persistent p = db.registry().create(type);
-    return p != null ? p : new OpaqueObject(type);
-  }
-
-  private Global classOf(Oid oid, LoadResult r) {
-    try {
-      return DataRecord.decodeClassMeta(r.data().segment()).type();
-    } catch (PickleException | IllegalArgumentException e) {
-      throw new CorruptRecordException(
-          oid, r.start(), "unreadable class pickle: " + e.getMessage(), e);
-    }
-  }
-
-  /** A ghost for a reference, without I/O when the reference names the class. */
-  private Persistent ghost(Reference ref) {
-    Persistent p = cached(ref.oid());
-    if (p != null) {
-      return p;
-    }
-    if (!(ref instanceof Reference.OidClass oc) || !(oc.klass() instanceof Global type)) {
-      return get(ref.oid()); // the class is only in the record
-    }
-    p = instantiate(type);
-    attach(p, ref.oid());
-    p.state = Persistent.State.GHOST;
-    return p;
+  /** Makes {@code p}, a new object, part of this connection: an oid, stored at the next commit. */
+  private void adopt(Persistent p) {
+    cache.attach(p, db.newOid(), this);
+    p.state = Persistent.State.CHANGED;
+    added.add(p);
   }
 
   /** Called by {@link Persistent#readAccess()} on a ghost. */
   void activate(Persistent p) {
     checkOpen();
-    fill(p, db.load(p.oid, at));
-  }
-
-  private void fill(Persistent p, LoadResult r) {
-    try {
-      if (p instanceof OpaqueObject o) {
-        o.setRecord(r.data());
-      } else {
-        DataRecord rec = DataRecord.decode(r.data());
-        p.setState(resolveRefs(rec.state()));
-      }
-    } catch (PickleException | ClassCastException | IllegalArgumentException e) {
-      throw new CorruptRecordException(p.oid, r.start(), "unreadable record: " + e.getMessage(), e);
-    }
-    p.serial = r.start();
-    p.state = Persistent.State.UP_TO_DATE;
-    touched(p);
+    reader.fill(p, db.load(p.oid, at));
   }
 
   /**
    * Called on access: keeps the object in the loaded set, making ghosts of the oldest beyond it.
    */
   void touched(Persistent p) {
-    if (p.oid == null) {
-      return;
-    }
-    active.put(p.oid, p);
-    if (active.size() > cacheSize) {
-      Iterator<Persistent> it = active.values().iterator();
-      while (active.size() > cacheSize && it.hasNext()) {
-        Persistent old = it.next();
-        if (old == p || old.state == Persistent.State.CHANGED) {
-          continue;
-        }
-        it.remove();
-        if (old.state == Persistent.State.UP_TO_DATE) {
-          old.clearState();
-          old.state = Persistent.State.GHOST;
-        }
-      }
-    }
+    cache.touched(p);
   }
 
   /** Called by {@link Persistent#writeAccess()}. */
@@ -363,90 +256,6 @@ public final class Connection implements AutoCloseable {
   private ReadOnlyException readOnly(Object what) {
     return new ReadOnlyException(
         "cannot change " + what + ": the connection is a read-only view of the database at " + at);
-  }
-
-  /** The state with references turned into (ghost) objects. */
-  private Object resolveRefs(Object v) {
-    return switch (v) {
-      case Reference r when r.strong() -> ghost(r);
-      case Tuple t -> {
-        Object[] items = new Object[t.size()];
-        for (int i = 0; i < items.length; i++) {
-          items[i] = resolveRefs(t.get(i));
-        }
-        yield Tuple.of(items);
-      }
-      case List<?> l -> {
-        List<Object> out = new ArrayList<>(l.size());
-        for (Object x : l) {
-          out.add(resolveRefs(x));
-        }
-        yield out;
-      }
-      case Map<?, ?> m -> {
-        Map<Object, Object> out = new LinkedHashMap<>();
-        m.forEach((k, x) -> out.put(resolveRefs(k), resolveRefs(x)));
-        yield out;
-      }
-      case null -> null;
-      default -> v;
-    };
-  }
-
-  /** The state with objects turned into references; new objects get oids and join the commit. */
-  private Object toRefs(Object v, Set<Persistent> pending) {
-    return switch (v) {
-      case Persistent p -> {
-        if (p.jar == null) {
-          attach(p, db.newOid());
-          p.state = Persistent.State.CHANGED;
-          added.add(p);
-          pending.add(p);
-        } else if (p.jar != this) {
-          throw new IllegalArgumentException(p + " belongs to another connection");
-        }
-        yield Reference.OidClass.of(p.oid, db.registry().pythonClass(p).dotted());
-      }
-      case Tuple t -> {
-        Object[] items = new Object[t.size()];
-        for (int i = 0; i < items.length; i++) {
-          items[i] = toRefs(t.get(i), pending);
-        }
-        yield Tuple.of(items);
-      }
-      case List<?> l -> {
-        List<Object> out = new ArrayList<>(l.size());
-        for (Object x : l) {
-          out.add(toRefs(x, pending));
-        }
-        yield out;
-      }
-      case Map<?, ?> m -> {
-        Map<Object, Object> out = new LinkedHashMap<>();
-        m.forEach((k, x) -> out.put(toRefs(k, pending), toRefs(x, pending)));
-        yield out;
-      }
-      case PyObject o -> o;
-      case null -> null;
-      default -> v;
-    };
-  }
-
-  private Bytes encode(Persistent p, Set<Persistent> pending) {
-    if (p instanceof OpaqueObject o) {
-      return o.record();
-    }
-    Global type = db.registry().pythonClass(p);
-    Object state = toRefs(p.getState(), pending);
-    return new DataRecord(ClassMeta.of(type), state).encodeBytes();
-  }
-
-  private Object decodeState(Persistent p, Bytes record, Tid tid) {
-    try {
-      return resolveRefs(DataRecord.decode(record).state());
-    } catch (PickleException e) {
-      throw new CorruptRecordException(p.oid, tid, "unreadable record: " + e.getMessage(), e);
-    }
   }
 
   /** Commits with an empty description. */
@@ -493,7 +302,7 @@ public final class Connection implements AutoCloseable {
       Persistent p = it.next();
       it.remove();
       if (!records.containsKey(p)) {
-        records.put(p, encode(p, queue));
+        records.put(p, writer.record(p, queue));
       }
     }
     // one transaction at a time on the ZEO connection the database's connections share
@@ -577,13 +386,11 @@ public final class Connection implements AutoCloseable {
     try {
       Bytes committedRecord = zeo.invoke(id -> new LoadSerial(id, c.oid(), c.committed()));
       Bytes oldRecord = zeo.invoke(id -> new LoadSerial(id, c.oid(), c.read()));
-      Object old = decodeState(p, oldRecord, c.read());
-      Object committed = decodeState(p, committedRecord, c.committed());
-      Object mine = decodeState(p, c.data(), null);
+      Object old = reader.state(p, oldRecord, c.read());
+      Object committed = reader.state(p, committedRecord, c.committed());
+      Object mine = reader.state(p, c.data(), null);
       Object merged = p.resolveConflict(old, committed, mine);
-      Global type = db.registry().pythonClass(p);
-      return Bytes.wrap(
-          new DataRecord(ClassMeta.of(type), toRefs(merged, new LinkedHashSet<>())).encode());
+      return writer.record(p, merged, new LinkedHashSet<>());
     } catch (ConflictException e) {
       throw conflict;
     }
@@ -623,19 +430,10 @@ public final class Connection implements AutoCloseable {
 
   private void discardChanges() {
     for (Persistent p : changed) {
-      if (p.state == Persistent.State.CHANGED) {
-        p.clearState();
-        p.state = Persistent.State.GHOST;
-        active.remove(p.oid);
-      }
+      cache.discard(p);
     }
     for (Persistent p : added) {
-      identity.remove(p.oid);
-      active.remove(p.oid);
-      p.jar = null;
-      p.oid = null;
-      p.serial = null;
-      p.state = Persistent.State.NEW;
+      cache.forget(p);
     }
     changed.clear();
     added.clear();
@@ -652,9 +450,7 @@ public final class Connection implements AutoCloseable {
       invalidateAll = false;
       everything = true;
       invalidations.clear();
-      for (Persistent p : List.copyOf(active.values())) {
-        ghostify(p);
-      }
+      cache.ghostifyAll();
     }
     // only those up to the new snapshot: later ones are for the next boundary
     for (Object[] inv;
@@ -664,9 +460,9 @@ public final class Connection implements AutoCloseable {
       List<Oid> oids = (List<Oid>) inv[1];
       changedOids.addAll(oids);
       for (Oid oid : oids) {
-        Persistent p = cached(oid);
+        Persistent p = cache.get(oid);
         if (p != null) {
-          ghostify(p);
+          cache.ghostify(p);
         }
       }
     }
@@ -679,15 +475,7 @@ public final class Connection implements AutoCloseable {
   }
 
   void deactivate(Persistent p) {
-    ghostify(p);
-  }
-
-  private void ghostify(Persistent p) {
-    if (p.state == Persistent.State.UP_TO_DATE) {
-      p.clearState();
-      p.state = Persistent.State.GHOST;
-      active.remove(p.oid);
-    }
+    cache.ghostify(p);
   }
 
   /** Queues an invalidation; called on the ZEO event loop. */

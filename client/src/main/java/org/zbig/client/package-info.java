@@ -14,13 +14,16 @@
  *       the class registry and the commit lock (one two-phase commit at a time on the ZEO
  *       connection).
  *   <li>{@link org.zbig.client.Connection}: a snapshot (loads are {@code loadBefore(oid, at+1)}),
- *       the identity map (weak) with an LRU set of loaded objects, the changes of the current
- *       transaction, commit with client-side conflict resolution, and {@link
- *       org.zbig.client.Connection.Synchronizer}s for other data managers (virtmem). A historical
- *       connection ({@link org.zbig.client.Database#open(org.zbig.zodb.Tid)}) is fixed at a past
- *       tid, ignores invalidations and refuses changes; the same record cache serves it, as its
- *       revisions carry their validity ranges. Our server names the tid it was packed up to in
- *       {@code get_info} ({@code zbig_packed_tid}), so a tid whose history is gone is refused.
+ *       the changes of the current transaction, commit with client-side conflict resolution, and
+ *       {@link org.zbig.client.Connection.Synchronizer}s for other data managers (virtmem). A
+ *       historical connection ({@link org.zbig.client.Database#open(org.zbig.zodb.Tid)}) is fixed
+ *       at a past tid, ignores invalidations and refuses changes; the same record cache serves it,
+ *       as its revisions carry their validity ranges. Our server names the tid it was packed up to
+ *       in {@code get_info} ({@code zbig_packed_tid}), so a tid whose history is gone is refused.
+ *   <li>Beside each connection, split as ZODB splits its own: {@code PickleCache}, the identity map
+ *       (weak) with an LRU set of loaded objects; {@code ObjectReader}, records into objects
+ *       (references into ghosts); {@code ObjectWriter}, objects into records (new objects reached
+ *       get oids).
  *   <li>{@link org.zbig.client.Persistent}: ghost / up-to-date / changed; subclasses map fields to
  *       the Python state; {@link org.zbig.client.PersistentMapping}, {@link
  *       org.zbig.client.Length}, {@link org.zbig.client.OpaqueObject} and the B-trees of package
