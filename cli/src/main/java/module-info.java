@@ -4,7 +4,7 @@ module org.zbig.cli {
   requires org.zbig.bigarray;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
-  requires me.tongfei.progressbar;
+  requires org.zbig.terminal;
 
   opens org.zbig.cli to
       info.picocli;

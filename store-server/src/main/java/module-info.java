@@ -11,8 +11,9 @@ module org.zbig.server {
   requires java.sql;
   requires org.postgresql.jdbc;
   requires com.zaxxer.hikari;
+  requires com.github.benmanes.caffeine;
   requires info.picocli;
-  requires me.tongfei.progressbar;
+  requires org.zbig.terminal;
   requires org.slf4j;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.dataformat.yaml;

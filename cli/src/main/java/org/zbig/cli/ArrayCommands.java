@@ -1,6 +1,5 @@
 package org.zbig.cli;
 
-import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -20,10 +19,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
-import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.zbig.bigarray.ArrayFiles;
 import org.zbig.bigarray.ArrayHistory;
 import org.zbig.bigarray.BigArray;
@@ -36,8 +32,8 @@ import org.zbig.client.Database;
 import org.zbig.client.Persistent;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
+import org.zbig.terminal.Progress;
 import org.zbig.zblk.ZBlkFormat;
-import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -162,24 +158,8 @@ final class ArrayCommands {
    *
    * @throws java.io.UncheckedIOException wrapping what {@code work} threw
    */
-  @SuppressWarnings("SystemConsoleNull") // still null when jdk.console names no provider
-  @SuppressForbidden("progress of a command-line task goes to standard error")
   static void withProgress(String task, long total, Work work) {
-    ProgressBarBuilder b =
-        new ProgressBarBuilder()
-            .setTaskName(task)
-            .setInitialMax(Math.max(1, total))
-            .setUnit(" MiB", 1 << 20)
-            .showSpeed();
-    Console console = System.console();
-    if (console == null || !console.isTerminal()) {
-      // a script, a log file, CI: a plain ASCII line every 10 s, no escape codes or carriage
-      // returns
-      b.setStyle(ProgressBarStyle.ASCII)
-          .setUpdateIntervalMillis(10_000)
-          .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 100));
-    }
-    try (ProgressBar pb = b.build()) {
+    try (ProgressBar pb = Progress.bar(task, Math.max(1, total), true)) {
       work.run(pb::stepTo);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
+import org.zbig.terminal.Progress;
 import org.zbig.wire.Encoding;
 import org.zbig.wire.ErrorReply;
 import org.zbig.wire.Handshake;

@@ -28,6 +28,7 @@ import org.zbig.server.storage.FileStorageImport;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.PostgresStorage;
 import org.zbig.server.storage.Storage;
+import org.zbig.terminal.Progress;
 import org.zbig.wire.Encoding;
 import org.zbig.zodb.SuppressForbidden;
 import picocli.CommandLine;
