@@ -152,6 +152,23 @@ final class ArrayCommands {
     void run(LongConsumer progress) throws IOException;
   }
 
+  /** The two arguments of the commands that move an array to or from a file. */
+  static final class NameAndFile {
+    @Parameters(index = "0", paramLabel = "NAME")
+    String name;
+
+    @Parameters(index = "1", paramLabel = "FILE.npy")
+    Path file;
+
+    NameAndFile() {}
+  }
+
+  /** Prints {@code NAME<tab>shape, dtype, ...} of an array a command made or changed. */
+  static void report(CommandLine.Model.CommandSpec spec, String name, ZBigArray a) {
+    spec.commandLine().getOut().println(name + "\t" + describe(a));
+    spec.commandLine().getOut().flush();
+  }
+
   /**
    * Runs {@code work} with a progress bar of {@code total} bytes on the error stream: redrawn in
    * place on a terminal, a plain line every 10 s otherwise.
@@ -262,8 +279,7 @@ final class ArrayCommands {
         a.zfile().setFormat(format(zblkFmt));
         s.conn.root().put(name, a);
         s.conn.commit("create " + name);
-        spec.commandLine().getOut().println(name + "\t" + describe(a));
-        spec.commandLine().getOut().flush();
+        report(spec, name, a);
       }
       return 0;
     }
@@ -277,11 +293,7 @@ final class ArrayCommands {
     @ParentCommand ArrayCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Parameters(index = "1", paramLabel = "FILE.npy")
-    Path file;
+    @CommandLine.Mixin NameAndFile args;
 
     @Option(
         names = "--zblk-fmt",
@@ -293,15 +305,16 @@ final class ArrayCommands {
     @Override
     public Integer call() throws Exception {
       ZBlkFormat fmt = format(zblkFmt);
-      long total = Npy.readHeader(file).nbytes();
+      long total = Npy.readHeader(args.file).nbytes();
       try (Session s = Session.open(parent.main)) {
         ZBigArray[] made = new ZBigArray[1];
         withProgress(
-            "import " + name,
+            "import " + args.name,
             total,
-            p -> made[0] = ArrayFiles.importNpy(s.conn, name, file, fmt, s.vm, BLKSIZE, p));
-        spec.commandLine().getOut().println(name + "\t" + describe(made[0]));
-        spec.commandLine().getOut().flush();
+            p ->
+                made[0] =
+                    ArrayFiles.importNpy(s.conn, args.name, args.file, fmt, s.vm, BLKSIZE, p));
+        report(spec, args.name, made[0]);
       }
       return 0;
     }
@@ -315,23 +328,19 @@ final class ArrayCommands {
     @ParentCommand ArrayCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Parameters(index = "1", paramLabel = "FILE.npy")
-    Path file;
+    @CommandLine.Mixin NameAndFile args;
 
     Append() {}
 
     @Override
     public Integer call() throws Exception {
-      long total = Npy.readHeader(file).nbytes();
+      long total = Npy.readHeader(args.file).nbytes();
       try (Session s = Session.open(parent.main)) {
-        ZBigArray za = s.array(name);
+        ZBigArray za = s.array(args.name);
         BigArray a = za.open(s.vm);
-        withProgress("append " + name, total, p -> ArrayFiles.appendNpy(s.conn, za, a, file, p));
-        spec.commandLine().getOut().println(name + "\t" + describe(za));
-        spec.commandLine().getOut().flush();
+        withProgress(
+            "append " + args.name, total, p -> ArrayFiles.appendNpy(s.conn, za, a, args.file, p));
+        report(spec, args.name, za);
       }
       return 0;
     }
@@ -345,11 +354,7 @@ final class ArrayCommands {
     @ParentCommand ArrayCommand parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME")
-    String name;
-
-    @Parameters(index = "1", paramLabel = "FILE.npy")
-    Path file;
+    @CommandLine.Mixin NameAndFile args;
 
     @Option(names = "--index", description = "numpy basic indexing, e.g. 10:20,::-1,3")
     String index;
@@ -362,10 +367,11 @@ final class ArrayCommands {
     @Override
     public Integer call() throws Exception {
       try (Session s = Session.open(parent.main, at)) {
-        ZBigArray za = s.array(name);
+        ZBigArray za = s.array(args.name);
         BigArray a = za.open(s.vm);
-        withProgress("export " + name, a.nbytes(), p -> ArrayFiles.exportNpy(a, index, file, p));
-        spec.commandLine().getOut().println(file + "\t" + Files.size(file) + " bytes");
+        withProgress(
+            "export " + args.name, a.nbytes(), p -> ArrayFiles.exportNpy(a, index, args.file, p));
+        spec.commandLine().getOut().println(args.file + "\t" + Files.size(args.file) + " bytes");
         spec.commandLine().getOut().flush();
       }
       return 0;

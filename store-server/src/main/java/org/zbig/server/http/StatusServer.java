@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -20,9 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import org.zbig.server.Tls;
 import org.zbig.server.ZeoServer;
 import org.zbig.server.commit.ServedStorage;
+import org.zbig.server.storage.Storage;
 
 /**
  * The operator's view of a running server over HTTP: {@code GET /status} is JSON (storages with
@@ -52,37 +55,28 @@ public final class StatusServer implements AutoCloseable {
   public StatusServer(InetSocketAddress address, ZeoServer server, Tls tls) throws IOException {
     this.server = server;
     for (ServedStorage s : server.storages().values()) {
-      String name = s.name;
-      FunctionCounter.builder("zbig_loads", s.loads, Number::doubleValue)
-          .tag("storage", name)
-          .register(registry);
-      FunctionCounter.builder("zbig_commits", s.commits, Number::doubleValue)
-          .tag("storage", name)
-          .register(registry);
-      FunctionCounter.builder("zbig_aborts", s.aborts, Number::doubleValue)
-          .tag("storage", name)
-          .register(registry);
-      FunctionCounter.builder("zbig_conflicts", s.conflicts, Number::doubleValue)
-          .tag("storage", name)
-          .register(registry);
-      FunctionCounter.builder("zbig_lock_waits", s.lockWaits, Number::doubleValue)
-          .tag("storage", name)
-          .register(registry);
-      FunctionCounter.builder("zbig_lock_wait_seconds", s.lockWaitNanos, n -> n.doubleValue() / 1e9)
-          .tag("storage", name)
+      Tags tags = Tags.of("storage", s.name);
+      Map<String, AtomicLong> counters = new LinkedHashMap<>();
+      counters.put("zbig_loads", s.loads);
+      counters.put("zbig_commits", s.commits);
+      counters.put("zbig_aborts", s.aborts);
+      counters.put("zbig_conflicts", s.conflicts);
+      counters.put("zbig_lock_waits", s.lockWaits);
+      counters.forEach((metric, n) ->
+          FunctionCounter.builder(metric, n, AtomicLong::doubleValue)
+              .tags(tags)
+              .register(registry));
+      FunctionCounter.builder("zbig_lock_wait_seconds", s.lockWaitNanos, n -> n.get() / 1e9)
+          .tags(tags)
           .register(registry);
       Gauge.builder("zbig_connections", s, ServedStorage::connections)
-          .tag("storage", name)
+          .tags(tags)
           .register(registry);
-      Gauge.builder("zbig_paused_connections", s.paused, Number::doubleValue)
-          .tag("storage", name)
+      Gauge.builder("zbig_paused_connections", s.paused, AtomicLong::doubleValue)
+          .tags(tags)
           .register(registry);
-      Gauge.builder("zbig_objects", s.storage, st -> st.objectCount())
-          .tag("storage", name)
-          .register(registry);
-      Gauge.builder("zbig_bytes", s.storage, st -> st.size())
-          .tag("storage", name)
-          .register(registry);
+      Gauge.builder("zbig_objects", s.storage, Storage::objectCount).tags(tags).register(registry);
+      Gauge.builder("zbig_bytes", s.storage, Storage::size).tags(tags).register(registry);
     }
     if (tls == null) {
       http = HttpServer.create(address, 16);
