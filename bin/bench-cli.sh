@@ -12,22 +12,11 @@
 # 0.25), and the same ratios with the JVM start-up (a `bin/zbig --version`, measured in the same
 # round) taken out of our times.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bin/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 mib="${1:-1024}"
 rounds="${2:-3}"
-shm="$(mktemp -d /dev/shm/zbig-bench-cli.XXXXXX)"
-work="$(mktemp -d /tmp/zbig-bench-cli.XXXXXX)"
-server_pid=""
-
-cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$shm" "$work"
-}
-trap cleanup EXIT
-
-# Builds both launchers' jars first, so that no build runs while measuring.
-"$root/bin/zbig-server" serve --help >/dev/null
-"$root/bin/zbig" --help >/dev/null
+bench_setup bench-cli
 
 /usr/bin/python3 - "$shm/a.npy" "$mib" <<'EOF'
 import sys, numpy as np
@@ -40,15 +29,7 @@ for i in range(0, n, step):
 a.flush()
 EOF
 
-port=$((20000 + RANDOM % 20000))
-"$root/bin/zbig-server" serve --listen "127.0.0.1:$port" --data "$work/data" \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "ready on" "$work/server.log" 2>/dev/null && break
-  sleep 0.1
-done
-grep -q "ready on" "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
+bench_server data
 
 zbig=("$root/bin/zbig" --server "127.0.0.1:$port")
 now() { date +%s.%N; }

@@ -11,20 +11,10 @@
 # restarted (so the size is that of its tables and blob files, the log written out), and each
 # array is scanned.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bin/bench-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 mib="${1:-512}"
-shm="$(mktemp -d /dev/shm/zbig-bench-comp.XXXXXX)"
-work="$(mktemp -d /tmp/zbig-bench-comp.XXXXXX)"
-server_pid=""
-
-cleanup() {
-  [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$shm" "$work"
-}
-trap cleanup EXIT
-
-"$root/bin/zbig-server" serve --help >/dev/null
-"$root/bin/zbig" --help >/dev/null
+bench_setup bench-comp
 
 /usr/bin/python3 - "$shm" "$mib" <<'PY'
 import sys, numpy as np
@@ -46,36 +36,21 @@ sparse[per_block - 1::per_block] = 1.0
 dense.flush(); sparse.flush()
 PY
 
-start() { # SETTING FOLDER
-  port=$((20000 + RANDOM % 20000))
-  "$root/bin/zbig-server" serve --listen "127.0.0.1:$port" --data "$work/$2" \
-    --compression "$1" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 300); do
-    grep -q "ready on" "$work/server.log" 2>/dev/null && break
-    sleep 0.1
-  done
-  grep -q "ready on" "$work/server.log" || { cat "$work/server.log" >&2; exit 1; }
-}
-stop() {
-  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
-}
-
 echo "arrays: $mib MiB float64 each; server data on $(df --output=source "$work" | tail -1)"
 printf "%-8s %-7s %11s %7s %11s %14s %10s\n" setting array "size (MiB)" "of raw" "import s" "scan (MB/s)" "fault-in p50"
 for c in none lz4 zstd; do
   for a in dense sparse; do
-    start "$c" "data-$c-$a"
+    bench_server "data-$c-$a" --compression "$c"
     t0=$(date +%s.%N)
     "$root/bin/zbig" --server "127.0.0.1:$port" array import "$a" "$shm/$a.npy" >/dev/null 2>&1
     t1=$(date +%s.%N)
-    stop
-    start "$c" "data-$c-$a" # the log written out into files at the restart
+    bench_stop
+    bench_server "data-$c-$a" --compression "$c" # the log written out into files at the restart
     # the tables and blob files: what stays (the write-ahead log is written out and dropped)
     size=$(find "$work/data-$c-$a" -maxdepth 1 \( -name '*.sst' -o -name '*.blob' \) -printf '%s\n' |
       awk '{ s += $1 } END { print s + 0 }')
     out=$("$root/bin/zbig" --server "127.0.0.1:$port" array bench "$a" --samples 100 2>/dev/null)
-    stop
+    bench_stop
     scan=$(echo "$out" | awk -F'\t' '/^scan/ { n = split($2, w, " "); print w[n - 3] }')
     p50=$(echo "$out" | awk -F'\t' '/^fault-in/ { match($2, /p50 [0-9.]+ ms/); print substr($2, RSTART + 4, RLENGTH - 4) }')
     printf "%-8s %-7s %11.1f %7.3f %11.1f %14s %10s\n" "$c" "$a" \
