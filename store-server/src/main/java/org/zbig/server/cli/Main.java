@@ -1,8 +1,5 @@
 package org.zbig.server.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -11,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -58,12 +53,22 @@ public final class Main {
 
   /** Runs the command line and returns its exit status; failures print one line, not a trace. */
   static int run(String... args) {
-    return new CommandLine(new Main())
-        .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          cmd.getErr().println("zbig-server: " + e.getMessage());
-          return 1;
-        })
-        .execute(args);
+    CommandLine cmd =
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler((e, c, parsed) -> {
+              c.getErr().println("zbig-server: " + e.getMessage());
+              return 1;
+            });
+    try {
+      YamlDefaults.install(cmd, "serve", args);
+    } catch (CommandLine.ParameterException e) {
+      try {
+        return cmd.getParameterExceptionHandler().handleParseException(e, args);
+      } catch (Exception unexpected) {
+        throw new IllegalStateException(unexpected);
+      }
+    }
+    return cmd.execute(args);
   }
 
   /** {@code import-fs}: copies a FileStorage with its history into a data folder. */
@@ -177,139 +182,6 @@ public final class Main {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    /** Applies the config file's settings to the options not given on the command line. */
-    private void applyConfig() {
-      if (config == null) {
-        return;
-      }
-      Map<String, CommandLine.Model.OptionSpec> byKey = new TreeMap<>();
-      for (CommandLine.Model.OptionSpec o : spec.options()) {
-        String name = o.longestName();
-        if (name.startsWith("--")
-            && !name.equals("--config")
-            && !name.equals("--help")
-            && !name.equals("--version")) {
-          byKey.put(name.substring(2), o);
-        }
-      }
-      JsonNode root;
-      try {
-        root = new ObjectMapper(new YAMLFactory()).readTree(config.toFile());
-      } catch (IOException e) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--config: cannot read " + config + ": " + e.getMessage());
-      }
-      if (root == null || root.isMissingNode() || root.isNull()) {
-        return;
-      }
-      if (!root.isObject()) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--config " + config + ": a mapping of settings expected");
-      }
-      CommandLine.ParseResult given = spec.commandLine().getParseResult();
-      for (var e : root.properties()) {
-        String key = e.getKey();
-        CommandLine.Model.OptionSpec o = byKey.get(key);
-        if (o == null) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              "--config "
-                  + config
-                  + ": unknown key '"
-                  + key
-                  + "' (expected one of: "
-                  + String.join(", ", byKey.keySet())
-                  + ")");
-        }
-        if (given != null && given.hasMatchedOption(o.longestName())) {
-          continue; // the command line wins
-        }
-        JsonNode v = e.getValue();
-        Class<?> type = o.typeInfo().getType();
-        Object value;
-        try {
-          value =
-              switch (type.getName()) {
-                case "int", "java.lang.Integer" -> checkedInt(v);
-                case "long", "java.lang.Long" -> checkedLong(v);
-                case "double", "java.lang.Double" -> checkedDouble(v);
-                case "boolean", "java.lang.Boolean" -> checkedBoolean(v);
-                case "java.nio.file.Path" -> Path.of(checkedText(v));
-                case "java.util.List" -> checkedTexts(v);
-                default -> checkedText(v);
-              };
-        } catch (IllegalArgumentException bad) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(),
-              "--config "
-                  + config
-                  + ": "
-                  + key
-                  + ": "
-                  + v
-                  + " (expected: "
-                  + bad.getMessage()
-                  + ")");
-        }
-        o.setValue(value);
-      }
-    }
-
-    private static int checkedInt(JsonNode v) {
-      if (!v.canConvertToInt() || !v.isIntegralNumber()) {
-        throw new IllegalArgumentException("an integer");
-      }
-      return v.intValue();
-    }
-
-    private static long checkedLong(JsonNode v) {
-      if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-        throw new IllegalArgumentException("an integer");
-      }
-      return v.longValue();
-    }
-
-    private static double checkedDouble(JsonNode v) {
-      if (!v.isNumber()) {
-        throw new IllegalArgumentException("a number");
-      }
-      return v.doubleValue();
-    }
-
-    private static boolean checkedBoolean(JsonNode v) {
-      if (!v.isBoolean()) {
-        throw new IllegalArgumentException("true or false");
-      }
-      return v.booleanValue();
-    }
-
-    private static List<String> checkedTexts(JsonNode v) {
-      if (v.isTextual()) {
-        return new ArrayList<>(List.of(v.textValue()));
-      }
-      if (!v.isArray()) {
-        throw new IllegalArgumentException("a string or a list of strings");
-      }
-      List<String> all = new ArrayList<>();
-      for (JsonNode e : v) {
-        if (!e.isTextual()) {
-          throw new IllegalArgumentException("a string or a list of strings");
-        }
-        all.add(e.textValue());
-      }
-      return all;
-    }
-
-    private static String checkedText(JsonNode v) {
-      if (v.isBoolean()) {
-        return v.booleanValue() ? "on" : "off"; // YAML reads an unquoted on or off as a boolean
-      }
-      if (!v.isTextual()) {
-        throw new IllegalArgumentException("a string");
-      }
-      return v.textValue();
-    }
-
     @Option(
         names = "--listen",
         defaultValue = "127.0.0.1:8100",
@@ -363,6 +235,7 @@ public final class Main {
 
     @Option(
         names = "--add-storage",
+        split = YamlDefaults.LIST_SPLIT, // a YAML list of them is one default, a line each
         paramLabel = "NAME=DIR[,read-only][,compression=C][,dedup=on|off]",
         description =
             "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
@@ -485,7 +358,6 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      applyConfig();
       InetSocketAddress listenAddress =
           AdminCommands.address(new CommandLine(this), "--listen", listen);
       InetSocketAddress statusAddress =
