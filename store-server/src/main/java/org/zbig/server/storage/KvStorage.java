@@ -559,26 +559,29 @@ public final class KvStorage implements Storage {
 
   /** The data of a revision value, following back-pointers. */
   private Bytes data(Oid oid, long tid, byte[] value) {
+    Home h = follow(oid, tid, value);
+    return switch (h.value()[0]) {
+      case DATA -> Bytes.view(MemorySegment.ofArray(h.value()).asSlice(1));
+      case DATA_SUMMED -> checked(oid, h.tid(), ByteBuffer.wrap(h.value()));
+      case CHUNKED -> assembled(oid, h.tid(), h.value());
+      default -> throw new NoSuchObjectException(oid);
+    };
+  }
+
+  /** The revision a value's back-pointers lead to: its tid and value (not a back-pointer). */
+  private record Home(long tid, byte[] value) {}
+
+  /** Follows the back-pointers of {@code value} (at {@code tid}) to the revision holding data. */
+  private Home follow(Oid oid, long tid, byte[] value) {
     for (int hops = 0; hops < 1000; hops++) {
-      switch (value[0]) {
-        case DATA -> {
-          return Bytes.view(MemorySegment.ofArray(value).asSlice(1));
-        }
-        case DATA_SUMMED -> {
-          return checked(oid, tid, ByteBuffer.wrap(value));
-        }
-        case CHUNKED -> {
-          return assembled(oid, tid, value);
-        }
-        case BACK_POINTER -> {
-          tid = ByteBuffer.wrap(value, 1, 8).getLong();
-          value = kv.get(revKey(oid, tid));
-          if (value == null) {
-            throw new CorruptRecordException(
-                oid, new Tid(tid), "back-pointer to a missing revision", null);
-          }
-        }
-        default -> throw new NoSuchObjectException(oid);
+      if (value[0] != BACK_POINTER) {
+        return new Home(tid, value);
+      }
+      tid = ByteBuffer.wrap(value, 1, 8).getLong();
+      value = kv.get(revKey(oid, tid));
+      if (value == null) {
+        throw new CorruptRecordException(
+            oid, new Tid(tid), "back-pointer to a missing revision", null);
       }
     }
     throw new CorruptRecordException(oid, new Tid(tid), "back-pointer chain too long", null);
@@ -950,25 +953,8 @@ public final class KvStorage implements Storage {
 
   /** The tid whose revision holds the data of {@code value} (at {@code tid}), -1 if deleted. */
   private long home(Oid oid, long tid, byte[] value) {
-    for (int hops = 0; hops < 1000; hops++) {
-      switch (value[0]) {
-        case DATA, DATA_SUMMED, CHUNKED -> {
-          return tid;
-        }
-        case BACK_POINTER -> {
-          tid = ByteBuffer.wrap(value, 1, 8).getLong();
-          value = kv.get(revKey(oid, tid));
-          if (value == null) {
-            throw new CorruptRecordException(
-                oid, new Tid(tid), "back-pointer to a missing revision", null);
-          }
-        }
-        default -> {
-          return -1;
-        }
-      }
-    }
-    throw new CorruptRecordException(oid, new Tid(tid), "back-pointer chain too long", null);
+    Home h = follow(oid, tid, value);
+    return isData(h.value()[0]) ? h.tid() : -1;
   }
 
   /** The newest visible revision of {@code oid} at or before {@code tid}: {tid, value}, or null. */
