@@ -57,7 +57,7 @@ final class BlobDownload {
         while (b.hasRemaining() && in.read(b) >= 0) {}
         b.flip();
         if (b.remaining() == 0) {
-          in.close();
+          in.close(); // a failure here goes to the catch, which tells done once
           ctx.write(new ReceiveBlobStop(request.oid(), request.serial()));
           ctx.writeAndFlush(request.reply(null));
           done.done(null);
@@ -75,8 +75,8 @@ final class BlobDownload {
         if (f.isSuccess()) {
           next();
         } else {
+          done.done(null); // told before the close, which may throw
           in.close();
-          done.done(null);
         }
       });
     } catch (IOException e) {
