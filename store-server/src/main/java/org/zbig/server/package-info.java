@@ -6,8 +6,8 @@
  *
  * Python {@code ZEO.ClientStorage} and the zbig Java client on one side (through the wire module's
  * messages on Netty channels), a {@code Storage} (RocksDB by default, in memory for tests, or
- * PostgreSQL shared by several servers) on the other. Spec: {@code shared/specs/zeo-protocol.md}
- * sections 3 to 6.
+ * PostgreSQL shared by several servers) on the other. Spec: {@code docs/protocol.md} sections 3 to
+ * 6.
  *
  * <h2>API for clients, and where each part lives</h2>
  *

@@ -5,10 +5,10 @@
  * <h2>What it connects</h2>
  *
  * The store-server and the client both speak ZEO 5/6 to Python peers; this module is the shared
- * codec between bytes and typed messages. Spec: {@code shared/specs/zeo-protocol.md} (sections 1 to
- * 4); ground truth: the recorded exchanges of a real Python ZEO 6 client and server, copied into
- * the test resources, which every frame of decodes, maps to a record and re-encodes (server frames
- * byte for byte).
+ * codec between bytes and typed messages. Spec: {@code docs/protocol.md} (sections 1 to 4); ground
+ * truth: the recorded exchanges of a real Python ZEO 6 client and server, copied into the test
+ * resources, which every frame of decodes, maps to a record and re-encodes (server frames byte for
+ * byte).
  *
  * <h2>Layers</h2>
  *
