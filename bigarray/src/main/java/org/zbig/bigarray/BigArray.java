@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.Mapping;
+import org.zbig.client.virtmem.VirtMem;
 
 /**
  * An array of {@code shape} elements of a {@link DType}, in C or F order, over the blocks of a
@@ -83,7 +84,10 @@ public final class BigArray {
    * Walks the array along its major axis in pieces of whole blocks' worth of rows (at least one
    * row), handing each piece's read-only view to {@code action} and the rows done so far to {@code
    * progress}: out-of-core reductions in bounded memory. While {@code action} works on one piece,
-   * the next is {@linkplain #prefetch prefetched}, so at most two pieces are in RAM.
+   * the next is {@linkplain #prefetch prefetched}, so at most two pieces are in RAM. An array of
+   * more than half the RAM budget cannot stay in RAM for a second pass, so each piece's unchanged
+   * pages are given back once {@code action} returns ({@link FileHandle#dropBehind}): the scan
+   * cycles through a few warm slots and leaves the rest of the cache as it was.
    */
   public void forEachChunk(long maxBytes, Consumer<NDArray> action, LongConsumer progress) {
     if (shape.length == 0 || nbytes() == 0) {
@@ -92,13 +96,22 @@ public final class BigArray {
     int major = order == 'C' ? 0 : shape.length - 1;
     long rowBytes = nbytes() / shape[major];
     long rows = Math.max(1, Math.max(maxBytes, blksize) / Math.max(1, rowBytes));
+    // more than half the RAM budget cannot stay in RAM for a second pass anyway: each piece's pages
+    // go back once the action is done with them (a scan then reuses a few warm slots)
+    VirtMem vm = file.virtMem();
+    boolean dropBehind = nbytes() > vm.budgetPages() * vm.pageSize() / 2;
     for (long r = 0; r < shape[major]; r += rows) {
       long end = Math.min(shape[major], r + rows);
-      try (View v = view(false, rowsOf(major, r, end))) {
+      List<Index> piece = rowsOf(major, r, end);
+      try (View v = view(false, piece)) {
         if (end < shape[major]) {
           prefetch(rowsOf(major, end, Math.min(shape[major], end + rows))); // overlaps the work
         }
         action.accept(v.array());
+      }
+      if (dropBehind) {
+        long[] pages = pagesOf(piece);
+        file.dropBehind(pages[0], pages[1]);
       }
       progress.accept(end);
     }

@@ -3,6 +3,8 @@ package org.zbig.bigarray;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +32,62 @@ class BigArrayTest {
         server.address(),
         ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30)),
         1 << 20);
+  }
+
+  /** An in-memory file of {@code pages} float64 pages, element i holding i. */
+  private static IndexingModelTest.MemFile countingFile(int pages) {
+    IndexingModelTest.MemFile f = new IndexingModelTest.MemFile();
+    for (int p = 0; p < pages; p++) {
+      ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < 512; i++) {
+        b.putDouble((double) (p * 512 + i));
+      }
+      f.blocks.put((long) p, b.array());
+    }
+    return f;
+  }
+
+  @Test
+  void aWalkOfMoreThanHalfTheBudgetGivesEachPieceBackAndOneThatFitsKeepsIt() {
+    try (VirtMem vm = new VirtMem(4096, 8L * 4096, 0)) { // 8 pages of RAM
+      FileHandle big = vm.open(countingFile(40));
+      BigArray a = new BigArray(big, 4096, new long[] {40 * 512}, DType.FLOAT64, 'C');
+      int[] most = {0};
+      double[] sum = {0};
+      a.forEachChunk(
+          4096,
+          piece -> {
+            most[0] = Math.max(most[0], big.pageTable().size());
+            sum[0] += piece.sum();
+          },
+          rows -> {});
+      long n = 40 * 512;
+      assertThat(sum[0]).isEqualTo(n * (n - 1) / 2.0);
+      assertThat(most[0]).isLessThanOrEqualTo(3); // the piece, the next one, one given back late
+      assertThat(big.pageTable().size()).isLessThanOrEqualTo(2);
+
+      FileHandle small = vm.open(countingFile(4)); // half the budget: kept for the next pass
+      BigArray b = new BigArray(small, 4096, new long[] {4 * 512}, DType.FLOAT64, 'C');
+      b.forEachChunk(4096, piece -> {}, rows -> {});
+      assertThat(small.pageTable()).hasSize(4);
+    }
+  }
+
+  @Test
+  void droppingBehindKeepsChangedAndMappedPages() {
+    try (VirtMem vm = new VirtMem(4096, 8L * 4096, 0)) {
+      FileHandle h = vm.open(countingFile(4));
+      BigArray a = new BigArray(h, 4096, new long[] {4 * 512}, DType.FLOAT64, 'C');
+      try (BigArray.View changed = a.view(true, Index.slice(0L, 512L, 1));
+          BigArray.View mapped = a.view(false, Index.slice(512L, 1024L, 1))) {
+        changed.array().fill(7);
+        assertThat(mapped.array().getDouble(0)).isEqualTo(512);
+        a.prefetch(List.of(Index.slice(1024L, 2048L, 1))).join(); // pages 2 and 3: loaded, free
+        assertThat(h.dropBehind(0, 4)).isEqualTo(2);
+        assertThat(h.pageTable().keySet()).containsExactlyInAnyOrder(0L, 1L);
+      }
+      assertThat(h.pageTable().get(0L).state()).isEqualTo(PageState.DIRTY);
+    }
   }
 
   @Test

@@ -244,6 +244,42 @@ public final class FileHandle implements AutoCloseable {
   }
 
   /**
+   * Gives back the RAM of blocks {@code [blk, blk + count)} now: a hint that a one-pass scan is
+   * done with them. Each that is loaded, unchanged, unpinned and in no mapping is evicted and its
+   * slot kept for the next load, so that a scan of more than the RAM budget cycles through a few
+   * warm slots instead of filling the budget with fresh memory and evicting everything else (fresh
+   * memory costs the kernel far more than reused memory; see docs/benchmarks.md). Changed, pinned
+   * or mapped blocks stay.
+   *
+   * @return how many blocks were given back
+   */
+  public int dropBehind(long blk, long count) {
+    if (blk < 0 || count < 0 || blk + count < blk) {
+      throw new IllegalArgumentException(
+          "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 0)");
+    }
+    int dropped = 0;
+    vm.lock.lock();
+    try {
+      for (long b = blk; b < blk + count; b++) {
+        Page p = pages.get(b);
+        if (p != null
+            && p.state == PageState.LOADED
+            && p.pins == 0
+            && p.waiters == 0
+            && p.mappings.isEmpty()) {
+          vm.forget(p);
+          evict(p);
+          dropped++;
+        }
+      }
+    } finally {
+      vm.lock.unlock();
+    }
+    return dropped;
+  }
+
+  /**
    * Starts loading blocks {@code [blk, blk + count)} in the background, without pinning them: a
    * hint that they will be mapped soon (the next piece of a scan), so that their loads overlap with
    * the work on the current one. Blocks already in RAM cost nothing; a block that cannot be loaded,
