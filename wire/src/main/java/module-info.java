@@ -5,6 +5,7 @@ module org.zbig.wire {
   requires transitive io.netty.buffer;
   requires transitive io.netty.codec;
   requires transitive io.netty.transport;
+  requires io.netty.handler;
   requires msgpack.core;
 
   exports org.zbig.wire;

@@ -207,4 +207,36 @@ class TlsTest {
             () -> new Tls(dir.resolve("nothing.pem"), dir.resolve("server.pk8"), null))
         .hasMessageContaining("nothing.pem' (expected: a readable PEM file)");
   }
+
+  @Test
+  void packSpeaksTlsWithTheSameOptionsAsTheClient() throws Exception {
+    Tls mutual =
+        new Tls(dir.resolve("server.pem"), dir.resolve("server.pk8"), dir.resolve("ca.pem"));
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), mutual)) {
+      String at = "127.0.0.1:" + server.address().getPort();
+      String[] r =
+          AdminCommandsTest.run(
+              "pack",
+              "--server",
+              at,
+              "--tls-ca",
+              dir.resolve("ca.pem").toString(),
+              "--tls-cert",
+              dir.resolve("client.pem").toString(),
+              "--tls-key",
+              dir.resolve("client.pk8").toString());
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      assertThat(r[1]).contains("packed storage '1'");
+      // without a client certificate the server's TLS handshake refuses it
+      r =
+          AdminCommandsTest.run(
+              "pack", "--server", at, "--tls-ca", dir.resolve("ca.pem").toString());
+      assertThat(r[0]).isNotEqualTo("0");
+      r =
+          AdminCommandsTest.run(
+              "pack", "--server", at, "--tls-cert", "x.pem", "--tls-key", "x.pk8");
+      assertThat(r[0]).isEqualTo("2");
+      assertThat(r[2]).contains("--tls-cert and --tls-key need --tls-ca");
+    }
+  }
 }

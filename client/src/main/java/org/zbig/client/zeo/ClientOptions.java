@@ -1,13 +1,10 @@
 package org.zbig.client.zeo;
 
-import io.netty.handler.ssl.JdkSslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
+import org.zbig.wire.netty.ClientTls;
 
 /**
  * How a {@link ZeoClient} connects (the options of ZEO's {@code ClientStorage} of the same names).
@@ -221,29 +218,6 @@ public record ClientOptions(
    * @throws IllegalArgumentException naming the files when they cannot be used
    */
   public ClientOptions withTls(Path trusted, Path certificate, Path key) {
-    if ((certificate == null) != (key == null)) {
-      throw new IllegalArgumentException(
-          "TLS client certificate "
-              + certificate
-              + " and key "
-              + key
-              + " (expected: both or neither)");
-    }
-    try {
-      SslContextBuilder b =
-          SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trusted.toFile());
-      if (certificate != null) {
-        b.keyManager(certificate.toFile(), key.toFile());
-      }
-      return withTls(((JdkSslContext) b.build()).context());
-    } catch (SSLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "TLS files "
-              + trusted
-              + (certificate == null ? "" : ", " + certificate + ", " + key)
-              + " (expected: readable PEM certificates and a PKCS#8 key): "
-              + e.getMessage(),
-          e);
-    }
+    return withTls(ClientTls.context(trusted, certificate, key));
   }
 }

@@ -33,7 +33,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.zbig.wire.Encoding;
@@ -54,6 +53,7 @@ import org.zbig.wire.ServerCall;
 import org.zbig.wire.SetClientLabel;
 import org.zbig.wire.SyncRequest;
 import org.zbig.wire.TpcFinish;
+import org.zbig.wire.netty.ClientTls;
 import org.zbig.wire.netty.HandshakeEvent;
 import org.zbig.wire.netty.WirePipeline;
 import org.zbig.zodb.Oid;
@@ -175,9 +175,7 @@ public final class ZeoClient implements AutoCloseable {
                       SSLEngine engine =
                           options.tls().createSSLEngine(address.getHostString(), address.getPort());
                       engine.setUseClientMode(true);
-                      SSLParameters params = engine.getSSLParameters();
-                      params.setEndpointIdentificationAlgorithm("HTTPS"); // the host name
-                      engine.setSSLParameters(params);
+                      ClientTls.checkHostName(engine);
                       ch.pipeline().addLast("tls", new SslHandler(engine));
                     }
                     WirePipeline.client(ch.pipeline(), options.maxFrame());

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import me.tongfei.progressbar.ProgressBar;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -38,6 +40,7 @@ import org.zbig.wire.Role;
 import org.zbig.wire.SendBlob;
 import org.zbig.wire.ServerCall;
 import org.zbig.wire.SyncRequest;
+import org.zbig.wire.netty.ClientTls;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.pickle.Bytes;
@@ -61,12 +64,19 @@ final class AdminCommands {
     private final MessageCodec codec;
     private long msgid = 1;
 
-    Call(InetSocketAddress address, String storage) throws IOException {
-      this(address, storage, false);
-    }
-
-    Call(InetSocketAddress address, String storage, boolean readOnly) throws IOException {
-      socket = new Socket(address.getAddress(), address.getPort());
+    /** Connects over plain ZEO ({@code tls} null) or TLS, checking the server's host name. */
+    Call(InetSocketAddress address, String storage, boolean readOnly, SSLContext tls)
+        throws IOException {
+      if (tls == null) {
+        socket = new Socket(address.getAddress(), address.getPort());
+      } else {
+        SSLSocket s =
+            (SSLSocket)
+                tls.getSocketFactory().createSocket(address.getHostString(), address.getPort());
+        ClientTls.checkHostName(s);
+        s.startHandshake();
+        socket = s;
+      }
       socket.setSoTimeout(0);
       in = new DataInputStream(socket.getInputStream());
       out = new DataOutputStream(socket.getOutputStream());
@@ -179,7 +189,12 @@ final class AdminCommands {
       long t0 = System.nanoTime();
       // the server does not report how far a pack got: the bar shows the time it takes
       String storage = remote.storage;
-      try (Call c = new Call(remote.address(spec.commandLine()), storage);
+      try (Call c =
+              new Call(
+                  remote.address(spec.commandLine()),
+                  storage,
+                  false,
+                  remote.tls(spec.commandLine()));
           ProgressBar pb = Progress.bar("pack " + storage, -1, false)) {
         c.call(new Pack(MsgId.of(c.nextId()), t, true));
         pb.stepTo(1);

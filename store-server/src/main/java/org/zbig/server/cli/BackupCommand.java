@@ -70,7 +70,11 @@ final class BackupCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     Result r;
     try (AdminCommands.Call c =
-            new AdminCommands.Call(remote.address(spec.commandLine()), remote.storage, true);
+            new AdminCommands.Call(
+                remote.address(spec.commandLine()),
+                remote.storage,
+                true,
+                remote.tls(spec.commandLine()));
         Storage target = KvStorage.rocks(dir.toAbsolutePath())) {
       r = run(c, target);
     }
