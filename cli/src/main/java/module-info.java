@@ -4,7 +4,7 @@ module org.zbig.cli {
   requires org.zbig.bigarray;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
-  requires org.zbig.terminal;
+  requires org.zbig.clicommon;
 
   opens org.zbig.cli to
       info.picocli;

@@ -13,7 +13,7 @@ module org.zbig.server {
   requires com.zaxxer.hikari;
   requires com.github.benmanes.caffeine;
   requires info.picocli;
-  requires org.zbig.terminal;
+  requires org.zbig.clicommon;
   requires org.slf4j;
   requires com.fasterxml.jackson.databind;
   requires com.fasterxml.jackson.dataformat.yaml;

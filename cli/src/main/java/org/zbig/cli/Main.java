@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import javax.net.ssl.SSLContext;
+import org.zbig.clicommon.TlsOptions;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.wire.HostPort;
 import picocli.CommandLine;
@@ -37,14 +39,7 @@ public final class Main {
       description = "the storage name (default: ${DEFAULT-VALUE})")
   String storage;
 
-  @Option(names = "--tls-ca", description = "speak TLS, trusting the server certificate's CA (PEM)")
-  Path tlsCa;
-
-  @Option(names = "--tls-cert", description = "this client's certificate (PEM), with --tls-key")
-  Path tlsCert;
-
-  @Option(names = "--tls-key", description = "its private key (PEM, PKCS#8)")
-  Path tlsKey;
+  @CommandLine.Mixin TlsOptions tlsOptions;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -52,18 +47,8 @@ public final class Main {
 
   /** {@code options} with the TLS settings of the command line, if any. */
   ClientOptions tls(ClientOptions options) {
-    if (tlsCa == null) {
-      if (tlsCert != null || tlsKey != null) {
-        throw new CommandLine.ParameterException(
-            spec.commandLine(), "--tls-cert and --tls-key need --tls-ca");
-      }
-      return options;
-    }
-    try {
-      return options.withTls(tlsCa, tlsCert, tlsKey);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-    }
+    SSLContext tls = tlsOptions.context(spec.commandLine());
+    return tls == null ? options : options.withTls(tls);
   }
 
   /** Runs the command line and exits with its status. */

@@ -1,9 +1,8 @@
 package org.zbig.server.cli;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
-import org.zbig.wire.netty.ClientTls;
+import org.zbig.clicommon.TlsOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -26,31 +25,11 @@ final class RemoteStorageOptions {
       description = "storage name (default: ${DEFAULT-VALUE})")
   String storage;
 
-  @Option(names = "--tls-ca", description = "speak TLS, trusting the server certificate's CA (PEM)")
-  Path tlsCa;
+  @CommandLine.Mixin TlsOptions tls;
 
-  @Option(names = "--tls-cert", description = "this client's certificate (PEM), with --tls-key")
-  Path tlsCert;
-
-  @Option(names = "--tls-key", description = "its private key (PEM, PKCS#8)")
-  Path tlsKey;
-
-  /**
-   * The TLS context the options ask for, or null for plain ZEO; {@code cmd}'s error naming the
-   * files and what is wrong if they cannot be used.
-   */
+  /** The TLS context the options ask for, or null for plain ZEO ({@link TlsOptions#context}). */
   SSLContext tls(CommandLine cmd) {
-    if (tlsCa == null) {
-      if (tlsCert != null || tlsKey != null) {
-        throw new CommandLine.ParameterException(cmd, "--tls-cert and --tls-key need --tls-ca");
-      }
-      return null;
-    }
-    try {
-      return ClientTls.context(tlsCa, tlsCert, tlsKey);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(cmd, e.getMessage());
-    }
+    return tls.context(cmd);
   }
 
   /** The server's address, or {@code cmd}'s error naming the value and the form expected. */

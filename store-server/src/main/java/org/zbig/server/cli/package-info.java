@@ -8,7 +8,7 @@
  * ({@code --server HOST:PORT}, {@code --storage}: the {@link
  * org.zbig.server.cli.RemoteStorageOptions} mixin); every command's {@code --data} is the {@link
  * org.zbig.server.cli.DataFolderOption} mixin. Progress of long tasks goes to standard error
- * ({@code org.zbig.terminal.Progress}), as plain occasional lines when it is not a terminal.
+ * ({@code org.zbig.clicommon.Progress}), as plain occasional lines when it is not a terminal.
  * Everything this package does goes through the public API of {@link org.zbig.server} ({@link
  * org.zbig.server.ZeoServer}, {@link org.zbig.server.ServerConfig}, {@link
  * org.zbig.server.http.StatusServer}).

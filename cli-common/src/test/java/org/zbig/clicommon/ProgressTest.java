@@ -1,4 +1,4 @@
-package org.zbig.terminal;
+package org.zbig.clicommon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package org.zbig.terminal;
+package org.zbig.clicommon;
 
 import java.io.Console;
 import java.io.PrintStream;
