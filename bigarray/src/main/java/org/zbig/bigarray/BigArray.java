@@ -111,7 +111,7 @@ public final class BigArray {
       }
       if (dropBehind) {
         long[] pages = pagesOf(piece);
-        file.dropBehind(pages[0], pages[1]);
+        file.dropBehind(pages[0], pages[1]); // one a prefetch still holds goes when it lets go
       }
       progress.accept(end);
     }

