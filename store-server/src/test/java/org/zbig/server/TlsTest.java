@@ -232,6 +232,10 @@ class TlsTest {
           AdminCommandsTest.run(
               "pack", "--server", at, "--tls-ca", dir.resolve("ca.pem").toString());
       assertThat(r[0]).isNotEqualTo("0");
+      // plain ZEO to a TLS server: no offer comes; the error says why, after the offer timeout
+      r = AdminCommandsTest.run("pack", "--server", at);
+      assertThat(r[0]).isEqualTo("1");
+      assertThat(r[2]).contains("no ZEO offer from " + at).contains("--tls-ca");
       r =
           AdminCommandsTest.run(
               "pack", "--server", at, "--tls-cert", "x.pem", "--tls-key", "x.pk8");

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,14 +78,34 @@ final class AdminCommands {
         s.startHandshake();
         socket = s;
       }
-      socket.setSoTimeout(0);
+      // a server offers its protocol at once; one that serves TLS waits for a TLS client instead
+      socket.setSoTimeout(OFFER_TIMEOUT_MILLIS);
       in = new DataInputStream(socket.getInputStream());
       out = new DataOutputStream(socket.getOutputStream());
-      Encoding e = Handshake.clientChooses(read());
+      Encoding e;
+      try {
+        e = Handshake.clientChooses(read());
+      } catch (SocketTimeoutException silence) {
+        socket.close();
+        throw new IOException(
+            "no ZEO offer from "
+                + address.getHostString()
+                + ":"
+                + address.getPort()
+                + " within "
+                + OFFER_TIMEOUT_MILLIS / 1000
+                + " s"
+                + (tls == null ? " (a server that serves TLS waits for --tls-ca)" : ""),
+            silence);
+      }
+      socket.setSoTimeout(0); // a pack may take long
       write(Handshake.answer(e));
       codec = new MessageCodec(e, Role.CLIENT);
       call(new Register(MsgId.of(msgid++), storage, readOnly));
     }
+
+    /** How long the server's protocol offer may take. */
+    static final int OFFER_TIMEOUT_MILLIS = 10_000;
 
     /**
      * Fetches the blob of {@code oid} at {@code serial} into {@code target} ({@code sendBlob} and
