@@ -216,14 +216,8 @@ public final class FileHandle implements AutoCloseable {
     vm.lock.lock();
     try {
       unpinLocked(List.of(p));
-      if (loadedHere
-          && p.state == PageState.LOADED
-          && p.pins == 0
-          && p.waiters == 0
-          && p.mappings.isEmpty()
-          && pages.get(p.blk) == p) {
-        vm.forget(p);
-        evict(p);
+      if (loadedHere) {
+        dropIfFree(p);
       }
     } finally {
       vm.lock.unlock();
