@@ -979,12 +979,13 @@ public final class KvStorage implements Storage {
     if (t == null || undone.compareTo(last) > 0) {
       throw new UndoException("Invalid transaction id", null);
     }
-    if (undone.compareTo(packed) <= 0 || !" ".equals(TxnRecords.decode(undone, t).status())) {
+    TxnRecords.Fields txn = undone.compareTo(packed) <= 0 ? null : TxnRecords.decode(undone, t);
+    if (txn == null || !" ".equals(txn.status())) {
       throw new UndoException("non-undoable transaction", null);
     }
     return UndoPlan.writes(
         undone,
-        txnOids(undone, t),
+        txn.oids(),
         pending,
         last.value(),
         new UndoPlan.Revisions<RuntimeException>() {
