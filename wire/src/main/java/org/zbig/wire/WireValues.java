@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -203,22 +202,7 @@ public final class WireValues {
    * it makes, as it does for ZEO's server, which runs that call.
    */
   public static Map<String, Object> dict(Object v, String what) {
-    try {
-      v = PickleValues.dictCallResult(v);
-    } catch (IllegalArgumentException e) {
-      throw new ProtocolException(what + " (dict call): " + e.getMessage(), e);
-    }
-    if (!(v instanceof Map<?, ?> m)) {
-      throw bad(what, v, "dict");
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<?, ?> e : m.entrySet()) {
-      if (!(e.getKey() instanceof String k)) {
-        throw bad(what + " key", e.getKey(), "str");
-      }
-      out.put(k, e.getValue());
-    }
-    return out;
+    return PickleValues.strKeyDict(v, what, WireValues::bad);
   }
 
   /** A dict with str keys, or None (null). */

@@ -87,7 +87,7 @@ final class TxnRecords {
   /**
    * Decodes the pickled extension dict of transaction {@code tid}: a dict with str keys, or a
    * pickled {@code dict(...)} call as Python writes for a dict subclass ({@link
-   * PickleValues#dictCallResult}).
+   * PickleValues#strKeyDict}).
    */
   static Map<String, Object> decodeExtension(Tid tid, byte[] pickle) {
     return dict(tid, load(tid, pickle, "extension"));
@@ -115,24 +115,9 @@ final class TxnRecords {
     throw corrupt(tid, what, v, "bytes");
   }
 
-  private static Map<String, Object> dict(Tid tid, Object pickled) {
-    Object v;
-    try {
-      v = PickleValues.dictCallResult(pickled);
-    } catch (IllegalArgumentException e) {
-      throw new CorruptRecordException(null, tid, "extension (dict call): " + e.getMessage(), e);
-    }
-    if (!(v instanceof Map<?, ?> m)) {
-      throw corrupt(tid, "extension", v, "dict");
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<?, ?> e : m.entrySet()) {
-      if (!(e.getKey() instanceof String k)) {
-        throw corrupt(tid, "extension key", e.getKey(), "str");
-      }
-      out.put(k, e.getValue());
-    }
-    return out;
+  private static Map<String, Object> dict(Tid tid, Object v) {
+    return PickleValues.strKeyDict(
+        v, "extension", (what, x, expected) -> corrupt(tid, what, x, expected));
   }
 
   private static List<Oid> oids(Tid tid, Object v) {

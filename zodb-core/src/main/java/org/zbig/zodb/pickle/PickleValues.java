@@ -273,15 +273,40 @@ public final class PickleValues {
     return Double.toString(d);
   }
 
+  /** How a conversion reports a value that is not what it should be, in its caller's terms. */
+  @FunctionalInterface
+  public interface Mismatch {
+    /** The error for field {@code what} holding {@code value} where {@code expected} was due. */
+    RuntimeException of(String what, Object value, String expected);
+  }
+
   /**
-   * What a pickled call of {@code dict()} or {@code dict(pairs)} makes, or {@code v} itself if it
-   * is not such a call. Python code whose dict subclass reduces to {@code dict} (a transaction
-   * extension, say) pickles that call; ZEO's server runs it, and this gives what it makes.
+   * A dict whose keys are all str. A pickled call of {@code dict()} or {@code dict(pairs)} counts
+   * as the dict it makes: Python code whose dict subclass reduces to {@code dict} (a transaction
+   * extension, say) pickles that call, and ZEO's server runs it.
    *
-   * @throws IllegalArgumentException naming the argument if it is neither a dict nor a sequence of
-   *     pairs
+   * @throws RuntimeException made by {@code bad}, naming {@code what} (with {@code " key"}, {@code
+   *     " (dict call)"} or {@code " (dict call item)"} where that is what is wrong)
    */
-  public static Object dictCallResult(Object v) {
+  public static Map<String, Object> strKeyDict(Object v, String what, Mismatch bad) {
+    Object d = dictCallResult(v, what, bad);
+    if (!(d instanceof Map<?, ?> m)) {
+      throw bad.of(what, d, "dict");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      if (!(e.getKey() instanceof String k)) {
+        throw bad.of(what + " key", e.getKey(), "str");
+      }
+      out.put(k, e.getValue());
+    }
+    return out;
+  }
+
+  /**
+   * What a pickled {@code dict()} or {@code dict(pairs)} call makes, or {@code v} if it is none.
+   */
+  private static Object dictCallResult(Object v, String what, Mismatch bad) {
     if (!(v instanceof PyObject o
         && o.callable() instanceof Global g
         && (g.dotted().equals("builtins.dict") || g.dotted().equals("__builtin__.dict"))
@@ -299,26 +324,16 @@ public final class PickleValues {
       out.putAll(m);
       return out;
     }
-    List<Object> pairs =
+    List<?> pairs =
         switch (from) {
           case Tuple t -> t.items();
-          case List<?> l -> new ArrayList<Object>(l);
-          case null, default ->
-              throw new IllegalArgumentException(
-                  typeName(from)
-                      + " "
-                      + repr(from, PLAIN_REPR_LIMIT)
-                      + " (expected: tuple or list)");
+          case List<?> l -> l;
+          case null, default -> throw bad.of(what + " (dict call)", from, "tuple or list");
         };
     for (Object pair : pairs) {
       List<?> kv = pair instanceof Tuple t ? t.items() : pair instanceof List<?> l ? l : null;
       if (kv == null || kv.size() != 2) {
-        throw new IllegalArgumentException(
-            "item "
-                + typeName(pair)
-                + " "
-                + repr(pair, PLAIN_REPR_LIMIT)
-                + " (expected: a sequence of 2 items)");
+        throw bad.of(what + " (dict call item)", pair, "a sequence of 2 items");
       }
       out.put(kv.get(0), kv.get(1));
     }
