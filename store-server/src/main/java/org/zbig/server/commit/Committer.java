@@ -96,11 +96,8 @@ public final class Committer implements AutoCloseable {
     this.served = served;
     this.storage = served.storage;
     this.writer =
-        Executors.newSingleThreadExecutor(r -> {
-          Thread t = new Thread(r, "zbig-commit-" + served.name);
-          t.setDaemon(true);
-          return t;
-        });
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("zbig-commit-" + served.name).daemon().factory());
   }
 
   // ---- votes ----

@@ -72,11 +72,8 @@ public final class ServedStorage {
   public final Committer committer;
   private final Object databaseLock = new Object(); // guards the lease below
   private final ScheduledExecutorService databaseLocker =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "zbig-db-lock");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("zbig-db-lock").daemon().factory());
   private final int queueSize;
   private final Deque<Committed> recent = new ArrayDeque<>();
   private final AtomicLong packing = new AtomicLong(); // packs running
@@ -151,11 +148,7 @@ public final class ServedStorage {
   public final AtomicLong activeTxns = new AtomicLong(); // from tpc_begin to tpc_finish or abort
   private final String started = ctime(System.currentTimeMillis());
   private final ExecutorService packer =
-      Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "zbig-pack");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zbig-pack").daemon().factory());
 
   /** See {@link org.zbig.server.ServerConfig#invalidationAge()}; null for never. */
   public volatile Duration invalidationAge;
