@@ -122,9 +122,9 @@ public record ErrorReply(MsgId msgid, String className, Object payload) implemen
   }
 
   /**
-   * The exception this reply stands for, as a ZEO 5/6 client's exception factories decide it (spec
-   * 2.5): known classes map to our exceptions, anything else to a {@link ServerException} carrying
-   * the class name and payload.
+   * The exception this reply stands for, as a ZEO 5/6 client's exception factories decide it
+   * (docs/protocol.md §2.5): known classes map to our exceptions, anything else to a {@link
+   * ServerException} carrying the class name and payload.
    */
   public StorageException toException() {
     try {

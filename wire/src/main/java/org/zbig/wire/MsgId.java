@@ -11,7 +11,7 @@ import org.zbig.zodb.pickle.Tuple;
  * The id that pairs a reply with its request (docs/protocol.md §2.1): an int for most calls, the
  * tuple {@code (oid, tid)} for the {@code loadBefore} calls of Python clients, 0 for one-way calls,
  * -1 for the heartbeat. A server keeps it as decoded and echoes it unchanged, structure and types
- * included (spec 0, item 4).
+ * included (docs/protocol.md §0, item 4).
  *
  * @param value a {@link Long}, short {@link Bytes}, or a small {@link Tuple} of those
  */

@@ -101,15 +101,15 @@ import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
 
 /**
- * One client connection: translates {@link Message}s into {@link Storage} calls and replies
+ * One client connection: dispatches its {@link Message}s to {@link Storage} calls and the committer
  * (docs/protocol.md §3). Runs on the channel's event loop; reads are answered in order on it, so an
  * invalidation, which is queued to the same loop after its commit is published, never overtakes a
  * load reply computed before that commit (docs/protocol.md §5.6).
  *
  * <p>Errors: a failed synchronous call gets an error reply; a failed one-way call, a protocol error
- * or a call before {@code register} closes the connection, logged with the client address (spec
- * 1.6). Nothing one client sends reaches another client or the stored data unless it is a committed
- * transaction.
+ * or a call before {@code register} closes the connection, logged with the client address
+ * (docs/protocol.md §1.6). Nothing one client sends reaches another client or the stored data
+ * unless it is a committed transaction.
  */
 public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     implements ServedStorage.Subscriber {
