@@ -1,7 +1,7 @@
 # Sourced by bin/zbig and bin/zbig-server: finds a JDK 25 (bin/find-java.sh, which starts no JVM),
 # builds MODULE on first use, and runs MAIN with an ahead-of-time cache of the classes a start
 # loads (JDK 25's AOT cache, made by one training run the first time and again whenever the jars
-# change), so that a command starts about as fast as a bare `java -version`.
+# change; build-rules/ModernizeJars.java makes picocli cacheable), so that a command starts fast.
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
