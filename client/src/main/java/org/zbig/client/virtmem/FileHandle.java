@@ -72,10 +72,25 @@ public final class FileHandle implements AutoCloseable {
       throw new IllegalArgumentException(
           "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 1)");
     }
+    Map<Long, Started> started = new HashMap<>();
+    vm.lock.lock();
+    try {
+      checkOpen();
+      for (Started st : startLoads(blk, count)) {
+        started.put(st.page().blk, st);
+      }
+    } finally {
+      vm.lock.unlock();
+    }
     List<Future<Page>> loads = new ArrayList<>();
     for (long b = blk; b < blk + count; b++) {
       long at = b;
-      loads.add(vm.loaders.submit(() -> acquire(at)));
+      Started st = started.get(at);
+      loads.add(
+          vm.loaders.submit(() -> {
+            Page p = st == null ? null : load(st, true);
+            return p != null ? p : acquire(at); // not started here, or invalidated meanwhile
+          }));
     }
     List<Page> got = new ArrayList<>();
     Throwable failure = null;
@@ -115,7 +130,11 @@ public final class FileHandle implements AutoCloseable {
     vm.lock.lock();
     try {
       checkOpen();
-      Mapping m = new Mapping(this, vm.ram, blk, got.toArray(Page[]::new), writable);
+      Page[] shown = got.toArray(Page[]::new);
+      Mapping m =
+          !writable && consecutiveSlots(shown)
+              ? Mapping.borrowed(this, vm.ram, blk, shown)
+              : new Mapping(this, vm.ram, blk, shown, writable);
       mappings.add(m);
       for (Page p : got) {
         p.mappings.add(m);
@@ -308,28 +327,28 @@ public final class FileHandle implements AutoCloseable {
       throw new IllegalArgumentException(
           "blocks [" + blk + ", " + blk + " + " + count + ") (expected: blk >= 0, count >= 0)");
     }
-    List<CompletableFuture<Void>> loads = new ArrayList<>();
+    List<Started> started;
     vm.lock.lock();
     try {
       checkOpen();
-      for (long b = blk; b < blk + count; b++) {
-        Page p = pages.get(b);
-        if (p == null || p.state == PageState.EMPTY) {
-          long at = b;
-          loads.add(
-              CompletableFuture.runAsync(
-                  () -> {
-                    try {
-                      unpin(List.of(acquire(at)));
-                    } catch (RuntimeException e) {
-                      // only a hint: the map that needs the block loads it or reports why not
-                    }
-                  },
-                  vm.loaders));
-        }
-      }
+      started = startLoads(blk, count);
+    } catch (VirtMemException e) {
+      started = List.of(); // no RAM: only a hint, the map that needs the blocks says why not
     } finally {
       vm.lock.unlock();
+    }
+    List<CompletableFuture<Void>> loads = new ArrayList<>();
+    for (Started st : started) {
+      loads.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  load(st, false);
+                } catch (RuntimeException e) {
+                  // only a hint: the map that needs the block loads it or reports why not
+                }
+              },
+              vm.loaders));
     }
     return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
   }
@@ -356,8 +375,7 @@ public final class FileHandle implements AutoCloseable {
     for (; ; ) {
       CompletableFuture<Void> wait;
       Page page;
-      long slot;
-      boolean stale = false;
+      Started started = null;
       vm.lock.lock();
       try {
         checkOpen();
@@ -372,20 +390,17 @@ public final class FileHandle implements AutoCloseable {
             // (4) another thread loads it: wait outside the lock, then look again
             wait = page.loading;
             page.waiters++;
-            slot = -1;
           }
           case EMPTY -> {
             // (1) no page: allocate, mark LOADING, unlock, load
+            long slot;
             try {
               slot = vm.allocateSlot();
             } catch (RuntimeException e) {
               pages.remove(blk);
               throw e;
             }
-            stale = vm.ram.stale(slot);
-            page.slot = slot;
-            page.state = PageState.LOADING;
-            page.loading = new CompletableFuture<>();
+            started = startLoad(page, slot);
             wait = null;
           }
           default -> throw new IllegalStateException("unknown state " + page.state);
@@ -405,56 +420,123 @@ public final class FileHandle implements AutoCloseable {
         noLongerWaiting(page);
         continue;
       }
-      // (2) load without the lock, into zeros: a fresh slot reads as zeros (allocated, or a
-      // punched hole), a recycled one is zeroed here, outside the lock
-      MemorySegment mem = vm.ram.segment(slot);
-      Throwable failed = null;
-      try {
-        if (stale) {
-          mem.fill((byte) 0);
-        }
-        file.loadBlock(blk, mem);
-      } catch (RuntimeException | Error e) {
-        failed = e;
-      }
-      CompletableFuture<Void> done;
-      vm.lock.lock();
-      try {
-        done = page.loading;
-        if (failed != null) {
-          // a failing load fails every waiter and leaves the page EMPTY
-          page.state = PageState.EMPTY;
-          page.loading = null;
-          vm.ram.recycle(page.slot);
-          page.slot = -1;
-          pages.remove(blk);
-          VirtMemException e =
-              new VirtMemException(
-                  "loading block " + blk + " of " + file + " failed: " + failed, failed);
-          done.completeExceptionally(e);
-          throw e;
-        }
-        if (page.state == PageState.LOADING_INVALIDATED) {
-          // (3) invalidated while loading: drop the result, retry
-          page.state = PageState.EMPTY;
-          page.loading = null;
-          vm.ram.recycle(page.slot);
-          page.slot = -1;
-          done.complete(null);
-          continue;
-        }
-        checkState(page.state == PageState.LOADING, page);
-        page.state = PageState.LOADED;
-        page.loading = null;
-        page.checksumValid = false; // taken when the page is first mapped writable
-        page.pins++;
-        vm.touch(page);
-        done.complete(null);
-        return page;
-      } finally {
-        vm.lock.unlock();
+      Page loaded = load(started, true);
+      if (loaded != null) {
+        return loaded;
       }
     }
+  }
+
+  /** A load begun by {@link #startLoad}: the page, LOADING, and the slot it loads into. */
+  private record Started(Page page, long slot, boolean stale) {}
+
+  /** (1) of {@link #acquire}, with the lock held: an EMPTY page is LOADING into {@code slot}. */
+  private Started startLoad(Page page, long slot) {
+    page.slot = slot;
+    page.state = PageState.LOADING;
+    page.loading = new CompletableFuture<>();
+    return new Started(page, slot, vm.ram.stale(slot));
+  }
+
+  /**
+   * (1) of {@link #acquire} for every block of {@code [blk, blk + count)} that is not in RAM, with
+   * the lock held, their slots taken at once and in block order: consecutive slots where the RAM
+   * has a run of them, so that a read-only mapping of the blocks can show the slots' own view
+   * ({@link Mapping#borrowed}). Blocks the RAM budget has no room for are not started.
+   */
+  private List<Started> startLoads(long blk, long count) {
+    List<Long> empty = new ArrayList<>();
+    for (long b = blk; b < blk + count; b++) {
+      Page p = pages.get(b);
+      if (p == null || p.state == PageState.EMPTY) {
+        empty.add(b);
+      }
+    }
+    if (empty.isEmpty()) {
+      return List.of();
+    }
+    long[] slots = vm.allocateSlots(empty.size());
+    List<Started> out = new ArrayList<>(slots.length);
+    for (int i = 0; i < slots.length; i++) {
+      Page page = pages.computeIfAbsent(empty.get(i), b -> new Page(this, b));
+      out.add(startLoad(page, slots[i]));
+    }
+    return out;
+  }
+
+  /**
+   * (2) and (3) of {@link #acquire}: loads a page this thread {@linkplain #startLoad started}
+   * without the lock, then publishes it, pinned if {@code pin}.
+   *
+   * @return the page; null if it was invalidated while loading (it is EMPTY again: look again)
+   */
+  private Page load(Started started, boolean pin) {
+    Page page = started.page();
+    long blk = page.blk;
+    // (2) load without the lock, into zeros: a fresh slot reads as zeros (allocated, or a
+    // punched hole), a recycled one is zeroed here, outside the lock
+    MemorySegment mem = vm.ram.segment(started.slot());
+    Throwable failed = null;
+    try {
+      if (started.stale()) {
+        mem.fill((byte) 0);
+      }
+      file.loadBlock(blk, mem);
+    } catch (RuntimeException | Error e) {
+      failed = e;
+    }
+    CompletableFuture<Void> done;
+    vm.lock.lock();
+    try {
+      done = page.loading;
+      if (failed != null) {
+        // a failing load fails every waiter and leaves the page EMPTY
+        page.state = PageState.EMPTY;
+        page.loading = null;
+        vm.ram.recycle(page.slot);
+        page.slot = -1;
+        pages.remove(blk);
+        VirtMemException e =
+            new VirtMemException(
+                "loading block " + blk + " of " + file + " failed: " + failed, failed);
+        done.completeExceptionally(e);
+        throw e;
+      }
+      if (page.state == PageState.LOADING_INVALIDATED) {
+        // (3) invalidated while loading: drop the result, retry
+        page.state = PageState.EMPTY;
+        page.loading = null;
+        vm.ram.recycle(page.slot);
+        page.slot = -1;
+        done.complete(null);
+        return null;
+      }
+      checkState(page.state == PageState.LOADING, page);
+      page.state = PageState.LOADED;
+      page.loading = null;
+      page.checksumValid = false; // taken when the page is first mapped writable
+      if (pin) {
+        page.pins++;
+      }
+      vm.touch(page);
+      done.complete(null);
+      if (!pin) {
+        released(page);
+      }
+      return page;
+    } finally {
+      vm.lock.unlock();
+    }
+  }
+
+  /** Whether the pages sit in consecutive slots, in order. */
+  private static boolean consecutiveSlots(Page[] shown) {
+    for (int i = 1; i < shown.length; i++) {
+      if (shown[i].slot != shown[0].slot + i) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void noLongerWaiting(Page page) {
@@ -726,9 +808,10 @@ public final class FileHandle implements AutoCloseable {
    * Loads pages again, each pinned by the caller under the lock it found them with (else another
    * thread could unmap and evict one in between), and unpins them: into new slots that, under the
    * lock, are then mapped at the same addresses in every mapping that shows them (the reverse map),
-   * the old slots freed; or, when the RAM budget has no room for a new slot, into the page's own
-   * slot (readers of the page see the new bytes arrive, which at a transaction boundary nobody
-   * should be reading).
+   * the old slots freed (a page a {@linkplain Mapping#borrowed borrowed} mapping shows cannot move:
+   * the new bytes are copied into its slot, under the lock); or, when the RAM budget has no room
+   * for a new slot, into the page's own slot (readers of the page see the new bytes arrive, which
+   * at a transaction boundary nobody should be reading).
    */
   private void reloadInPlace(List<Page> reload) {
     if (reload.isEmpty()) {
@@ -788,7 +871,11 @@ public final class FileHandle implements AutoCloseable {
           vm.touch(p);
           continue;
         }
-        if (!own[i]) {
+        if (!own[i] && p.inBorrowedMapping()) {
+          // a borrowed mapping shows the slot itself, which cannot move: the new bytes go into it
+          MemorySegment.copy(vm.ram.segment(slots[i]), 0, vm.ram.segment(p.slot), 0, vm.pageSize());
+          vm.ram.recycle(slots[i]);
+        } else if (!own[i]) {
           for (Mapping m : p.mappings) {
             m.remap(p, slots[i]);
           }
@@ -848,6 +935,12 @@ public final class FileHandle implements AutoCloseable {
         return;
       }
       closed = true;
+      for (Mapping m : List.copyOf(mappings)) {
+        // one a racing map added after the loop above: a borrowed one must not outlive the RAM
+        if (m.closeLocked()) {
+          unmapped(m);
+        }
+      }
       for (Page p : List.copyOf(pages.values())) {
         if (p.slot >= 0
             && p.state != PageState.LOADING

@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * MemorySegment}: address space reserved with {@code mmap(PROT_NONE)}, each page's RAM mapped into
  * it with {@code MAP_SHARED | MAP_FIXED}, so no bytes are copied and the same RAM page can show in
  * several mappings, read-only in some and writable in others. The pages stay loaded and pinned
- * while the mapping is open.
+ * while the mapping is open. A read-only mapping of pages that sit in consecutive slots is
+ * {@linkplain #borrowed borrowed} from the slots' own view instead.
  *
  * <p>The segment lives in a shared {@link Arena} that {@link #close()} closes before unmapping: any
  * use after close throws {@link IllegalStateException} instead of touching unmapped memory. A
@@ -27,7 +28,32 @@ public final class Mapping implements AutoCloseable {
   private final long size;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment segment;
+  private final boolean borrowed;
   private boolean closed;
+
+  /**
+   * A read-only mapping of pages that sit in consecutive slots, in order: it shows part of the
+   * slots' own view instead of mapping them anew. It costs no system call, and reading it touches
+   * page-table entries that are already in place: the first read of a new mapping fills its entries
+   * one 4 KiB page at a time, which on a virtual machine that shadows page tables runs at about 1.5
+   * GB/s (see docs/benchmarks.md). Its pages cannot be moved to other slots while it is open: a
+   * reload puts the new bytes into their own slots. Called with the lock held and the pages pinned.
+   */
+  static Mapping borrowed(FileHandle file, Ram ram, long firstBlock, Page[] pages) {
+    return new Mapping(file, ram, firstBlock, pages);
+  }
+
+  private Mapping(FileHandle file, Ram ram, long firstBlock, Page[] pages) {
+    this.file = file;
+    this.ram = ram;
+    this.firstBlock = firstBlock;
+    this.pages = pages;
+    this.writable = false;
+    this.size = pages.length * ram.pageSize();
+    this.borrowed = true;
+    this.address = 0;
+    this.segment = ram.segment(pages[0].slot, pages.length, arena).asReadOnly();
+  }
 
   /** Reserves and maps; called with virtmem's lock held and the pages pinned. */
   @SuppressWarnings("restricted") // a segment over memory this class mapped and unmaps on close
@@ -38,6 +64,7 @@ public final class Mapping implements AutoCloseable {
     this.pages = pages;
     this.writable = writable;
     this.size = pages.length * ram.pageSize();
+    this.borrowed = false;
     try {
       this.address =
           Pointer.nativeValue(
@@ -86,12 +113,20 @@ public final class Mapping implements AutoCloseable {
     return writable;
   }
 
+  /** Whether it shows the slots' own view ({@link #borrowed}). */
+  boolean isBorrowed() {
+    return borrowed;
+  }
+
   Page[] pages() {
     return pages;
   }
 
   /** Shows {@code slot} where {@code p} was (reload in place); with the lock held. */
   void remap(Page p, long slot) {
+    if (borrowed) {
+      throw new IllegalStateException("a borrowed mapping cannot be remapped");
+    }
     int i = (int) (p.blk - firstBlock);
     FileHandle.mapSlot(ram, address + i * ram.pageSize(), slot, writable);
   }
@@ -109,7 +144,9 @@ public final class Mapping implements AutoCloseable {
     }
     closed = true;
     arena.close(); // waits for no thread to be using the segment; then nothing can touch it
-    LibC.C.munmap(new Pointer(address), size);
+    if (!borrowed) {
+      LibC.C.munmap(new Pointer(address), size);
+    }
     return true;
   }
 }

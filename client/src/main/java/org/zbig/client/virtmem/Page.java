@@ -25,6 +25,16 @@ final class Page {
     this.blk = blk;
   }
 
+  /** Whether a {@linkplain Mapping#borrowed borrowed} mapping shows it. */
+  boolean inBorrowedMapping() {
+    for (Mapping m : mappings) {
+      if (m.isBorrowed()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   boolean writableMapped() {
     for (Mapping m : mappings) {
       if (m.writable()) {

@@ -5,9 +5,7 @@ import com.sun.jna.Pointer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.BitSet;
-import java.util.Deque;
 
 /**
  * The RAM pages live in: a memfd (or, where there is none, an unlinked file on /dev/shm) cut into
@@ -30,8 +28,9 @@ final class Ram implements AutoCloseable {
   private final int fd;
   private final Pointer base; // the slots' own writable view, RESERVE bytes reserved
   private final long maxSlots;
-  private final Deque<Long> free = new ArrayDeque<>(); // memory punched out: reads as zeros
-  private final Deque<Long> kept = new ArrayDeque<>(); // memory kept, content left over
+  private final BitSet free = new BitSet(); // memory punched out: reads as zeros
+  private final BitSet kept = new BitSet(); // memory kept, content left over
+  private int keptCount;
   private final BitSet stale = new BitSet(); // slots whose content is left over when taken
   private long slots; // slots ever handed out (the file's length / pageSize)
   private long used;
@@ -105,47 +104,132 @@ final class Ram implements AutoCloseable {
 
   /** Slots whose memory is kept for reuse, not in use. */
   long kept() {
-    return kept.size();
+    return keptCount;
   }
 
   /**
-   * Takes a slot, its memory allocated: a kept one if there is one (its content is left over: see
-   * {@link #stale}), else one whose memory reads as zeros.
+   * Takes a slot, its memory allocated: the lowest kept one if there is one (its content is left
+   * over: see {@link #stale}), else the lowest whose memory reads as zeros. Lowest first, so that
+   * slots taken one after the other tend to be consecutive ({@link #allocateRun}).
    *
    * @throws VirtMemException naming the size if the file system cannot allocate it
    */
   long allocate() {
-    if (!kept.isEmpty()) {
-      long slot = kept.pop();
-      used++;
-      return slot;
+    if (keptCount > 0) {
+      return takeKept(kept.nextSetBit(0));
     }
-    long slot;
-    if (!free.isEmpty()) {
-      slot = free.pop();
-    } else {
-      if (slots == maxSlots) {
-        throw new VirtMemException("virtmem RAM: all " + maxSlots + " slots in use");
-      }
-      slot = slots;
+    int slot = free.nextSetBit(0);
+    return slot >= 0 ? takeFree(slot) : takeNew();
+  }
+
+  /**
+   * Takes {@code n} consecutive slots, their memory allocated, and returns the first; or -1 if
+   * there is no such run, and then takes nothing. A run is made of kept slots and free ones, and
+   * may go on past the slots handed out so far only while no slot is kept (new memory is not taken
+   * while kept memory waits for reuse). Consecutive slots hold consecutive pages in the slots' own
+   * view, which a read-only mapping of them can then use as is (no new page-table entries).
+   *
+   * @throws VirtMemException naming the size if the file system cannot allocate one; the slots of
+   *     the run taken before it are given back
+   */
+  long allocateRun(int n) {
+    if (n < 1) {
+      throw new IllegalArgumentException("run of " + n + " slots (expected: >= 1)");
+    }
+    long start = findRun(n);
+    if (start < 0) {
+      return -1;
+    }
+    for (long s = start; s < start + n; s++) {
       try {
-        LibC.C.ftruncate(fd, (slot + 1) * pageSize);
-        LibC.C.mmap(
-            base.share(slot * pageSize),
-            pageSize,
-            LibC.PROT_READ | LibC.PROT_WRITE,
-            LibC.MAP_SHARED | LibC.MAP_FIXED,
-            fd,
-            slot * pageSize);
-      } catch (LastErrorException e) {
-        throw new VirtMemException("cannot grow virtmem RAM: " + e.getMessage(), e);
+        if (kept.get((int) s)) {
+          takeKept((int) s);
+        } else if (free.get((int) s)) {
+          takeFree((int) s);
+        } else {
+          takeNew();
+        }
+      } catch (VirtMemException e) {
+        for (long t = start; t < s; t++) {
+          recycle(t);
+        }
+        throw e;
       }
-      slots++;
     }
+    return start;
+  }
+
+  /** The first slot of the lowest run of {@code n} available slots, or -1. */
+  private long findRun(int n) {
+    long end = keptCount == 0 ? Math.min(maxSlots, slots + n) : slots; // past it: new slots
+    long s = 0;
+    while (s + n <= end) {
+      long i = s;
+      while (i < s + n && available(i)) {
+        i++;
+      }
+      if (i == s + n) {
+        return s;
+      }
+      s = i + 1; // the run cannot include slot i
+    }
+    return -1;
+  }
+
+  private boolean available(long slot) {
+    return slot >= slots || kept.get((int) slot) || free.get((int) slot);
+  }
+
+  private long takeKept(int slot) {
+    kept.clear(slot);
+    keptCount--;
+    used++;
+    return slot;
+  }
+
+  private long takeFree(int slot) {
+    free.clear(slot);
+    try {
+      fallocate(slot);
+    } catch (VirtMemException e) {
+      free.set(slot);
+      throw e;
+    }
+    return slot;
+  }
+
+  private long takeNew() {
+    if (slots == maxSlots) {
+      throw new VirtMemException("virtmem RAM: all " + maxSlots + " slots in use");
+    }
+    long slot = slots;
+    try {
+      LibC.C.ftruncate(fd, (slot + 1) * pageSize);
+      LibC.C.mmap(
+          base.share(slot * pageSize),
+          pageSize,
+          LibC.PROT_READ | LibC.PROT_WRITE,
+          LibC.MAP_SHARED | LibC.MAP_FIXED,
+          fd,
+          slot * pageSize);
+    } catch (LastErrorException e) {
+      throw new VirtMemException("cannot grow virtmem RAM: " + e.getMessage(), e);
+    }
+    slots++;
+    try {
+      fallocate(slot);
+    } catch (VirtMemException e) {
+      free.set((int) slot);
+      throw e;
+    }
+    return slot;
+  }
+
+  /** Allocates a slot's memory (and counts it used), faulting the own view's pages in. */
+  private void fallocate(long slot) {
     try {
       LibC.C.fallocate(fd, 0, slot * pageSize, pageSize);
     } catch (LastErrorException e) {
-      free.push(slot);
       throw new VirtMemException(
           "cannot allocate a page of "
               + pageSize
@@ -167,7 +251,6 @@ final class Ram implements AutoCloseable {
         populate = false; // kernels before 5.14: pages fault in on first touch instead
       }
     }
-    return slot;
   }
 
   private boolean populate = true;
@@ -180,15 +263,15 @@ final class Ram implements AutoCloseable {
   /** Gives a slot back, keeping its memory for the next {@link #allocate}. */
   void recycle(long slot) {
     stale.set(Math.toIntExact(slot));
-    kept.push(slot);
+    kept.set((int) slot);
+    keptCount++;
     used--;
   }
 
   /** Gives the memory of every kept slot back. */
   void releaseKept() {
-    while (!kept.isEmpty()) {
-      long slot = kept.pop();
-      used++;
+    for (int slot = kept.nextSetBit(0); slot >= 0; slot = kept.nextSetBit(slot + 1)) {
+      takeKept(slot);
       release(slot);
     }
   }
@@ -202,8 +285,15 @@ final class Ram implements AutoCloseable {
       throw new VirtMemException("cannot release a virtmem page: " + e.getMessage(), e);
     }
     stale.clear(Math.toIntExact(slot));
-    free.push(slot);
+    free.set((int) slot);
     used--;
+  }
+
+  /** Slots {@code [slot, slot + n)}, through the slots' own writable view. */
+  @SuppressWarnings("restricted") // the view is mapped for the life of this object
+  MemorySegment segment(long slot, long n, Arena arena) {
+    return MemorySegment.ofAddress(Pointer.nativeValue(base) + slot * pageSize)
+        .reinterpret(n * pageSize, arena, null);
   }
 
   /** The slot's memory, through the slots' own writable view. */

@@ -160,6 +160,46 @@ public final class VirtMem implements AutoCloseable {
     return ram.allocate();
   }
 
+  /**
+   * Takes up to {@code n} slots, consecutive when the RAM has such a run ({@link Ram#allocateRun}),
+   * evicting least recently used evictable pages to make room; fewer (none, at worst) when the
+   * budget has no room for more.
+   */
+  long[] allocateSlots(int n) {
+    assert lock.isHeldByCurrentThread();
+    int room = n;
+    while (ram.used() + room > budgetPages) {
+      Iterator<Page> it = evictable.keySet().iterator();
+      if (!it.hasNext() && cleanUnchangedDirtyPages()) {
+        it = evictable.keySet().iterator();
+      }
+      if (!it.hasNext()) {
+        room = (int) Math.max(0, budgetPages - ram.used());
+        break;
+      }
+      Page p = it.next();
+      it.remove();
+      p.file.evict(p);
+    }
+    long[] slots = new long[room];
+    if (room == 0) {
+      return slots;
+    }
+    long first = ram.allocateRun(room);
+    int taken = 0;
+    try {
+      for (; taken < room; taken++) {
+        slots[taken] = first >= 0 ? first + taken : ram.allocate();
+      }
+    } catch (VirtMemException e) {
+      for (int i = 0; i < taken; i++) {
+        ram.recycle(slots[i]);
+      }
+      throw e;
+    }
+    return slots;
+  }
+
   /** Pages that closed writable mappings left dirty without changing them become evictable. */
   private boolean cleanUnchangedDirtyPages() {
     boolean any = false;

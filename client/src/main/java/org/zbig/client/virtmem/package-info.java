@@ -18,7 +18,10 @@
  *   <li>{@link org.zbig.client.virtmem.Mapping}: address space reserved with {@code
  *       mmap(PROT_NONE)}, the pages' slots mapped into it with {@code MAP_SHARED | MAP_FIXED}: one
  *       contiguous {@code MemorySegment} (any size, over 2 GiB too) whose {@code Arena} makes use
- *       after close an exception, never a crash.
+ *       after close an exception, never a crash. Pages loaded together take consecutive slots where
+ *       the RAM has a run of them, and a read-only mapping of pages in consecutive slots is
+ *       borrowed from the slots' own view: no new mapping, and no first-touch cost of new
+ *       page-table entries.
  * </ul>
  *
  * <h2>Why pages are loaded before a mapping is handed out</h2>

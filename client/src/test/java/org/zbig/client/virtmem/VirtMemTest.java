@@ -116,6 +116,111 @@ class VirtMemTest {
   }
 
   @Test
+  void blocksMappedTogetherTakeConsecutiveSlotsAndAReadOnlyMapOfThemShowsTheSlotsOwnView() {
+    MemFile f = new MemFile();
+    for (int b = 0; b < 8; b++) {
+      f.set(b, 10 + b);
+    }
+    VirtMem vm = vm(8, 0);
+    FileHandle h = vm.open(f);
+    MemorySegment kept;
+    try (Mapping m = h.map(0, 4, false)) {
+      assertThat(m.isBorrowed()).isTrue();
+      MemorySegment s = m.segment();
+      assertThat(s.byteSize()).isEqualTo(4 * PAGE);
+      for (int b = 0; b < 4; b++) {
+        assertThat(s.get(ValueLayout.JAVA_BYTE, (long) b * PAGE + 5)).isEqualTo((byte) (10 + b));
+      }
+      assertThatThrownBy(() -> s.set(ValueLayout.JAVA_BYTE, 0, (byte) 9))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("read-only");
+      assertThat(h.pageTable()).hasSize(4).allSatisfy((b, i) -> assertThat(i.pins()).isOne());
+      kept = s;
+    }
+    assertThatThrownBy(() -> kept.get(ValueLayout.JAVA_BYTE, 0))
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(h.pageTable())
+        .allSatisfy((b, i) -> assertThat(i).isEqualTo(info(PageState.LOADED, 0, 0)));
+    // a scan's drop-behind: the next blocks take the slots given back, as one run again
+    assertThat(h.dropBehind(0, 4)).isEqualTo(4);
+    try (Mapping m = h.map(4, 4, false)) {
+      assertThat(m.isBorrowed()).isTrue();
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 3L * PAGE)).isEqualTo((byte) 17);
+      assertThat(vm.ram.used() + vm.ram.kept()).isEqualTo(4); // the same four slots
+    }
+    // a writable mapping is always a mapping of its own
+    try (Mapping m = h.map(4, 2, true)) {
+      assertThat(m.isBorrowed()).isFalse();
+    }
+  }
+
+  @Test
+  void aReadOnlyMapOfBlocksInScatteredSlotsIsAMappingOfItsOwnAndShowsThemInOrder() {
+    MemFile f = new MemFile();
+    for (int b = 0; b < 3; b++) {
+      f.set(b, 20 + b);
+    }
+    FileHandle h = vm(8, 0).open(f);
+    h.map(2, 1, false).close(); // block 2 first: slot 0
+    h.map(0, 1, false).close(); // block 0: slot 1
+    try (Mapping m = h.map(0, 3, false)) { // block 1: slot 2
+      assertThat(m.isBorrowed()).isFalse();
+      MemorySegment s = m.segment();
+      for (int b = 0; b < 3; b++) {
+        assertThat(s.get(ValueLayout.JAVA_BYTE, (long) b * PAGE + 7)).isEqualTo((byte) (20 + b));
+      }
+    }
+  }
+
+  @Test
+  void aBorrowedMappingSeesAnInvalidatedPageReloadedIntoItsSlotAndAFailedReloadChangesNothing() {
+    MemFile f = new MemFile();
+    f.set(0, 1);
+    f.set(1, 1);
+    FileHandle h = vm(8, 0).open(f);
+    try (Mapping m = h.map(0, 2, false)) {
+      assertThat(m.isBorrowed()).isTrue();
+      f.set(1, 2);
+      h.invalidate(List.of(1L));
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, PAGE + 100L)).isEqualTo((byte) 2);
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 1);
+      f.set(0, 3);
+      f.failing = 0;
+      assertThatThrownBy(() -> h.invalidate(List.of(0L)))
+          .isInstanceOf(VirtMemException.class)
+          .hasMessageContaining("mappings still show the old content");
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 1);
+      f.failing = -1;
+      h.invalidate(List.of(0L));
+      assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 100)).isEqualTo((byte) 3);
+    }
+    assertThat(h.pageTable())
+        .containsExactly(
+            Map.entry(0L, info(PageState.LOADED, 0, 0)),
+            Map.entry(1L, info(PageState.LOADED, 0, 0)));
+  }
+
+  @Test
+  void ramRunsComeFromGivenBackSlotsAndGrowTheRamOnlyWhenNoneIsKept() {
+    try (Ram ram = new Ram(PAGE)) {
+      long a = ram.allocateRun(4);
+      assertThat(a).isZero(); // nothing kept: new slots
+      long b = ram.allocate();
+      assertThat(b).isEqualTo(4);
+      ram.recycle(1);
+      ram.recycle(2);
+      assertThat(ram.allocateRun(3)).isEqualTo(-1); // kept 1, 2 but 3 in use: no growing either
+      assertThat(ram.used()).isEqualTo(3);
+      ram.recycle(3);
+      assertThat(ram.allocateRun(3)).isEqualTo(1);
+      assertThat(ram.kept()).isZero();
+      ram.release(0);
+      assertThat(ram.allocate()).isZero(); // the lowest free one
+      assertThat(ram.used()).isEqualTo(5);
+    }
+  }
+
+  @Test
   void reclaimedSlotsAreReusedWithoutGrowingTheRamAndHolesStillReadAsZeros() {
     MemFile f = new MemFile();
     f.set(0, 0xAB);
