@@ -20,6 +20,8 @@ import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.server.storage.DirectBuffers;
+import org.zbig.zodb.Tid;
 
 /**
  * A sequential sum over a float64 ZBigArray through views (64 MiB at a time, read from a real
@@ -27,7 +29,7 @@ import org.zbig.server.ZeoServer;
  * {@code FileChannel} in the same run; and element access through {@code NDArray.getDouble} against
  * a plain {@code double[]} (not run by CI). The size is 4 GiB, or a third of the free disk if less,
  * or the GiB given as {@code -Dbench=N} ({@code -Dbench=N@DIR} keeps the data in DIR for the next
- * run):
+ * run; {@code :fetch}, {@code :random} and {@code :faultin} after it run one part alone):
  *
  * <pre>
  * ./mvnw -q install -DskipTests
@@ -55,9 +57,15 @@ public final class BigArrayBenchmark {
     // -Dbench=GIB@DIR:random: only random reads of single elements through one view of it all
     boolean fetchOnly = args.length > 0 && args[0].endsWith(":fetch");
     boolean randomOnly = args.length > 0 && args[0].endsWith(":random");
+    // -Dbench=GIB@DIR:faultin: only fault-ins of single blocks against a loopback fetch of 2 MiB
+    boolean faultInOnly = args.length > 0 && args[0].endsWith(":faultin");
     String[] spec =
         args.length > 0
-            ? args[0].replace(":fetch", "").replace(":random", "").split("@", 2)
+            ? args[0]
+                .replace(":fetch", "")
+                .replace(":random", "")
+                .replace(":faultin", "")
+                .split("@", 2)
             : new String[] {""};
     boolean keep = spec.length == 2;
     Path dir =
@@ -91,6 +99,10 @@ public final class BigArrayBenchmark {
         }
         if (randomOnly) {
           randomReads(server, raw, n);
+          return;
+        }
+        if (faultInOnly) {
+          faultIn(server, n);
           return;
         }
         for (int round = 1; round <= (fetchOnly ? 10 : 3); round++) {
@@ -282,6 +294,153 @@ public final class BigArrayBenchmark {
               round, samples, check, p50, p99, f50, f99, (double) p50 / f50, (double) p99 / f99);
         }
       }
+    }
+  }
+
+  /**
+   * Fault-in of one 2 MiB block: a read-only view of one block whose page is not in RAM (a cache
+   * without read-ahead; the page is dropped after each sample), timed from the call to the view's
+   * return, against the loopback round trip of a 2 MiB frame in the same loop: a 16-byte request
+   * over a blocking socket, answered by a thread that writes 2 MiB back, read whole into a reused
+   * direct buffer (the least any client can do for a 2 MiB answer). The server's data is warm (the
+   * rounds of the other modes, or the first unmeasured samples here).
+   */
+  private static void faultIn(ZeoServer server, long n) throws Exception {
+    int samples = Integer.getInteger("zbig.samples", 300);
+    long seed = Long.getLong("zbig.seed", System.nanoTime());
+    System.out.println("fault-in: seed " + seed);
+    java.util.Random r = new java.util.Random(seed);
+    long blocks = n * 8 / BLOCK;
+    long rows = BLOCK / 8;
+    try (Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(BLOCK, 64L << 20, 0);
+        Echo echo = new Echo()) {
+      DirectBuffers leases = new DirectBuffers(64 << 20);
+      ZBigArray.register(db.registry());
+      ZBigArray za = c.root().get("a", ZBigArray.class);
+      BigArray a = za.open(vm);
+      java.util.Map<Long, org.zbig.zodb.Oid> oids = new java.util.HashMap<>();
+      for (var e : za.zfile().blktab().items()) {
+        oids.put(
+            ((Number) e.getKey()).longValue(), ((org.zbig.client.Persistent) e.getValue()).oid());
+      }
+      for (int round = 0; round <= 3; round++) { // round 0 warms up, unreported
+        long[] ours = new long[samples];
+        long[] base = new long[samples];
+        long[] record = new long[samples];
+        long[] storageNs = new long[samples];
+        double check = 0;
+        for (int i = 0; i < samples; i++) {
+          long blk = (r.nextLong() & Long.MAX_VALUE) % blocks;
+          long t0 = System.nanoTime();
+          try (BigArray.View v = a.view(false, Index.slice(blk * rows, (blk + 1) * rows, 1))) {
+            ours[i] = System.nanoTime() - t0;
+            double d = v.array().getDouble(0);
+            if (d != value(blk * rows)) {
+              throw new AssertionError("block " + blk + ": " + d + " != " + value(blk * rows));
+            }
+            check += d;
+          }
+          a.file().dropBehind(blk, 1);
+          base[i] = echo.roundTrip();
+          long t1 = System.nanoTime();
+          db.loadRecordAsync(oids.get(blk), c.snapshot()).join();
+          record[i] = System.nanoTime() - t1;
+          long t2 = System.nanoTime();
+          // the server's own read of the record (into a direct buffer, as for a reply)
+          DirectBuffers.Lease lease = leases.lease();
+          check +=
+              server.served().storage.loadBefore(oids.get(blk), Tid.MAX, lease).isEmpty() ? 1 : 0;
+          lease.release();
+          storageNs[i] = System.nanoTime() - t2;
+        }
+        if (round == 0) {
+          continue;
+        }
+        java.util.Arrays.sort(ours);
+        java.util.Arrays.sort(base);
+        java.util.Arrays.sort(record);
+        java.util.Arrays.sort(storageNs);
+        double p50 = ours[samples / 2] / 1e6;
+        double p99 = ours[samples * 99 / 100] / 1e6;
+        double b50 = base[samples / 2] / 1e6;
+        double b99 = base[samples * 99 / 100] / 1e6;
+        System.out.printf(
+            "fault-in round %d (%d blocks, %s): one 2 MiB block p50 %.2f ms p99 %.2f ms; loopback"
+                + " fetch of 2 MiB p50 %.2f ms p99 %.2f ms; ratio p50 %.2f p99 %.2f%n",
+            round, samples, check, p50, p99, b50, b99, p50 / b50, p99 / b99);
+        System.out.printf(
+            "  its record alone (Database.loadRecordAsync): p50 %.2f ms p99 %.2f ms; the server's"
+                + " read of it from its storage: p50 %.2f ms p99 %.2f ms%n",
+            record[samples / 2] / 1e6,
+            record[samples * 99 / 100] / 1e6,
+            storageNs[samples / 2] / 1e6,
+            storageNs[samples * 99 / 100] / 1e6);
+      }
+    }
+  }
+
+  /** A loopback server that answers each 16-byte request with a 2 MiB frame. */
+  private static final class Echo implements AutoCloseable {
+    private final java.nio.channels.ServerSocketChannel listener;
+    private final java.nio.channels.SocketChannel client;
+    private final ByteBuffer request = ByteBuffer.allocateDirect(16);
+    private final ByteBuffer reply = ByteBuffer.allocateDirect((int) BLOCK + 4);
+
+    Echo() throws java.io.IOException {
+      listener =
+          java.nio.channels.ServerSocketChannel.open()
+              .bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      client = java.nio.channels.SocketChannel.open(listener.getLocalAddress());
+      client.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+      java.nio.channels.SocketChannel peer = listener.accept();
+      peer.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+      Thread.ofPlatform()
+          .daemon()
+          .name("echo")
+          .start(() -> {
+            ByteBuffer in = ByteBuffer.allocateDirect(16);
+            ByteBuffer out = ByteBuffer.allocateDirect((int) BLOCK + 4);
+            out.putInt(0, (int) BLOCK);
+            try (peer) {
+              while (true) {
+                in.clear();
+                while (in.hasRemaining()) {
+                  if (peer.read(in) < 0) {
+                    return;
+                  }
+                }
+                out.clear();
+                while (out.hasRemaining()) {
+                  peer.write(out);
+                }
+              }
+            } catch (java.io.IOException e) {
+              // closed
+            }
+          });
+    }
+
+    long roundTrip() throws java.io.IOException {
+      long t0 = System.nanoTime();
+      request.clear();
+      while (request.hasRemaining()) {
+        client.write(request);
+      }
+      reply.clear();
+      while (reply.hasRemaining()) {
+        if (client.read(reply) < 0) {
+          throw new java.io.EOFException("echo closed");
+        }
+      }
+      return System.nanoTime() - t0;
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      client.close(); // the thread sees the end of its stream and stops
+      listener.close();
     }
   }
 

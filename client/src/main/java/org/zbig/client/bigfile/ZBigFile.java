@@ -300,15 +300,27 @@ public final class ZBigFile extends Persistent implements BigFile {
    */
   @Override
   public void loadBlock(long blk, MemorySegment page) {
+    load(blk, page, false);
+  }
+
+  /** As {@link #loadBlock}, writing every byte: only the bytes past a ZBlk0's data are zeroed. */
+  @Override
+  public void loadBlockOver(long blk, MemorySegment page) {
+    load(blk, page, true);
+  }
+
+  /** Loads a block into {@code page}, which holds left-over bytes if {@code over}. */
+  private void load(long blk, MemorySegment page, boolean over) {
     if (blk >= holesFrom) {
+      if (over) {
+        page.fill((byte) 0);
+      }
       return; // dropped by this transaction: zeros (the snapshot still has the old data)
     }
     for (boolean first = true; ; first = false) {
       Snapshot s = snapshot();
-      if (!first) {
-        page.fill((byte) 0); // a block that became a hole shows zeros
-      }
-      Deps deps = read(s, blk, page);
+      // a second read goes over the first one's bytes (a block that became a hole shows zeros)
+      Deps deps = read(s, blk, page, over || !first);
       afterRead.accept(blk);
       synchronized (depsLock) {
         if (s.at().equals(connection().snapshot())) {
@@ -326,7 +338,7 @@ public final class ZBigFile extends Persistent implements BigFile {
   static LongConsumer afterRead = blk -> {};
 
   /** The records a block's content depends on, without loading its data (page null). */
-  private void loadZBlk(Snapshot s, Oid zblk, MemorySegment page, Set<Oid> deps) {
+  private void loadZBlk(Snapshot s, Oid zblk, MemorySegment page, boolean over, Set<Oid> deps) {
     DataRecord r = s.load(zblk);
     Global cls = r.classMeta().type();
     switch (cls.dotted()) {
@@ -336,6 +348,9 @@ public final class ZBigFile extends Persistent implements BigFile {
         }
         if (page != null) {
           ZBlk0Codec.decode(b, page);
+          if (over) {
+            page.asSlice(b.length()).fill((byte) 0); // the trimmed trailing zeros
+          }
         }
       }
       case "wendelin.bigfile.file_zodb.ZBlk1" -> {
@@ -367,6 +382,9 @@ public final class ZBigFile extends Persistent implements BigFile {
           return;
         }
         CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
+        if (over) {
+          page.fill((byte) 0); // chunks leave holes
+        }
         try {
           ZBlk1Codec.decode(chunks, page);
         } catch (IllegalArgumentException bad) {
@@ -456,21 +474,23 @@ public final class ZBigFile extends Persistent implements BigFile {
         return;
       }
     }
-    noteDeps(blk, read(s, blk, null));
+    noteDeps(blk, read(s, blk, null, false));
   }
 
   /**
    * Block {@code blk} as of {@code s}: its content into {@code page} (none when null) and the
    * records it depends on.
    */
-  private Deps read(Snapshot s, long blk, MemorySegment page) {
+  private Deps read(Snapshot s, long blk, MemorySegment page, boolean over) {
     Set<Oid> path = new HashSet<>();
     Object ref = lookup(s, blktab().oid(), blk, path);
     Oid zblk = ref == null ? null : oidOf(ref, "blktab value");
     Set<Oid> content = new HashSet<>();
     if (zblk != null) {
       content.add(zblk);
-      loadZBlk(s, zblk, page, content);
+      loadZBlk(s, zblk, page, over, content);
+    } else if (page != null && over) {
+      page.fill((byte) 0); // a hole
     }
     return new Deps(path, zblk, content);
   }

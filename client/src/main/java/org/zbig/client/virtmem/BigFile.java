@@ -17,6 +17,17 @@ public interface BigFile {
    */
   void loadBlock(long blk, MemorySegment page);
 
+  /**
+   * As {@link #loadBlock}, into a page that holds left-over bytes (a reused slot): every byte must
+   * be written. The default zeroes the page, then loads the block; a file that knows which bytes
+   * its block leaves zero saves that pass over the page (2 MiB written for nothing, on each
+   * fault-in of a reused slot).
+   */
+  default void loadBlockOver(long blk, MemorySegment page) {
+    page.fill((byte) 0);
+    loadBlock(blk, page);
+  }
+
   /** Stores block {@code blk} from {@code page} ({@link #blockSize()} bytes, read-only). */
   void storeBlock(long blk, MemorySegment page);
 }

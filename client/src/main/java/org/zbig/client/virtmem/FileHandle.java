@@ -473,15 +473,16 @@ public final class FileHandle implements AutoCloseable {
   private Page load(Started started, boolean pin) {
     Page page = started.page();
     long blk = page.blk;
-    // (2) load without the lock, into zeros: a fresh slot reads as zeros (allocated, or a
-    // punched hole), a recycled one is zeroed here, outside the lock
+    // (2) load without the lock: a fresh slot reads as zeros (allocated, or a punched hole), a
+    // recycled one holds left-over bytes, which the file writes over
     MemorySegment mem = vm.ram.segment(started.slot());
     Throwable failed = null;
     try {
       if (started.stale()) {
-        mem.fill((byte) 0);
+        file.loadBlockOver(blk, mem);
+      } else {
+        file.loadBlock(blk, mem);
       }
-      file.loadBlock(blk, mem);
     } catch (RuntimeException | Error e) {
       failed = e;
     }
@@ -841,8 +842,7 @@ public final class FileHandle implements AutoCloseable {
       sums.add(
           vm.loaders.submit(() -> {
             MemorySegment mem = vm.ram.segment(slot);
-            mem.fill((byte) 0);
-            file.loadBlock(p.blk, mem);
+            file.loadBlockOver(p.blk, mem);
             return Page.checksum(mem);
           }));
     }

@@ -12,10 +12,10 @@ import java.util.BitSet;
  * slots of one page each. A slot's memory is allocated with {@code fallocate} when the slot is
  * first taken, so a full file system is a clear {@link VirtMemException} then, never a crash on
  * first touch. A slot given back by reclaim keeps its memory ({@link #recycle}): taking it again
- * costs no system call, no kernel zeroing and no page faults, only a zeroing in user space by the
- * loader ({@link #stale}). Those kept slots count in the RAM a virtmem holds (there are never more
- * of them than the high-water mark of pages in use, which the budget bounds); a slot freed with
- * {@link #release} gives its memory back with a punched hole.
+ * costs no system call, no kernel zeroing and no page faults; the loader writes over its left-over
+ * bytes ({@link #stale}, {@link BigFile#loadBlockOver}). Those kept slots count in the RAM a
+ * virtmem holds (there are never more of them than the high-water mark of pages in use, which the
+ * budget bounds); a slot freed with {@link #release} gives its memory back with a punched hole.
  *
  * <p>Each slot is also mapped once, writable, into one big reserved region: the view virtmem itself
  * loads into, compares and stores from. Mappings handed to applications are other mappings of the

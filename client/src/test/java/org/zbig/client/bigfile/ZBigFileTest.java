@@ -373,6 +373,43 @@ class ZBigFileTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = ZBlkFormat.class,
+      names = {"ZBLK0", "ZBLK1"})
+  void aBlockLoadedOverLeftOverBytesReadsAsLoadedIntoZeros(ZBlkFormat format) throws Exception {
+    int page = 64 << 10;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(page, 16L << 20, 0)) {
+      ZBigFile f = new ZBigFile(page);
+      f.setFormat(format);
+      c.root().put("f", f);
+      c.commit();
+      try (Mapping m = f.open(vm).map(0, 3, true)) {
+        // block 0: data then trailing zeros (trimmed by ZBlk0, chunks left out by ZBlk1); block 1
+        // a hole in the middle; block 2 only its last byte
+        m.segment().asSlice(100, 5000).fill((byte) 7);
+        m.segment().set(ValueLayout.JAVA_BYTE, 3L * page - 1, (byte) 9);
+        c.commit();
+      }
+      try (Connection reader = db.open()) {
+        ZBigFile r = reader.root().get("f", ZBigFile.class);
+        for (long blk = 0; blk < 4; blk++) { // block 3: past the end
+          MemorySegment zeros = MemorySegment.ofArray(new byte[page]);
+          r.loadBlock(blk, zeros);
+          MemorySegment over = MemorySegment.ofArray(new byte[page]);
+          over.fill((byte) 0x5A);
+          r.loadBlockOver(blk, over);
+          assertThat(over.toArray(ValueLayout.JAVA_BYTE))
+              .as("block %d", blk)
+              .isEqualTo(zeros.toArray(ValueLayout.JAVA_BYTE));
+        }
+      }
+    }
+  }
+
   @Test
   void aBadZblkFormatInTheEnvironmentFailsTheWriteNamingItAndNeverAReader() throws Exception {
     int page = 64 << 10;
