@@ -60,7 +60,7 @@ public final class Main {
   static int run(String... args) {
     return new CommandLine(new Main())
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
-          cmd.getErr().println("zbig: " + e.getMessage());
+          cmd.getErr().println("zbig: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
           return 1;
         })
         .execute(args);

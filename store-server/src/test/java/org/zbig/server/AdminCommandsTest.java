@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,6 +45,30 @@ class AdminCommandsTest {
     } finally {
       System.setOut(out);
       System.setErr(err);
+    }
+  }
+
+  @Test
+  void aServerThatClosesBeforeItsOfferIsNamedInTheErrorNotANullMessage() throws Exception {
+    // what a TLS server does to a plain client once its TLS handshake times out
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread closer =
+          Thread.ofVirtual()
+              .start(() -> {
+                try {
+                  listener.accept().close(); // at once, before any offer
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+      String at = "127.0.0.1:" + listener.getLocalPort();
+      String[] r = run("pack", "--server", at);
+      closer.join();
+      assertThat(r[0]).isEqualTo("1");
+      assertThat(r[2])
+          .contains("no ZEO offer from " + at + ": it closed the connection")
+          .contains("--tls-ca")
+          .doesNotContain("null");
     }
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import org.zbig.bigarray.BigArray;
 import org.zbig.bigarray.DType;
 import org.zbig.bigarray.Index;
@@ -55,18 +56,22 @@ public final class BigArrayBenchmark {
     // -Dbench=GIB[@DIR]: DIR keeps the filled database and the raw file between runs
     // -Dbench=GIB@DIR:fetch: only the records' fetch, ten rounds (for profiles of the wire path)
     // -Dbench=GIB@DIR:random: only random reads of single elements through one view of it all
-    boolean fetchOnly = args.length > 0 && args[0].endsWith(":fetch");
-    boolean randomOnly = args.length > 0 && args[0].endsWith(":random");
     // -Dbench=GIB@DIR:faultin: only fault-ins of single blocks against a loopback fetch of 2 MiB
-    boolean faultInOnly = args.length > 0 && args[0].endsWith(":faultin");
-    String[] spec =
-        args.length > 0
-            ? args[0]
-                .replace(":fetch", "")
-                .replace(":random", "")
-                .replace(":faultin", "")
-                .split("@", 2)
-            : new String[] {""};
+    String arg = args.length > 0 ? args[0] : "";
+    String mode = "";
+    java.util.regex.Matcher suffix = java.util.regex.Pattern.compile("(.*):([a-z]+)").matcher(arg);
+    if (suffix.matches()) {
+      arg = suffix.group(1);
+      mode = suffix.group(2);
+      if (!List.of("fetch", "random", "faultin").contains(mode)) {
+        throw new IllegalArgumentException(
+            "mode :" + mode + " (expected: :fetch, :random or :faultin, or none)");
+      }
+    }
+    boolean fetchOnly = mode.equals("fetch");
+    boolean randomOnly = mode.equals("random");
+    boolean faultInOnly = mode.equals("faultin");
+    String[] spec = arg.split("@", 2);
     boolean keep = spec.length == 2;
     Path dir =
         keep

@@ -2,6 +2,7 @@ package org.zbig.server.cli;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -83,20 +84,18 @@ final class AdminCommands {
       in = new DataInputStream(socket.getInputStream());
       out = new DataOutputStream(socket.getOutputStream());
       Encoding e;
+      String hint = tls == null ? " (a server that serves TLS waits for --tls-ca)" : "";
+      String from = "no ZEO offer from " + address.getHostString() + ":" + address.getPort();
       try {
         e = Handshake.clientChooses(read());
       } catch (SocketTimeoutException silence) {
         socket.close();
         throw new IOException(
-            "no ZEO offer from "
-                + address.getHostString()
-                + ":"
-                + address.getPort()
-                + " within "
-                + OFFER_TIMEOUT_MILLIS / 1000
-                + " s"
-                + (tls == null ? " (a server that serves TLS waits for --tls-ca)" : ""),
-            silence);
+            from + " within " + OFFER_TIMEOUT_MILLIS / 1000 + " s" + hint, silence);
+      } catch (EOFException closed) {
+        // a TLS server gives up on a client that sends no TLS handshake, as this one waits
+        socket.close();
+        throw new IOException(from + ": it closed the connection" + hint, closed);
       }
       socket.setSoTimeout(0); // a pack may take long
       write(Handshake.answer(e));

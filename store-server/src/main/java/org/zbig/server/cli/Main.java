@@ -56,7 +56,9 @@ public final class Main {
     CommandLine cmd =
         new CommandLine(new Main())
             .setExecutionExceptionHandler((e, c, parsed) -> {
-              c.getErr().println("zbig-server: " + e.getMessage());
+              c.getErr()
+                  .println(
+                      "zbig-server: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
               return 1;
             });
     try {
