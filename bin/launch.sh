@@ -1,7 +1,12 @@
 # Sourced by bin/zbig and bin/zbig-server: finds a JDK 25 (bin/find-java.sh, which starts no JVM),
 # builds MODULE on first use, and runs MAIN with an ahead-of-time cache of the classes a start
-# loads (JDK 25's AOT cache, made by one training run the first time and again whenever the jars
-# change; build-rules/ModernizeJars.java makes picocli cacheable), so that a command starts fast.
+# loads (JDK 25's AOT cache; build-rules/ModernizeJars.java makes picocli cacheable), made again
+# whenever the jars change, so that a command starts fast. How the cache learns what a start loads:
+#   zbig_aot_train=help (the default): one training run of MAIN --help before the first command;
+#   zbig_aot_train=command: the first command other than --help or --version records what it
+#     loads (a few seconds slower, once; MAIN sees -Dzbig.aot.record=true and may load more, such
+#     as its help), and the launch after it makes the cache from that (about 2 s, once): a
+#     command line's start then includes its client classes too.
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
@@ -27,20 +32,47 @@ zbig_launch() {
   local base=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   local cp="$jar:$target/lib/*"
   if [ "${ZBIG_AOT:-1}" != 0 ]; then
-    local aot="$target/$module.aot"
+    local aot="$target/$module.aot" record=0
     if [ ! -f "$aot" ] || [ "$jar" -nt "$aot" ] || [ "$target/lib" -nt "$aot" ]; then
-      # training run: what --help loads (picocli, the command tree); failure only costs speed
-      # (into a file of its own, renamed into place: launches running at once never see half)
-      local tmp="$aot.$$"
-      if java "${base[@]}" -XX:AOTCacheOutput="$tmp" -Xlog:aot=off -Xlog:cds=off \
-        -cp "$cp" "$main" --help >/dev/null 2>&1 && [ -f "$tmp" ]; then
-        mv -f "$tmp" "$aot"
+      # a new cache: failure only costs speed; made into a file of its own and renamed into place,
+      # so that launches running at once never see half of one
+      local tmp="$aot.$$" conf="" c
+      for c in "$aot".conf.*; do # what an earlier command loaded (zbig_aot_train=command)
+        if [ -f "$c" ] && [ "$c" -nt "$jar" ] && [ "$c" -nt "$target/lib" ]; then
+          conf="$c"
+        fi
+      done
+      if [ -n "$conf" ]; then
+        if java "${base[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" \
+          -Xlog:aot=off -Xlog:cds=off -cp "$cp" >/dev/null 2>&1 && [ -f "$tmp" ]; then
+          mv -f "$tmp" "$aot"
+        else
+          rm -f "$tmp"
+        fi
+        rm -f "$aot".conf.*
+      elif [ "${zbig_aot_train:-help}" = help ]; then
+        # training run: what --help loads (picocli, the command tree)
+        if java "${base[@]}" -XX:AOTCacheOutput="$tmp" -Xlog:aot=off -Xlog:cds=off \
+          -cp "$cp" "$main" --help >/dev/null 2>&1 && [ -f "$tmp" ]; then
+          mv -f "$tmp" "$aot"
+        else
+          rm -f "$tmp" "$tmp.config"
+        fi
       else
-        rm -f "$tmp" "$tmp.config"
+        # this command records what it loads (the JVM writes it at exit, quietly); the next launch
+        # makes the cache from it. Not --help or --version: they load too little of the client.
+        case " $* " in
+          *" --help "* | *" -h "* | *" --version "* | *" -V "* | "  ") ;;
+          *) record=1 ;;
+        esac
       fi
     fi
-    if [ -f "$aot" ]; then
+    if [ -f "$aot" ] && [ "$aot" -nt "$jar" ] && ! [ "$target/lib" -nt "$aot" ]; then
       base+=(-XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off)
+    elif [ "$record" = 1 ]; then
+      # exec keeps this shell's pid: the file name is this JVM's own
+      base+=(-XX:AOTMode=record -XX:AOTConfiguration="$aot.conf.$$" -Xlog:aot=off -Xlog:cds=off
+        -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Dzbig.aot.record=true)
     fi
   fi
   exec java "${base[@]}" "${jvm[@]}" -cp "$cp" "$main" "$@"

@@ -2,6 +2,8 @@ package org.zbig.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +53,17 @@ public final class Main {
     return tls == null ? options : options.withTls(tls);
   }
 
-  /** Runs the command line and exits with its status. */
+  /**
+   * Runs the command line and exits with its status. A run that records the classes a start loads
+   * for the launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record})
+   * also renders the help, unseen, so that {@code --help} starts from the cache too.
+   */
   public static void main(String[] args) {
-    System.exit(run(args));
+    int status = run(args);
+    if (Boolean.getBoolean("zbig.aot.record")) {
+      new CommandLine(new Main()).setOut(new PrintWriter(Writer.nullWriter())).execute("--help");
+    }
+    System.exit(status);
   }
 
   /** Runs the command line; failures print one line, not a trace. */
