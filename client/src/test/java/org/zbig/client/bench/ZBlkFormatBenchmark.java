@@ -37,12 +37,17 @@ import org.zbig.zblk.ZBlkFormat;
  *
  * <pre>
  * ./mvnw -q install -DskipTests
- * ./mvnw -q -Pbench -pl client test-compile exec:exec -Dbench.main=org.zbig.client.bench.ZBlkFormatBenchmark
+ * ./mvnw -q -Pbench -pl client test-compile exec:exec -Dbench.main=org.zbig.client.bench.ZBlkFormatBenchmark \
+ *   [-Dbench=WORKLOAD:FORMAT:READS]
  * </pre>
+ *
+ * <p>{@code -Dbench=change:ZBlk1:500} runs one workload with one format and times 500 reads (for a
+ * profile of the read path).
  */
 public final class ZBlkFormatBenchmark {
   private static final long BLOCK = 2 << 20;
   private static final int TXNS = 200;
+  private static int measuredReads = 21;
 
   private ZBlkFormatBenchmark() {}
 
@@ -57,6 +62,18 @@ public final class ZBlkFormatBenchmark {
 
   /** Runs both workloads for each format and prints a table. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].contains(":")) {
+      String[] p = args[0].split(":", -1);
+      if (p.length != 3 || !(p[0].equals("append") || p[0].equals("change"))) {
+        throw new IllegalArgumentException(
+            "-Dbench=" + args[0] + ": expected WORKLOAD:FORMAT:READS, WORKLOAD append or change");
+      }
+      measuredReads = Integer.parseInt(p[2]);
+      Result r = run(p[0], new Variant(ZBlkFormat.parse(p[1]), false));
+      System.out.printf(
+          "%s %s: read a block %.2f ms (median of %d)%n", p[0], p[1], r.readMillis, measuredReads);
+      return;
+    }
     System.out.printf(
         "%-8s %-12s %12s %14s %14s %10s %22s %10s%n",
         "workload",
@@ -179,7 +196,7 @@ public final class ZBlkFormatBenchmark {
       // after 10 unmeasured ones (the JIT's warm-up: the first reads of a ZBlk1 block take 5x as
       // long); only the map is timed, its page slot reused from the previous read (evicted,
       // memory kept)
-      double[] reads = new double[31];
+      double[] reads = new double[10 + measuredReads];
       try (VirtMem cold = new VirtMem(BLOCK, 16L << 20, 0);
           Database fresh =
               Database.open(

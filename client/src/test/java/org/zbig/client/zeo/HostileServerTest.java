@@ -21,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.msgpack.core.MessageBufferPacker;
@@ -239,6 +240,31 @@ class HostileServerTest {
           .hasCauseInstanceOf(ClientDisconnectedException.class);
       assertUsable(server, c);
       assertThat(server.connections.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aCallTheServerNeverAnswersTimesOutAndTheClientStaysUsable() throws Exception {
+    try (FakeServer server = new FakeServer(Encoding.PICKLE);
+        ZeoClient c =
+            ZeoClient.open(
+                server.address(),
+                ClientOptions.defaults()
+                    .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(400)),
+                new ZeoClientTest.Recorder())) {
+      long t0 = System.nanoTime();
+      CompletableFuture<Optional<LoadResult>> f = load(c);
+      assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      long waited = System.nanoTime() - t0;
+      assertThat(waited)
+          .as("failed after the request timeout")
+          .isGreaterThanOrEqualTo(400_000_000L);
+      assertThat(waited).as("and soon after it").isLessThan(2_000_000_000L);
+      // the late answer to the call that timed out is dropped; the next call gets its own
+      server.answers.add(FINE);
+      assertUsable(server, c);
+      assertThat(server.connections.get()).as("the connection stayed").isEqualTo(1);
     }
   }
 
