@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -316,6 +317,31 @@ public final class Database implements AutoCloseable {
             id -> new LoadBefore(id, oid, before),
             found -> found.ifPresent(x -> records.loaded(oid, x)))
         .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid)));
+  }
+
+  /**
+   * As {@link #loadRecordAsync} for many oids at once: the records not in the cache are asked for
+   * in one batch (their requests written and flushed together).
+   *
+   * @return the futures, one per oid, in order
+   */
+  public List<CompletableFuture<LoadResult>> loadRecordsAsync(List<Oid> oids, Tid at) {
+    List<CompletableFuture<LoadResult>> out = new ArrayList<>(oids.size());
+    Tid before = new Tid(at.value() + 1);
+    try (ZeoClient.Batch batch = zeo.batch()) {
+      for (Oid oid : oids) {
+        LoadResult r = records.lookup(oid, at);
+        out.add(
+            r != null
+                ? CompletableFuture.completedFuture(r)
+                : batch
+                    .call(
+                        id -> new LoadBefore(id, oid, before),
+                        found -> found.ifPresent(x -> records.loaded(oid, x)))
+                    .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid))));
+      }
+    }
+    return out;
   }
 
   /** A fresh oid, from batches of {@code new_oids}. */

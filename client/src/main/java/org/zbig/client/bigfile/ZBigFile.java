@@ -254,10 +254,7 @@ public final class ZBigFile extends Persistent implements BigFile {
         oids.add(oidOf(ref, "chunktab child"));
       }
       nodes.addAll(oids);
-      List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
-      for (Oid o : oids) {
-        loads.add(s.db().loadRecordAsync(o, s.at()));
-      }
+      List<CompletableFuture<LoadResult>> loads = s.db().loadRecordsAsync(oids, s.at());
       List<Object> next = new ArrayList<>();
       for (int i = 0; i < oids.size(); i++) {
         DataRecord node = s.decode(oids.get(i), join(loads.get(i)));
@@ -355,28 +352,33 @@ public final class ZBigFile extends Persistent implements BigFile {
       }
       case "wendelin.bigfile.file_zodb.ZBlk1" -> {
         SortedMap<Integer, Object> chunkRefs = items(s, oidOf(r.state(), "ZBlk1 chunktab"), deps);
-        // all chunks at once, pipelined; each copied into the page as it arrives
+        // all chunks at once, pipelined in one batch; each decoded as it arrives
+        List<Oid> oids = new ArrayList<>(chunkRefs.size());
+        for (Object ref : chunkRefs.values()) {
+          oids.add(oidOf(ref, "chunktab value"));
+        }
+        deps.addAll(oids);
         List<CompletableFuture<Void>> loads = new ArrayList<>();
         SortedMap<Integer, Bytes> chunks = new TreeMap<>();
-        for (Map.Entry<Integer, Object> e : chunkRefs.entrySet()) {
-          Oid z = oidOf(e.getValue(), "chunktab value");
-          deps.add(z);
-          if (page == null) {
-            continue;
+        if (page != null) {
+          List<CompletableFuture<LoadResult>> records = s.db().loadRecordsAsync(oids, s.at());
+          int i = 0;
+          for (Integer key : chunkRefs.keySet()) {
+            Oid z = oids.get(i);
+            loads.add(
+                records
+                    .get(i++)
+                    .thenAccept(lr -> {
+                      Object st = DataRecord.decode(lr.data()).state();
+                      if (!(st instanceof Bytes b)) {
+                        throw new CorruptRecordException(
+                            z, lr.start(), "ZData state is not bytes", null);
+                      }
+                      synchronized (chunks) {
+                        chunks.put(key, b);
+                      }
+                    }));
           }
-          loads.add(
-              s.db()
-                  .loadRecordAsync(z, s.at())
-                  .thenAccept(lr -> {
-                    Object st = DataRecord.decode(lr.data()).state();
-                    if (!(st instanceof Bytes b)) {
-                      throw new CorruptRecordException(
-                          z, lr.start(), "ZData state is not bytes", null);
-                    }
-                    synchronized (chunks) {
-                      chunks.put(e.getKey(), b);
-                    }
-                  }));
         }
         if (page == null) {
           return;

@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -383,6 +385,13 @@ public final class ZeoClient implements AutoCloseable {
   }
 
   private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r, Consumer<? super R> inLoop) {
+    CompletableFuture<R> f = expect(r, inLoop);
+    ch.writeAndFlush(r).addListener(w -> sent(w, r));
+    return f;
+  }
+
+  /** Notes a call as pending: its reply completes the future returned. */
+  private <R> CompletableFuture<R> expect(SyncRequest<R> r, Consumer<? super R> inLoop) {
     CompletableFuture<R> f = new CompletableFuture<>();
     // no timer per call (CompletableFuture.orTimeout wakes its scheduler thread on every
     // completion, 40% of this client's network thread under pipelined loads): one sweep fails
@@ -390,15 +399,81 @@ public final class ZeoClient implements AutoCloseable {
     Duration timeout = options.requestTimeout();
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     pending.put(r.msgid(), new Pending<>(r, f, inLoop, deadline));
-    ch.writeAndFlush(r)
-        .addListener(w -> {
-          if (!w.isSuccess()) {
-            pending.remove(r.msgid());
-            f.completeExceptionally(
-                new ClientDisconnectedException("cannot send " + r.method(), w.cause()));
-          }
-        });
     return f;
+  }
+
+  /** Fails a call whose request could not be written. */
+  private void sent(Future<?> w, SyncRequest<?> r) {
+    if (!w.isSuccess()) {
+      Pending<?> p = pending.remove(r.msgid());
+      if (p != null) {
+        p.future()
+            .completeExceptionally(
+                new ClientDisconnectedException("cannot send " + r.method(), w.cause()));
+      }
+    }
+  }
+
+  /**
+   * A batch of calls whose requests are written together when it is closed: one task on the
+   * connection's event loop and one flush for all of them, instead of a task, a wake-up and a flush
+   * each. For many calls at once (the chunks of a block, the nodes of a tree level).
+   */
+  public Batch batch() {
+    return new Batch(channel);
+  }
+
+  /** See {@link #batch()}; not thread-safe: one thread fills it and closes it. */
+  public final class Batch implements AutoCloseable {
+    private final Channel ch; // null when the connection is down: every call fails at once
+    private final List<SyncRequest<?>> requests = new ArrayList<>();
+
+    private Batch(Channel ch) {
+      this.ch = ch;
+    }
+
+    /** As {@link ZeoClient#call(Function, Consumer)}; the request is written at {@link #close}. */
+    public <R> CompletableFuture<R> call(
+        Function<MsgId, ? extends SyncRequest<R>> request, Consumer<? super R> inLoop) {
+      if (ch == null) {
+        return CompletableFuture.failedFuture(disconnected());
+      }
+      SyncRequest<R> r = request.apply(MsgId.of(nextMsgid.getAndIncrement()));
+      CompletableFuture<R> f = expect(r, inLoop);
+      requests.add(r);
+      return f;
+    }
+
+    /** Writes the requests of the calls, in order, and flushes once. */
+    @Override
+    public void close() {
+      if (requests.isEmpty()) {
+        return;
+      }
+      List<SyncRequest<?>> all = List.copyOf(requests);
+      requests.clear();
+      Runnable write =
+          () -> {
+            for (SyncRequest<?> r : all) {
+              ch.write(r).addListener(w -> sent(w, r));
+            }
+            ch.flush();
+          };
+      if (ch.eventLoop().inEventLoop()) {
+        write.run();
+        return;
+      }
+      try {
+        ch.eventLoop().execute(write);
+      } catch (RejectedExecutionException closing) {
+        for (SyncRequest<?> r : all) {
+          Pending<?> p = pending.remove(r.msgid());
+          if (p != null) {
+            p.future().completeExceptionally(disconnected());
+          }
+        }
+      }
+    }
   }
 
   /**

@@ -47,6 +47,7 @@ import org.zbig.zblk.ZBlkFormat;
 public final class ZBlkFormatBenchmark {
   private static final long BLOCK = 2 << 20;
   private static final int TXNS = 200;
+  private static final int WARM_UP = 400;
   private static int measuredReads = 21;
 
   private ZBlkFormatBenchmark() {}
@@ -193,10 +194,11 @@ public final class ZBlkFormatBenchmark {
       }
       long grown = size(server) - before;
       // read a block back in a fresh connection (nothing of it cached), the median of 21 reads
-      // after 10 unmeasured ones (the JIT's warm-up: the first reads of a ZBlk1 block take 5x as
-      // long); only the map is timed, its page slot reused from the previous read (evicted,
+      // after 400 unmeasured ones (the JIT's warm-up: the first reads of a ZBlk1 block take 3x as
+      // long as the 400th, and the compiler threads take one of the 2 cores until then); only the
+      // map is timed, its page slot reused from the previous read (evicted,
       // memory kept)
-      double[] reads = new double[10 + measuredReads];
+      double[] reads = new double[WARM_UP + measuredReads];
       try (VirtMem cold = new VirtMem(BLOCK, 16L << 20, 0);
           Database fresh =
               Database.open(
@@ -222,7 +224,7 @@ public final class ZBlkFormatBenchmark {
           }
         }
       }
-      reads = java.util.Arrays.copyOfRange(reads, 10, reads.length);
+      reads = java.util.Arrays.copyOfRange(reads, WARM_UP, reads.length);
       java.util.Arrays.sort(reads);
       double readMillis = reads[reads.length / 2];
       long stored = size(server);

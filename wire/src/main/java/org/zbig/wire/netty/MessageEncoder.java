@@ -14,10 +14,11 @@ import org.zbig.wire.MessageCodec;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * Encodes each written {@link Message} into a frame payload (the length prefix is added by the
- * {@code LengthFieldPrepender} in front of it). The payload is a composite over the encoder's
- * pieces, so large byte strings are not copied. Anything else written passes through unchanged. A
- * message that cannot be encoded fails its write promise with a {@link ProtocolException}.
+ * Encodes each written {@link Message} into a frame. A small message is written with its length
+ * prefix into one direct buffer (the one copy the socket write needs); a bigger one is a composite
+ * over the encoder's pieces, so large byte strings are not copied, and {@link FrameEncoder} puts
+ * the prefix in front of it. Anything else written passes through unchanged. A message that cannot
+ * be encoded fails its write promise with a {@link ProtocolException}.
  */
 public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
   private final MessageCodec codec;
@@ -33,14 +34,27 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
       ctx.write(msg, promise);
       return;
     }
-    ByteBuf out;
+    List<MemorySegment> pieces;
     try {
-      out = toByteBuf(ctx, codec.encode(m));
+      pieces = codec.encode(m);
     } catch (ProtocolException e) {
       promise.setFailure(e);
       return;
     }
-    ctx.write(out, promise);
+    long size = 0;
+    for (MemorySegment p : pieces) {
+      size += p.byteSize();
+    }
+    if (size < FrameEncoder.COPY_BELOW) {
+      ByteBuf out = ctx.alloc().ioBuffer(4 + (int) size);
+      out.writeInt((int) size);
+      for (MemorySegment p : pieces) {
+        out.writeBytes(p.asByteBuffer());
+      }
+      ctx.write(new FrameEncoder.Framed(out), promise);
+      return;
+    }
+    ctx.write(toByteBuf(ctx, pieces), promise);
   }
 
   /**

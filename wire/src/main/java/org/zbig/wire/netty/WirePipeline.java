@@ -1,7 +1,6 @@
 package org.zbig.wire.netty;
 
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LengthFieldPrepender;
 import org.zbig.wire.Encoding;
 
 /**
@@ -16,14 +15,14 @@ public final class WirePipeline {
   /** The server side, offering {@code offer} and accepting frames up to {@code maxFrame} bytes. */
   public static void server(ChannelPipeline p, Encoding offer, int maxFrame) {
     p.addLast("frame-decoder", new FrameDecoder(maxFrame));
-    p.addLast("frame-encoder", new LengthFieldPrepender(4));
+    p.addLast("frame-encoder", new FrameEncoder());
     p.addLast("handshake", new ServerHandshakeHandler(offer));
   }
 
   /** The client side, accepting frames up to {@code maxFrame} bytes. */
   public static void client(ChannelPipeline p, int maxFrame) {
     p.addLast("frame-decoder", new FrameDecoder(maxFrame));
-    p.addLast("frame-encoder", new LengthFieldPrepender(4));
+    p.addLast("frame-encoder", new FrameEncoder());
     p.addLast("handshake", new ClientHandshakeHandler());
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Netty handlers for the ZEO wire protocol, shared by the server and client pipelines: {@link
  * org.zbig.wire.netty.FrameDecoder} (length-prefixed frames, bounded, one copy per payload byte),
- * Netty's {@code LengthFieldPrepender} for outgoing frames, the handshake handlers, and {@link
- * org.zbig.wire.netty.MessageDecoder} / {@link org.zbig.wire.netty.MessageEncoder} over {@link
- * org.zbig.wire.MessageCodec}. No transport and no business logic: errors are fired down the
- * pipeline as {@link org.zbig.zodb.error.ProtocolException}s for the connection handler to act on.
+ * {@link org.zbig.wire.netty.FrameEncoder} for outgoing frames (small ones in one direct buffer
+ * with their prefix), the handshake handlers, and {@link org.zbig.wire.netty.MessageDecoder} /
+ * {@link org.zbig.wire.netty.MessageEncoder} over {@link org.zbig.wire.MessageCodec}. No transport
+ * and no business logic: errors are fired down the pipeline as {@link
+ * org.zbig.zodb.error.ProtocolException}s for the connection handler to act on.
  *
  * <p>Concurrency: each handler instance belongs to one channel and runs on its event loop.
  */
