@@ -121,6 +121,45 @@ class ZeoClientTest {
   }
 
   @Test
+  void aBatchWritesItsCallsTogetherAndEachGetsItsOwnReply() throws Exception {
+    ZeoServer s = later(server(ServerConfig.inMemory()));
+    ZeoClient c = later(ZeoClient.open(s.address(), fast(), new Recorder()));
+    List<Tid> tids = new ArrayList<>();
+    Tid serial = Tid.Z64;
+    for (int i = 1; i <= 3; i++) {
+      tids.add(commit(c, i, new Oid(i), serial, Bytes.utf8("v" + i)));
+    }
+    List<Oid> seenInLoop = Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<java.util.Optional<LoadResult>>> loads = new ArrayList<>();
+    try (ZeoClient.Batch b = c.batch()) {
+      for (int i = 0; i < 300; i++) {
+        Oid oid = new Oid(1 + i % 4); // oid 4 does not exist
+        loads.add(
+            b.call(
+                id -> new LoadBefore(id, oid, Tid.MAX),
+                found -> found.ifPresent(x -> seenInLoop.add(oid))));
+      }
+      assertThat(loads.getFirst()).as("nothing is written before the batch closes").isNotDone();
+    }
+    for (int i = 0; i < loads.size(); i++) {
+      int o = 1 + i % 4;
+      if (o == 4) {
+        assertThatThrownBy(loads.get(i)::join).hasCauseInstanceOf(NoSuchObjectException.class);
+      } else {
+        assertThat(loads.get(i).join())
+            .contains(new LoadResult(Bytes.utf8("v" + o), tids.get(o - 1), null));
+      }
+    }
+    assertThat(seenInLoop).hasSize(225);
+    // a batch of a client that is down fails each call at once
+    c.close();
+    try (ZeoClient.Batch b = c.batch()) {
+      assertThat(b.call(id -> new LoadBefore(id, new Oid(1), Tid.MAX), null))
+          .isCompletedExceptionally();
+    }
+  }
+
+  @Test
   void invalidationsReachTheOtherClientsListenerInTidOrder() throws Exception {
     ZeoServer s = later(server(ServerConfig.inMemory()));
     ZeoClient a = later(ZeoClient.open(s.address(), fast(), new Recorder()));
