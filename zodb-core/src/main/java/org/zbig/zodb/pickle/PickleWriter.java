@@ -248,6 +248,9 @@ public final class PickleWriter {
 
   /** Writes a GET if {@code v} is memoized. */
   private boolean saveGet(Object v) {
+    if (!memoize) {
+      return false; // nothing to look up (an identity hash per value of every message)
+    }
     Integer i = memo.get(v);
     if (i == null) {
       return false;

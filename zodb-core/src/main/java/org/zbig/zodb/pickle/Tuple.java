@@ -1,6 +1,7 @@
 package org.zbig.zodb.pickle;
 
 import java.util.AbstractList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -10,27 +11,25 @@ import java.util.Objects;
 /**
  * A Python tuple: an immutable sequence of pickle values (nulls allowed, standing for {@code
  * None}). Kept distinct from {@link List} (a Python list), because Python peers tell them apart.
- * Hash code is computed once at construction, so nested tuples hash without recursion.
+ * Hash code and hashability are computed at first use and kept (as {@link String} does): the tuples
+ * of messages are encoded and decoded, never hashed, and hashing each at construction cost a tenth
+ * of a client's time per small load. A tuple read from a pickle is nested at most as deep as the
+ * readers allow, which bounds the recursion of that first use.
  */
 public final class Tuple {
   /** The empty tuple. */
   public static final Tuple EMPTY = new Tuple(new Object[0]);
 
+  private static final byte UNKNOWN = 0;
+  private static final byte HASHABLE = 1;
+  private static final byte UNHASHABLE = 2;
+
   private final Object[] items;
-  private final boolean hashable;
-  private final int hash;
+  private int hash; // valid once hashable is known
+  private volatile byte hashable; // UNKNOWN until first asked; written after hash
 
   private Tuple(Object[] items) {
     this.items = items;
-    boolean h = true;
-    for (Object item : items) {
-      if (!PickleValues.isHashable(item)) {
-        h = false;
-        break;
-      }
-    }
-    this.hashable = h;
-    this.hash = h ? Arrays.hashCode(items) : items.length;
   }
 
   /** A tuple of {@code items} (copied). */
@@ -82,7 +81,48 @@ public final class Tuple {
    * inside.
    */
   public boolean isHashable() {
-    return hashable;
+    byte h = hashable;
+    if (h == UNKNOWN) {
+      computeHashes();
+      h = hashable;
+    }
+    return h == HASHABLE;
+  }
+
+  /**
+   * Computes hashability and hash code of this tuple and of the tuples in it not computed yet,
+   * innermost first, with an explicit stack (a tuple may be pushed once per reference to it; it is
+   * computed once).
+   */
+  private void computeHashes() {
+    ArrayDeque<Tuple> stack = new ArrayDeque<>();
+    stack.push(this);
+    while (!stack.isEmpty()) {
+      Tuple t = stack.peek();
+      if (t.hashable != UNKNOWN) {
+        stack.pop();
+        continue;
+      }
+      boolean ready = true;
+      for (Object item : t.items) {
+        if (item instanceof Tuple c && c.hashable == UNKNOWN) {
+          stack.push(c);
+          ready = false;
+        }
+      }
+      if (ready) {
+        stack.pop();
+        boolean ok = true;
+        for (Object item : t.items) {
+          if (!PickleValues.isHashable(item)) {
+            ok = false;
+            break;
+          }
+        }
+        t.hash = ok ? Arrays.hashCode(t.items) : t.items.length;
+        t.hashable = ok ? HASHABLE : UNHASHABLE;
+      }
+    }
   }
 
   /**
@@ -95,7 +135,7 @@ public final class Tuple {
     if (o == this) {
       return true;
     }
-    if (!(o instanceof Tuple t) || t.hash != hash || t.items.length != items.length) {
+    if (!(o instanceof Tuple t) || t.items.length != items.length || t.hashCode() != hashCode()) {
       return false;
     }
     return equal(this, t, new IdentityHashMap<>());
@@ -105,7 +145,7 @@ public final class Tuple {
     if (a == b || same.get(a) == b) {
       return true;
     }
-    if (a.hash != b.hash || a.items.length != b.items.length) {
+    if (a.items.length != b.items.length || a.hashCode() != b.hashCode()) {
       return false;
     }
     for (int i = 0; i < a.items.length; i++) {
@@ -125,6 +165,9 @@ public final class Tuple {
 
   @Override
   public int hashCode() {
+    if (hashable == UNKNOWN) {
+      computeHashes();
+    }
     return hash;
   }
 
