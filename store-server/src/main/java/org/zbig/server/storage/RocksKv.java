@@ -34,9 +34,10 @@ import org.zbig.zodb.error.StorageException;
  * -9}. RocksDB's own lock file keeps a second process from opening the folder.
  *
  * <p>Settings: values of {@value #MIN_BLOB_SIZE} bytes and more (ZBlk0 blocks, big records) are
- * kept in blob files, uncompressed, so compactions move pointers instead of rewriting them; keys
- * and small values are LZ4-compressed in tables with a 128 MiB block cache and bloom filters, which
- * answer point lookups of absent keys without reading a table.
+ * kept in blob files, so compactions move pointers instead of rewriting them; keys and small values
+ * are in tables with a 128 MiB block cache and bloom filters, which answer point lookups of absent
+ * keys without reading a table. Tables and blob files are written with the storage's {@link
+ * Compression} (LZ4 by default).
  *
  * <p>Each thread keeps its RocksDB iterators between cursors and refreshes them to the latest state
  * when it opens the next one (a nested cursor gets a fresh iterator); a reaper thread closes those
