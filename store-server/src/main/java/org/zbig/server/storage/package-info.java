@@ -15,7 +15,9 @@
  *       big values in RocksDB's blob files, each revision carrying its own CRC-32C; with dedup on,
  *       records of 8 KiB and more cut into content-addressed chunks ({@link
  *       org.zbig.server.storage.Chunks}, docs/dedup.md). Blob files in ZODB's bushy layout ({@link
- *       org.zbig.server.storage.BlobFolder}).
+ *       org.zbig.server.storage.BlobFolder}). A load of the current revision is a reverse seek, and
+ *       the revision it finds is remembered for a point lookup by the next load of that oid, until
+ *       the next write or visible commit; RocksDB's iterators are kept per thread between loads.
  *   <li>{@link org.zbig.server.storage.PostgresStorage} in a PostgreSQL schema shared by several
  *       servers: its tables ({@link org.zbig.server.storage.PostgresRows}), undo and pack in SQL
  *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache
