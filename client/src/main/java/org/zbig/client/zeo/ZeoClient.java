@@ -405,12 +405,7 @@ public final class ZeoClient implements AutoCloseable {
   /** Fails a call whose request could not be written. */
   private void sent(Future<?> w, SyncRequest<?> r) {
     if (!w.isSuccess()) {
-      Pending<?> p = pending.remove(r.msgid());
-      if (p != null) {
-        p.future()
-            .completeExceptionally(
-                new ClientDisconnectedException("cannot send " + r.method(), w.cause()));
-      }
+      failCall(r.msgid(), new ClientDisconnectedException("cannot send " + r.method(), w.cause()));
     }
   }
 
@@ -467,10 +462,7 @@ public final class ZeoClient implements AutoCloseable {
         ch.eventLoop().execute(write);
       } catch (RejectedExecutionException closing) {
         for (SyncRequest<?> r : all) {
-          Pending<?> p = pending.remove(r.msgid());
-          if (p != null) {
-            p.future().completeExceptionally(disconnected());
-          }
+          failCall(r.msgid(), disconnected());
         }
       }
     }
@@ -523,19 +515,21 @@ public final class ZeoClient implements AutoCloseable {
       }
     });
     for (MsgId id : late) {
-      Pending<?> p = pending.remove(id);
-      if (p != null) {
-        p.future().completeExceptionally(new TimeoutException());
-      }
+      failCall(id, new TimeoutException());
+    }
+  }
+
+  /** Fails the call {@code id} with {@code why}, if it is still pending. */
+  private void failCall(MsgId id, Throwable why) {
+    Pending<?> p = pending.remove(id);
+    if (p != null) {
+      p.future().completeExceptionally(why);
     }
   }
 
   private void failPending(Throwable why) {
     for (MsgId id : List.copyOf(pending.keySet())) {
-      Pending<?> p = pending.remove(id);
-      if (p != null) {
-        p.future().completeExceptionally(why);
-      }
+      failCall(id, why);
     }
   }
 
@@ -691,10 +685,7 @@ public final class ZeoClient implements AutoCloseable {
           }
         }
         case ErrorReply r -> {
-          Pending<?> p = pending.remove(r.msgid());
-          if (p != null) {
-            p.future().completeExceptionally(r.toException());
-          }
+          failCall(r.msgid(), r.toException());
         }
         case InvalidateTransaction inv -> {
           if (verified) {
@@ -719,10 +710,7 @@ public final class ZeoClient implements AutoCloseable {
       if (cause instanceof MalformedReplyException m) {
         // the reply names its call: that call fails, the connection stays
         LOG.warn("from {}: {}", address, m.getMessage());
-        Pending<?> p = pending.remove(m.msgid());
-        if (p != null) {
-          p.future().completeExceptionally(m);
-        }
+        failCall(m.msgid(), m);
         return;
       }
       LOG.warn("closing connection to {}: {}", address, cause.toString());
