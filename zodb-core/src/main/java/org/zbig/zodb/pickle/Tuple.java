@@ -13,8 +13,9 @@ import java.util.Objects;
  * None}). Kept distinct from {@link List} (a Python list), because Python peers tell them apart.
  * Hash code and hashability are computed at first use and kept (as {@link String} does): the tuples
  * of messages are encoded and decoded, never hashed, and hashing each at construction cost a tenth
- * of a client's time per small load. A tuple read from a pickle is nested at most as deep as the
- * readers allow, which bounds the recursion of that first use.
+ * of a client's time per small load. The first use walks the nested tuples not yet hashed with a
+ * stack of its own, so deep nesting needs no deep recursion, and shared parts (as a pickle's memo
+ * makes them) are hashed once.
  */
 public final class Tuple {
   /** The empty tuple. */
