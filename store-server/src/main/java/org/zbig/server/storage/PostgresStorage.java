@@ -384,16 +384,20 @@ public final class PostgresStorage implements Storage {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "select zoid, max(tid) from zbig_rev where zoid = any(?) and tid <= ?"
-                      + " group by zoid")) {
+                  // one backward index probe per object, not a scan of its whole history
+                  "select z, (select max(r.tid) from zbig_rev r where r.zoid = z and r.tid <= ?)"
+                      + " from unnest(?::bigint[]) z")) {
+            ps.setLong(1, sql(visible));
             ps.setArray(
-                1,
+                2,
                 c.createArrayOf(
                     "bigint", asked.stream().map(o -> sql(o.value())).toArray(Long[]::new)));
-            ps.setLong(2, sql(visible));
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.put(new Oid(unsql(rs.getLong(1))), Optional.of(new Tid(unsql(rs.getLong(2)))));
+                long tid = rs.getLong(2);
+                if (!rs.wasNull()) {
+                  out.put(new Oid(unsql(rs.getLong(1))), Optional.of(new Tid(unsql(tid))));
+                }
               }
             }
           }
@@ -759,7 +763,8 @@ public final class PostgresStorage implements Storage {
     try (PreparedStatement ps =
         c.prepareStatement(
             "with pre as (select (select max(tid) from zbig_txn) as db_last,"
-                + " (select count(distinct zoid) from zbig_rev where zoid = any(?)) as existing),"
+                + " (select count(*) from unnest(?::bigint[]) z"
+                + " where exists (select 1 from zbig_rev r where r.zoid = z)) as existing),"
                 + " ok as (select 1 from pre where pre.db_last is not distinct from ?),"
                 + " rev as (insert into zbig_rev (zoid, tid, kind, data, data_tid)"
                 + " select u.zoid, u.tid, u.kind, u.data, u.data_tid"
