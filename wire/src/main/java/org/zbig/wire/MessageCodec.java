@@ -21,7 +21,8 @@ public final class MessageCodec {
    * Byte strings at least this long are spliced into the output instead of copied. Small enough for
    * ZBlk1's 4 KiB chunks: copied into the pickle, each reply cost an allocation, a growth of the
    * pickle's buffer and a copy more than the one into the socket's buffer (a ZBlk1 block read,
-   * about 530 of them: 3.71-3.94 ms before, 3.41-3.59 ms after, ZBlkFormatBenchmark).
+   * about 530 of them: 3.80-3.85 ms before, 3.63-3.68 ms after, ZBlkFormatBenchmark, three runs of
+   * each alternated).
    */
   public static final long SPLICE_THRESHOLD = 512;
 
