@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -23,6 +24,7 @@ import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
 import org.zbig.wire.GetInfo;
 import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadBeforeMany;
 import org.zbig.wire.NewOids;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.SuppressForbidden;
@@ -328,6 +330,27 @@ public final class Database implements AutoCloseable {
   public List<CompletableFuture<LoadResult>> loadRecordsAsync(List<Oid> oids, Tid at) {
     List<CompletableFuture<LoadResult>> out = new ArrayList<>(oids.size());
     Tid before = new Tid(at.value() + 1);
+    if (oids.size() > 1 && zeo.loadsMany()) {
+      // a server of this project: the records not cached in as few calls as their count allows
+      List<Oid> asked = new ArrayList<>();
+      List<CompletableFuture<LoadResult>> pending = new ArrayList<>();
+      for (Oid oid : oids) {
+        LoadResult r = records.lookup(oid, at);
+        if (r != null) {
+          out.add(CompletableFuture.completedFuture(r));
+        } else {
+          CompletableFuture<LoadResult> f = new CompletableFuture<>();
+          out.add(f);
+          asked.add(oid);
+          pending.add(f);
+        }
+      }
+      for (int from = 0; from < asked.size(); from += LoadBeforeMany.MAX_OIDS) {
+        int to = Math.min(asked.size(), from + LoadBeforeMany.MAX_OIDS);
+        loadMany(asked.subList(from, to), pending.subList(from, to), before);
+      }
+      return out;
+    }
     try (ZeoClient.Batch batch = zeo.batch()) {
       for (Oid oid : oids) {
         LoadResult r = records.lookup(oid, at);
@@ -342,6 +365,40 @@ public final class Database implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * One {@link LoadBeforeMany} call for {@code oids}, completing {@code futures} in order; asks
+   * again for the oids a reply left out (it stops at a size).
+   */
+  private void loadMany(List<Oid> oids, List<CompletableFuture<LoadResult>> futures, Tid before) {
+    zeo.call(
+            id -> new LoadBeforeMany(id, oids, before),
+            found -> {
+              // on the network thread, in order with invalidations, as single loads are cached
+              for (int i = 0; i < found.size(); i++) {
+                Oid oid = oids.get(i);
+                found.get(i).ifPresent(x -> records.loaded(oid, x));
+              }
+            })
+        .whenComplete((found, e) -> {
+          if (e != null) {
+            futures.forEach(f -> f.completeExceptionally(e));
+            return;
+          }
+          int n = found.size();
+          for (int i = 0; i < n; i++) {
+            Optional<LoadResult> r = found.get(i);
+            if (r.isPresent()) {
+              futures.get(i).complete(r.get());
+            } else {
+              futures.get(i).completeExceptionally(new NoSuchObjectException(oids.get(i)));
+            }
+          }
+          if (n < oids.size()) {
+            loadMany(oids.subList(n, oids.size()), futures.subList(n, futures.size()), before);
+          }
+        });
   }
 
   /** A fresh oid, from batches of {@code new_oids}. */

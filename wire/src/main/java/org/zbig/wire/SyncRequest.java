@@ -14,6 +14,7 @@ public sealed interface SyncRequest<R> extends Request
         Ping,
         ServerStatus,
         LoadBefore,
+        LoadBeforeMany,
         LoadSerial,
         GetTid,
         History,

@@ -21,6 +21,9 @@ import org.zbig.wire.netty.ClientTls;
  * @param label a label the server logs for this client, or null
  * @param tls speak TLS with this context (the server's certificate is checked against the address's
  *     host name), or null for plain TCP
+ * @param loadMany load many records in one call ({@code zbigLoadBeforeMany}) from servers of this
+ *     project, which offer it in {@code get_info}; false, or a server without it (ZEO's), loads
+ *     each record with its own {@code loadBefore}
  */
 public record ClientOptions(
     String storage,
@@ -33,7 +36,8 @@ public record ClientOptions(
     Duration reconnectMax,
     int maxFrame,
     String label,
-    SSLContext tls) {
+    SSLContext tls,
+    boolean loadMany) {
   /** Checks the options. */
   public ClientOptions {
     Objects.requireNonNull(storage, "storage");
@@ -56,7 +60,8 @@ public record ClientOptions(
 
   /**
    * The defaults: storage {@code "1"}, read-write, 30 s to connect, no request timeout, a heartbeat
-   * every 60 s, reconnecting after 0.1 s and backing off to 10 s, frames up to 256 MiB.
+   * every 60 s, reconnecting after 0.1 s and backing off to 10 s, frames up to 256 MiB, many
+   * records in one call where the server offers it.
    */
   public static ClientOptions defaults() {
     return builder().build();
@@ -81,6 +86,7 @@ public record ClientOptions(
     b.maxFrame = maxFrame;
     b.label = label;
     b.tls = tls;
+    b.loadMany = loadMany;
     return b;
   }
 
@@ -97,6 +103,7 @@ public record ClientOptions(
     private int maxFrame = 256 << 20;
     private String label;
     private SSLContext tls;
+    private boolean loadMany = true;
 
     private Builder() {}
 
@@ -151,6 +158,12 @@ public record ClientOptions(
       return this;
     }
 
+    /** See {@link ClientOptions#loadMany()}. */
+    public Builder loadMany(boolean on) {
+      this.loadMany = on;
+      return this;
+    }
+
     /**
      * The options.
      *
@@ -169,8 +182,14 @@ public record ClientOptions(
           reconnectMax,
           maxFrame,
           label,
-          tls);
+          tls,
+          loadMany);
     }
+  }
+
+  /** These options with {@link #loadMany()} on or off. */
+  public ClientOptions withLoadMany(boolean on) {
+    return toBuilder().loadMany(on).build();
   }
 
   /** These options with another storage name. */

@@ -47,6 +47,7 @@ import org.zbig.wire.Info;
 import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadBeforeMany;
 import org.zbig.wire.MalformedReplyException;
 import org.zbig.wire.MsgId;
 import org.zbig.wire.OneWayRequest;
@@ -331,6 +332,14 @@ public final class ZeoClient implements AutoCloseable {
   /** The server's {@code get_info} dict, updated by {@code info} calls. */
   public Map<String, Object> info() {
     return info;
+  }
+
+  /**
+   * Whether loads of many records go in one {@link LoadBeforeMany} call: the options allow it and
+   * the server of the current connection offers it.
+   */
+  public boolean loadsMany() {
+    return options.loadMany() && Boolean.TRUE.equals(info.get(LoadBeforeMany.INFO_KEY));
   }
 
   /** The newest tid the client was told about (by {@code register} or an invalidation). */

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,6 +63,7 @@ import org.zbig.wire.IteratorRecordStart;
 import org.zbig.wire.IteratorStart;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadBeforeMany;
 import org.zbig.wire.LoadSerial;
 import org.zbig.wire.MalformedRequestException;
 import org.zbig.wire.Message;
@@ -99,6 +101,7 @@ import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
+import org.zbig.zodb.storage.LoadResult;
 
 /**
  * One client connection: dispatches its {@link Message}s to {@link Storage} calls and the committer
@@ -507,6 +510,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         replyLease = buffers.lease(); // big data straight into direct memory, until written
         yield storage().loadBefore(r.oid(), r.before(), replyLease);
       }
+      case LoadBeforeMany r -> loadBeforeMany(r);
       case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
       case GetTid r ->
           // the current revision; a deletion or an unknown oid is POSKeyError
@@ -552,6 +556,33 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         yield null;
       }
     };
+  }
+
+  /**
+   * Each oid's {@code loadBefore}, None for one without a revision before the bound (as {@code
+   * loadBefore} answers) or none at all (where it raises POSKeyError); stops once the data reach
+   * {@link LoadBeforeMany#REPLY_BYTES}, and the client asks again for the rest.
+   */
+  private List<Optional<LoadResult>> loadBeforeMany(LoadBeforeMany r) {
+    List<Optional<LoadResult>> out = new ArrayList<>(r.oids().size());
+    long bytes = 0;
+    for (Oid oid : r.oids()) {
+      Optional<LoadResult> found;
+      try {
+        found = storage().loadBefore(oid, r.before());
+      } catch (NoSuchObjectException e) {
+        found = Optional.empty();
+      }
+      out.add(found);
+      if (found.isPresent()) {
+        bytes += found.get().data().length();
+        if (bytes >= LoadBeforeMany.REPLY_BYTES) {
+          break;
+        }
+      }
+    }
+    served.loads.addAndGet(out.size());
+    return out;
   }
 
   private void oneWay(OneWayRequest request) {
