@@ -52,6 +52,20 @@ public final class ZBlk1Codec {
    * @throws IllegalArgumentException if a chunk overlaps the previous one or ends past the page
    */
   public static void decode(SortedMap<Integer, Bytes> chunks, MemorySegment page) {
+    decode(chunks, page, false);
+  }
+
+  /**
+   * Writes chunks into a page that holds other bytes: at their offsets, and zeros everywhere else
+   * (each byte written once, instead of a fill of zeros that the chunks then overwrite).
+   *
+   * @throws IllegalArgumentException if a chunk overlaps the previous one or ends past the page
+   */
+  public static void decodeOver(SortedMap<Integer, Bytes> chunks, MemorySegment page) {
+    decode(chunks, page, true);
+  }
+
+  private static void decode(SortedMap<Integer, Bytes> chunks, MemorySegment page, boolean over) {
     long end = 0;
     for (Map.Entry<Integer, Bytes> e : chunks.entrySet()) {
       long off = e.getKey();
@@ -70,8 +84,14 @@ public final class ZBlk1Codec {
                 + page.byteSize()
                 + ")");
       }
+      if (over && off > end) {
+        page.asSlice(end, off - end).fill((byte) 0);
+      }
       MemorySegment.copy(data.segment(), 0, page, off, data.length());
       end = off + data.length();
+    }
+    if (over && end < page.byteSize()) {
+      page.asSlice(end).fill((byte) 0);
     }
   }
 }

@@ -216,4 +216,27 @@ class ZBlkFormatsTest {
       assertThat(first50.length()).isZero();
     }
   }
+
+  @Test
+  void chunksOverAPageOfOtherBytesLeaveZerosInTheirHolesAndNowhereElse() {
+    try (Arena arena = Arena.ofConfined()) {
+      final int chunk = 4096;
+      SortedMap<Integer, Bytes> chunks = new TreeMap<>();
+      byte[] a = new byte[100]; // a chunk shorter than 4 KiB: its tail is a hole too
+      java.util.Arrays.fill(a, (byte) 7);
+      byte[] b = new byte[chunk];
+      java.util.Arrays.fill(b, (byte) 9);
+      chunks.put(0, Bytes.wrap(a));
+      chunks.put(3 * chunk, Bytes.wrap(b));
+      MemorySegment page = arena.allocate(BLKSIZE);
+      page.fill((byte) 0x55); // what the slot held before
+      ZBlk1Codec.decodeOver(chunks, page);
+      MemorySegment want = arena.allocate(BLKSIZE); // zeros
+      want.asSlice(0, 100).fill((byte) 7);
+      want.asSlice(3L * chunk, chunk).fill((byte) 9);
+      assertThat(MemorySegment.mismatch(page, 0, BLKSIZE, want, 0, BLKSIZE))
+          .as("first differing byte")
+          .isEqualTo(-1);
+    }
+  }
 }

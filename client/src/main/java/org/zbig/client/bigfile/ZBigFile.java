@@ -384,11 +384,12 @@ public final class ZBigFile extends Persistent implements BigFile {
           return;
         }
         CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
-        if (over) {
-          page.fill((byte) 0); // chunks leave holes
-        }
         try {
-          ZBlk1Codec.decode(chunks, page);
+          if (over) {
+            ZBlk1Codec.decodeOver(chunks, page); // zeros in the holes the chunks leave
+          } else {
+            ZBlk1Codec.decode(chunks, page);
+          }
         } catch (IllegalArgumentException bad) {
           throw new CorruptRecordException(zblk, s.at(), bad.getMessage(), bad);
         }

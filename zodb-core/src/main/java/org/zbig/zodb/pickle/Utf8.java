@@ -2,6 +2,7 @@ package org.zbig.zodb.pickle;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /**
  * UTF-8 with Python's {@code surrogatepass}: lone surrogates (which a Java string, like a Python
@@ -64,6 +65,17 @@ final class Utf8 {
    * @throws PickleException naming the offset of the first malformed byte
    */
   static String decode(MemorySegment in, long offset, long length) {
+    if (length <= ASCII_FAST_PATH) {
+      // names (methods, modules, classes) are short and ASCII: one copy and a Latin-1 string
+      byte[] b = in.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
+      boolean ascii = true;
+      for (byte x : b) {
+        ascii &= x >= 0;
+      }
+      if (ascii) {
+        return new String(b, StandardCharsets.ISO_8859_1);
+      }
+    }
     StringBuilder sb = new StringBuilder((int) Math.min(length, 1 << 16));
     long end = offset + length;
     long i = offset;
@@ -110,6 +122,9 @@ final class Utf8 {
     }
     return sb.toString();
   }
+
+  /** Strings up to this many bytes are first tried as ASCII. */
+  private static final long ASCII_FAST_PATH = 256;
 
   private static int u8(MemorySegment in, long at) {
     return Byte.toUnsignedInt(in.get(ValueLayout.JAVA_BYTE, at));
