@@ -12,7 +12,7 @@ import org.zbig.zodb.storage.LoadResult;
 
 /**
  * {@code zbigLoadBeforeMany(oids, before)}: {@link LoadBefore} of several objects in one call, an
- * extension of this project's servers (docs/protocol.md §3.2a), which say so in {@code get_info}
+ * extension of this project's servers (docs/protocol.md §3.2), which say so in {@code get_info}
  * ({@link #INFO_KEY}); ZEO's servers do not have it, and clients of them send {@link LoadBefore}s.
  *
  * <p>The result is a list with one entry per oid in order, each what {@link LoadBefore} answers (a
