@@ -46,19 +46,29 @@ public record LoadBefore(MsgId msgid, Oid oid, Tid before)
 
   @Override
   public Optional<LoadResult> decodeResult(Object value) {
-    if (value == null) {
-      return Optional.empty();
-    }
-    List<Object> t = WireValues.sequence(value, 3, METHOD + " result");
-    return Optional.of(
-        new LoadResult(
-            WireValues.bytes(t.get(0), METHOD + " data"),
-            WireValues.tid(t.get(1), METHOD + " start"),
-            WireValues.tidOrNull(t.get(2), METHOD + " end")));
+    return decodeEntry(value, METHOD);
   }
 
   @Override
   public Object encodeResult(Optional<LoadResult> result) {
+    return encodeEntry(result);
+  }
+
+  /** None, or a {@code (data, start, end)} triple, as {@code method}'s result or entry. */
+  static Optional<LoadResult> decodeEntry(Object value, String method) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    List<Object> t = WireValues.sequence(value, 3, method + " result");
+    return Optional.of(
+        new LoadResult(
+            WireValues.bytes(t.get(0), method + " data"),
+            WireValues.tid(t.get(1), method + " start"),
+            WireValues.tidOrNull(t.get(2), method + " end")));
+  }
+
+  /** The wire value of one loadBefore result: None or {@code (data, start, end)}. */
+  static Object encodeEntry(Optional<LoadResult> result) {
     return result
         .map(r ->
             (Object)

@@ -78,17 +78,7 @@ public record LoadBeforeMany(MsgId msgid, List<Oid> oids, Tid before)
     }
     List<Optional<LoadResult>> out = new ArrayList<>(entries.size());
     for (Object e : entries) {
-      if (e == null) {
-        out.add(Optional.empty());
-        continue;
-      }
-      List<Object> t = WireValues.sequence(e, 3, METHOD + " entry");
-      out.add(
-          Optional.of(
-              new LoadResult(
-                  WireValues.bytes(t.get(0), METHOD + " data"),
-                  WireValues.tid(t.get(1), METHOD + " start"),
-                  WireValues.tidOrNull(t.get(2), METHOD + " end"))));
+      out.add(LoadBefore.decodeEntry(e, METHOD));
     }
     return out;
   }
@@ -97,14 +87,7 @@ public record LoadBeforeMany(MsgId msgid, List<Oid> oids, Tid before)
   public Object encodeResult(List<Optional<LoadResult>> result) {
     Object[] entries = new Object[result.size()];
     for (int i = 0; i < entries.length; i++) {
-      entries[i] =
-          result
-              .get(i)
-              .map(r ->
-                  (Object)
-                      Tuple.of(
-                          r.data(), WireValues.bytes(r.start()), WireValues.bytesOrNone(r.end())))
-              .orElse(null);
+      entries[i] = LoadBefore.encodeEntry(result.get(i));
     }
     return Arrays.asList(entries);
   }
