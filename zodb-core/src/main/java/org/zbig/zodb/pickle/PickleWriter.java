@@ -77,8 +77,8 @@ public final class PickleWriter {
 
   private final boolean memoize;
   private final Function<Object, Object> persistentId;
-  private final Map<Object, Integer> memo = new IdentityHashMap<>();
-  private final Map<Global, Integer> globalMemo = new HashMap<>();
+  private final Map<Object, Integer> memo; // empty and unused without memoize
+  private final Map<Global, Integer> globalMemo; // the same
   private int memoCount;
   private byte[] buf = new byte[256];
   private int len;
@@ -104,6 +104,9 @@ public final class PickleWriter {
   public PickleWriter(boolean memoize, Function<Object, Object> persistentId) {
     this.memoize = memoize;
     this.persistentId = persistentId;
+    // a message's writer lives for one message: no maps to make for it
+    this.memo = memoize ? new IdentityHashMap<>() : Map.of();
+    this.globalMemo = memoize ? new HashMap<>() : Map.of();
   }
 
   /** One memoizing protocol-3 pickle of {@code value}. */
