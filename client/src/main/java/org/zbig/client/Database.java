@@ -322,29 +322,28 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * As {@link #loadRecordAsync} for many oids at once: the records not in the cache are asked for
-   * in one batch (their requests written and flushed together).
+   * As {@link #loadRecordAsync} for many oids at once. The records not in the cache are asked for
+   * in one {@code zbigLoadBeforeMany} call (up to 4096 each) where the server offers it, else in
+   * one batch of {@code loadBefore}s (their requests written and flushed together).
    *
    * @return the futures, one per oid, in order
    */
   public List<CompletableFuture<LoadResult>> loadRecordsAsync(List<Oid> oids, Tid at) {
     List<CompletableFuture<LoadResult>> out = new ArrayList<>(oids.size());
-    Tid before = new Tid(at.value() + 1);
-    if (oids.size() > 1 && zeo.loadsMany()) {
-      // a server of this project: the records not cached in as few calls as their count allows
-      List<Oid> asked = new ArrayList<>();
-      List<CompletableFuture<LoadResult>> pending = new ArrayList<>();
-      for (Oid oid : oids) {
-        LoadResult r = records.lookup(oid, at);
-        if (r != null) {
-          out.add(CompletableFuture.completedFuture(r));
-        } else {
-          CompletableFuture<LoadResult> f = new CompletableFuture<>();
-          out.add(f);
-          asked.add(oid);
-          pending.add(f);
-        }
+    List<Oid> asked = new ArrayList<>();
+    List<CompletableFuture<LoadResult>> pending = new ArrayList<>();
+    for (Oid oid : oids) {
+      LoadResult r = records.lookup(oid, at);
+      CompletableFuture<LoadResult> f =
+          r != null ? CompletableFuture.completedFuture(r) : new CompletableFuture<>();
+      out.add(f);
+      if (r == null) {
+        asked.add(oid);
+        pending.add(f);
       }
+    }
+    Tid before = new Tid(at.value() + 1);
+    if (asked.size() > 1 && zeo.loadsMany()) {
       for (int from = 0; from < asked.size(); from += LoadBeforeMany.MAX_OIDS) {
         int to = Math.min(asked.size(), from + LoadBeforeMany.MAX_OIDS);
         loadMany(asked.subList(from, to), pending.subList(from, to), before);
@@ -352,19 +351,33 @@ public final class Database implements AutoCloseable {
       return out;
     }
     try (ZeoClient.Batch batch = zeo.batch()) {
-      for (Oid oid : oids) {
-        LoadResult r = records.lookup(oid, at);
-        out.add(
-            r != null
-                ? CompletableFuture.completedFuture(r)
-                : batch
-                    .call(
-                        id -> new LoadBefore(id, oid, before),
-                        found -> found.ifPresent(x -> records.loaded(oid, x)))
-                    .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid))));
+      for (int i = 0; i < asked.size(); i++) {
+        Oid oid = asked.get(i);
+        CompletableFuture<LoadResult> f = pending.get(i);
+        batch
+            .call(
+                id -> new LoadBefore(id, oid, before),
+                found -> found.ifPresent(x -> records.loaded(oid, x)))
+            .whenComplete((found, e) -> {
+              if (e != null) {
+                f.completeExceptionally(e);
+              } else {
+                complete(f, found, oid);
+              }
+            });
       }
     }
     return out;
+  }
+
+  /** Completes {@code f} with the record found, or with {@code oid} missing. */
+  private static void complete(
+      CompletableFuture<LoadResult> f, Optional<LoadResult> found, Oid oid) {
+    if (found.isPresent()) {
+      f.complete(found.get());
+    } else {
+      f.completeExceptionally(new NoSuchObjectException(oid));
+    }
   }
 
   /**
@@ -388,12 +401,7 @@ public final class Database implements AutoCloseable {
           }
           int n = found.size();
           for (int i = 0; i < n; i++) {
-            Optional<LoadResult> r = found.get(i);
-            if (r.isPresent()) {
-              futures.get(i).complete(r.get());
-            } else {
-              futures.get(i).completeExceptionally(new NoSuchObjectException(oids.get(i)));
-            }
+            complete(futures.get(i), found.get(i), oids.get(i));
           }
           if (n < oids.size()) {
             loadMany(oids.subList(n, oids.size()), futures.subList(n, futures.size()), before);
