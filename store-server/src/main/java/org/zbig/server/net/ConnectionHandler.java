@@ -408,18 +408,25 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private void send(Object reply) {
     DirectBuffers.Lease lease = replyLease;
     replyLease = null;
-    ChannelFuture written = reading ? ctx.write(reply) : ctx.writeAndFlush(reply);
-    if (lease != null && lease.holdsAny()) {
-      long n = lease.bytes();
-      pendingBig += n;
-      written.addListener(f -> { // written or failed: Netty is done with it (on the event loop)
-        lease.release();
-        pendingBig -= n;
-        if (pendingBig == 0 && !heldBack.isEmpty()) {
-          resume();
-        }
-      });
+    if (lease == null || !lease.holdsAny()) {
+      // nothing to give back once written: no promise (a failed write closes the connection)
+      if (reading) {
+        ctx.write(reply, ctx.voidPromise());
+      } else {
+        ctx.writeAndFlush(reply, ctx.voidPromise());
+      }
+      return;
     }
+    ChannelFuture written = reading ? ctx.write(reply) : ctx.writeAndFlush(reply);
+    long n = lease.bytes();
+    pendingBig += n;
+    written.addListener(f -> { // written or failed: Netty is done with it (on the event loop)
+      lease.release();
+      pendingBig -= n;
+      if (pendingBig == 0 && !heldBack.isEmpty()) {
+        resume();
+      }
+    });
   }
 
   @Override

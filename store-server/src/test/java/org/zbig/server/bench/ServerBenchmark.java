@@ -54,6 +54,16 @@ public final class ServerBenchmark {
 
   private ServerBenchmark() {}
 
+  /**
+   * The connection counts to run: {@code -DNAME=16} or {@code -DNAME=1,16}; 1, 4 and 16 by default.
+   */
+  private static int[] counts(String property) {
+    String value = System.getProperty(property, "1,4,16");
+    return java.util.Arrays.stream(value.split(","))
+        .mapToInt(v -> Integer.parseInt(v.trim()))
+        .toArray();
+  }
+
   /** Runs every benchmark and prints one line per figure. */
   public static void main(String[] args) throws Exception {
     Path dir = Files.createTempDirectory("zbig-bench");
@@ -89,7 +99,7 @@ public final class ServerBenchmark {
           // the JIT compiles the server's paths first (the echo's are trivial): not measured
           parallel(4, () -> loads(addr, oids));
           parallel(4, () -> echoRoundTrips(echo.address(), 40, 180));
-          for (int conns : new int[] {1, 4, 16}) {
+          for (int conns : counts("bench.conns")) {
             double ours = parallel(conns, () -> loads(addr, oids));
             double echoRate = parallel(conns, () -> echoRoundTrips(echo.address(), 40, 180));
             row(
@@ -103,7 +113,7 @@ public final class ServerBenchmark {
           VOTE_NANOS.set(0);
           FINISH_NANOS.set(0);
           double fsync = fsyncRate(dir);
-          for (int committers : new int[] {1, 4, 16}) {
+          for (int committers : counts("bench.committers")) {
             long[] before = groups(server);
             double ours = parallel(committers, () -> commits(addr));
             long[] after = groups(server);

@@ -3,25 +3,40 @@ package org.zbig.wire.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
 import java.util.List;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * Encodes each written {@link Message} into a frame. A small message is written with its length
- * prefix into one direct buffer (the one copy the socket write needs); a bigger one is a composite
- * over the encoder's pieces, so large byte strings are not copied, and {@link FrameEncoder} puts
- * the prefix in front of it. Anything else written passes through unchanged. A message that cannot
- * be encoded fails its write promise with a {@link ProtocolException}.
+ * Encodes each written {@link Message} into a frame. Small messages are written with their length
+ * prefixes one after the other into a batch: one direct buffer (the one copy the socket write
+ * needs), handed on as one write when the channel is flushed, when it holds {@link #BATCH} bytes,
+ * or before anything else is written; a bigger message is a composite over the encoder's pieces, so
+ * large byte strings are not copied, and {@link FrameEncoder} puts the prefix in front of it.
+ * Anything else written passes through unchanged, after the batch. A message that cannot be encoded
+ * fails its write promise with a {@link ProtocolException}.
+ *
+ * <p>The promises of batched messages complete when their batch is written (a void promise costs
+ * nothing). Pipelined small replies were one buffer, one outbound entry and one promise each: a
+ * profile of 16 connections loading small records had the buffer allocation at 7% of the server's
+ * time and Netty's per-write bookkeeping at 4%, and the socket write gathering up to 64 buffers.
  */
 public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
+  /** A batch is handed on once it holds this many bytes. */
+  static final int BATCH = 64 << 10;
+
   private final MessageCodec codec;
+  private ByteBuf batch;
+  private final List<ChannelPromise> batched = new ArrayList<>();
 
   /** An encoder using {@code codec}. */
   public MessageEncoder(MessageCodec codec) {
@@ -31,6 +46,7 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (!(msg instanceof Message m)) {
+      writeBatch(ctx);
       ctx.write(msg, promise);
       return;
     }
@@ -46,15 +62,82 @@ public final class MessageEncoder extends ChannelOutboundHandlerAdapter {
       size += p.byteSize();
     }
     if (size < FrameEncoder.COPY_BELOW) {
-      ByteBuf out = ctx.alloc().ioBuffer(4 + (int) size);
-      out.writeInt((int) size);
-      for (MemorySegment p : pieces) {
-        out.writeBytes(p.asByteBuffer());
+      int n = 4 + (int) size;
+      if (batch != null && batch.writableBytes() < n) {
+        writeBatch(ctx);
       }
-      ctx.write(new FrameEncoder.Framed(out), promise);
+      if (batch == null) {
+        batch = ctx.alloc().ioBuffer(Math.max(BATCH, n));
+      }
+      batch.writeInt((int) size);
+      for (MemorySegment p : pieces) {
+        batch.writeBytes(p.asByteBuffer());
+      }
+      if (!promise.isVoid()) {
+        batched.add(promise);
+      }
+      if (batch.readableBytes() >= BATCH) {
+        writeBatch(ctx);
+      }
       return;
     }
+    writeBatch(ctx);
     ctx.write(toByteBuf(ctx, pieces), promise);
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    writeBatch(ctx);
+    ctx.flush();
+  }
+
+  @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    discardBatch(new ClosedChannelException());
+    ctx.close(promise);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    discardBatch(new ClosedChannelException());
+  }
+
+  /** Hands the batch on as one write whose outcome completes the batched messages' promises. */
+  private void writeBatch(ChannelHandlerContext ctx) {
+    ByteBuf b = batch;
+    if (b == null) {
+      return;
+    }
+    batch = null;
+    if (batched.isEmpty()) {
+      ctx.write(new FrameEncoder.Framed(b), ctx.voidPromise());
+      return;
+    }
+    ChannelPromise[] waiting = batched.toArray(ChannelPromise[]::new);
+    batched.clear();
+    ChannelFutureListener complete =
+        f -> {
+          for (ChannelPromise p : waiting) {
+            if (f.isSuccess()) {
+              p.trySuccess();
+            } else {
+              p.tryFailure(f.cause());
+            }
+          }
+        };
+    ctx.write(new FrameEncoder.Framed(b)).addListener(complete);
+  }
+
+  /** Drops a batch not handed on (the channel closes), failing its messages' promises. */
+  private void discardBatch(Throwable why) {
+    if (batch != null) {
+      batch.release();
+      batch = null;
+    }
+    for (ChannelPromise p : batched) {
+      p.tryFailure(why);
+    }
+    batched.clear();
   }
 
   /**

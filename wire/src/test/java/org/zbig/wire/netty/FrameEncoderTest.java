@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.wire.Encoding;
@@ -27,8 +30,8 @@ import org.zbig.zodb.storage.LoadResult;
 
 /**
  * Frames written through {@link MessageEncoder} and {@link FrameEncoder}: each is its 4-byte length
- * and the codec's bytes, small ones in one direct buffer, big ones not copied; every buffer handed
- * in is released.
+ * and the codec's bytes, small ones batched into one direct buffer until the flush, big ones not
+ * copied, all in the order written; every buffer handed in is released.
  */
 class FrameEncoderTest {
   private static final MessageCodec CODEC = new MessageCodec(Encoding.PICKLE, Role.SERVER);
@@ -91,6 +94,86 @@ class FrameEncoderTest {
     ch.writeOutbound(in);
     assertThat(concat(outbound(ch))).isEqualTo(framed(payload));
     assertThat(in.refCnt()).as("released once written").isZero();
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  private static Message reply(int msgid, int dataSize) {
+    byte[] data = new byte[dataSize];
+    Arrays.fill(data, (byte) msgid);
+    return new LoadBefore(MsgId.of(msgid), new Oid(msgid), Tid.MAX)
+        .reply(Optional.of(new LoadResult(Bytes.wrap(data), new Tid(3), null)));
+  }
+
+  @Test
+  void smallRepliesWaitForTheFlushAndGoOutAsOneBufferInOrder() {
+    EmbeddedChannel ch = channel();
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    List<ChannelFuture> written = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      Message m = reply(i, 10 * i);
+      expected.writeBytes(framed(CODEC.encodeToArray(m)));
+      written.add(ch.write(m));
+    }
+    ch.write(reply(4, 20), ch.voidPromise());
+    expected.writeBytes(framed(CODEC.encodeToArray(reply(4, 20))));
+    assertThat(outbound(ch)).as("nothing before the flush").isEmpty();
+    assertThat(written).noneMatch(ChannelFuture::isDone);
+    ch.flush();
+    List<ByteBuf> out = outbound(ch);
+    assertThat(out).as("one buffer").hasSize(1);
+    assertThat(concat(out)).isEqualTo(expected.toByteArray());
+    assertThat(written).allMatch(ChannelFuture::isSuccess);
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void aBigReplyOrARawBufferGoesOutAfterTheSmallOnesBeforeIt() {
+    EmbeddedChannel ch = channel();
+    Message small = reply(1, 10);
+    Message big = reply(2, 1 << 20);
+    Message last = reply(3, 10);
+    byte[] raw = {9, 9, 9};
+    ch.write(small);
+    ch.write(big);
+    ch.write(Unpooled.buffer(3).writeBytes(raw));
+    ch.write(last);
+    ch.flush();
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    expected.writeBytes(framed(CODEC.encodeToArray(small)));
+    expected.writeBytes(framed(CODEC.encodeToArray(big)));
+    expected.writeBytes(framed(raw));
+    expected.writeBytes(framed(CODEC.encodeToArray(last)));
+    assertThat(concat(outbound(ch))).isEqualTo(expected.toByteArray());
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void aFullBatchIsHandedOnWithoutAFlush() {
+    EmbeddedChannel ch = channel();
+    Message m = reply(1, 1000);
+    int frame = framed(CODEC.encodeToArray(m)).length;
+    int n = MessageEncoder.BATCH / frame + 2;
+    for (int i = 0; i < n; i++) {
+      ch.write(m);
+    }
+    // EmbeddedChannel keeps written buffers until flushed: the batch is one of them
+    ch.flush();
+    List<ByteBuf> out = outbound(ch);
+    assertThat(out).as("a full batch, then the rest").hasSize(2);
+    assertThat(out.getFirst().readableBytes())
+        .as("as many frames as fit")
+        .isBetween(MessageEncoder.BATCH - frame + 1, MessageEncoder.BATCH);
+    assertThat(concat(out)).hasSize(n * frame);
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void closingDropsAnUnflushedBatchAndFailsItsWrites() {
+    EmbeddedChannel ch = channel();
+    ChannelFuture written = ch.write(reply(1, 10));
+    ch.close();
+    assertThat(written.isDone()).isTrue();
+    assertThat(written.cause()).isInstanceOf(ClosedChannelException.class);
     assertThat(ch.finishAndReleaseAll()).isFalse();
   }
 }
