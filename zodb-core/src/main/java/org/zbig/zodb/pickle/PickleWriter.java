@@ -36,6 +36,8 @@ import static org.zbig.zodb.pickle.Opcodes.TUPLE1;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -70,10 +72,11 @@ import java.util.function.Function;
  */
 public final class PickleWriter {
   private static final int BATCH = 1000;
-  private static final ValueLayout.OfInt LE_INT =
-      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong BE_LONG =
-      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  // views of the byte array, not segments over it: see Oid.longToBytes
+  private static final VarHandle LE_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BE_LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final boolean memoize;
   private final Function<Object, Object> persistentId;
@@ -415,7 +418,7 @@ public final class PickleWriter {
   private void saveFloat(double d) {
     write(BINFLOAT);
     ensure(8);
-    MemorySegment.ofArray(buf).set(BE_LONG, len, Double.doubleToRawLongBits(d));
+    BE_LONG.set(buf, len, Double.doubleToRawLongBits(d));
     len += 8;
   }
 
@@ -464,7 +467,7 @@ public final class PickleWriter {
 
   private void writeInt(int v) {
     ensure(4);
-    MemorySegment.ofArray(buf).set(LE_INT, len, v);
+    LE_INT.set(buf, len, v);
     len += 4;
   }
 
