@@ -3,7 +3,9 @@
  * org.zbig.wire.netty.FrameDecoder} (length-prefixed frames, bounded, one copy per payload byte),
  * {@link org.zbig.wire.netty.FrameEncoder} for outgoing frames (small ones in one direct buffer
  * with their prefix), the handshake handlers, and {@link org.zbig.wire.netty.MessageDecoder} /
- * {@link org.zbig.wire.netty.MessageEncoder} over {@link org.zbig.wire.MessageCodec}. No transport
+ * {@link org.zbig.wire.netty.MessageEncoder} over {@link org.zbig.wire.MessageCodec} (small
+ * messages written into one batch buffer until the flush, so pipelined replies cost one buffer and
+ * one write between flushes; big ones as composites over their pieces). No transport
  * and no business logic: errors are fired down the pipeline as {@link
  * org.zbig.zodb.error.ProtocolException}s for the connection handler to act on.
  *
