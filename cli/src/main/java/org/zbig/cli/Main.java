@@ -134,6 +134,13 @@ public final class Main {
         description = "requests in flight per connection for read (default: ${DEFAULT-VALUE})")
     int inFlight;
 
+    @Option(
+        names = "--network-threads",
+        description =
+            "network threads the connections share, 0 for one per connection (default: half the"
+                + " cores, at least one: the server under test often runs on the same machine)")
+    Integer networkThreads;
+
     @Option(names = "--json", description = "also write the figures to this JSON file")
     Path json;
 
@@ -155,6 +162,14 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--in-flight: " + inFlight + " (expected: >= 1)");
       }
+      int threads =
+          networkThreads == null
+              ? Math.max(1, Runtime.getRuntime().availableProcessors() / 2)
+              : networkThreads;
+      if (threads < 0 || threads > 1024) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--network-threads: " + threads + " (expected: 0 to 1024)");
+      }
       if (!List.of("read", "raw-read", "commit", "big", "raw-big").contains(mix)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
@@ -167,7 +182,8 @@ public final class Main {
                   main.storage,
                   connections,
                   Duration.ofMillis((long) (duration * 1000)),
-                  inFlight)
+                  inFlight,
+                  threads)
               .run(mix);
       var out = spec.commandLine().getOut();
       out.printf(

@@ -56,6 +56,24 @@ class BenchServerTest {
     return "127.0.0.1:" + server.address().getPort();
   }
 
+  @Test
+  void connectionsWithANetworkThreadEachMeasureToo() {
+    String[] r =
+        run(
+            "--server",
+            address(),
+            "bench",
+            "server",
+            "--connections",
+            "3",
+            "--duration",
+            "0.5",
+            "--network-threads",
+            "0");
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("read against " + address() + ", 3 connections").contains("loads/s");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"read", "raw-read", "commit", "big", "raw-big"})
   void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
@@ -108,5 +126,7 @@ class BenchServerTest {
         .contains("--mix: 'write' (expected: read, raw-read, commit, big or raw-big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
         .contains("--connections: 0 (expected: 1 to 1024)");
+    assertThat(run("--server", address(), "bench", "server", "--network-threads", "-1")[2])
+        .contains("--network-threads: -1 (expected: 0 to 1024)");
   }
 }

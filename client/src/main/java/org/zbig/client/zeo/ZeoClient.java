@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -17,6 +18,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +88,8 @@ import org.zbig.zodb.storage.LoadResult;
  * it waits, with the backoff, only after every address failed in a row. Each new connection is
  * verified as usual, so a client that fails over keeps its cache.
  *
- * <p>The {@link Listener} is called on the connection's event loop, in the order the server sent
+ * <p>The {@link Listener} is called on the connection's event loop (a thread of the client's own,
+ * or one of {@link ClientEventLoops} shared with other clients), in the order the server sent
  * things; it must not block.
  */
 public final class ZeoClient implements AutoCloseable {
@@ -146,7 +149,9 @@ public final class ZeoClient implements AutoCloseable {
   private int failedInRow; // addresses that failed in a row since the last verified connection
   private final ClientOptions options;
   private final Listener listener;
-  private final EventLoopGroup group;
+  private final EventLoopGroup ownGroup; // null when the loop is shared (ClientEventLoops)
+  private final EventLoop loop; // this client's one thread: connects, timers, its channel
+  private final ScheduledFuture<?> sweep; // or null
   private final Bootstrap bootstrap;
   private final AtomicLong nextMsgid = new AtomicLong(1);
   private final Map<MsgId, Pending<?>> pending = new ConcurrentHashMap<>();
@@ -160,7 +165,11 @@ public final class ZeoClient implements AutoCloseable {
   private volatile CompletableFuture<Void> connectedFuture = new CompletableFuture<>();
   private int attempts;
 
-  private ZeoClient(List<InetSocketAddress> addresses, ClientOptions options, Listener listener) {
+  private ZeoClient(
+      List<InetSocketAddress> addresses,
+      ClientOptions options,
+      Listener listener,
+      ClientEventLoops shared) {
     if (addresses.isEmpty()) {
       throw new IllegalArgumentException("addresses: [] (expected: at least one server address)");
     }
@@ -168,12 +177,18 @@ public final class ZeoClient implements AutoCloseable {
     this.address = this.addresses.getFirst();
     this.options = options;
     this.listener = listener;
-    this.group =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("zbig-zeo-client", true), NioIoHandler.newFactory());
+    if (shared == null) {
+      this.ownGroup =
+          new MultiThreadIoEventLoopGroup(
+              1, new DefaultThreadFactory("zbig-zeo-client", true), NioIoHandler.newFactory());
+      this.loop = ownGroup.next();
+    } else {
+      this.ownGroup = null;
+      this.loop = shared.next();
+    }
     this.bootstrap =
         new Bootstrap()
-            .group(group)
+            .group(loop)
             .channel(NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
@@ -202,7 +217,10 @@ public final class ZeoClient implements AutoCloseable {
                 });
     if (options.requestTimeout() != null) {
       long period = Math.clamp(options.requestTimeout().toNanos() / 8, 1_000_000L, 1_000_000_000L);
-      group.scheduleAtFixedRate(this::sweepTimeouts, period, period, TimeUnit.NANOSECONDS);
+      this.sweep =
+          loop.scheduleAtFixedRate(this::sweepTimeouts, period, period, TimeUnit.NANOSECONDS);
+    } else {
+      this.sweep = null;
     }
   }
 
@@ -227,9 +245,24 @@ public final class ZeoClient implements AutoCloseable {
    */
   public static ZeoClient open(
       List<InetSocketAddress> addresses, ClientOptions options, Listener listener) {
-    ZeoClient c = new ZeoClient(addresses, options, listener);
+    return open(addresses, options, listener, null);
+  }
+
+  /**
+   * As {@link #open(List, ClientOptions, Listener)}, on one of {@code loops}' threads instead of a
+   * thread of its own (see {@link ClientEventLoops} for what that asks of the listener and of the
+   * code chained to calls); null for a thread of its own.
+   *
+   * @throws IllegalStateException if {@code loops} is closed
+   */
+  public static ZeoClient open(
+      List<InetSocketAddress> addresses,
+      ClientOptions options,
+      Listener listener,
+      ClientEventLoops loops) {
+    ZeoClient c = new ZeoClient(addresses, options, listener, loops);
     String where = addresses.size() == 1 ? "" + addresses.getFirst() : "any of " + addresses;
-    c.group.execute(c::connect);
+    c.loop.execute(c::connect);
     try {
       c.firstConnection.get(options.waitTimeout().toMillis(), TimeUnit.MILLISECONDS);
       return c;
@@ -277,7 +310,7 @@ public final class ZeoClient implements AutoCloseable {
     next = (next + 1) % addresses.size();
     failedInRow++;
     if (failedInRow < addresses.size()) {
-      group.execute(this::connect);
+      loop.execute(this::connect);
       return;
     }
     failedInRow = 0;
@@ -285,7 +318,7 @@ public final class ZeoClient implements AutoCloseable {
     long delay = Math.min(options.reconnectMax().toMillis(), min << Math.min(attempts, 20));
     delay += ThreadLocalRandom.current().nextLong(delay / 4 + 1);
     attempts++;
-    group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
   }
 
   /** The address of the server connected to, or being connected to. */
@@ -508,7 +541,11 @@ public final class ZeoClient implements AutoCloseable {
     }
     failPending(new ClientDisconnectedException("client closed"));
     firstConnection.completeExceptionally(new ClientDisconnectedException("client closed"));
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    if (ownGroup != null) {
+      ownGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    } else if (sweep != null) {
+      sweep.cancel(false);
+    }
   }
 
   /**

@@ -9,5 +9,11 @@
  * a lost connection is re-established with back-off and the cache verified again. {@link
  * org.zbig.client.zeo.ClientOptions} holds the settings of the same names as {@code
  * ClientStorage}'s (storage name, read-only, timeouts, TLS).
+ *
+ * <p>Threads: each client has one network thread of its own, on which its listener runs and its
+ * calls' futures complete. A process with many connections may have them share a few threads
+ * instead ({@link org.zbig.client.zeo.ClientEventLoops}; the load generator of {@code bin/zbig
+ * bench server} does): each client keeps one thread for its whole life, so its order holds, but
+ * what runs on that thread then delays the others, and must not wait for another client's reply.
  */
 package org.zbig.client.zeo;

@@ -54,9 +54,11 @@ class ZeoClientTest {
   /** Records what the server told. */
   static final class Recorder implements ZeoClient.Listener {
     final List<Object> events = Collections.synchronizedList(new ArrayList<>());
+    final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public void invalidate(Tid tid, List<Oid> oids) {
+      threads.add(Thread.currentThread().getName());
       events.add(new InvalidateTransaction(tid, oids));
     }
 
@@ -174,6 +176,55 @@ class ZeoClientTest {
     b.invoke(Ping::new);
     assertThat(seen.events).containsSubsequence(expected);
     assertThat(b.lastTransaction()).isEqualTo(serial);
+  }
+
+  @Test
+  void clientsSharingNetworkThreadsKeepTheirOrderAndCloseOneByOne() throws Exception {
+    assertThatThrownBy(() -> ClientEventLoops.create(0))
+        .hasMessage("threads: 0 (expected: 1 to 1024)");
+    ZeoServer s = later(server(ServerConfig.inMemory()));
+    ClientEventLoops loops = later(ClientEventLoops.create(2));
+    ZeoClient writer = later(ZeoClient.open(s.address(), fast(), new Recorder()));
+    List<Recorder> seen = new ArrayList<>();
+    List<ZeoClient> readers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Recorder r = new Recorder();
+      seen.add(r);
+      readers.add(later(ZeoClient.open(List.of(s.address()), fast(), r, loops)));
+    }
+    Tid serial = Tid.Z64;
+    List<Object> expected = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      serial = commit(writer, i + 1, new Oid(1), serial, Bytes.utf8("v" + i));
+      expected.add(new InvalidateTransaction(serial, List.of(new Oid(1))));
+    }
+    java.util.Set<String> all = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      readers.get(i).invoke(Ping::new);
+      assertThat(seen.get(i).events).containsSubsequence(expected);
+      assertThat(seen.get(i).threads).as("one thread per client, for its whole life").hasSize(1);
+      all.addAll(seen.get(i).threads);
+    }
+    assertThat(all).hasSize(2).allMatch(n -> n.startsWith("zbig-zeo-shared"));
+    // closing one client leaves the threads to the others
+    readers.getFirst().close();
+    Tid last = serial;
+    for (ZeoClient c : readers.subList(1, 3)) {
+      List<CompletableFuture<java.util.Optional<LoadResult>>> loads = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        loads.add(c.call(id -> new LoadBefore(id, new Oid(1), Tid.MAX)));
+      }
+      for (var f : loads) {
+        assertThat(f.join()).contains(new LoadResult(Bytes.utf8("v19"), last, null));
+      }
+    }
+    for (ZeoClient c : readers) {
+      c.close();
+    }
+    loops.close();
+    assertThatThrownBy(() -> ZeoClient.open(List.of(s.address()), fast(), new Recorder(), loops))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("client event loops closed");
   }
 
   @Test

@@ -5,8 +5,8 @@
  * with their prefix), the handshake handlers, and {@link org.zbig.wire.netty.MessageDecoder} /
  * {@link org.zbig.wire.netty.MessageEncoder} over {@link org.zbig.wire.MessageCodec} (small
  * messages written into one batch buffer until the flush, so pipelined replies cost one buffer and
- * one write between flushes; big ones as composites over their pieces). No transport
- * and no business logic: errors are fired down the pipeline as {@link
+ * one write between flushes; big ones as composites over their pieces). No transport and no
+ * business logic: errors are fired down the pipeline as {@link
  * org.zbig.zodb.error.ProtocolException}s for the connection handler to act on.
  *
  * <p>Concurrency: each handler instance belongs to one channel and runs on its event loop.
