@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
 /**
  * The page map of one {@link BigFile}: which blocks are in RAM, in which state, and which mappings
@@ -82,16 +84,26 @@ public final class FileHandle implements AutoCloseable {
     } finally {
       vm.lock.unlock();
     }
+    // the first block loads in this thread, the others on loaders at the same time: a map of one
+    // block (a fault-in) then costs no hand-over to a loader and back
     List<Future<Page>> loads = new ArrayList<>();
+    FutureTask<Page> here = null;
     for (long b = blk; b < blk + count; b++) {
       long at = b;
       Started st = started.get(at);
-      loads.add(
-          vm.loaders.submit(() -> {
+      Callable<Page> task =
+          () -> {
             Page p = st == null ? null : load(st, true);
             return p != null ? p : acquire(at); // not started here, or invalidated meanwhile
-          }));
+          };
+      if (here == null) {
+        here = new FutureTask<>(task);
+        loads.add(here);
+      } else {
+        loads.add(vm.loaders.submit(task));
+      }
     }
+    here.run();
     List<Page> got = new ArrayList<>();
     Throwable failure = null;
     for (Future<Page> f : loads) {
