@@ -15,7 +15,11 @@ import org.zbig.zodb.error.ProtocolException;
  * <p>The length is checked against the maximum before anything is allocated, and the payload array
  * is allocated only once all of it has arrived, so memory grows with the bytes received, not with
  * the length announced. Received buffers are collected without copying; each payload byte is copied
- * once, into its array. A length over the limit fires a {@link ProtocolException} that names the
+ * once, into its array. A decoder made to trust the lengths it reads (a client's: its peer is the
+ * server it chose) allocates the array of a big frame as soon as the length is known instead, and
+ * copies each received buffer into it as it arrives: the copy overlaps the transfer, and the
+ * receive buffers go back to the allocator at once instead of being held (and new ones allocated)
+ * for the whole frame. A length over the limit fires a {@link ProtocolException} that names the
  * length and the limit; after it every further byte is discarded, since the stream can no longer be
  * split (the connection handler closes it).
  */
@@ -29,10 +33,16 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     FAILED
   }
 
+  /** Frames from this size on are copied as they arrive by a decoder that trusts lengths. */
+  static final int EAGER_MIN = 64 << 10;
+
   private final int maxFrame;
+  private final boolean trustLengths;
   private CompositeByteBuf cumulation;
   private State state = State.READ_HEADER;
   private int length;
+  private byte[] body; // the payload of a big frame being copied as it arrives, or null
+  private int filled; // bytes of body received
 
   /**
    * A decoder.
@@ -40,10 +50,22 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
    * @param maxFrame the largest payload accepted, in bytes
    */
   public FrameDecoder(int maxFrame) {
+    this(maxFrame, false);
+  }
+
+  /**
+   * A decoder.
+   *
+   * @param maxFrame the largest payload accepted, in bytes
+   * @param trustLengths allocate a big frame's array when its length is read (see above): for a
+   *     peer whose lengths are trusted, never for a server's clients
+   */
+  public FrameDecoder(int maxFrame, boolean trustLengths) {
     if (maxFrame < 4) {
       throw new IllegalArgumentException("max frame: " + maxFrame + " (expected: >= 4)");
     }
     this.maxFrame = maxFrame;
+    this.trustLengths = trustLengths;
   }
 
   @Override
@@ -82,14 +104,31 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
           }
           length = (int) n;
           state = State.READ_BODY;
+          if (trustLengths && length >= EAGER_MIN) {
+            body = new byte[length];
+            filled = 0;
+          }
         }
         case READ_BODY -> {
-          if (cumulation.readableBytes() < length) {
-            return;
+          byte[] payload;
+          if (body != null) {
+            int take = Math.min(cumulation.readableBytes(), length - filled);
+            cumulation.readBytes(body, filled, take);
+            filled += take;
+            cumulation.discardReadComponents();
+            if (filled < length) {
+              return;
+            }
+            payload = body;
+            body = null;
+          } else {
+            if (cumulation.readableBytes() < length) {
+              return;
+            }
+            payload = new byte[length];
+            cumulation.readBytes(payload);
+            cumulation.discardReadComponents();
           }
-          byte[] payload = new byte[length];
-          cumulation.readBytes(payload);
-          cumulation.discardReadComponents();
           state = State.READ_HEADER;
           ctx.fireChannelRead(Unpooled.wrappedBuffer(payload));
           if (cumulation == null) {
@@ -105,7 +144,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
   /** Bytes received that do not yet make a whole frame. */
   public int pendingBytes() {
-    return cumulation == null ? 0 : cumulation.readableBytes();
+    return (cumulation == null ? 0 : cumulation.readableBytes()) + (body == null ? 0 : filled);
   }
 
   @Override
@@ -126,6 +165,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
   }
 
   private void release() {
+    body = null;
     if (cumulation != null) {
       cumulation.release();
       cumulation = null;

@@ -21,7 +21,8 @@ public final class WirePipeline {
 
   /** The client side, accepting frames up to {@code maxFrame} bytes. */
   public static void client(ChannelPipeline p, int maxFrame) {
-    p.addLast("frame-decoder", new FrameDecoder(maxFrame));
+    // the server's lengths are trusted: big replies are copied as they arrive
+    p.addLast("frame-decoder", new FrameDecoder(maxFrame, true));
     p.addLast("frame-encoder", new FrameEncoder());
     p.addLast("handshake", new ClientHandshakeHandler());
   }

@@ -182,6 +182,50 @@ class PipelineTest {
   }
 
   @Test
+  void aDecoderTrustingLengthsCopiesBigFramesAsTheyArriveAndGivesTheReadsBack() {
+    long seed = System.nanoTime();
+    java.util.Random random = new java.util.Random(seed);
+    // big and small frames, one stream, cut at random: both decoders see the same payloads
+    java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+    List<byte[]> sent = new java.util.ArrayList<>();
+    for (int size : new int[] {200_000, 3, FrameDecoder.EAGER_MIN, 0, 70_000, 1}) {
+      byte[] payload = new byte[size];
+      random.nextBytes(payload);
+      sent.add(payload);
+      stream.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(size).array());
+      stream.writeBytes(payload);
+    }
+    byte[] bytes = stream.toByteArray();
+    for (boolean trust : new boolean[] {false, true}) {
+      Capture capture = new Capture();
+      EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1 << 20, trust), capture);
+      for (int from = 0; from < bytes.length; ) {
+        int to = Math.min(bytes.length, from + 1 + random.nextInt(40_000));
+        ch.writeInbound(Unpooled.wrappedBuffer(java.util.Arrays.copyOfRange(bytes, from, to)));
+        from = to;
+      }
+      assertThat(capture.errors).isEmpty();
+      assertThat(capture.messages)
+          .as("trust %s, seed %d", trust, seed)
+          .usingRecursiveFieldByFieldElementComparator()
+          .containsExactlyElementsOf(sent);
+      ch.finishAndReleaseAll();
+    }
+    // half of a big frame: held by the default decoder, copied and given back by the other
+    for (boolean trust : new boolean[] {false, true}) {
+      FrameDecoder decoder = new FrameDecoder(1 << 20, trust);
+      EmbeddedChannel ch = new EmbeddedChannel(decoder, new Capture());
+      io.netty.buffer.ByteBuf half = Unpooled.wrappedBuffer(bytes, 0, 100_004);
+      ch.writeInbound(half);
+      assertThat(half.refCnt()).as("trust " + trust).isEqualTo(trust ? 0 : 1);
+      assertThat(decoder.pendingBytes()).isEqualTo(100_000);
+      ch.close();
+      assertThat(decoder.pendingBytes()).isZero();
+      assertThat(half.refCnt()).isZero();
+    }
+  }
+
+  @Test
   void truncatedFrameWaitsAndIsReleasedOnClose() {
     Capture capture = new Capture();
     FrameDecoder decoder = new FrameDecoder(1024);
