@@ -9,8 +9,8 @@ import org.zbig.zodb.error.ProtocolException;
 
 /**
  * Splits the byte stream into frames: a 4-byte big-endian length, then that many bytes (protocol
- * docs/protocol.md §1.2). Emits each payload as a heap {@link ByteBuf} over an array of exactly its
- * size.
+ * docs/protocol.md §1.2). Emits each payload as a heap {@link ByteBuf} over an array of its size
+ * (of up to an eighth more for a decoder that trusts lengths, see below).
  *
  * <p>The length is checked against the maximum before anything is allocated, and the payload array
  * is allocated only once all of it has arrived, so memory grows with the bytes received, not with
@@ -19,9 +19,11 @@ import org.zbig.zodb.error.ProtocolException;
  * server it chose) allocates the array of a big frame as soon as the length is known instead, and
  * copies each received buffer into it as it arrives: the copy overlaps the transfer, and the
  * receive buffers go back to the allocator at once instead of being held (and new ones allocated)
- * for the whole frame. A length over the limit fires a {@link ProtocolException} that names the
- * length and the limit; after it every further byte is discarded, since the stream can no longer be
- * split (the connection handler closes it).
+ * for the whole frame. It also makes the array for the next big frame as soon as one is handed on
+ * (the size of the last, used if the next is at most an eighth smaller), so that zeroing it is not
+ * part of the wait for a reply that comes alone. A length over the limit fires a {@link
+ * ProtocolException} that names the length and the limit; after it every further byte is discarded,
+ * since the stream can no longer be split (the connection handler closes it).
  */
 public final class FrameDecoder extends ChannelInboundHandlerAdapter {
   /** A default limit on frames: far above any record ZODB applications write. */
@@ -43,6 +45,17 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
   private int length;
   private byte[] body; // the payload of a big frame being copied as it arrives, or null
   private int filled; // bytes of body received
+  private byte[] spare; // an array for the next big frame, made after the last one, or null
+
+  /**
+   * An array for a big frame of {@code n} bytes: the spare if it fits (at most an eighth bigger),
+   * else a new one.
+   */
+  private byte[] takeSpare(int n) {
+    byte[] a = spare;
+    spare = null;
+    return a != null && a.length >= n && a.length - n <= n / 8 ? a : new byte[n];
+  }
 
   /**
    * A decoder.
@@ -105,7 +118,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
           length = (int) n;
           state = State.READ_BODY;
           if (trustLengths && length >= EAGER_MIN) {
-            body = new byte[length];
+            body = takeSpare(length);
             filled = 0;
           }
         }
@@ -130,9 +143,14 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
             cumulation.discardReadComponents();
           }
           state = State.READ_HEADER;
-          ctx.fireChannelRead(Unpooled.wrappedBuffer(payload));
+          ctx.fireChannelRead(Unpooled.wrappedBuffer(payload, 0, length));
           if (cumulation == null) {
             return; // removed from the pipeline while the frame was handled
+          }
+          if (payload.length >= EAGER_MIN && trustLengths) {
+            // the next big frame's array, zeroed now rather than once its length is read: a reply
+            // waited for alone (a page fault) then arrives into memory that is ready
+            spare = new byte[payload.length];
           }
         }
         case FAILED -> {
@@ -166,6 +184,7 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
   private void release() {
     body = null;
+    spare = null;
     if (cumulation != null) {
       cumulation.release();
       cumulation = null;
