@@ -40,6 +40,34 @@ class BulkOperationsModelTest {
     }
   }
 
+  @Test
+  void sumOfLongRunsAcrossChunksAndSlicesIsExact() {
+    long seed = Long.getLong("zbig.seed", System.nanoTime());
+    Random r = new Random(seed);
+    // runs shorter and longer than the sum's chunks (4,096 doubles) and slices (131,072), starting
+    // at an odd element, with tails of every length modulo 4
+    for (int n : new int[] {3, 4095, 4097, 8_194, 131_075, 270_001}) {
+      try (Arena arena = Arena.ofConfined()) {
+        NDArray all =
+            NDArray.of(arena.allocate((n + 1) * 8L), DType.FLOAT64, new long[] {n + 1}, 'C');
+        double exact = 0;
+        for (int i = 0; i <= n; i++) {
+          double v = r.nextInt(2001) / 2.0 - 500; // halves: every partial sum is exact
+          all.setDouble(v, i);
+          exact += i > 0 ? v : 0;
+        }
+        NDArray run = all.get(Index.slice(1L, n + 1L, 1L));
+        assertThat(run.sum()).as("n %d, seed %d", n, seed).isEqualTo(exact);
+        NDArray strided = all.get(Index.slice(1L, n + 1L, 2L));
+        double everyOther = 0;
+        for (int i = 1; i <= n; i += 2) {
+          everyOther += all.getDouble(i);
+        }
+        assertThat(strided.sum()).as("n %d, seed %d", n, seed).isEqualTo(everyOther);
+      }
+    }
+  }
+
   private static void run(long seed, int cases) {
     Random r = new Random(seed);
     for (int c = 0; c < cases; c++) {
