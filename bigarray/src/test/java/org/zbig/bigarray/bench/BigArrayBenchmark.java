@@ -484,7 +484,7 @@ public final class BigArrayBenchmark {
         plain[i] = value(i);
         a.setDouble(value(i), i);
       }
-      for (int round = 1; round <= 3; round++) {
+      for (int round = 1; round <= 8; round++) {
         long t0 = System.nanoTime();
         double s1 = 0;
         for (int i = 0; i < n; i++) {
