@@ -525,7 +525,6 @@ public final class NDArray {
         double a3 = acc[3];
         for (long done = 0; done < count; ) {
           int k = (int) Math.min(count - done, SLICE);
-          int i = 0;
           if (stride == 8) {
             // chunk by chunk through a small array that stays in the cache: a bulk copy reads the
             // mapped memory faster than element reads do, and the sum then runs on the heap array
@@ -546,7 +545,7 @@ public final class NDArray {
             }
           } else {
             long base = at + done * stride;
-            for (; i < k; i++) {
+            for (int i = 0; i < k; i++) {
               a0 += memory.get(F8L, base + i * stride);
             }
           }

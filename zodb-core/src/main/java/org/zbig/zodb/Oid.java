@@ -37,7 +37,7 @@ public record Oid(long value) implements Comparable<Oid> {
    * @throws IllegalArgumentException if {@code bytes} is not 8 bytes long
    */
   public static Oid of(byte[] bytes) {
-    return new Oid((long) BE_LONG_IN_ARRAY.get(checkLength(bytes), 0));
+    return new Oid(bytesToLong(checkLength(bytes)));
   }
 
   /**
@@ -80,6 +80,11 @@ public record Oid(long value) implements Comparable<Oid> {
   @Override
   public String toString() {
     return "0x" + toHex();
+  }
+
+  /** The big-endian long in the first 8 bytes of {@code b} (their count checked by the caller). */
+  static long bytesToLong(byte[] b) {
+    return (long) BE_LONG_IN_ARRAY.get(b, 0);
   }
 
   static byte[] longToBytes(long v) {

@@ -46,7 +46,11 @@ public record Tid(long value) implements Comparable<Tid> {
    * @throws IllegalArgumentException if {@code bytes} is not 8 bytes long
    */
   public static Tid of(byte[] bytes) {
-    return of(MemorySegment.ofArray(bytes));
+    if (bytes.length != Oid.BYTES) {
+      throw new IllegalArgumentException(
+          "tid: " + bytes.length + " bytes (expected: " + Oid.BYTES + ")");
+    }
+    return new Tid(Oid.bytesToLong(bytes));
   }
 
   /**
