@@ -18,6 +18,9 @@
  *       org.zbig.server.storage.BlobFolder}). A load of the current revision is a reverse seek, and
  *       the revision it finds is remembered for a point lookup by the next load of that oid, until
  *       the next write or visible commit; RocksDB's iterators are kept per thread between loads.
+ *       The current serials of objects recently written or checked are kept in a fixed table
+ *       ({@link org.zbig.server.storage.SerialCache}), so that votes and group writes need no seek
+ *       for them; it is updated by commits and cleared by pack.
  *   <li>{@link org.zbig.server.storage.PostgresStorage} in a PostgreSQL schema shared by several
  *       servers: its tables ({@link org.zbig.server.storage.PostgresRows}), undo and pack in SQL
  *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache

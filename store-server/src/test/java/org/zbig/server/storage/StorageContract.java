@@ -405,6 +405,35 @@ abstract class StorageContract {
   }
 
   @Test
+  void currentSerialAndObjectCountFollowCommitsAfterAReadAndAPack() {
+    Oid a = new Oid(1);
+    Oid orphan = new Oid(2);
+    commit(10, Write.data(Oid.ROOT, mapping("r", a)), Write.data(a, mapping("a1")));
+    Tid t2 = commit(20, Write.data(orphan, mapping("o")));
+    // read first (a storage may keep what it read), then change
+    assertThat(storage.currentSerial(a)).contains(new Tid(10));
+    assertThat(storage.currentSerial(orphan)).contains(t2);
+    assertThat(storage.objectCount()).isEqualTo(3);
+    Tid t3 = commit(30, Write.data(a, mapping("a2")), Write.data(orphan, mapping("o2")));
+    assertThat(storage.currentSerials(List.of(a, orphan)).values())
+        .containsExactly(Optional.of(t3), Optional.of(t3));
+    assertThat(storage.objectCount()).as("rewritten objects are not new").isEqualTo(3);
+    Tid t4 = commit(40, Write.deletion(a));
+    assertThat(storage.currentSerial(a)).contains(t4);
+    assertThat(storage.currentSerial(orphan)).contains(t3);
+    // the orphan is collected: it has no current serial any more, and a store to it is a new object
+    commit(50, Write.data(Oid.ROOT, mapping("r2")));
+    storage.pack(new Tid(55), true);
+    assertThat(storage.currentSerial(orphan)).isEmpty();
+    assertThatThrownBy(() -> storage.loadBefore(orphan, Tid.MAX))
+        .isInstanceOf(NoSuchObjectException.class);
+    long count = storage.objectCount();
+    Tid t6 = commit(60, Write.data(orphan, mapping("again")));
+    assertThat(storage.currentSerial(orphan)).contains(t6);
+    assertThat(storage.objectCount()).isEqualTo(count + 1);
+  }
+
+  @Test
   void packKeepsObjectsThatACommitDuringThePackRefersTo() {
     // a commit after the pack point is a root of the mark phase
     Oid a = new Oid(1);
