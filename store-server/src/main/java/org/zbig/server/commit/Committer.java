@@ -481,9 +481,12 @@ public final class Committer implements AutoCloseable {
       writing = true;
     }
     if (lead) {
-      // no write in progress: write this group on the caller's thread (no thread hop for a
-      // lone committer); what queues up meanwhile goes to the writer thread
-      writeGroups(1);
+      // no write in progress. A lone transaction (the only one open on the storage: tpc_begin to
+      // tpc_finish, this one included) is written on the caller's thread, without a thread hop.
+      // With others open, the caller is an event loop whose other connections will vote meanwhile:
+      // the writer thread writes (measured, ServerBenchmark: 1 committer 15% faster inline, 4
+      // committers 5-10% faster handed off). What queues up during a write goes to the writer.
+      writeGroups(served.activeTxns.get() <= 1 ? 1 : 0);
     }
     return t.finished;
   }

@@ -52,6 +52,7 @@ class CommitterTest {
   /** The in-memory storage, whose group writes can be held and counted. */
   static final class Held extends ForwardingStorage {
     final List<Integer> groupSizes = Collections.synchronizedList(new ArrayList<>());
+    final List<String> writerThreads = Collections.synchronizedList(new ArrayList<>());
     volatile CountDownLatch entered = new CountDownLatch(0);
     volatile CountDownLatch release = new CountDownLatch(0);
 
@@ -68,6 +69,7 @@ class CommitterTest {
         Thread.currentThread().interrupt();
       }
       groupSizes.add(commits.size());
+      writerThreads.add(Thread.currentThread().getName());
       super.commitAll(commits);
     }
   }
@@ -135,6 +137,16 @@ class CommitterTest {
     assertThat(other.tids).containsExactlyElementsOf(all); // published in tid order
     assertThat(committer.groups.get()).isEqualTo(2);
     assertThat(committer.busy()).isFalse();
+  }
+
+  @Test
+  void aLoneTransactionIsWrittenByItsCallerAndOneAmongOthersByTheWriterThread() throws Exception {
+    served.activeTxns.set(1); // the finishing transaction alone is open (as a connection counts)
+    commit(1, 1, Tid.Z64, "alone");
+    served.activeTxns.set(3); // two more clients are between tpc_begin and tpc_finish
+    commit(2, 2, Tid.Z64, "among others");
+    assertThat(storage.writerThreads)
+        .containsExactly(Thread.currentThread().getName(), "zbig-commit-1");
   }
 
   @Test
