@@ -694,7 +694,7 @@ public final class KvStorage implements Storage {
   @Override
   public Optional<Tid> currentSerial(Oid oid) {
     SerialCache.Entry seen = serials.slot(oid);
-    if (seen.oid() == oid.value()) {
+    if (seen.holds(oid)) {
       return Optional.of(new Tid(seen.tid()));
     }
     try (Kv.Cursor c = kv.cursor()) {

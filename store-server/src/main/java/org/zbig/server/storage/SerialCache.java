@@ -20,8 +20,14 @@ import org.zbig.zodb.Oid;
  */
 final class SerialCache {
   /** One slot's content: {@code oid}'s current tid, or no object ({@link #NONE}). */
-  record Entry(long oid, long tid) {}
+  record Entry(long oid, long tid) {
+    /** Whether this entry is {@code oid}'s current serial (an empty slot is no object's). */
+    boolean holds(Oid oid) {
+      return this.oid == oid.value() && tid != NONE;
+    }
+  }
 
+  /** No oid and no tid: tid 0xffffffffffffffff is never a commit's (it means "no limit"). */
   private static final long NONE = -1;
 
   private final AtomicReferenceArray<Entry> slots;
@@ -46,8 +52,8 @@ final class SerialCache {
   }
 
   /**
-   * What {@code oid}'s slot holds now: its current tid if the entry's oid is {@code oid}; else hand
-   * it to {@link #learn} after reading the storage.
+   * What {@code oid}'s slot holds now: its current tid if the entry {@link Entry#holds} it; else
+   * hand it to {@link #learn} after reading the storage.
    */
   Entry slot(Oid oid) {
     return slots.get(index(oid.value()));

@@ -11,7 +11,7 @@ class SerialCacheTest {
 
   private static long cached(SerialCache c, Oid oid) {
     SerialCache.Entry e = c.slot(oid);
-    return e.oid() == oid.value() ? e.tid() : -1;
+    return e.holds(oid) ? e.tid() : -1;
   }
 
   @Test
@@ -69,6 +69,17 @@ class SerialCacheTest {
       kept += cached(c, new Oid(o)) == o * 10 ? 1 : 0;
     }
     assertThat(kept).as("of 512 consecutive oids in 1024 slots").isGreaterThan(400);
+  }
+
+  @Test
+  void anEmptySlotHoldsNoObjectNotEvenTheLastOid() {
+    SerialCache c = new SerialCache(1);
+    Oid last = new Oid(-1); // 0xffffffffffffffff, the empty entry's own oid field
+    assertThat(c.slot(last).holds(last)).isFalse();
+    c.wrote(last, 5);
+    assertThat(c.slot(last).holds(last)).isTrue();
+    c.clear();
+    assertThat(c.slot(last).holds(last)).isFalse();
   }
 
   @Test
