@@ -683,8 +683,8 @@ public final class KvStorage implements Storage {
 
   /**
    * The current serials of objects recently committed or checked: a vote's serial check and a
-   * commit's count of new objects were a storage seek per object (9% of the group writer's time
-   * with 16 committers, and as much again in the votes).
+   * commit's count of new objects were a storage seek per object (11.6% of the group writer's time
+   * with 16 committers, and the same seek again in the votes).
    */
   private final SerialCache serials = new SerialCache(SERIAL_SLOTS);
 
@@ -773,8 +773,6 @@ public final class KvStorage implements Storage {
     long[] chunked = new long[2];
     Tid prev = last;
     List<Runnable> blobMoves = new ArrayList<>();
-    List<Oid> written = new ArrayList<>();
-    List<Tid> writtenAt = new ArrayList<>();
     for (Commit c : commits) {
       Tid tid = c.tid();
       if (tid.compareTo(prev) <= 0) {
@@ -808,8 +806,6 @@ public final class KvStorage implements Storage {
         }
         batch.put(revKey(w.oid(), tid.value()), value);
         oids.add(w.oid());
-        written.add(w.oid());
-        writtenAt.add(tid);
         if (w.blob() != null) {
           Path from = w.blob();
           Path to = blobPath(w.oid(), tid.value());
@@ -853,8 +849,10 @@ public final class KvStorage implements Storage {
     chunkBytes += chunked[0];
     chunkedBytes += chunked[1];
     last = prev;
-    for (int i = 0; i < written.size(); i++) { // readable now: see SerialCache
-      serials.wrote(written.get(i), writtenAt.get(i).value());
+    for (Commit c : commits) { // readable now (see SerialCache), in tid order: the last one stays
+      for (Write w : c.writes()) {
+        serials.wrote(w.oid(), c.tid().value());
+      }
     }
   }
 
