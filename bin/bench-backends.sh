@@ -5,6 +5,8 @@
 #
 #   bin/bench-backends.sh [SECONDS] [CONNECTIONS]     (defaults: 10 s, 4 connections)
 #
+# BENCH_SERVER_ARGS adds options to every server, e.g. BENCH_SERVER_ARGS='--commit-gather 0'.
+#
 # With two servers the connections are split between them and both load generators run at once;
 # their rates are summed. The baseline, measured in the same run, is PostgreSQL itself driven by
 # pgbench with as many clients: primary-key reads of 100 rows of 100 bytes (as the read mix's 100
@@ -40,8 +42,9 @@ url="$base_url&currentSchema=$schema"
 start() {
   local name="$1" p="$2"
   shift 2
+  # shellcheck disable=SC2086 # BENCH_SERVER_ARGS: more options, split on spaces
   "$root/bin/zbig-server" serve --listen "127.0.0.1:$p" --data "$work/$name" "$@" \
-    >"$work/$name.log" 2>&1 &
+    ${BENCH_SERVER_ARGS:-} >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 300); do
     grep -q "ready on" "$work/$name.log" 2>/dev/null && return 0

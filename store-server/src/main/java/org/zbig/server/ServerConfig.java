@@ -23,6 +23,9 @@ import org.zbig.wire.Encoding;
  *     storage's transactions (ZEO's {@code invalidation-age}), null for never
  * @param clientConflictResolution ZEO's {@code client-conflict-resolution}: every conflict goes
  *     back to the client, none is merged on the server
+ * @param commitGather the longest a group write waits for the transactions still open to finish and
+ *     share its synced write (never longer than a write takes), zero for never: see {@link
+ *     org.zbig.server.commit.Committer}
  */
 public record ServerConfig(
     String host,
@@ -36,7 +39,41 @@ public record ServerConfig(
     boolean packGc,
     int maxFrame,
     Duration invalidationAge,
-    boolean clientConflictResolution) {
+    boolean clientConflictResolution,
+    Duration commitGather) {
+  /** The default {@link #commitGather()}. */
+  public static final Duration COMMIT_GATHER = Duration.ofMillis(1);
+
+  /** The settings with the default {@link #commitGather()}. */
+  public ServerConfig(
+      String host,
+      int port,
+      Path data,
+      String storageName,
+      Encoding offer,
+      boolean readOnly,
+      int invalidationQueueSize,
+      Duration transactionTimeout,
+      boolean packGc,
+      int maxFrame,
+      Duration invalidationAge,
+      boolean clientConflictResolution) {
+    this(
+        host,
+        port,
+        data,
+        storageName,
+        offer,
+        readOnly,
+        invalidationQueueSize,
+        transactionTimeout,
+        packGc,
+        maxFrame,
+        invalidationAge,
+        clientConflictResolution,
+        COMMIT_GATHER);
+  }
+
   /** The settings without an invalidation age, conflicts merged on the server where it can. */
   public ServerConfig(
       String host,
@@ -61,7 +98,8 @@ public record ServerConfig(
         packGc,
         maxFrame,
         null,
-        false);
+        false,
+        COMMIT_GATHER);
   }
 
   /** Checks the settings. */
@@ -75,6 +113,11 @@ public record ServerConfig(
     if (invalidationQueueSize < 0) {
       throw new IllegalArgumentException(
           "invalidation queue size: " + invalidationQueueSize + " (expected: >= 0)");
+    }
+    Objects.requireNonNull(commitGather, "commitGather");
+    if (commitGather.isNegative()) {
+      throw new IllegalArgumentException(
+          "commit gather: " + commitGather + " (expected: zero or more)");
     }
   }
 
@@ -128,6 +171,7 @@ public record ServerConfig(
     private int maxFrame;
     private Duration invalidationAge;
     private boolean clientConflictResolution;
+    private Duration commitGather;
 
     private Builder(ServerConfig c) {
       host = c.host;
@@ -142,6 +186,7 @@ public record ServerConfig(
       maxFrame = c.maxFrame;
       invalidationAge = c.invalidationAge;
       clientConflictResolution = c.clientConflictResolution;
+      commitGather = c.commitGather;
     }
 
     /** See {@link ServerConfig#host()} and {@link ServerConfig#port()}. */
@@ -211,6 +256,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** See {@link ServerConfig#commitGather()}. */
+    public Builder commitGather(Duration gather) {
+      this.commitGather = gather;
+      return this;
+    }
+
     /**
      * The configuration.
      *
@@ -229,7 +280,8 @@ public record ServerConfig(
           packGc,
           maxFrame,
           invalidationAge,
-          clientConflictResolution);
+          clientConflictResolution,
+          commitGather);
     }
   }
 }

@@ -201,6 +201,7 @@ public final class ZeoServer implements AutoCloseable {
           ServedStorage served =
               new ServedStorage(s.name(), storage, s.readOnly(), config.invalidationQueueSize());
           served.invalidationAge = config.invalidationAge();
+          served.commitGather = config.commitGather();
           served.clientConflictResolution = config.clientConflictResolution(); // before listening
           storages.put(s.name(), served);
         } catch (RuntimeException e) {

@@ -95,6 +95,13 @@ class ConfigFileTest {
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isNotZero();
     assertThat(out).contains("max-connections: \"lots\" (expected: an integer)");
+    Path negative =
+        Files.writeString(dir.resolve("gather.yaml"), "listen: 127.0.0.1:0\ncommit-gather: -5\n");
+    p = serve("--config", negative.toString(), "--data", dir.resolve("d3").toString());
+    out = lineWith(p, "--commit-gather");
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isNotZero();
+    assertThat(out).contains("--commit-gather: -5 (expected: 0 to 1000000 microseconds)");
   }
 
   @Test

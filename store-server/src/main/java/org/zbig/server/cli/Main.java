@@ -230,6 +230,15 @@ public final class Main {
     boolean clientConflictResolution;
 
     @Option(
+        names = "--commit-gather",
+        defaultValue = "1000",
+        description =
+            "microseconds a group write may wait for the transactions still open to finish and"
+                + " share its synced write; never longer than a write takes; 0: never wait"
+                + " (default: ${DEFAULT-VALUE})")
+    long commitGatherMicros;
+
+    @Option(
         names = "--storage",
         defaultValue = "1",
         description = "storage name (default: ${DEFAULT-VALUE})")
@@ -366,6 +375,11 @@ public final class Main {
           status == null // checked before the server starts, not after
               ? null
               : AdminCommands.address(new CommandLine(this), "--status", status);
+      if (commitGatherMicros < 0 || commitGatherMicros > 1_000_000) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--commit-gather: " + commitGatherMicros + " (expected: 0 to 1000000 microseconds)");
+      }
       ServerConfig config =
           ServerConfig.inMemory().toBuilder()
               .listen(listenAddress.getHostString(), listenAddress.getPort())
@@ -385,6 +399,7 @@ public final class Main {
                       ? null
                       : Duration.ofMillis((long) (invalidationAge * 1000)))
               .clientConflictResolution(clientConflictResolution)
+              .commitGather(Duration.ofNanos(commitGatherMicros * 1000))
               .build();
       if (maxFrame < 1024) {
         throw new CommandLine.ParameterException(

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.Write;
 import org.zbig.wire.CheckCurrentSerial;
@@ -63,7 +64,10 @@ import org.zbig.zodb.record.KnownResolution;
  * takes everything queued, gives each transaction its tid (strictly increasing, in queue order),
  * writes them with one synced write ({@link Storage#commitAll}), publishes them in tid order and
  * only then completes their futures: transactions that finish while a write is syncing share the
- * next one (group commit). Members of one group never write the same object: each holds its
+ * next one (group commit). Before it takes a group, the writer thread waits for the transactions
+ * still open (begun, not yet finished) to queue too, at most for a write's mean time and {@link
+ * ServedStorage#commitGather} ({@link #gather}): a group commit's storage, PostgreSQL most, then
+ * takes fewer and bigger writes. Members of one group never write the same object: each holds its
  * objects' locks.
  *
  * <p>Thread-safe: every state change happens under this object's monitor, which is never held while
@@ -479,16 +483,69 @@ public final class Committer implements AutoCloseable {
       finishing++;
       lead = !writing;
       writing = true;
+      if (gatherer != null) {
+        LockSupport.unpark(gatherer); // a writer waiting for the open transactions to queue
+      }
     }
     if (lead) {
-      // no write in progress. A lone transaction (the only one open on the storage: tpc_begin to
-      // tpc_finish, this one included) is written on the caller's thread, without a thread hop.
-      // With others open, the caller is an event loop whose other connections will vote meanwhile:
-      // the writer thread writes (measured, ServerBenchmark: 1 committer 15% faster inline, 4
-      // committers 5-10% faster handed off). What queues up during a write goes to the writer.
-      writeGroups(served.activeTxns.get() <= 1 ? 1 : 0);
+      // no write in progress. A lone transaction (no other open on the storage: tpc_begin to
+      // tpc_finish) is written on the caller's thread, without a thread hop. With others open,
+      // the caller is an event loop whose other connections will vote meanwhile: the writer thread
+      // writes (measured, ServerBenchmark: 1 committer 15% faster inline, 4 committers 5-10%
+      // faster handed off). What queues up during a write goes to the writer.
+      writeGroups(served.activeTxns.get() == 0 ? 1 : 0);
     }
     return t.finished;
+  }
+
+  /** The mean time of a group's write ({@link Storage#commitAll}), in nanoseconds. */
+  private volatile long writeNanos;
+
+  /** The writer thread while it waits in {@link #gather}, else null; guarded by this. */
+  private Thread gatherer;
+
+  /** Groups left to write without waiting, after a wait that gathered nothing; guarded by this. */
+  private int gatherSkips;
+
+  /**
+   * On the writer thread, before it takes a group: waits while other transactions are open but not
+   * yet queued (a transaction stops being open once its finish queued), so that they share this
+   * group's synced write instead of each waiting for the next one. Without it, groups alternate
+   * between a transaction that queued during the last write and the ones that write released, which
+   * come back one after the other, just too late. The wait ends when none is open any more, after
+   * the mean time of a write (waiting longer costs more than the next write would), or after {@link
+   * ServedStorage#commitGather}, whichever comes first. A wait that gathered nothing turns the
+   * waits off for the next 16 groups: a long open transaction, say a big upload, must not delay
+   * every commit of the others.
+   */
+  private void gather() {
+    long limit = Math.min(served.commitGather.toNanos(), writeNanos);
+    if (limit <= 0) {
+      return;
+    }
+    long deadline = System.nanoTime() + limit;
+    int before;
+    synchronized (this) {
+      if (gatherSkips > 0) {
+        gatherSkips--;
+        return;
+      }
+      before = queued.size();
+    }
+    for (; ; ) {
+      long left = deadline - System.nanoTime();
+      synchronized (this) {
+        if (served.activeTxns.get() <= 0 || left <= 0) {
+          gatherer = null;
+          if (left <= 0 && queued.size() == before) {
+            gatherSkips = 16;
+          }
+          return;
+        }
+        gatherer = Thread.currentThread();
+      }
+      LockSupport.parkNanos(this, left);
+    }
   }
 
   /**
@@ -507,6 +564,11 @@ public final class Committer implements AutoCloseable {
           writer.execute(() -> writeGroups(Integer.MAX_VALUE));
           return;
         }
+      }
+      if (rounds == Integer.MAX_VALUE) {
+        gather(); // the writer thread
+      }
+      synchronized (this) {
         group = List.copyOf(queued);
         queued.clear();
       }
@@ -531,7 +593,11 @@ public final class Committer implements AutoCloseable {
     RuntimeException failure = null;
     if (!written.isEmpty()) {
       try {
+        long start = System.nanoTime();
         served.commitAll(written);
+        long took = System.nanoTime() - start;
+        long mean = writeNanos; // one writer at a time: see writing
+        writeNanos = mean + (took - mean) / 8;
         groups.incrementAndGet();
         grouped.addAndGet(written.size());
       } catch (RuntimeException e) {
@@ -573,6 +639,16 @@ public final class Committer implements AutoCloseable {
   /** The number of finishes queued behind the write in progress. */
   public synchronized int queuedCount() {
     return queued.size();
+  }
+
+  /** Whether the writer thread waits for open transactions to queue (see {@link #gather}). */
+  synchronized boolean gathering() {
+    return gatherer != null;
+  }
+
+  /** The groups the writer will still write without waiting (see {@link #gather}). */
+  synchronized int gatherSkips() {
+    return gatherSkips;
   }
 
   /** The number of objects locked by voted transactions. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.zbig.server.ServerConfig;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.PackResult;
 import org.zbig.server.storage.Storage;
@@ -150,6 +151,12 @@ public final class ServedStorage {
   private final String started = ctime(System.currentTimeMillis());
   private final ExecutorService packer =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zbig-pack").daemon().factory());
+
+  /**
+   * See {@link ServerConfig#commitGather()}: the longest a group write waits for the open
+   * transactions to finish and join it; zero for never.
+   */
+  public volatile Duration commitGather = ServerConfig.COMMIT_GATHER;
 
   /** See {@link org.zbig.server.ServerConfig#invalidationAge()}; null for never. */
   public volatile Duration invalidationAge;

@@ -6,7 +6,9 @@
  * operations replayed at vote, the blob files it uploaded, and its state in the committer. {@link
  * org.zbig.server.commit.Committer} votes a transaction under the locks of the objects it writes or
  * checks (all at once, or the vote waits), keeps them for a vote that returned conflicts, and
- * writes finished transactions in groups, one synced write each, with tids in queue order. {@link
+ * writes finished transactions in groups, one synced write each, with tids in queue order; before a
+ * group write its writer thread waits a little (at most a write's mean time, {@code
+ * --commit-gather}) for the transactions still open to finish and join the group. {@link
  * org.zbig.server.commit.ServedStorage} is one served storage: its subscribers (the registered
  * connections), the recent invalidations for reconnecting clients, its counters, and on PostgreSQL
  * the lease on the database's commit lock (see {@link org.zbig.server}). Publishing a group and

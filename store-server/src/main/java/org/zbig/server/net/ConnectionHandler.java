@@ -847,15 +847,18 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         };
     served.finishReplyOwed(); // a graceful stop waits for the reply too
     CompletableFuture<Tid> f;
+    // no longer open once queued: counted out first, so that a group writer waiting for the open
+    // transactions to queue (Committer.finish) sees this one queued and not open
+    served.activeTxns.decrementAndGet();
     try {
       f = served.committer.finish(t); // not voted: throws here
     } catch (RuntimeException e) {
+      served.activeTxns.incrementAndGet(); // still open: the client aborts it
       served.finishReplyDone();
       throw e;
     }
     cancelTimeout();
     txn = null;
-    served.activeTxns.decrementAndGet();
     inFlight.incrementAndGet();
     f.whenCompleteAsync(
         (tid, e) -> {

@@ -3,6 +3,7 @@ package org.zbig.server.commit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.zbig.server.ForwardingStorage;
@@ -55,6 +57,7 @@ class CommitterTest {
     final List<String> writerThreads = Collections.synchronizedList(new ArrayList<>());
     volatile CountDownLatch entered = new CountDownLatch(0);
     volatile CountDownLatch release = new CountDownLatch(0);
+    volatile long delayMillis;
 
     Held() {
       super(KvStorage.inMemory());
@@ -65,6 +68,7 @@ class CommitterTest {
       entered.countDown();
       try {
         release.await();
+        Thread.sleep(delayMillis);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -141,12 +145,84 @@ class CommitterTest {
 
   @Test
   void aLoneTransactionIsWrittenByItsCallerAndOneAmongOthersByTheWriterThread() throws Exception {
-    served.activeTxns.set(1); // the finishing transaction alone is open (as a connection counts)
+    served.activeTxns.set(0); // no other transaction is open (a connection counts its own out)
     commit(1, 1, Tid.Z64, "alone");
-    served.activeTxns.set(3); // two more clients are between tpc_begin and tpc_finish
+    served.activeTxns.set(2); // two more clients are between tpc_begin and tpc_finish
     commit(2, 2, Tid.Z64, "among others");
     assertThat(storage.writerThreads)
         .containsExactly(Thread.currentThread().getName(), "zbig-commit-1");
+  }
+
+  /**
+   * Makes the committer's mean write time about 50 ms (one write of 400 ms), so that a group write
+   * may wait that long for open transactions; writes are then fast again.
+   */
+  private void slowWrites() throws Exception {
+    storage.delayMillis = 400;
+    commit(100, 100, Tid.Z64, "slow");
+    storage.delayMillis = 0;
+  }
+
+  private static void awaitTrue(BooleanSupplier c) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!c.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 5 s").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void aGroupWriteWaitsForTheOpenTransactionsToFinishAndShareIt() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ofSeconds(10); // the mean write time limits the wait
+    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
+    Txn b = store(txn(3, new Seen()), 3, Tid.Z64, "b");
+    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    assertThat(committer.vote(b).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    served.activeTxns.set(1); // b is open; a counted itself out before its finish
+    CompletableFuture<Tid> fa = committer.finish(a);
+    awaitTrue(committer::gathering); // the writer thread waits for b
+    assertThat(fa).isNotDone();
+    served.activeTxns.decrementAndGet();
+    CompletableFuture<Tid> fb = committer.finish(b);
+    Tid ta = fa.get(5, TimeUnit.SECONDS);
+    Tid tb = fb.get(5, TimeUnit.SECONDS);
+    assertThat(ta).isLessThan(tb);
+    assertThat(storage.groupSizes).containsExactly(1, 2); // the slow write, then a and b together
+    assertThat(storage.writerThreads.getLast()).isEqualTo("zbig-commit-1");
+    assertThat(committer.gathering()).isFalse();
+  }
+
+  @Test
+  void withoutGatheringAGroupWriteDoesNotWaitForOpenTransactions() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ZERO;
+    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
+    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    served.activeTxns.set(1); // another transaction stays open
+    committer.finish(a).get(5, TimeUnit.SECONDS);
+    assertThat(storage.groupSizes).containsExactly(1, 1);
+    assertThat(committer.gatherSkips()).isZero();
+  }
+
+  @Test
+  void aWaitThatGathersNothingTurnsTheWaitsOffForSixteenGroups() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ofSeconds(10);
+    served.activeTxns.set(1); // a long upload stays open throughout
+    long start = System.nanoTime();
+    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
+    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    committer.finish(a).get(5, TimeUnit.SECONDS); // after waiting the mean write time in vain
+    assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(20));
+    assertThat(committer.gatherSkips()).isEqualTo(16);
+    for (int i = 0; i < 3; i++) {
+      Txn t = store(txn(10 + i, new Seen()), 10 + i, Tid.Z64, "n" + i);
+      assertThat(committer.vote(t).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+      committer.finish(t).get(5, TimeUnit.SECONDS);
+    }
+    assertThat(committer.gatherSkips()).isEqualTo(13);
+    assertThat(storage.groupSizes).containsExactly(1, 1, 1, 1, 1);
   }
 
   @Test
