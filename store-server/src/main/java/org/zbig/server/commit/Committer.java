@@ -509,14 +509,14 @@ public final class Committer implements AutoCloseable {
 
   /**
    * On the writer thread, before it takes a group: waits while other transactions are open but not
-   * yet queued (a transaction stops being open once its finish queued), so that they share this
-   * group's synced write instead of each waiting for the next one. Without it, groups alternate
-   * between a transaction that queued during the last write and the ones that write released, which
-   * come back one after the other, just too late. The wait ends when none is open any more, after
-   * the mean time of a write (waiting longer costs more than the next write would), or after {@link
-   * ServedStorage#commitGather}, whichever comes first. A wait that gathered nothing turns the
-   * waits off for the next 16 groups: a long open transaction, say a big upload, must not delay
-   * every commit of the others.
+   * yet queued (a transaction stops being open once its finish queued) and not waiting for a lock
+   * (which only a write can release), so that they share this group's synced write instead of each
+   * waiting for the next one. Without it, groups alternate between a transaction that queued during
+   * the last write and the ones that write released, which come back one after the other, just too
+   * late. The wait ends when none is open any more, after the mean time of a write (waiting longer
+   * costs more than the next write would), or after {@link ServedStorage#commitGather}, whichever
+   * comes first. A wait that gathered nothing turns the waits off for the next 16 groups: a long
+   * open transaction, say a big upload, must not delay every commit of the others.
    */
   private void gather() {
     long limit = Math.min(served.commitGather.toNanos(), writeNanos);
@@ -535,7 +535,8 @@ public final class Committer implements AutoCloseable {
     for (; ; ) {
       long left = deadline - System.nanoTime();
       synchronized (this) {
-        if (served.activeTxns.get() <= 0 || left <= 0) {
+        // a vote waiting for a lock cannot finish before this group does: not waited for
+        if (served.activeTxns.get() - waiting.size() <= 0 || left <= 0) {
           gatherer = null;
           if (left <= 0 && queued.size() == before) {
             gatherSkips = 16;

@@ -206,6 +206,21 @@ class CommitterTest {
   }
 
   @Test
+  void aGroupWriteDoesNotWaitForAVoteThatWaitsForOneOfItsLocks() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ofSeconds(10);
+    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
+    Txn b = store(txn(3, new Seen()), 2, Tid.Z64, "b"); // the same object
+    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    CompletableFuture<VoteResult> bv = committer.vote(b);
+    assertThat(committer.waitingCount()).isEqualTo(1);
+    served.activeTxns.set(1); // b is open, but only a's write can let it go on
+    Tid ta = committer.finish(a).get(5, TimeUnit.SECONDS);
+    assertThat(committer.gatherSkips()).isZero(); // no wait (one in vain would turn them off)
+    assertThat(bv.get(5, TimeUnit.SECONDS).conflicts().getFirst().committed()).isEqualTo(ta);
+  }
+
+  @Test
   void aWaitThatGathersNothingTurnsTheWaitsOffForSixteenGroups() throws Exception {
     slowWrites();
     served.commitGather = Duration.ofSeconds(10);
