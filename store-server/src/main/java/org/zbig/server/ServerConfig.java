@@ -44,37 +44,10 @@ public record ServerConfig(
   /** The default {@link #commitGather()}. */
   public static final Duration COMMIT_GATHER = Duration.ofMillis(1);
 
-  /** The settings with the default {@link #commitGather()}. */
-  public ServerConfig(
-      String host,
-      int port,
-      Path data,
-      String storageName,
-      Encoding offer,
-      boolean readOnly,
-      int invalidationQueueSize,
-      Duration transactionTimeout,
-      boolean packGc,
-      int maxFrame,
-      Duration invalidationAge,
-      boolean clientConflictResolution) {
-    this(
-        host,
-        port,
-        data,
-        storageName,
-        offer,
-        readOnly,
-        invalidationQueueSize,
-        transactionTimeout,
-        packGc,
-        maxFrame,
-        invalidationAge,
-        clientConflictResolution,
-        COMMIT_GATHER);
-  }
-
-  /** The settings without an invalidation age, conflicts merged on the server where it can. */
+  /**
+   * The settings without an invalidation age, conflicts merged on the server where it can, the
+   * default {@link #commitGather()}.
+   */
   public ServerConfig(
       String host,
       int port,

@@ -81,27 +81,23 @@ class ConfigFileTest {
 
   @Test
   void anUnknownKeyOrABadValueStopsTheServerNamingTheKey() throws Exception {
-    Path unknown =
-        Files.writeString(dir.resolve("unknown.yaml"), "listen: 127.0.0.1:0\nmax-conections: 5\n");
-    Process p = serve("--config", unknown.toString(), "--data", dir.resolve("d1").toString());
-    String out = lineWith(p, "unknown key");
+    assertThat(refused("unknown", "max-conections: 5", "unknown key"))
+        .contains("unknown key 'max-conections'")
+        .contains("max-connections");
+    assertThat(refused("bad", "max-connections: lots", "max-connections"))
+        .contains("max-connections: \"lots\" (expected: an integer)");
+    assertThat(refused("gather", "commit-gather: -5", "--commit-gather"))
+        .contains("--commit-gather: -5 (expected: 0 to 1000000 microseconds)");
+  }
+
+  /** The line with {@code word} a server started with {@code setting} prints before it exits. */
+  private String refused(String name, String setting, String word) throws Exception {
+    Path yaml = Files.writeString(dir.resolve(name + ".yaml"), "listen: 127.0.0.1:0\n" + setting);
+    Process p = serve("--config", yaml.toString(), "--data", dir.resolve(name).toString());
+    String out = lineWith(p, word);
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isNotZero();
-    assertThat(out).contains("unknown key 'max-conections'").contains("max-connections");
-    Path bad =
-        Files.writeString(dir.resolve("bad.yaml"), "listen: 127.0.0.1:0\nmax-connections: lots\n");
-    p = serve("--config", bad.toString(), "--data", dir.resolve("d2").toString());
-    out = lineWith(p, "max-connections");
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isNotZero();
-    assertThat(out).contains("max-connections: \"lots\" (expected: an integer)");
-    Path negative =
-        Files.writeString(dir.resolve("gather.yaml"), "listen: 127.0.0.1:0\ncommit-gather: -5\n");
-    p = serve("--config", negative.toString(), "--data", dir.resolve("d3").toString());
-    out = lineWith(p, "--commit-gather");
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).isNotZero();
-    assertThat(out).contains("--commit-gather: -5 (expected: 0 to 1000000 microseconds)");
+    return out;
   }
 
   @Test
