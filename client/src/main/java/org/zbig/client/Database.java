@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import org.zbig.client.zeo.ZeoClient;
 import org.zbig.wire.GetInfo;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadBeforeMany;
+import org.zbig.wire.LoadBeforeTree;
 import org.zbig.wire.NewOids;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.SuppressForbidden;
@@ -368,6 +370,42 @@ public final class Database implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * The revisions as of snapshot {@code at} of {@code oid} and of the objects it refers to, {@code
+   * depth} references deep, in one {@code zbigLoadBeforeTree} call where the server offers it, for
+   * a reader that would otherwise load them a level at a time (a ZBlk1 block's chunk table, then
+   * its chunks). They are handed over whatever the cache's size (and cached as single loads are).
+   * Where the server does not offer the call, or {@code oid}'s record is cached already (and so,
+   * most likely, what it refers to), the map is empty: the reader loads as usual.
+   *
+   * @return completes with the records by oid (those not found are absent); never exceptionally
+   *     (after a failed call, with an empty map)
+   */
+  public CompletableFuture<Map<Oid, LoadResult>> loadTreeAsync(Oid oid, Tid at, int depth) {
+    if (!zeo.loadsTree() || records.lookup(oid, at) != null) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    Tid before = new Tid(at.value() + 1);
+    return zeo.call(
+            id -> new LoadBeforeTree(id, oid, before, depth),
+            found -> {
+              // on the network thread, in order with invalidations, as single loads are cached
+              for (LoadBeforeTree.Found f : found) {
+                records.loaded(f.oid(), f.result());
+              }
+            })
+        .handle((found, e) -> {
+          if (e != null) {
+            return Map.of();
+          }
+          Map<Oid, LoadResult> out = new HashMap<>(found.size() * 2);
+          for (LoadBeforeTree.Found f : found) {
+            out.put(f.oid(), f.result());
+          }
+          return out;
+        });
   }
 
   /** Completes {@code f} with the record found, or with {@code oid} missing. */

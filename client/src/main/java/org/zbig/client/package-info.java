@@ -14,7 +14,9 @@
  *       the class registry and the commit lock (one two-phase commit at a time on the ZEO
  *       connection). Many records at once ({@code loadRecordsAsync}: a ZBlk1 block's chunks, a
  *       chunk table's level) are one {@code zbigLoadBeforeMany} call where our server offers it,
- *       else one batch of {@code loadBefore}s (docs/protocol.md §3.2).
+ *       else one batch of {@code loadBefore}s; an object and what it refers to, a few references
+ *       deep ({@code loadTreeAsync}: a whole ZBlk1 block), one {@code zbigLoadBeforeTree} call
+ *       (docs/protocol.md §3.2).
  *   <li>{@link org.zbig.client.Connection}: a snapshot (loads are {@code loadBefore(oid, at+1)}),
  *       the changes of the current transaction, commit with client-side conflict resolution, and
  *       {@link org.zbig.client.Connection.Synchronizer}s for other data managers (virtmem). A

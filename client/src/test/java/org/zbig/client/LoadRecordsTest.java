@@ -26,6 +26,9 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.ClassMeta;
+import org.zbig.zodb.record.DataRecord;
+import org.zbig.zodb.record.Reference;
 import org.zbig.zodb.storage.LoadResult;
 
 /**
@@ -105,6 +108,59 @@ class LoadRecordsTest {
         assertThat(again.get(i).join().data()).isEqualTo(data.get(3 + i));
       }
       assertThat(serverLoads()).isEqualTo(loads);
+    }
+  }
+
+  /** A persistent-mapping record referring to {@code refs}. */
+  private static Bytes refs(String tag, Oid... refs) {
+    Map<String, Object> data = new java.util.LinkedHashMap<>();
+    data.put("tag", tag);
+    for (Oid r : refs) {
+      data.put("ref" + r.value(), new Reference.OidOnly(r));
+    }
+    return Bytes.wrap(
+        new DataRecord(ClassMeta.of("persistent.mapping.PersistentMapping"), Map.of("data", data))
+            .encode());
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aTreeLoadGivesAnObjectAndWhatItRefersToInOneCall(boolean many) {
+    try (Database db =
+        Database.open(server.address(), ClientOptions.defaults().withLoadMany(many), 64 << 20)) {
+      assertThat(db.zeo().loadsTree()).isEqualTo(many);
+      Oid root = new Oid(10);
+      Oid a = new Oid(11);
+      Oid b = new Oid(12);
+      Oid deep = new Oid(13);
+      List<Bytes> data = List.of(refs("root", a, b), refs("a", deep), refs("b"), refs("deep"));
+      Tid t =
+          commit(
+              db.zeo(),
+              List.of(root, a, b, deep),
+              List.of(Tid.Z64, Tid.Z64, Tid.Z64, Tid.Z64),
+              data);
+      db.clearCache();
+      long before = serverLoads();
+      Map<Oid, LoadResult> tree = db.loadTreeAsync(root, t, 1).join();
+      // one call brought root, a and b (not deep, two references away); without the call, none
+      if (many) {
+        assertThat(tree)
+            .containsOnlyKeys(root, a, b)
+            .containsEntry(a, new LoadResult(data.get(1), t, null))
+            .containsEntry(b, new LoadResult(data.get(2), t, null));
+      } else {
+        assertThat(tree).isEmpty();
+      }
+      assertThat(serverLoads() - before).isEqualTo(many ? 3 : 0);
+      // and cached, as single loads are
+      long loads = serverLoads();
+      assertThat(db.loadRecord(a, t)).isEqualTo(new LoadResult(data.get(1), t, null));
+      assertThat(serverLoads() - loads).isEqualTo(many ? 0 : 1);
+      // a root cached already: no call (what it refers to is most likely cached too)
+      assertThat(db.loadTreeAsync(root, t, 1).join()).isEmpty();
+      // a missing root: nothing, and nothing fails
+      assertThat(db.loadTreeAsync(new Oid(999), t, 2).join()).isEmpty();
     }
   }
 

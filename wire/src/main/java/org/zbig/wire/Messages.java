@@ -32,6 +32,7 @@ public final class Messages {
           Map.entry(ServerStatus.METHOD, ServerStatus::decode),
           Map.entry(LoadBefore.METHOD, LoadBefore::decode),
           Map.entry(LoadBeforeMany.METHOD, LoadBeforeMany::decode),
+          Map.entry(LoadBeforeTree.METHOD, LoadBeforeTree::decode),
           Map.entry(LoadSerial.METHOD, LoadSerial::decode),
           Map.entry(GetTid.METHOD, GetTid::decode),
           Map.entry(History.METHOD, History::decode),

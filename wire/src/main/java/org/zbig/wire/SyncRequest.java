@@ -15,6 +15,7 @@ public sealed interface SyncRequest<R> extends Request
         ServerStatus,
         LoadBefore,
         LoadBeforeMany,
+        LoadBeforeTree,
         LoadSerial,
         GetTid,
         History,

@@ -25,9 +25,10 @@
  *       Python server shapes it), {@link org.zbig.wire.OneWayRequest}s, {@link
  *       org.zbig.wire.ServerCall}s, {@link org.zbig.wire.Reply}, {@link org.zbig.wire.ErrorReply}
  *       (our exceptions to and from {@code (class_name, payload)}, docs/protocol.md §2.5) and
- *       {@link org.zbig.wire.Heartbeat}. Message ids are kept as decoded and echoed unchanged. One
- *       method is ours, not ZEO's: {@link org.zbig.wire.LoadBeforeMany}, which our server announces
- *       in {@code get_info} and only our client sends.
+ *       {@link org.zbig.wire.Heartbeat}. Message ids are kept as decoded and echoed unchanged. Two
+ *       methods are ours, not ZEO's: {@link org.zbig.wire.LoadBeforeMany} and {@link
+ *       org.zbig.wire.LoadBeforeTree}, which our server announces in {@code get_info} and only our
+ *       client sends.
  *   <li>{@link org.zbig.wire.MessageCodec}: the two above for one encoding and one end.
  *   <li>{@code org.zbig.wire.netty}: the Netty handlers both pipelines use.
  * </ol>

@@ -233,10 +233,12 @@ public final class ZBigFile extends Persistent implements BigFile {
    * is read a level at a time, the nodes of a level loaded at once (pipelined), instead of
    * following the buckets' next pointers one round trip after another.
    */
-  private static SortedMap<Integer, Object> items(Snapshot s, Oid tree, Set<Oid> nodes) {
+  private static SortedMap<Integer, Object> items(
+      Snapshot s, Oid tree, Set<Oid> nodes, Map<Oid, LoadResult> loaded) {
     SortedMap<Integer, Object> out = new TreeMap<>();
     nodes.add(tree);
-    DataRecord r = s.load(tree);
+    LoadResult root = loaded.get(tree);
+    DataRecord r = root != null ? s.decode(tree, root) : s.load(tree);
     List<Object> level;
     switch (TreeState.decode(r.state(), IO, false)) {
       case TreeState.Empty e -> {
@@ -254,7 +256,7 @@ public final class ZBigFile extends Persistent implements BigFile {
         oids.add(oidOf(ref, "chunktab child"));
       }
       nodes.addAll(oids);
-      List<CompletableFuture<LoadResult>> loads = s.db().loadRecordsAsync(oids, s.at());
+      List<CompletableFuture<LoadResult>> loads = loads(s, oids, loaded);
       List<Object> next = new ArrayList<>();
       for (int i = 0; i < oids.size(); i++) {
         DataRecord node = s.decode(oids.get(i), join(loads.get(i)));
@@ -268,6 +270,35 @@ public final class ZBigFile extends Persistent implements BigFile {
         }
       }
       level = next;
+    }
+    return out;
+  }
+
+  /**
+   * The records of {@code oids} as of {@code s}, in order: those in {@code loaded} at once, the
+   * others loaded together.
+   */
+  private static List<CompletableFuture<LoadResult>> loads(
+      Snapshot s, List<Oid> oids, Map<Oid, LoadResult> loaded) {
+    if (loaded.isEmpty()) {
+      return s.db().loadRecordsAsync(oids, s.at());
+    }
+    List<CompletableFuture<LoadResult>> out = new ArrayList<>(oids.size());
+    List<Oid> missing = new ArrayList<>();
+    for (Oid oid : oids) {
+      LoadResult r = loaded.get(oid);
+      out.add(r != null ? CompletableFuture.completedFuture(r) : null);
+      if (r == null) {
+        missing.add(oid);
+      }
+    }
+    if (!missing.isEmpty()) {
+      List<CompletableFuture<LoadResult>> rest = s.db().loadRecordsAsync(missing, s.at());
+      for (int i = 0, k = 0; i < out.size(); i++) {
+        if (out.get(i) == null) {
+          out.set(i, rest.get(k++));
+        }
+      }
     }
     return out;
   }
@@ -334,9 +365,22 @@ public final class ZBigFile extends Persistent implements BigFile {
   /** Runs after a load read its records, before it notes them (tests hold loads here). */
   static LongConsumer afterRead = blk -> {};
 
-  /** The records a block's content depends on, without loading its data (page null). */
-  private void loadZBlk(Snapshot s, Oid zblk, MemorySegment page, boolean over, Set<Oid> deps) {
-    DataRecord r = s.load(zblk);
+  private static final String ZBLK1 = "wendelin.bigfile.file_zodb.ZBlk1";
+
+  /**
+   * Reads block {@code zblk}'s content into {@code page} and notes the records it depends on into
+   * {@code deps} (without loading its data when {@code page} is null), taking the records {@code
+   * tree} holds from it instead of loading them.
+   */
+  private void loadZBlk(
+      Snapshot s,
+      Oid zblk,
+      MemorySegment page,
+      boolean over,
+      Set<Oid> deps,
+      Map<Oid, LoadResult> tree) {
+    LoadResult loaded = tree.get(zblk);
+    DataRecord r = loaded != null ? s.decode(zblk, loaded) : s.load(zblk);
     Global cls = r.classMeta().type();
     switch (cls.dotted()) {
       case "wendelin.bigfile.file_zodb.ZBlk0", "wendelin.bigfile.file_zodb.ZBlk" -> {
@@ -350,8 +394,13 @@ public final class ZBigFile extends Persistent implements BigFile {
           }
         }
       }
-      case "wendelin.bigfile.file_zodb.ZBlk1" -> {
-        SortedMap<Integer, Object> chunkRefs = items(s, oidOf(r.state(), "ZBlk1 chunktab"), deps);
+      case ZBLK1 -> {
+        Oid chunktab = oidOf(r.state(), "ZBlk1 chunktab");
+        if (page != null && tree.isEmpty()) {
+          // a reference without its class: the chunk table and chunks in one round trip
+          tree = join(s.db().loadTreeAsync(chunktab, s.at(), 2));
+        }
+        SortedMap<Integer, Object> chunkRefs = items(s, chunktab, deps, tree);
         // all chunks at once, pipelined in one batch; each decoded as it arrives
         List<Oid> oids = new ArrayList<>(chunkRefs.size());
         for (Object ref : chunkRefs.values()) {
@@ -361,7 +410,7 @@ public final class ZBigFile extends Persistent implements BigFile {
         List<CompletableFuture<Void>> loads = new ArrayList<>();
         SortedMap<Integer, Bytes> chunks = new TreeMap<>();
         if (page != null) {
-          List<CompletableFuture<LoadResult>> records = s.db().loadRecordsAsync(oids, s.at());
+          List<CompletableFuture<LoadResult>> records = loads(s, oids, tree);
           int i = 0;
           for (Integer key : chunkRefs.keySet()) {
             Oid z = oids.get(i);
@@ -491,7 +540,14 @@ public final class ZBigFile extends Persistent implements BigFile {
     Set<Oid> content = new HashSet<>();
     if (zblk != null) {
       content.add(zblk);
-      loadZBlk(s, zblk, page, over, content);
+      // a ZBlk1 named so by its reference: the block's object, its chunk table's root and
+      // buckets, and its chunks in one round trip where the server offers it, instead of one per
+      // level (a deeper table's last levels load as they would)
+      Map<Oid, LoadResult> tree =
+          page != null && ref instanceof Reference.OidClass oc && ZBLK1.equals(oc.className())
+              ? join(s.db().loadTreeAsync(zblk, s.at(), 3))
+              : Map.of();
+      loadZBlk(s, zblk, page, over, content, tree);
     } else if (page != null && over) {
       page.fill((byte) 0); // a hole
     }

@@ -50,6 +50,7 @@ import org.zbig.wire.InvalidateTransaction;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadBeforeMany;
+import org.zbig.wire.LoadBeforeTree;
 import org.zbig.wire.MalformedReplyException;
 import org.zbig.wire.MsgId;
 import org.zbig.wire.OneWayRequest;
@@ -373,6 +374,15 @@ public final class ZeoClient implements AutoCloseable {
    */
   public boolean loadsMany() {
     return options.loadMany() && Boolean.TRUE.equals(info.get(LoadBeforeMany.INFO_KEY));
+  }
+
+  /**
+   * Whether an object and what it refers to can be loaded in one {@link LoadBeforeTree} call: the
+   * options allow loads of many records in one call and the server of the current connection offers
+   * it.
+   */
+  public boolean loadsTree() {
+    return options.loadMany() && Boolean.TRUE.equals(info.get(LoadBeforeTree.INFO_KEY));
   }
 
   /** The newest tid the client was told about (by {@code register} or an invalidation). */

@@ -32,6 +32,7 @@ import org.zbig.server.storage.Write;
 import org.zbig.wire.GetInfo;
 import org.zbig.wire.Invalidations;
 import org.zbig.wire.LoadBeforeMany;
+import org.zbig.wire.LoadBeforeTree;
 import org.zbig.wire.WireValues;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -609,6 +610,7 @@ public final class ServedStorage {
     d.put("supportsUndo", true);
     d.put("supports_record_iternext", true);
     d.put(LoadBeforeMany.INFO_KEY, true); // ours: loads of many objects in one call
+    d.put(LoadBeforeTree.INFO_KEY, true); // ours: an object and what it refers to in one call
     // ours: history before this tid was removed by a pack (historical connections check it)
     d.put(GetInfo.PACKED_TID, WireValues.bytes(storage.packedUpTo()));
     d.put(

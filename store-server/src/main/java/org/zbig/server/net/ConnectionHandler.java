@@ -22,12 +22,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -64,6 +66,7 @@ import org.zbig.wire.IteratorStart;
 import org.zbig.wire.LastTransaction;
 import org.zbig.wire.LoadBefore;
 import org.zbig.wire.LoadBeforeMany;
+import org.zbig.wire.LoadBeforeTree;
 import org.zbig.wire.LoadSerial;
 import org.zbig.wire.MalformedRequestException;
 import org.zbig.wire.Message;
@@ -101,6 +104,8 @@ import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
+import org.zbig.zodb.pickle.PickleException;
+import org.zbig.zodb.record.References;
 import org.zbig.zodb.storage.LoadResult;
 
 /**
@@ -518,6 +523,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         yield storage().loadBefore(r.oid(), r.before(), replyLease);
       }
       case LoadBeforeMany r -> loadBeforeMany(r);
+      case LoadBeforeTree r -> loadBeforeTree(r);
       case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
       case GetTid r ->
           // the current revision; a deletion or an unknown oid is POSKeyError
@@ -587,6 +593,56 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
           break;
         }
       }
+    }
+    served.loads.addAndGet(out.size());
+    return out;
+  }
+
+  /**
+   * The {@code loadBefore} of {@code r.oid()} and of what it refers to, breadth first, each object
+   * once, up to {@code r.depth()} references deep: see {@link LoadBeforeTree}. A record that is not
+   * a pair of pickles refers to nothing; an object without a revision before the bound is left out.
+   */
+  private List<LoadBeforeTree.Found> loadBeforeTree(LoadBeforeTree r) {
+    List<LoadBeforeTree.Found> out = new ArrayList<>();
+    Set<Oid> seen = new HashSet<>();
+    List<Oid> level = List.of(r.oid());
+    seen.add(r.oid());
+    long bytes = 0;
+    for (int depth = 0; !level.isEmpty(); depth++) {
+      List<Oid> next = new ArrayList<>();
+      for (Oid oid : level) {
+        if (out.size() == LoadBeforeTree.MAX_RECORDS || bytes >= LoadBeforeTree.REPLY_BYTES) {
+          served.loads.addAndGet(out.size());
+          return out;
+        }
+        Optional<LoadResult> found;
+        try {
+          found = storage().loadBefore(oid, r.before());
+        } catch (NoSuchObjectException e) {
+          found = Optional.empty();
+        }
+        if (found.isEmpty()) {
+          continue;
+        }
+        LoadResult record = found.get();
+        out.add(new LoadBeforeTree.Found(oid, record));
+        bytes += record.data().length();
+        if (depth < r.depth()) {
+          List<Oid> refs;
+          try {
+            refs = References.extract(record.data().segment());
+          } catch (PickleException e) {
+            refs = List.of(); // not a ZODB record (raw data): it refers to nothing
+          }
+          for (Oid ref : refs) {
+            if (seen.add(ref)) {
+              next.add(ref);
+            }
+          }
+        }
+      }
+      level = next;
     }
     served.loads.addAndGet(out.size());
     return out;
