@@ -134,6 +134,7 @@ public final class Committer implements AutoCloseable {
     Pending p = new Pending(t, excl, new CompletableFuture<>());
     waiting.add(p);
     grant();
+    wakeGatherer(); // one fewer transaction the group write can wait for
     return p.result();
   }
 
@@ -460,6 +461,14 @@ public final class Committer implements AutoCloseable {
     served.releaseDatabase(t);
     grant();
     served.signalQuiet();
+    wakeGatherer(); // an abort: one fewer open transaction
+  }
+
+  /** Under the monitor: the writer thread waiting in {@link #gather} looks again. */
+  private void wakeGatherer() {
+    if (gatherer != null) {
+      LockSupport.unpark(gatherer);
+    }
   }
 
   // ---- finishes ----
@@ -483,9 +492,7 @@ public final class Committer implements AutoCloseable {
       finishing++;
       lead = !writing;
       writing = true;
-      if (gatherer != null) {
-        LockSupport.unpark(gatherer); // a writer waiting for the open transactions to queue
-      }
+      wakeGatherer(); // a writer waiting for the open transactions to queue
     }
     if (lead) {
       // no write in progress. A lone transaction (no other open on the storage: tpc_begin to

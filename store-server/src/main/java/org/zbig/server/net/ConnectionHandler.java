@@ -936,10 +936,10 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     cancelTimeout();
     if (txn != null) {
       served.aborts.incrementAndGet();
+      served.activeTxns.decrementAndGet(); // first: the abort wakes a group write waiting for it
       served.committer.abort(txn);
       dropBlobs(txn);
       txn = null;
-      served.activeTxns.decrementAndGet();
     }
   }
 

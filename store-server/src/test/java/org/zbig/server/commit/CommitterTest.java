@@ -194,6 +194,25 @@ class CommitterTest {
   }
 
   @Test
+  void anAbortEndsTheWaitForItAtOnce() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ofSeconds(10);
+    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
+    Txn b = store(txn(3, new Seen()), 3, Tid.Z64, "b");
+    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    assertThat(committer.vote(b).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    served.activeTxns.set(1); // b is open
+    CompletableFuture<Tid> fa = committer.finish(a);
+    awaitTrue(committer::gathering);
+    served.activeTxns.decrementAndGet(); // as a connection counts out an aborted transaction
+    committer.abort(b);
+    fa.get(5, TimeUnit.SECONDS);
+    // woken, not timed out: a wait that timed out in vain would have turned the next ones off
+    assertThat(committer.gatherSkips()).isZero();
+    assertThat(storage.groupSizes).containsExactly(1, 1);
+  }
+
+  @Test
   void withoutGatheringAGroupWriteDoesNotWaitForOpenTransactions() throws Exception {
     slowWrites();
     served.commitGather = Duration.ZERO;
