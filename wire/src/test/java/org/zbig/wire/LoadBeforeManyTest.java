@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.zbig.zodb.Oid;
@@ -15,7 +16,10 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.storage.LoadResult;
 
-/** The project's call for many loads at once, in both encodings, as client and server see it. */
+/**
+ * The project's calls for many loads at once ({@code zbigLoadBeforeMany}, {@code
+ * zbigLoadBeforeTree}), in both encodings, as client and server see them.
+ */
 class LoadBeforeManyTest {
   private static Message roundTrip(Message m, Encoding encoding, Role from, Role to) {
     byte[] frame = new MessageCodec(encoding, from).encodeToArray(m);
@@ -80,5 +84,58 @@ class LoadBeforeManyTest {
     assertThatThrownBy(() -> new LoadBeforeMany(MsgId.of(1), List.of(), Tid.MAX))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0 (expected: 1 to " + LoadBeforeMany.MAX_OIDS + ")");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aTreeRequestReachesTheServerAsSentAndItsReplyTheClient(Encoding encoding) {
+    LoadBeforeTree request = new LoadBeforeTree(MsgId.of(7), new Oid(3), new Tid(40), 2);
+    assertThat(roundTrip(request, encoding, Role.CLIENT, Role.SERVER)).isEqualTo(request);
+
+    List<LoadBeforeTree.Found> result =
+        List.of(
+            new LoadBeforeTree.Found(
+                new Oid(3), new LoadResult(Bytes.wrap(new byte[] {1, 2}), new Tid(5), null)),
+            new LoadBeforeTree.Found(
+                new Oid(9), new LoadResult(Bytes.wrap(new byte[600]), new Tid(3), new Tid(8))));
+    Reply reply = new Reply(MsgId.of(7), request.encodeResult(result));
+    Reply received = (Reply) roundTrip(reply, encoding, Role.SERVER, Role.CLIENT);
+    assertThat(request.decodeResult(received.value())).isEqualTo(result);
+    assertThat(request.decodeResult(request.encodeResult(List.of()))).isEmpty();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aServerRefusesADepthOutOfRangeNamingIt(Encoding encoding) {
+    MessageCodec client = new MessageCodec(encoding, Role.CLIENT);
+    MessageCodec server = new MessageCodec(encoding, Role.SERVER);
+    for (long depth : new long[] {-1, LoadBeforeTree.MAX_DEPTH + 1}) {
+      // as a hostile client would send it: the request's own checks are not in its way
+      byte[] frame =
+          client.encodeValueToArray(
+              Tuple.of(
+                  8L,
+                  false,
+                  LoadBeforeTree.METHOD,
+                  Tuple.of(WireValues.bytes(new Oid(1)), WireValues.bytes(new Tid(9)), depth)));
+      assertThatThrownBy(() -> server.decode(frame, 0, frame.length))
+          .isInstanceOf(ProtocolException.class)
+          .hasMessageContaining(LoadBeforeTree.METHOD + " argument 3 (depth)")
+          .hasMessageContaining(String.valueOf(depth))
+          .hasMessageContaining("0 to " + LoadBeforeTree.MAX_DEPTH);
+    }
+    assertThatThrownBy(() -> new LoadBeforeTree(MsgId.of(1), new Oid(1), Tid.MAX, 9))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("depth: 9 (expected: 0 to " + LoadBeforeTree.MAX_DEPTH + ")");
+  }
+
+  @Test
+  void aClientRefusesAMalformedEntryNamingIt() {
+    LoadBeforeTree request = new LoadBeforeTree(MsgId.of(7), new Oid(3), new Tid(40), 1);
+    Object bad = List.of(Tuple.of(WireValues.bytes(new Oid(3)), Bytes.utf8("x")));
+    assertThatThrownBy(() -> request.decodeResult(bad))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining(LoadBeforeTree.METHOD + " entry")
+        .hasMessageContaining("a sequence of 4 items");
   }
 }

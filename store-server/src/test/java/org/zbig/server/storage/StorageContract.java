@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.zbig.server.TestRecords;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.MultipleUndoException;
@@ -22,7 +23,6 @@ import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
-import org.zbig.zodb.record.Reference;
 import org.zbig.zodb.storage.LoadResult;
 import org.zbig.zodb.storage.RecordInfo;
 import org.zbig.zodb.storage.TransactionInfo;
@@ -195,14 +195,7 @@ abstract class StorageContract {
 
   /** A persistent-mapping record referring to {@code refs}. */
   static Bytes mapping(String tag, Oid... refs) {
-    Map<String, Object> data = new java.util.LinkedHashMap<>();
-    data.put("tag", tag);
-    for (Oid r : refs) {
-      data.put("ref" + r.value(), new Reference.OidOnly(r));
-    }
-    return Bytes.wrap(
-        new DataRecord(ClassMeta.of("persistent.mapping.PersistentMapping"), Map.of("data", data))
-            .encode());
+    return TestRecords.mapping(tag, refs);
   }
 
   @Test
