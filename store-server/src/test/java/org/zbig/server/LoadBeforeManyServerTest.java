@@ -3,6 +3,7 @@ package org.zbig.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,12 +108,15 @@ class LoadBeforeManyServerTest {
     }
   }
 
-  /** Commits {@code data[i]} to {@code oids[i]}, each over {@code serial}, in one transaction. */
+  /** Commits {@code writes}, each over {@code serial}, in one transaction. */
   private static Tid commit(TestClient c, long txn, Tid serial, Map<Oid, Bytes> writes) {
-    c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
-    writes.forEach((oid, data) -> c.send(new StoreA(oid, serial, data, txn)));
-    assertThat(c.call(new Vote(c.id(), txn))).isEqualTo(VoteResult.OK);
-    return c.call(new TpcFinish(c.id(), txn));
+    List<Oid> oids = List.copyOf(writes.keySet());
+    return commit(
+        c,
+        txn,
+        oids,
+        Collections.nCopies(oids.size(), serial),
+        oids.stream().map(writes::get).toArray(Bytes[]::new));
   }
 
   /** The oids of a reply, in order, each checked against its own loadBefore. */

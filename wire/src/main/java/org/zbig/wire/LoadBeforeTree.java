@@ -100,13 +100,11 @@ public record LoadBeforeTree(MsgId msgid, Oid oid, Tid before, int depth)
     List<Found> out = new ArrayList<>(entries.size());
     for (Object e : entries) {
       List<Object> t = WireValues.sequence(e, 4, METHOD + " entry");
+      // (oid, data, start, end): the oid, then what loadBefore answers
       out.add(
           new Found(
               WireValues.oid(t.get(0), METHOD + " oid"),
-              new LoadResult(
-                  WireValues.bytes(t.get(1), METHOD + " data"),
-                  WireValues.tid(t.get(2), METHOD + " start"),
-                  WireValues.tidOrNull(t.get(3), METHOD + " end"))));
+              LoadBefore.decodeEntry(t.subList(1, 4), METHOD).orElseThrow()));
     }
     return out;
   }

@@ -580,12 +580,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     List<Optional<LoadResult>> out = new ArrayList<>(r.oids().size());
     long bytes = 0;
     for (Oid oid : r.oids()) {
-      Optional<LoadResult> found;
-      try {
-        found = storage().loadBefore(oid, r.before());
-      } catch (NoSuchObjectException e) {
-        found = Optional.empty();
-      }
+      Optional<LoadResult> found = loadOrNone(oid, r.before());
       out.add(found);
       if (found.isPresent()) {
         bytes += found.get().data().length();
@@ -609,19 +604,14 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     List<Oid> level = List.of(r.oid());
     seen.add(r.oid());
     long bytes = 0;
+    full:
     for (int depth = 0; !level.isEmpty(); depth++) {
       List<Oid> next = new ArrayList<>();
       for (Oid oid : level) {
         if (out.size() == LoadBeforeTree.MAX_RECORDS || bytes >= LoadBeforeTree.REPLY_BYTES) {
-          served.loads.addAndGet(out.size());
-          return out;
+          break full;
         }
-        Optional<LoadResult> found;
-        try {
-          found = storage().loadBefore(oid, r.before());
-        } catch (NoSuchObjectException e) {
-          found = Optional.empty();
-        }
+        Optional<LoadResult> found = loadOrNone(oid, r.before());
         if (found.isEmpty()) {
           continue;
         }
@@ -646,6 +636,15 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     }
     served.loads.addAndGet(out.size());
     return out;
+  }
+
+  /** {@code loadBefore}, with an object that has no revision at all as none before the bound. */
+  private Optional<LoadResult> loadOrNone(Oid oid, Tid before) {
+    try {
+      return storage().loadBefore(oid, before);
+    } catch (NoSuchObjectException e) {
+      return Optional.empty();
+    }
   }
 
   private void oneWay(OneWayRequest request) {

@@ -102,10 +102,15 @@ class CommitterTest {
     return t;
   }
 
-  private Tid commit(long id, long oid, Tid serial, String data) throws Exception {
+  /** A transaction that stored {@code data} to {@code oid} over {@code serial} and voted OK. */
+  private Txn voted(long id, long oid, Tid serial, String data) throws Exception {
     Txn t = store(txn(id, new Seen()), oid, serial, data);
     assertThat(committer.vote(t).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
-    return committer.finish(t).get(5, TimeUnit.SECONDS);
+    return t;
+  }
+
+  private Tid commit(long id, long oid, Tid serial, String data) throws Exception {
+    return committer.finish(voted(id, oid, serial, data)).get(5, TimeUnit.SECONDS);
   }
 
   @Test
@@ -175,10 +180,8 @@ class CommitterTest {
   void aGroupWriteWaitsForTheOpenTransactionsToFinishAndShareIt() throws Exception {
     slowWrites();
     served.commitGather = Duration.ofSeconds(10); // the mean write time limits the wait
-    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
-    Txn b = store(txn(3, new Seen()), 3, Tid.Z64, "b");
-    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
-    assertThat(committer.vote(b).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    Txn a = voted(2, 2, Tid.Z64, "a");
+    Txn b = voted(3, 3, Tid.Z64, "b");
     served.activeTxns.set(1); // b is open; a counted itself out before its finish
     CompletableFuture<Tid> fa = committer.finish(a);
     awaitTrue(committer::gathering); // the writer thread waits for b
@@ -197,10 +200,8 @@ class CommitterTest {
   void anAbortEndsTheWaitForItAtOnce() throws Exception {
     slowWrites();
     served.commitGather = Duration.ofSeconds(10);
-    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
-    Txn b = store(txn(3, new Seen()), 3, Tid.Z64, "b");
-    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
-    assertThat(committer.vote(b).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    Txn a = voted(2, 2, Tid.Z64, "a");
+    Txn b = voted(3, 3, Tid.Z64, "b");
     served.activeTxns.set(1); // b is open
     CompletableFuture<Tid> fa = committer.finish(a);
     awaitTrue(committer::gathering);
@@ -216,8 +217,7 @@ class CommitterTest {
   void withoutGatheringAGroupWriteDoesNotWaitForOpenTransactions() throws Exception {
     slowWrites();
     served.commitGather = Duration.ZERO;
-    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
-    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    Txn a = voted(2, 2, Tid.Z64, "a");
     served.activeTxns.set(1); // another transaction stays open
     committer.finish(a).get(5, TimeUnit.SECONDS);
     assertThat(storage.groupSizes).containsExactly(1, 1);
@@ -245,15 +245,12 @@ class CommitterTest {
     served.commitGather = Duration.ofSeconds(10);
     served.activeTxns.set(1); // a long upload stays open throughout
     long start = System.nanoTime();
-    Txn a = store(txn(2, new Seen()), 2, Tid.Z64, "a");
-    assertThat(committer.vote(a).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
+    Txn a = voted(2, 2, Tid.Z64, "a");
     committer.finish(a).get(5, TimeUnit.SECONDS); // after waiting the mean write time in vain
     assertThat(System.nanoTime() - start).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(20));
     assertThat(committer.gatherSkips()).isEqualTo(16);
     for (int i = 0; i < 3; i++) {
-      Txn t = store(txn(10 + i, new Seen()), 10 + i, Tid.Z64, "n" + i);
-      assertThat(committer.vote(t).get(5, TimeUnit.SECONDS)).isEqualTo(VoteResult.OK);
-      committer.finish(t).get(5, TimeUnit.SECONDS);
+      commit(10 + i, 10 + i, Tid.Z64, "n" + i);
     }
     assertThat(committer.gatherSkips()).isEqualTo(13);
     assertThat(storage.groupSizes).containsExactly(1, 1, 1, 1, 1);
