@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.SortedMap;
@@ -87,6 +88,52 @@ class ZBlkFormatsTest {
       ZBlk0Codec.decode(encoded, page);
       assertThat(page.mismatch(block)).isEqualTo(-1);
     }
+  }
+
+  static Stream<String> zdataRecords() {
+    return Stream.of(
+        "/records/zdata_full",
+        "/records/zdata_short",
+        "/records/zdata_trimmed",
+        "/legacy/py2_pickle1_zdata",
+        "/legacy/py2_pickle2_zdata",
+        "/legacy/py2_pickle3_zdata",
+        "/legacy/py3_pickle3_zdata");
+  }
+
+  @ParameterizedTest
+  @MethodSource("zdataRecords")
+  void aZDataRecordsDataReadsWithoutThePickleReaderWhenItHasPython3sFormAndOnlyThen(String name)
+      throws Exception {
+    byte[] record = resource(name + ".bin");
+    Bytes state = (Bytes) DataRecord.decode(record).state();
+    Bytes fast = ZBlk1Codec.zdataBytes(Bytes.wrap(record));
+    if (name.contains("py2_")) {
+      assertThat(fast).as("Python 2's records go to the pickle reader").isNull();
+      return;
+    }
+    assertThat(fast).isEqualTo(state);
+    // a record changed anywhere in its frame is left to the pickle reader, which judges it
+    int n = record.length;
+    int stateAt = 41;
+    for (byte[] changed :
+        new byte[][] {
+          Arrays.copyOf(record, n - 1), // no STOP
+          Arrays.copyOf(record, n + 1), // a byte after the STOP
+          Arrays.copyOf(record, stateAt + 3), // cut inside the length or the data
+          with(record, 30, (byte) 'X'), // another class
+          with(record, stateAt, (byte) 'D'), // not BINBYTES or SHORT_BINBYTES
+          with(record, n - 2, (byte) 2), // BINPUT 2
+          with(record, stateAt + 1, (byte) (record[stateAt + 1] + 1)), // length one more
+        }) {
+      assertThat(ZBlk1Codec.zdataBytes(Bytes.wrap(changed))).isNull();
+    }
+  }
+
+  static byte[] with(byte[] record, int at, byte value) {
+    byte[] out = record.clone();
+    out[at] = value;
+    return out;
   }
 
   static Stream<String> legacy() {
@@ -204,12 +251,10 @@ class ZBlkFormatsTest {
       assertThat(AutoPolicy.decide(4, full, Bytes.wrap(ones), 4, false).format())
           .isEqualTo(ZBlkFormat.ZBLK0);
       assertThat(
-              AutoPolicy.decide(4, small, Bytes.wrap(java.util.Arrays.copyOf(ones, 50)), 4, false)
-                  .format())
+              AutoPolicy.decide(4, small, Bytes.wrap(Arrays.copyOf(ones, 50)), 4, false).format())
           .isEqualTo(ZBlkFormat.ZBLK1);
       // an in-place change: small -> ZBlk1, big -> ZBlk0
-      assertThat(
-              AutoPolicy.decide(1, small, Bytes.wrap(java.util.Arrays.copyOf(ones, 90)), 9, false))
+      assertThat(AutoPolicy.decide(1, small, Bytes.wrap(Arrays.copyOf(ones, 90)), 9, false))
           .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK1, false));
       assertThat(AutoPolicy.decide(1, half, none, 9, false))
           .isEqualTo(new AutoPolicy.Decision(ZBlkFormat.ZBLK0, false));

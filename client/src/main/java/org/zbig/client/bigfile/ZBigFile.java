@@ -418,10 +418,14 @@ public final class ZBigFile extends Persistent implements BigFile {
                 records
                     .get(i++)
                     .thenAccept(lr -> {
-                      Object st = DataRecord.decode(lr.data()).state();
-                      if (!(st instanceof Bytes b)) {
-                        throw new CorruptRecordException(
-                            z, lr.start(), "ZData state is not bytes", null);
+                      Bytes b = ZBlk1Codec.zdataBytes(lr.data()); // the common form, read fast
+                      if (b == null) {
+                        Object st = DataRecord.decode(lr.data()).state();
+                        if (!(st instanceof Bytes any)) {
+                          throw new CorruptRecordException(
+                              z, lr.start(), "ZData state is not bytes", null);
+                        }
+                        b = any;
                       }
                       synchronized (chunks) {
                         chunks.put(key, b);
@@ -452,25 +456,32 @@ public final class ZBigFile extends Persistent implements BigFile {
     }
   }
 
+  /**
+   * Notes that block {@code blk} now depends on {@code deps}. Only the difference from what it
+   * depended on is written: a block read again usually depends on the same 500 records (a ZBlk1's
+   * chunks), and an oid never loses its block for a moment on the way.
+   */
   private void noteDeps(long blk, Deps deps) {
     Deps old = blockDeps.put(blk, deps);
     if (old != null) {
-      for (Oid o : all(old)) {
-        Set<Long> bs = oidBlocks.get(o);
-        if (bs != null) {
-          bs.remove(blk);
+      for (Set<Oid> was : List.of(old.path(), old.content())) {
+        for (Oid o : was) {
+          if (!deps.path().contains(o) && !deps.content().contains(o)) {
+            Set<Long> bs = oidBlocks.get(o);
+            if (bs != null) {
+              bs.remove(blk);
+            }
+          }
         }
       }
     }
-    for (Oid o : all(deps)) {
-      oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet()).add(blk);
+    for (Set<Oid> now : List.of(deps.path(), deps.content())) {
+      for (Oid o : now) {
+        if (old == null || !old.path().contains(o) && !old.content().contains(o)) {
+          oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet()).add(blk);
+        }
+      }
     }
-  }
-
-  private static Set<Oid> all(Deps d) {
-    Set<Oid> out = new HashSet<>(d.path());
-    out.addAll(d.content());
-    return out;
   }
 
   /**
