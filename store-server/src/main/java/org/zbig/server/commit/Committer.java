@@ -464,6 +464,15 @@ public final class Committer implements AutoCloseable {
     wakeGatherer(); // an abort: one fewer open transaction
   }
 
+  /**
+   * Makes a writer waiting in {@link #gather} look again at the open transactions: for a connection
+   * that counted a transaction out after the committer had already dropped it (a vote that failed),
+   * so that the write does not wait out its limit for it.
+   */
+  public synchronized void wake() {
+    wakeGatherer();
+  }
+
   /** Under the monitor: the writer thread waiting in {@link #gather} looks again. */
   private void wakeGatherer() {
     if (gatherer != null) {

@@ -852,6 +852,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
       dropBlobs(t);
       txn = null; // an error discards the transaction; the client sends tpc_abort
       served.activeTxns.decrementAndGet();
+      served.committer.wake(); // a group write waiting for it (the committer dropped it first)
       served.aborts.incrementAndGet();
       Throwable cause = Committer.unwrap(e);
       throw cause instanceof RuntimeException re

@@ -214,6 +214,29 @@ class CommitterTest {
   }
 
   @Test
+  void aFailedVoteEndsTheWaitForItOnceItsConnectionCountsItOut() throws Exception {
+    slowWrites();
+    served.commitGather = Duration.ofSeconds(10);
+    Tid t0 = commit(1, 3, Tid.Z64, "v0");
+    commit(2, 3, t0, "v1");
+    Txn a = voted(4, 4, Tid.Z64, "a");
+    served.activeTxns.set(1); // b is open
+    CompletableFuture<Tid> fa = committer.finish(a);
+    awaitTrue(committer::gathering);
+    Txn b = txn(5, new Seen());
+    b.ops.add(new CheckCurrentSerial(new Oid(3), t0, 5)); // fails: oid 3 changed since t0
+    assertThatThrownBy(() -> committer.vote(b).get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ReadConflictException.class);
+    assertThat(committer.gathering()).as("b is still counted as open").isTrue();
+    served.activeTxns.decrementAndGet(); // as its connection counts out the failed vote
+    committer.wake();
+    fa.get(5, TimeUnit.SECONDS);
+    // woken, not timed out: a wait that timed out in vain would have turned the next ones off
+    assertThat(committer.gatherSkips()).isZero();
+    assertThat(storage.groupSizes).containsExactly(1, 1, 1, 1);
+  }
+
+  @Test
   void withoutGatheringAGroupWriteDoesNotWaitForOpenTransactions() throws Exception {
     slowWrites();
     served.commitGather = Duration.ZERO;
