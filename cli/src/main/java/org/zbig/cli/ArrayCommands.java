@@ -47,8 +47,36 @@ final class ArrayCommands {
 
   static final long BLKSIZE = 2 << 20;
 
-  /** A database, a connection and virtmem for one command. */
-  record Session(Database db, Connection conn, VirtMem vm) implements AutoCloseable {
+  /**
+   * A database, a connection and virtmem for one command; virtmem made on first use (commands that
+   * only read objects, such as {@code info}, start without it).
+   */
+  static final class Session implements AutoCloseable {
+    final Database db;
+    final Connection conn;
+    private VirtMem vm;
+
+    private Session(Database db, Connection conn) {
+      this.db = db;
+      this.conn = conn;
+    }
+
+    Database db() {
+      return db;
+    }
+
+    Connection conn() {
+      return conn;
+    }
+
+    /** The session's virtmem, made on the first call. */
+    VirtMem vm() {
+      if (vm == null) {
+        vm = new VirtMem(BLKSIZE, 512L << 20, 2);
+      }
+      return vm;
+    }
+
     static Session open(Main main) {
       return open(main, null);
     }
@@ -70,7 +98,7 @@ final class ArrayCommands {
               64 << 20);
       ZBigArray.register(db.registry());
       try {
-        return new Session(db, opening.apply(db), new VirtMem(BLKSIZE, 512L << 20, 2));
+        return new Session(db, opening.apply(db));
       } catch (RuntimeException e) {
         db.close();
         throw e;
@@ -132,7 +160,9 @@ final class ArrayCommands {
     @Override
     public void close() {
       conn.close();
-      vm.close();
+      if (vm != null) {
+        vm.close();
+      }
       db.close();
     }
   }
@@ -213,18 +243,6 @@ final class ArrayCommands {
   @Command(
       name = "array",
       mixinStandardHelpOptions = true,
-      subcommands = {
-        Create.class,
-        Import.class,
-        Append.class,
-        Export.class,
-        Info.class,
-        Log.class,
-        Bench.class,
-        GrowWatchCommands.Grow.class,
-        GrowWatchCommands.Watch.class,
-        GrowWatchCommands.Show.class
-      },
       description = "Create, import, append, export and describe arrays under the root.")
   static final class ArrayCommand {
     @ParentCommand Main main;
@@ -313,7 +331,7 @@ final class ArrayCommands {
             total,
             p ->
                 made[0] =
-                    ArrayFiles.importNpy(s.conn, args.name, args.file, fmt, s.vm, BLKSIZE, p));
+                    ArrayFiles.importNpy(s.conn, args.name, args.file, fmt, s.vm(), BLKSIZE, p));
         report(spec, args.name, made[0]);
       }
       return 0;
@@ -337,7 +355,7 @@ final class ArrayCommands {
       long total = Npy.readHeader(args.file).nbytes();
       try (Session s = Session.open(parent.main)) {
         ZBigArray za = s.array(args.name);
-        BigArray a = za.open(s.vm);
+        BigArray a = za.open(s.vm());
         withProgress(
             "append " + args.name, total, p -> ArrayFiles.appendNpy(s.conn, za, a, args.file, p));
         report(spec, args.name, za);
@@ -368,7 +386,7 @@ final class ArrayCommands {
     public Integer call() throws Exception {
       try (Session s = Session.open(parent.main, at)) {
         ZBigArray za = s.array(args.name);
-        BigArray a = za.open(s.vm);
+        BigArray a = za.open(s.vm());
         withProgress(
             "export " + args.name, a.nbytes(), p -> ArrayFiles.exportNpy(a, index, args.file, p));
         spec.commandLine().getOut().println(args.file + "\t" + Files.size(args.file) + " bytes");
@@ -502,7 +520,7 @@ final class ArrayCommands {
       PrintWriter out = spec.commandLine().getOut();
       try (Session s = Session.open(parent.main)) {
         ZBigArray za = s.array(name);
-        BigArray a = za.open(s.vm);
+        BigArray a = za.open(s.vm());
         long bytes = a.nbytes();
         double[] sum = {0};
         long t0 = System.nanoTime();

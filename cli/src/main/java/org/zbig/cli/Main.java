@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
+import org.zbig.clicommon.LazySubcommands;
 import org.zbig.clicommon.TlsOptions;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.wire.HostPort;
@@ -23,7 +25,6 @@ import picocli.CommandLine.ParentCommand;
 @Command(
     name = "zbig",
     mixinStandardHelpOptions = true,
-    subcommands = {Main.Bench.class, ArrayCommands.Ls.class, ArrayCommands.ArrayCommand.class},
     description = "The zbig command-line client.")
 public final class Main {
   @Option(
@@ -54,6 +55,30 @@ public final class Main {
   }
 
   /**
+   * The commands' subcommands, in the order help lists them; made along the path the arguments take
+   * ({@link LazySubcommands}).
+   */
+  static final LazySubcommands COMMANDS =
+      new LazySubcommands(
+          Map.of(
+              Main.class,
+              List.of(Bench.class, ArrayCommands.Ls.class, ArrayCommands.ArrayCommand.class),
+              Bench.class,
+              List.of(BenchServer.class),
+              ArrayCommands.ArrayCommand.class,
+              List.of(
+                  ArrayCommands.Create.class,
+                  ArrayCommands.Import.class,
+                  ArrayCommands.Append.class,
+                  ArrayCommands.Export.class,
+                  ArrayCommands.Info.class,
+                  ArrayCommands.Log.class,
+                  ArrayCommands.Bench.class,
+                  GrowWatchCommands.Grow.class,
+                  GrowWatchCommands.Watch.class,
+                  GrowWatchCommands.Show.class)));
+
+  /**
    * Runs the command line and exits with its status. A run that records the classes a start loads
    * for the launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record})
    * also renders the help, unseen, so that {@code --help} starts from the cache too.
@@ -61,14 +86,18 @@ public final class Main {
   public static void main(String[] args) {
     int status = run(args);
     if (Boolean.getBoolean("zbig.aot.record")) {
-      new CommandLine(new Main()).setOut(new PrintWriter(Writer.nullWriter())).execute("--help");
+      COMMANDS
+          .commandLine(new Main())
+          .setOut(new PrintWriter(Writer.nullWriter()))
+          .execute("--help");
     }
     System.exit(status);
   }
 
   /** Runs the command line; failures print one line, not a trace. */
   static int run(String... args) {
-    return new CommandLine(new Main())
+    return COMMANDS
+        .commandLine(new Main(), args)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("zbig: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
           return 1;
@@ -86,11 +115,7 @@ public final class Main {
   }
 
   /** {@code bench}: load generators. */
-  @Command(
-      name = "bench",
-      mixinStandardHelpOptions = true,
-      subcommands = {Main.BenchServer.class},
-      description = "Load generators.")
+  @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load generators.")
   static final class Bench {
     @ParentCommand Main main;
 
