@@ -324,6 +324,30 @@ public final class Database implements AutoCloseable {
   }
 
   /**
+   * As {@link #loadRecordAsync}, letting the record's data go straight into {@code sink}'s memory
+   * when the record is not cached and has the sink's form (see {@link ZeoClient.Sink}): then {@link
+   * ZeoClient.Sink#filled} is the data's length, and the record returned has an empty state (it is
+   * not cached). Otherwise the record comes as from {@link #loadRecordAsync}, the sink unused.
+   */
+  public CompletableFuture<LoadResult> loadRecordIntoAsync(Oid oid, Tid at, ZeoClient.Sink sink) {
+    LoadResult r = records.lookup(oid, at);
+    if (r != null) {
+      return CompletableFuture.completedFuture(r);
+    }
+    Tid before = new Tid(at.value() + 1);
+    return zeo.loadBeforeInto(
+            oid,
+            before,
+            sink,
+            found -> {
+              if (sink.filled() < 0) {
+                found.ifPresent(x -> records.loaded(oid, x));
+              }
+            })
+        .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid)));
+  }
+
+  /**
    * As {@link #loadRecordAsync} for many oids at once. The records not in the cache are asked for
    * in one {@code zbigLoadBeforeMany} call (up to 4096 each) where the server offers it, else in
    * one batch of {@code loadBefore}s (their requests written and flushed together).

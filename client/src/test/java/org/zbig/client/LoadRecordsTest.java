@@ -3,20 +3,27 @@ package org.zbig.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.wire.Encoding;
 import org.zbig.wire.LoadBeforeMany;
 import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcBegin;
@@ -108,6 +115,66 @@ class LoadRecordsTest {
         assertThat(again.get(i).join().data()).isEqualTo(data.get(3 + i));
       }
       assertThat(serverLoads()).isEqualTo(loads);
+    }
+  }
+
+  static final byte[] ZBLK0_PREFIX =
+      "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
+          .getBytes(StandardCharsets.ISO_8859_1);
+
+  private static Bytes zblk0(String cls, byte[] data) {
+    return Bytes.wrap(new DataRecord(ClassMeta.of(cls), Bytes.wrap(data)).encode());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aBigZBlk0sDataGoesStraightIntoTheSinkAndOtherRecordsComeWhole(Encoding enc)
+      throws Exception {
+    server.close();
+    server = ZeoServer.start(ServerConfig.inMemory().withOffer(enc));
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    byte[] data = new byte[300_000];
+    random.nextBytes(data);
+    String zblk0 = "wendelin.bigfile.file_zodb.ZBlk0";
+    List<Oid> oids = List.of(new Oid(10), new Oid(11), new Oid(12));
+    List<Bytes> records =
+        List.of(
+            zblk0(zblk0, data),
+            zblk0(zblk0, Arrays.copyOf(data, 1_000)), // a frame too small to be steered
+            zblk0("wendelin.bigfile.file_zodb.ZBlk", data)); // another class
+    try (Database db = Database.open(server.address(), ClientOptions.defaults(), 64 << 20);
+        Arena arena = Arena.ofConfined()) {
+      assertThat(db.zeo().encoding()).isEqualTo(enc);
+      Tid t = commit(db.zeo(), oids, List.of(Tid.Z64, Tid.Z64, Tid.Z64), records);
+      db.clearCache();
+      MemorySegment page = arena.allocate(2 << 20).fill((byte) 0x55);
+      ZeoClient.Sink sink = new ZeoClient.Sink(page, ZBLK0_PREFIX);
+      LoadResult got = db.loadRecordIntoAsync(oids.get(0), t, sink).join();
+      assertThat(sink.filled()).as("seed %d", seed).isEqualTo(data.length);
+      assertThat(page.asSlice(0, data.length).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
+      assertThat(page.get(ValueLayout.JAVA_BYTE, data.length))
+          .as("untouched")
+          .isEqualTo((byte) 0x55);
+      assertThat(got.start()).isEqualTo(t);
+      assertThat(DataRecord.decode(got.data()))
+          .isEqualTo(new DataRecord(ClassMeta.of(zblk0), Bytes.EMPTY));
+      // not cached with its empty state: a plain load asks the server and gets the whole record
+      long loads = serverLoads();
+      assertThat(db.loadRecord(oids.get(0), t).data()).isEqualTo(records.get(0));
+      assertThat(serverLoads()).isEqualTo(loads + 1);
+      for (int i = 1; i < 3; i++) {
+        ZeoClient.Sink unused = new ZeoClient.Sink(page, ZBLK0_PREFIX);
+        assertThat(db.loadRecordIntoAsync(oids.get(i), t, unused).join().data())
+            .isEqualTo(records.get(i));
+        assertThat(unused.filled()).isEqualTo(-1);
+      }
+      // a sink too small for the data: the record comes whole
+      db.clearCache();
+      ZeoClient.Sink small = new ZeoClient.Sink(arena.allocate(1_000), ZBLK0_PREFIX);
+      assertThat(db.loadRecordIntoAsync(oids.get(0), t, small).join().data())
+          .isEqualTo(records.get(0));
+      assertThat(small.filled()).isEqualTo(-1);
     }
   }
 

@@ -2,6 +2,7 @@ package org.zbig.client.bigfile;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,6 +26,7 @@ import org.zbig.client.btree.LOBTree;
 import org.zbig.client.virtmem.BigFile;
 import org.zbig.client.virtmem.FileHandle;
 import org.zbig.client.virtmem.VirtMem;
+import org.zbig.client.zeo.ZeoClient;
 import org.zbig.zblk.AutoPolicy;
 import org.zbig.zblk.ZBlk0Codec;
 import org.zbig.zblk.ZBlk1Codec;
@@ -53,7 +55,11 @@ import org.zbig.zodb.storage.LoadResult;
  *
  * {@link #loadBlock} runs on virtmem's loader threads, so it reads records, not objects: through
  * the database's shared record cache, as of the connection's snapshot, with ZData chunks of a ZBlk1
- * requested all at once (pipelined on the one ZEO connection) and copied straight into the page.
+ * requested all at once (in one {@code zbigLoadBeforeTree} call with the block's object and chunk
+ * table where the server offers it, else pipelined on the one ZEO connection) and copied straight
+ * into the page. A ZBlk0 named so by its block-table reference is loaded with the page as the
+ * call's {@link ZeoClient.Sink}: its data goes from the network's receive buffers into the page as
+ * it arrives, one copy in all (a record in the cache, or of another form, is copied as before).
  * Each load notes the records it depended on: the blktab nodes on the path to the block, the ZBlk,
  * and for a ZBlk1 its chunk table nodes and ZData.
  *
@@ -366,6 +372,16 @@ public final class ZBigFile extends Persistent implements BigFile {
   static LongConsumer afterRead = blk -> {};
 
   private static final String ZBLK1 = "wendelin.bigfile.file_zodb.ZBlk1";
+  private static final String ZBLK0 = "wendelin.bigfile.file_zodb.ZBlk0";
+
+  /**
+   * How a ZBlk0 record starts as Python 3 and this project write it, up to its state's {@code
+   * BINBYTES} opcode: the form whose data a reply puts straight into the page (docs/formats.md
+   * §4.2).
+   */
+  private static final byte[] ZBLK0_RECORD_PREFIX =
+      "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
+          .getBytes(StandardCharsets.ISO_8859_1);
 
   /**
    * Reads block {@code zblk}'s content into {@code page} and notes the records it depends on into
@@ -378,7 +394,8 @@ public final class ZBigFile extends Persistent implements BigFile {
       MemorySegment page,
       boolean over,
       Set<Oid> deps,
-      Map<Oid, LoadResult> tree) {
+      Map<Oid, LoadResult> tree,
+      long inPage) {
     LoadResult loaded = tree.get(zblk);
     DataRecord r = loaded != null ? s.decode(zblk, loaded) : s.load(zblk);
     Global cls = r.classMeta().type();
@@ -388,9 +405,19 @@ public final class ZBigFile extends Persistent implements BigFile {
           throw new CorruptRecordException(zblk, s.at(), "ZBlk0 state is not bytes", null);
         }
         if (page != null) {
-          ZBlk0Codec.decode(b, page);
+          long n = b.length();
+          if (inPage >= 0) {
+            // its data already in the page, put there by the reply (its record's state is empty)
+            if (n != 0) {
+              throw new CorruptRecordException(
+                  zblk, s.at(), "ZBlk0 data both in the page and its record", null);
+            }
+            n = inPage;
+          } else {
+            ZBlk0Codec.decode(b, page);
+          }
           if (over) {
-            page.asSlice(b.length()).fill((byte) 0); // the trimmed trailing zeros
+            page.asSlice(n).fill((byte) 0); // the trimmed trailing zeros
           }
         }
       }
@@ -558,7 +585,15 @@ public final class ZBigFile extends Persistent implements BigFile {
           page != null && ref instanceof Reference.OidClass oc && ZBLK1.equals(oc.className())
               ? join(s.db().loadTreeAsync(zblk, s.at(), 3))
               : Map.of();
-      loadZBlk(s, zblk, page, over, content, tree);
+      long inPage = -1;
+      if (page != null && ref instanceof Reference.OidClass oc && ZBLK0.equals(oc.className())) {
+        // a ZBlk0 named so by its reference: its data may come straight into the page, copied
+        // once from the network's receive buffers instead of into the reply and then here
+        ZeoClient.Sink sink = new ZeoClient.Sink(page, ZBLK0_RECORD_PREFIX);
+        tree = Map.of(zblk, join(s.db().loadRecordIntoAsync(zblk, s.at(), sink)));
+        inPage = sink.filled();
+      }
+      loadZBlk(s, zblk, page, over, content, tree, inPage);
     } else if (page != null && over) {
       page.fill((byte) 0); // a hole
     }

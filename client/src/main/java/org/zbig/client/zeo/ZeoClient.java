@@ -1,6 +1,7 @@
 package org.zbig.client.zeo;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,12 +20,14 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,7 +64,9 @@ import org.zbig.wire.SetClientLabel;
 import org.zbig.wire.SyncRequest;
 import org.zbig.wire.TpcFinish;
 import org.zbig.wire.netty.ClientTls;
+import org.zbig.wire.netty.FrameDecoder;
 import org.zbig.wire.netty.HandshakeEvent;
+import org.zbig.wire.netty.Steered;
 import org.zbig.wire.netty.WirePipeline;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -128,7 +133,8 @@ public final class ZeoClient implements AutoCloseable {
       SyncRequest<R> request,
       CompletableFuture<R> future,
       Consumer<? super R> inLoop,
-      long deadline) {
+      long deadline,
+      Sink sink) {
     void complete(Object value) {
       R result;
       try {
@@ -141,6 +147,51 @@ public final class ZeoClient implements AutoCloseable {
         return;
       }
       future.complete(result);
+    }
+  }
+
+  /**
+   * Memory that a big record's data may be received into straight from the network ({@link
+   * #loadBeforeInto}): the bytes are then copied once, from the receive buffers into it, as they
+   * arrive, instead of into the reply's array and from there to where they are used. For records
+   * that start with a known class pickle and hold one byte string, such as a ZBlk0 block, whose
+   * data goes into its page. Whether it was used is known once the call completes ({@link
+   * #filled}).
+   */
+  public static final class Sink {
+    private final MemorySegment into;
+    private final byte[] recordPrefix;
+    private volatile FrameDecoder.Target target; // set on the event loop when steered here
+    private volatile boolean revoked;
+    private volatile long filled = -1;
+
+    /**
+     * A sink.
+     *
+     * @param into where the data may go; the record's data must fit
+     * @param recordPrefix what the record must start with, up to its state's {@code BINBYTES}
+     *     opcode (its 4-byte length and the data follow)
+     */
+    public Sink(MemorySegment into, byte[] recordPrefix) {
+      this.into = Objects.requireNonNull(into, "into");
+      this.recordPrefix = recordPrefix.clone();
+    }
+
+    /**
+     * How many data bytes the reply put at the start of the memory, or -1 if it came whole: the
+     * result's record then holds its data as usual; else the result's record has an empty state.
+     */
+    public long filled() {
+      return filled;
+    }
+
+    /** No further byte goes into the memory (the call failed: the memory may be used elsewhere). */
+    private void revoke() {
+      revoked = true;
+      FrameDecoder.Target t = target;
+      if (t != null) {
+        t.revoke();
+      }
     }
   }
 
@@ -437,20 +488,74 @@ public final class ZeoClient implements AutoCloseable {
   }
 
   private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r, Consumer<? super R> inLoop) {
-    CompletableFuture<R> f = expect(r, inLoop);
+    return send(ch, r, inLoop, null);
+  }
+
+  private <R> CompletableFuture<R> send(
+      Channel ch, SyncRequest<R> r, Consumer<? super R> inLoop, Sink sink) {
+    CompletableFuture<R> f = expect(r, inLoop, sink);
     ch.writeAndFlush(r).addListener(w -> sent(w, r));
     return f;
   }
 
+  /**
+   * As {@link #call(Function, Consumer)} for a {@code loadBefore} whose record's data may be
+   * received straight into {@code sink} (see {@link Sink}); {@code inLoop} runs before the future
+   * completes, when {@link Sink#filled} is already known.
+   */
+  public CompletableFuture<Optional<LoadResult>> loadBeforeInto(
+      Oid oid, Tid before, Sink sink, Consumer<? super Optional<LoadResult>> inLoop) {
+    Channel ch = channel;
+    if (ch == null) {
+      return CompletableFuture.failedFuture(disconnected());
+    }
+    return send(
+        ch, new LoadBefore(MsgId.of(nextMsgid.getAndIncrement()), oid, before), inLoop, sink);
+  }
+
+  /**
+   * The steering of this client's frames (on its event loop): a big reply to a call with a {@link
+   * Sink} whose record has the sink's form puts its data into the sink's memory.
+   */
+  private FrameDecoder.Target steer(ByteBuf head, int length) {
+    Encoding enc = encoding;
+    if (enc == null) {
+      return null;
+    }
+    Sink[] found = new Sink[1];
+    ReplyLayout.Layout l =
+        ReplyLayout.parse(
+            head,
+            length,
+            enc,
+            id -> {
+              Pending<?> p = pending.get(id);
+              found[0] = p == null ? null : p.sink();
+              return found[0] == null || found[0].revoked ? null : found[0].recordPrefix;
+            });
+    Sink sink = found[0];
+    if (l == null || l.dataLength() > sink.into.byteSize()) {
+      return null;
+    }
+    FrameDecoder.Target t =
+        new FrameDecoder.Target(l.dataOffset(), sink.into.asSlice(0, l.dataLength()), l.patches());
+    sink.target = t;
+    return t;
+  }
+
   /** Notes a call as pending: its reply completes the future returned. */
   private <R> CompletableFuture<R> expect(SyncRequest<R> r, Consumer<? super R> inLoop) {
+    return expect(r, inLoop, null);
+  }
+
+  private <R> CompletableFuture<R> expect(SyncRequest<R> r, Consumer<? super R> inLoop, Sink sink) {
     CompletableFuture<R> f = new CompletableFuture<>();
     // no timer per call (CompletableFuture.orTimeout wakes its scheduler thread on every
     // completion, 40% of this client's network thread under pipelined loads): one sweep fails
     // the calls past their deadline
     Duration timeout = options.requestTimeout();
     long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-    pending.put(r.msgid(), new Pending<>(r, f, inLoop, deadline));
+    pending.put(r.msgid(), new Pending<>(r, f, inLoop, deadline, sink));
     return f;
   }
 
@@ -579,6 +684,9 @@ public final class ZeoClient implements AutoCloseable {
   private void failCall(MsgId id, Throwable why) {
     Pending<?> p = pending.remove(id);
     if (p != null) {
+      if (p.sink() != null) {
+        p.sink().revoke(); // before its caller may give the memory to something else
+      }
       p.future().completeExceptionally(why);
     }
   }
@@ -598,6 +706,10 @@ public final class ZeoClient implements AutoCloseable {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       this.ctx = ctx;
+      FrameDecoder frames = ctx.pipeline().get(FrameDecoder.class);
+      if (frames != null) {
+        frames.steer(ZeoClient.this::steer);
+      }
     }
 
     @Override
@@ -738,6 +850,19 @@ public final class ZeoClient implements AutoCloseable {
               }
             }
             p.complete(r.value());
+          }
+        }
+        case Steered st -> {
+          // a reply whose record's data went into a sink: its record has an empty state
+          Pending<?> p = st.message() instanceof Reply r ? pending.remove(r.msgid()) : null;
+          if (p != null && p.sink() != null && p.sink().target == st.target()) {
+            p.sink().filled = st.target().into().byteSize();
+            p.complete(((Reply) st.message()).value());
+          } else if (p != null) {
+            p.future()
+                .completeExceptionally(
+                    new StorageException(
+                        "reply to " + p.request().method() + " in the wrong place"));
           }
         }
         case ErrorReply r -> {

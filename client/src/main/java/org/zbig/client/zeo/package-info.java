@@ -15,5 +15,15 @@
  * instead ({@link org.zbig.client.zeo.ClientEventLoops}; the load generator of {@code bin/zbig
  * bench server} does): each client keeps one thread for its whole life, so its order holds, but
  * what runs on that thread then delays the others, and must not wait for another client's reply.
+ *
+ * <p>Big records straight into place: a {@code loadBefore} may carry a {@link
+ * org.zbig.client.zeo.ZeoClient.Sink}, memory for the record's data (a ZBlk0 block's page). The
+ * client steers its frame decoder ({@link org.zbig.wire.netty.FrameDecoder.Steering}): from the
+ * first bytes of a big reply, {@link org.zbig.client.zeo.ReplyLayout} finds the call and where the
+ * data lies, and the data is copied from the receive buffers into the sink as it arrives, instead
+ * of into the reply's array and from there into the page. The rest of the reply, patched to say the
+ * record's state is empty, decodes as usual. A call that fails first (a timeout, a lost connection)
+ * revokes its sink on the network thread before its future fails, so nothing is written to the
+ * memory after its owner may have given it to something else.
  */
 package org.zbig.client.zeo;

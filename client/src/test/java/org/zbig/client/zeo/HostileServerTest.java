@@ -7,6 +7,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,11 +17,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,6 +44,8 @@ import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ClientDisconnectedException;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.ClassMeta;
+import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.storage.LoadResult;
 
 /**
@@ -54,6 +61,12 @@ class HostileServerTest {
   @FunctionalInterface
   interface Answer {
     byte[] frame(MessageCodec codec, LoadBefore request);
+
+    /** Writes the answer (the frame, whole). */
+    default void send(MessageCodec codec, LoadBefore request, DataOutputStream out)
+        throws IOException, InterruptedException {
+      write(out, frame(codec, request));
+    }
   }
 
   /** A scripted server: handshake, register, get_info, then loads answered as the test says. */
@@ -89,7 +102,7 @@ class HostileServerTest {
         switch (m) {
           case Register r -> write(out, codec.encodeToArray(r.reply(Optional.of(LAST))));
           case GetInfo r -> write(out, codec.encodeToArray(r.reply(Map.of())));
-          case LoadBefore r -> write(out, answers.take().frame(codec, r));
+          case LoadBefore r -> answers.take().send(codec, r, out);
           default -> {}
         }
       }
@@ -240,6 +253,70 @@ class HostileServerTest {
           .hasCauseInstanceOf(ClientDisconnectedException.class);
       assertUsable(server, c);
       assertThat(server.connections.get()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aSinkGetsNoByteOnceItsCallTimedOutThoughTheReplyGoesOnArriving() throws Exception {
+    byte[] data = new byte[200_000];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i % 251 + 1);
+    }
+    byte[] record =
+        new DataRecord(ClassMeta.of("wendelin.bigfile.file_zodb.ZBlk0"), Bytes.wrap(data)).encode();
+    CountDownLatch failed = new CountDownLatch(1);
+    Answer halfThenRest =
+        new Answer() {
+          @Override
+          public byte[] frame(MessageCodec codec, LoadBefore r) {
+            return codec.encodeToArray(
+                r.reply(Optional.of(new LoadResult(Bytes.wrap(record), LAST, null))));
+          }
+
+          @Override
+          public void send(MessageCodec codec, LoadBefore r, DataOutputStream out)
+              throws IOException, InterruptedException {
+            byte[] f = frame(codec, r);
+            out.writeInt(f.length);
+            out.write(f, 0, 100_000);
+            out.flush();
+            failed.await(); // until the client's call has failed: the race, made to happen
+            out.write(f, 100_000, f.length - 100_000);
+            out.flush();
+          }
+        };
+    try (FakeServer server = new FakeServer(Encoding.PICKLE);
+        ZeoClient c =
+            ZeoClient.open(
+                server.address(),
+                ClientOptions.defaults()
+                    .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(400)),
+                new ZeoClientTest.Recorder());
+        Arena arena = Arena.ofShared()) {
+      assertThat(c.awaitConnected(10_000)).isTrue();
+      server.answers.add(halfThenRest);
+      MemorySegment into = arena.allocate(256 << 10).fill((byte) 0);
+      ZeoClient.Sink sink =
+          new ZeoClient.Sink(
+              into,
+              "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+      CompletableFuture<Optional<LoadResult>> f = c.loadBeforeInto(new Oid(1), Tid.MAX, sink, null);
+      assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      byte[] before = into.toArray(ValueLayout.JAVA_BYTE);
+      assertThat(Arrays.copyOf(before, 50_000))
+          .as("the first part went into the sink as it arrived")
+          .isEqualTo(Arrays.copyOf(data, 50_000));
+      failed.countDown();
+      server.answers.add(FINE);
+      assertThat(load(c).get(10, TimeUnit.SECONDS)).contains(new LoadResult(DATA, LAST, null));
+      assertThat(into.toArray(ValueLayout.JAVA_BYTE))
+          .as("nothing written after the call failed")
+          .isEqualTo(before);
+      assertThat(before[150_000]).isZero();
+      assertThat(sink.filled()).isEqualTo(-1);
+      assertThat(server.connections.get()).as("the stream stayed in step").isEqualTo(1);
     }
   }
 

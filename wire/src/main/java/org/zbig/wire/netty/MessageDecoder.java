@@ -8,9 +8,10 @@ import org.zbig.wire.MessageCodec;
 import org.zbig.zodb.error.ProtocolException;
 
 /**
- * Decodes each frame from {@link FrameDecoder} into a {@link org.zbig.wire.Message}. A frame that
- * is not a message fires a {@link ProtocolException} and is dropped; what follows is still decoded,
- * since framing is intact (the connection handler decides whether to close).
+ * Decodes each frame from {@link FrameDecoder} into a {@link org.zbig.wire.Message}, and each
+ * steered frame into a {@link Steered} (the message of its other bytes, with its target). A frame
+ * that is not a message fires a {@link ProtocolException} and is dropped; what follows is still
+ * decoded, since framing is intact (the connection handler decides whether to close).
  */
 public final class MessageDecoder extends ChannelInboundHandlerAdapter {
   private final MessageCodec codec;
@@ -27,6 +28,19 @@ public final class MessageDecoder extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof FrameDecoder.SteeredFrame s) {
+      Message m;
+      try {
+        m = decode(s.rest());
+      } catch (ProtocolException e) {
+        ctx.fireExceptionCaught(e);
+        return;
+      } finally {
+        s.rest().release();
+      }
+      ctx.fireChannelRead(new Steered(m, s.target()));
+      return;
+    }
     if (!(msg instanceof ByteBuf frame)) {
       ctx.fireChannelRead(msg);
       return;
