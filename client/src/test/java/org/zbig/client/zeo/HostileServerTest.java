@@ -221,6 +221,14 @@ class HostileServerTest {
         new ZeoClientTest.Recorder());
   }
 
+  /** A client whose calls time out after 400 ms. */
+  private static ZeoClient openTimingOut(FakeServer server) {
+    return ZeoClient.open(
+        server.address(),
+        ClientOptions.defaults().withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(400)),
+        new ZeoClientTest.Recorder());
+  }
+
   private static CompletableFuture<Optional<LoadResult>> load(ZeoClient c) {
     return c.call(id -> new LoadBefore(id, new Oid(1), Tid.MAX));
   }
@@ -286,12 +294,7 @@ class HostileServerTest {
           }
         };
     try (FakeServer server = new FakeServer(Encoding.PICKLE);
-        ZeoClient c =
-            ZeoClient.open(
-                server.address(),
-                ClientOptions.defaults()
-                    .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(400)),
-                new ZeoClientTest.Recorder());
+        ZeoClient c = openTimingOut(server);
         Arena arena = Arena.ofShared()) {
       assertThat(c.awaitConnected(10_000)).isTrue();
       server.answers.add(halfThenRest);
@@ -323,12 +326,7 @@ class HostileServerTest {
   @Test
   void aCallTheServerNeverAnswersTimesOutAndTheClientStaysUsable() throws Exception {
     try (FakeServer server = new FakeServer(Encoding.PICKLE);
-        ZeoClient c =
-            ZeoClient.open(
-                server.address(),
-                ClientOptions.defaults()
-                    .withTimeouts(Duration.ofSeconds(10), Duration.ofMillis(400)),
-                new ZeoClientTest.Recorder())) {
+        ZeoClient c = openTimingOut(server)) {
       long t0 = System.nanoTime();
       CompletableFuture<Optional<LoadResult>> f = load(c);
       assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
