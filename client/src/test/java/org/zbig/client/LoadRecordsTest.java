@@ -144,7 +144,7 @@ class LoadRecordsTest {
             zblk0(zblk0, Arrays.copyOf(data, 1_000)), // a frame too small to be steered
             zblk0("wendelin.bigfile.file_zodb.ZBlk", data)); // another class
     try (Database db = Database.open(server.address(), ClientOptions.defaults(), 64 << 20);
-        Arena arena = Arena.ofConfined()) {
+        Arena arena = Arena.ofShared()) {
       assertThat(db.zeo().encoding()).isEqualTo(enc);
       Tid t = commit(db.zeo(), oids, List.of(Tid.Z64, Tid.Z64, Tid.Z64), records);
       db.clearCache();

@@ -168,7 +168,8 @@ public final class ZeoClient implements AutoCloseable {
     /**
      * A sink.
      *
-     * @param into where the data may go; the record's data must fit
+     * @param into where the data may go (written by the network thread: not memory confined to
+     *     another one); the record's data must fit
      * @param recordPrefix what the record must start with, up to its state's {@code BINBYTES}
      *     opcode (its 4-byte length and the data follow)
      */

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import org.zbig.zodb.error.ProtocolException;
@@ -82,7 +83,8 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
      * A target.
      *
      * @param offset where the range starts in the frame
-     * @param into where it goes, of the range's length
+     * @param into where it goes, of the range's length; written on the event loop, so not memory
+     *     confined to another thread
      * @param patches bytes written over the frame's other bytes, each before {@code offset}
      * @throws IllegalArgumentException if a patch is not before the range
      */
@@ -330,7 +332,13 @@ public final class FrameDecoder extends ChannelInboundHandlerAdapter {
         if (target.revoked()) {
           cumulation.skipBytes(take);
         } else {
-          cumulation.readBytes(target.into.asSlice(filled - from, take).asByteBuffer());
+          // through the segment's own checks: memory already freed fails, it is not written
+          long at = (long) filled - from;
+          for (ByteBuffer b : cumulation.readSlice(take).nioBuffers()) {
+            int n = b.remaining();
+            MemorySegment.copy(MemorySegment.ofBuffer(b), 0, target.into, at, n);
+            at += n;
+          }
         }
         filled += take;
       } else {
