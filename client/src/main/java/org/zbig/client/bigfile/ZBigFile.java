@@ -434,10 +434,21 @@ public final class ZBigFile extends Persistent implements BigFile {
           oids.add(oidOf(ref, "chunktab value"));
         }
         deps.addAll(oids);
-        List<CompletableFuture<Void>> loads = new ArrayList<>();
+        if (page == null) {
+          return;
+        }
         SortedMap<Integer, Bytes> chunks = new TreeMap<>();
-        if (page != null) {
+        if (tree.keySet().containsAll(oids)) {
+          // every chunk came with the tree: no loads to wait for
+          int i = 0;
+          for (Integer key : chunkRefs.keySet()) {
+            Oid z = oids.get(i++);
+            chunks.put(key, chunkData(z, tree.get(z)));
+          }
+        } else {
+          // the others at once, pipelined in one batch; each decoded as it arrives
           List<CompletableFuture<LoadResult>> records = loads(s, oids, tree);
+          List<CompletableFuture<Void>> loads = new ArrayList<>();
           int i = 0;
           for (Integer key : chunkRefs.keySet()) {
             Oid z = oids.get(i);
@@ -445,25 +456,14 @@ public final class ZBigFile extends Persistent implements BigFile {
                 records
                     .get(i++)
                     .thenAccept(lr -> {
-                      Bytes b = ZBlk1Codec.zdataBytes(lr.data()); // the common form, read fast
-                      if (b == null) {
-                        Object st = DataRecord.decode(lr.data()).state();
-                        if (!(st instanceof Bytes any)) {
-                          throw new CorruptRecordException(
-                              z, lr.start(), "ZData state is not bytes", null);
-                        }
-                        b = any;
-                      }
+                      Bytes b = chunkData(z, lr);
                       synchronized (chunks) {
                         chunks.put(key, b);
                       }
                     }));
           }
+          CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         }
-        if (page == null) {
-          return;
-        }
-        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         try {
           if (over) {
             ZBlk1Codec.decodeOver(chunks, page); // zeros in the holes the chunks leave
@@ -481,6 +481,19 @@ public final class ZBigFile extends Persistent implements BigFile {
               "blktab value of class " + cls.dotted() + " (expected: ZBlk0 or ZBlk1)",
               null);
     }
+  }
+
+  /** The data of ZData chunk {@code z}'s record. */
+  private static Bytes chunkData(Oid z, LoadResult lr) {
+    Bytes b = ZBlk1Codec.zdataBytes(lr.data()); // the common form, read fast
+    if (b != null) {
+      return b;
+    }
+    Object st = DataRecord.decode(lr.data()).state();
+    if (!(st instanceof Bytes any)) {
+      throw new CorruptRecordException(z, lr.start(), "ZData state is not bytes", null);
+    }
+    return any;
   }
 
   /**
@@ -505,7 +518,13 @@ public final class ZBigFile extends Persistent implements BigFile {
     for (Set<Oid> now : List.of(deps.path(), deps.content())) {
       for (Oid o : now) {
         if (old == null || !old.path().contains(o) && !old.content().contains(o)) {
-          oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet()).add(blk);
+          Set<Long> bs = oidBlocks.get(o); // read first: usually there already, after a change
+          if (bs == null) {
+            bs = oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet());
+          }
+          if (!bs.contains(blk)) {
+            bs.add(blk);
+          }
         }
       }
     }
