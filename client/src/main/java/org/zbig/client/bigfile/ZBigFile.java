@@ -371,6 +371,9 @@ public final class ZBigFile extends Persistent implements BigFile {
   /** Runs after a load read its records, before it notes them (tests hold loads here). */
   static LongConsumer afterRead = blk -> {};
 
+  /** Runs when a block's data came straight into its page, with the block (tests count them). */
+  static LongConsumer intoPage = blk -> {};
+
   private static final String ZBLK1 = "wendelin.bigfile.file_zodb.ZBlk1";
   private static final String ZBLK0 = "wendelin.bigfile.file_zodb.ZBlk0";
 
@@ -611,6 +614,9 @@ public final class ZBigFile extends Persistent implements BigFile {
         ZeoClient.Sink sink = new ZeoClient.Sink(page, ZBLK0_RECORD_PREFIX);
         tree = Map.of(zblk, join(s.db().loadRecordIntoAsync(zblk, s.at(), sink)));
         inPage = sink.filled();
+        if (inPage >= 0) {
+          intoPage.accept(blk);
+        }
       }
       loadZBlk(s, zblk, page, over, content, tree, inPage);
     } else if (page != null && over) {

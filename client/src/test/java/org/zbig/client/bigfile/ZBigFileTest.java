@@ -33,6 +33,7 @@ import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
 import org.zbig.server.storage.FileStorageImport;
 import org.zbig.server.storage.KvStorage;
+import org.zbig.wire.Encoding;
 import org.zbig.zblk.ZBlkFormat;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.pickle.Tuple;
@@ -378,8 +379,31 @@ class ZBigFileTest {
       value = ZBlkFormat.class,
       names = {"ZBLK0", "ZBLK1"})
   void aBlockLoadedOverLeftOverBytesReadsAsLoadedIntoZeros(ZBlkFormat format) throws Exception {
-    int page = 64 << 10;
-    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+    blocksLoadedOver(format, 64 << 10, 5000);
+  }
+
+  /** The same with blocks big enough for their data to come straight into the page. */
+  @ParameterizedTest
+  @EnumSource(Encoding.class)
+  void aZBlk0LoadedStraightIntoItsPageReadsAsLoadedIntoZeros(Encoding encoding) throws Exception {
+    List<Long> steered = new ArrayList<>();
+    ZBigFile.intoPage = steered::add;
+    try {
+      blocksLoadedOver(ZBlkFormat.ZBLK0, 256 << 10, 100_000, encoding);
+    } finally {
+      ZBigFile.intoPage = blk -> {};
+    }
+    // blocks 0 and 2 (100,100 and 262,144 bytes of data), twice each (into zeros, over bytes)
+    assertThat(steered).containsExactly(0L, 0L, 2L, 2L);
+  }
+
+  private static void blocksLoadedOver(ZBlkFormat format, int page, int fill) throws Exception {
+    blocksLoadedOver(format, page, fill, Encoding.PICKLE);
+  }
+
+  private static void blocksLoadedOver(ZBlkFormat format, int page, int fill, Encoding encoding)
+      throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withOffer(encoding));
         Database db = open(server);
         Connection c = db.open();
         VirtMem vm = new VirtMem(page, 16L << 20, 0)) {
@@ -390,7 +414,7 @@ class ZBigFileTest {
       try (Mapping m = f.open(vm).map(0, 3, true)) {
         // block 0: data then trailing zeros (trimmed by ZBlk0, chunks left out by ZBlk1); block 1
         // a hole in the middle; block 2 only its last byte
-        m.segment().asSlice(100, 5000).fill((byte) 7);
+        m.segment().asSlice(100, fill).fill((byte) 7);
         m.segment().set(ValueLayout.JAVA_BYTE, 3L * page - 1, (byte) 9);
         c.commit();
       }
