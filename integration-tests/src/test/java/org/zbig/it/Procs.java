@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,19 +37,28 @@ final class Procs {
 
   /** A free loopback port (for a server that must come back on the same one). */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (; ; ) {
+      try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        // never the same port twice in one run: once a probe is closed the kernel may hand its
+        // port out again at once, and two servers asked for in a row got the same one
+        if (handedOut.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
+
+  private static final Set<Integer> handedOut = ConcurrentHashMap.newKeySet();
 
   /** A process whose output lines are collected as they come. */
   static final class Proc implements AutoCloseable {
     final Process process;
     final String name;
     final List<String> lines = new CopyOnWriteArrayList<>();
-    private final BlockingQueue<String> fresh = new LinkedBlockingQueue<>();
+    // the lines not yet waited for; empty once the output has ended
+    private final BlockingQueue<Optional<String>> fresh = new LinkedBlockingQueue<>();
 
     Proc(String name, List<String> command) {
       this.name = name;
@@ -63,10 +75,12 @@ final class Procs {
                         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   for (String line; (line = r.readLine()) != null; ) {
                     lines.add(line);
-                    fresh.add(line);
+                    fresh.add(Optional.of(line));
                   }
                 } catch (IOException ended) {
                   // the process is gone
+                } finally {
+                  fresh.add(Optional.empty()); // a wait for a line that can no longer come ends
                 }
               },
               "out-" + name);
@@ -79,18 +93,24 @@ final class Procs {
       long deadline = System.nanoTime() + timeout.toNanos();
       for (; ; ) {
         long left = deadline - System.nanoTime();
-        String line = left > 0 ? fresh.poll(left, TimeUnit.NANOSECONDS) : null;
-        if (line == null) {
+        Optional<String> next = left > 0 ? fresh.poll(left, TimeUnit.NANOSECONDS) : null;
+        boolean ended = next != null && next.isEmpty();
+        if (ended) {
+          fresh.add(next); // for the next wait
+          process.waitFor(5, TimeUnit.SECONDS);
+        }
+        if (next == null || ended) {
           throw new AssertionError(
               name
                   + ": no line with '"
                   + marker
-                  + "' within "
-                  + timeout
+                  + "'"
+                  + (ended ? " before its output ended" : " within " + timeout)
                   + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")")
                   + "; output:\n"
                   + String.join("\n", lines));
         }
+        String line = next.get();
         if (line.contains(marker)) {
           return line;
         }
