@@ -312,22 +312,15 @@ public final class Database implements AutoCloseable {
 
   /** As {@link #loadRecord}, without waiting: many such loads are in flight at once. */
   public CompletableFuture<LoadResult> loadRecordAsync(Oid oid, Tid at) {
-    LoadResult r = records.lookup(oid, at);
-    if (r != null) {
-      return CompletableFuture.completedFuture(r);
-    }
-    Tid before = new Tid(at.value() + 1);
-    return zeo.call(
-            id -> new LoadBefore(id, oid, before),
-            found -> found.ifPresent(x -> records.loaded(oid, x)))
-        .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid)));
+    return loadRecordIntoAsync(oid, at, null);
   }
 
   /**
    * As {@link #loadRecordAsync}, letting the record's data go straight into {@code sink}'s memory
    * when the record is not cached and has the sink's form (see {@link ZeoClient.Sink}): then {@link
    * ZeoClient.Sink#filled} is the data's length, and the record returned has an empty state (it is
-   * not cached). Otherwise the record comes as from {@link #loadRecordAsync}, the sink unused.
+   * not cached). Otherwise, or with no sink (null), the record comes as from {@link
+   * #loadRecordAsync}, cached.
    */
   public CompletableFuture<LoadResult> loadRecordIntoAsync(Oid oid, Tid at, ZeoClient.Sink sink) {
     LoadResult r = records.lookup(oid, at);
@@ -340,7 +333,7 @@ public final class Database implements AutoCloseable {
             before,
             sink,
             found -> {
-              if (sink.filled() < 0) {
+              if (sink == null || sink.filled() < 0) {
                 found.ifPresent(x -> records.loaded(oid, x));
               }
             })

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +28,7 @@ import org.zbig.wire.StoreA;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
 import org.zbig.wire.Vote;
+import org.zbig.zblk.ZBlk0Codec;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.NoSuchObjectException;
@@ -118,9 +118,7 @@ class LoadRecordsTest {
     }
   }
 
-  static final byte[] ZBLK0_PREFIX =
-      "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
-          .getBytes(StandardCharsets.ISO_8859_1);
+  static final byte[] ZBLK0_PREFIX = ZBlk0Codec.recordPrefix();
 
   private static Bytes zblk0(String cls, byte[] data) {
     return Bytes.wrap(new DataRecord(ClassMeta.of(cls), Bytes.wrap(data)).encode());

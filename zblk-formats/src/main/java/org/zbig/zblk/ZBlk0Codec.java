@@ -1,6 +1,7 @@
 package org.zbig.zblk;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import org.zbig.zodb.pickle.Bytes;
 
 /**
@@ -9,6 +10,24 @@ import org.zbig.zodb.pickle.Bytes;
  */
 public final class ZBlk0Codec {
   private ZBlk0Codec() {}
+
+  private static final byte[] RECORD_PREFIX = recordPrefixWithBinbytes();
+
+  private static byte[] recordPrefixWithBinbytes() {
+    byte[] p = Blocks.recordPrefix("ZBlk0");
+    byte[] out = Arrays.copyOf(p, p.length + 1);
+    out[p.length] = 'B';
+    return out;
+  }
+
+  /**
+   * What a ZBlk0 record starts with as Python 3 and this project write it, up to its state's {@code
+   * BINBYTES} opcode (its 4-byte length and the data follow): the form whose data a client may
+   * receive straight into the block's page. A fresh copy.
+   */
+  public static byte[] recordPrefix() {
+    return RECORD_PREFIX.clone();
+  }
 
   /** The state of a block: its bytes without trailing zeros (a view of {@code block}). */
   public static Bytes encode(MemorySegment block) {

@@ -3,7 +3,6 @@ package org.zbig.zblk;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -21,14 +20,8 @@ public final class ZBlk1Codec {
 
   private ZBlk1Codec() {}
 
-  /**
-   * What a ZData record starts with as Python 3's pickle protocol 3 and this project write it: the
-   * class pickle ({@code PROTO 3, GLOBAL, BINPUT 0, STOP}), then the state pickle's {@code PROTO
-   * 3}.
-   */
-  private static final byte[] ZDATA_PREFIX =
-      ("\u0080\u0003cwendelin.bigfile.file_zodb\nZData\nq\u0000.\u0080\u0003")
-          .getBytes(StandardCharsets.ISO_8859_1);
+  /** What a ZData record starts with, up to its state (see {@link Blocks#recordPrefix}). */
+  private static final byte[] ZDATA_PREFIX = Blocks.recordPrefix("ZData");
 
   private static final ValueLayout.OfInt INT_LE =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

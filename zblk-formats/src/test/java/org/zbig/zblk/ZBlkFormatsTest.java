@@ -84,6 +84,10 @@ class ZBlkFormatsTest {
       }
       assertThat(encoded).isEqualTo(state);
       assertThat(new DataRecord(r.classMeta(), encoded).encode()).isEqualTo(record);
+      if (!zdata && state.length() >= 256) { // BINBYTES (SHORT_BINBYTES below 256 bytes)
+        byte[] prefix = ZBlk0Codec.recordPrefix();
+        assertThat(Arrays.copyOf(record, prefix.length)).isEqualTo(prefix);
+      }
       MemorySegment page = arena.allocate(size);
       ZBlk0Codec.decode(encoded, page);
       assertThat(page.mismatch(block)).isEqualTo(-1);

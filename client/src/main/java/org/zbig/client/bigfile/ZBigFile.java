@@ -2,7 +2,6 @@ package org.zbig.client.bigfile;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -377,14 +376,8 @@ public final class ZBigFile extends Persistent implements BigFile {
   private static final String ZBLK1 = "wendelin.bigfile.file_zodb.ZBlk1";
   private static final String ZBLK0 = "wendelin.bigfile.file_zodb.ZBlk0";
 
-  /**
-   * How a ZBlk0 record starts as Python 3 and this project write it, up to its state's {@code
-   * BINBYTES} opcode: the form whose data a reply puts straight into the page (docs/formats.md
-   * §4.2).
-   */
-  private static final byte[] ZBLK0_RECORD_PREFIX =
-      "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
-          .getBytes(StandardCharsets.ISO_8859_1);
+  /** How a ZBlk0 record whose data may come straight into the page starts. */
+  private static final byte[] ZBLK0_RECORD_PREFIX = ZBlk0Codec.recordPrefix();
 
   /**
    * Reads block {@code zblk}'s content into {@code page} and notes the records it depends on into
@@ -403,7 +396,7 @@ public final class ZBigFile extends Persistent implements BigFile {
     DataRecord r = loaded != null ? s.decode(zblk, loaded) : s.load(zblk);
     Global cls = r.classMeta().type();
     switch (cls.dotted()) {
-      case "wendelin.bigfile.file_zodb.ZBlk0", "wendelin.bigfile.file_zodb.ZBlk" -> {
+      case ZBLK0, "wendelin.bigfile.file_zodb.ZBlk" -> {
         if (!(r.state() instanceof Bytes b)) {
           throw new CorruptRecordException(zblk, s.at(), "ZBlk0 state is not bytes", null);
         }
@@ -431,7 +424,8 @@ public final class ZBigFile extends Persistent implements BigFile {
           tree = join(s.db().loadTreeAsync(chunktab, s.at(), 2));
         }
         SortedMap<Integer, Object> chunkRefs = items(s, chunktab, deps, tree);
-        // all chunks at once, pipelined in one batch; each decoded as it arrives
+        // all chunks at once: those the tree brought, the others pipelined in one batch; each
+        // decoded as it arrives
         List<Oid> oids = new ArrayList<>(chunkRefs.size());
         for (Object ref : chunkRefs.values()) {
           oids.add(oidOf(ref, "chunktab value"));
@@ -441,32 +435,22 @@ public final class ZBigFile extends Persistent implements BigFile {
           return;
         }
         SortedMap<Integer, Bytes> chunks = new TreeMap<>();
-        if (tree.keySet().containsAll(oids)) {
-          // every chunk came with the tree: no loads to wait for
-          int i = 0;
-          for (Integer key : chunkRefs.keySet()) {
-            Oid z = oids.get(i++);
-            chunks.put(key, chunkData(z, tree.get(z)));
-          }
-        } else {
-          // the others at once, pipelined in one batch; each decoded as it arrives
-          List<CompletableFuture<LoadResult>> records = loads(s, oids, tree);
-          List<CompletableFuture<Void>> loads = new ArrayList<>();
-          int i = 0;
-          for (Integer key : chunkRefs.keySet()) {
-            Oid z = oids.get(i);
-            loads.add(
-                records
-                    .get(i++)
-                    .thenAccept(lr -> {
-                      Bytes b = chunkData(z, lr);
-                      synchronized (chunks) {
-                        chunks.put(key, b);
-                      }
-                    }));
-          }
-          CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
+        List<CompletableFuture<LoadResult>> records = loads(s, oids, tree);
+        List<CompletableFuture<Void>> loads = new ArrayList<>();
+        int i = 0;
+        for (Integer key : chunkRefs.keySet()) {
+          Oid z = oids.get(i);
+          loads.add(
+              records
+                  .get(i++)
+                  .thenAccept(lr -> {
+                    Bytes b = chunkData(z, lr);
+                    synchronized (chunks) {
+                      chunks.put(key, b);
+                    }
+                  }));
         }
+        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         try {
           if (over) {
             ZBlk1Codec.decodeOver(chunks, page); // zeros in the holes the chunks leave
@@ -521,13 +505,7 @@ public final class ZBigFile extends Persistent implements BigFile {
     for (Set<Oid> now : List.of(deps.path(), deps.content())) {
       for (Oid o : now) {
         if (old == null || !old.path().contains(o) && !old.content().contains(o)) {
-          Set<Long> bs = oidBlocks.get(o); // read first: usually there already, after a change
-          if (bs == null) {
-            bs = oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet());
-          }
-          if (!bs.contains(blk)) {
-            bs.add(blk);
-          }
+          oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet()).add(blk);
         }
       }
     }

@@ -162,7 +162,6 @@ public final class ZeoClient implements AutoCloseable {
     private final MemorySegment into;
     private final byte[] recordPrefix;
     private volatile FrameDecoder.Target target; // set on the event loop when steered here
-    private volatile boolean revoked;
     private volatile long filled = -1;
 
     /**
@@ -188,7 +187,6 @@ public final class ZeoClient implements AutoCloseable {
 
     /** No further byte goes into the memory (the call failed: the memory may be used elsewhere). */
     private void revoke() {
-      revoked = true;
       FrameDecoder.Target t = target;
       if (t != null) {
         t.revoke();
@@ -460,11 +458,16 @@ public final class ZeoClient implements AutoCloseable {
    */
   public <R> CompletableFuture<R> call(
       Function<MsgId, ? extends SyncRequest<R>> request, Consumer<? super R> inLoop) {
+    return call(request, inLoop, null);
+  }
+
+  private <R> CompletableFuture<R> call(
+      Function<MsgId, ? extends SyncRequest<R>> request, Consumer<? super R> inLoop, Sink sink) {
     Channel ch = channel;
     if (ch == null) {
       return CompletableFuture.failedFuture(disconnected());
     }
-    return send(ch, request.apply(MsgId.of(nextMsgid.getAndIncrement())), inLoop);
+    return send(ch, request.apply(MsgId.of(nextMsgid.getAndIncrement())), inLoop, sink);
   }
 
   /** As {@link #call}, waiting for the result; the server's error is thrown. */
@@ -485,11 +488,7 @@ public final class ZeoClient implements AutoCloseable {
   }
 
   private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r) {
-    return send(ch, r, null);
-  }
-
-  private <R> CompletableFuture<R> send(Channel ch, SyncRequest<R> r, Consumer<? super R> inLoop) {
-    return send(ch, r, inLoop, null);
+    return send(ch, r, null, null);
   }
 
   private <R> CompletableFuture<R> send(
@@ -506,12 +505,7 @@ public final class ZeoClient implements AutoCloseable {
    */
   public CompletableFuture<Optional<LoadResult>> loadBeforeInto(
       Oid oid, Tid before, Sink sink, Consumer<? super Optional<LoadResult>> inLoop) {
-    Channel ch = channel;
-    if (ch == null) {
-      return CompletableFuture.failedFuture(disconnected());
-    }
-    return send(
-        ch, new LoadBefore(MsgId.of(nextMsgid.getAndIncrement()), oid, before), inLoop, sink);
+    return call(id -> new LoadBefore(id, oid, before), inLoop, sink);
   }
 
   /**
@@ -523,25 +517,29 @@ public final class ZeoClient implements AutoCloseable {
     if (enc == null) {
       return null;
     }
-    Sink[] found = new Sink[1];
     ReplyLayout.Layout l =
         ReplyLayout.parse(
             head,
             length,
             enc,
             id -> {
-              Pending<?> p = pending.get(id);
-              found[0] = p == null ? null : p.sink();
-              return found[0] == null || found[0].revoked ? null : found[0].recordPrefix;
+              Sink s = sinkOf(id);
+              return s == null ? null : s.recordPrefix;
             });
-    Sink sink = found[0];
-    if (l == null || l.dataLength() > sink.into.byteSize()) {
+    Sink sink = l == null ? null : sinkOf(l.msgid());
+    if (sink == null || l.dataLength() > sink.into.byteSize()) {
       return null;
     }
     FrameDecoder.Target t =
         new FrameDecoder.Target(l.dataOffset(), sink.into.asSlice(0, l.dataLength()), l.patches());
     sink.target = t;
     return t;
+  }
+
+  /** The sink of the pending call {@code id}, or null. */
+  private Sink sinkOf(MsgId id) {
+    Pending<?> p = pending.get(id);
+    return p == null ? null : p.sink();
   }
 
   /** Notes a call as pending: its reply completes the future returned. */

@@ -40,6 +40,7 @@ import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.Register;
 import org.zbig.wire.Role;
+import org.zbig.zblk.ZBlk0Codec;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ClientDisconnectedException;
@@ -299,11 +300,7 @@ class HostileServerTest {
       assertThat(c.awaitConnected(10_000)).isTrue();
       server.answers.add(halfThenRest);
       MemorySegment into = arena.allocate(256 << 10).fill((byte) 0);
-      ZeoClient.Sink sink =
-          new ZeoClient.Sink(
-              into,
-              "\u0080\u0003cwendelin.bigfile.file_zodb\nZBlk0\nq\u0000.\u0080\u0003B"
-                  .getBytes(StandardCharsets.ISO_8859_1));
+      ZeoClient.Sink sink = new ZeoClient.Sink(into, ZBlk0Codec.recordPrefix());
       CompletableFuture<Optional<LoadResult>> f = c.loadBeforeInto(new Oid(1), Tid.MAX, sink, null);
       assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS))
           .hasCauseInstanceOf(TimeoutException.class);
