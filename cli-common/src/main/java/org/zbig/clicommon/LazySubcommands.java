@@ -1,22 +1,11 @@
 package org.zbig.clicommon;
 
-import java.lang.reflect.Constructor;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Queue;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.SortedSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,8 +59,11 @@ public final class LazySubcommands {
     }
   }
 
-  /** The factory the command lines made here use. */
-  public static final CommandLine.IFactory FACTORY = new Factory();
+  /**
+   * The factory the command lines made here use: picocli's own, which calls a command's no-argument
+   * constructor, private or not, and makes the collections of multi-value options.
+   */
+  public static final CommandLine.IFactory FACTORY = CommandLine.defaultFactory();
 
   /**
    * A command line for {@code command} and {@code args}: subcommands named in {@code args} in full,
@@ -114,39 +106,6 @@ public final class LazySubcommands {
       return FACTORY.create(type);
     } catch (Exception e) {
       throw new IllegalStateException("cannot make command " + type.getName(), e);
-    }
-  }
-
-  private static final class Factory implements CommandLine.IFactory {
-    @Override
-    public <K> K create(Class<K> type) throws Exception {
-      if (type.isInterface()) {
-        Object made = collection(type);
-        if (made != null) {
-          return type.cast(made);
-        }
-      }
-      Constructor<K> c = type.getDeclaredConstructor();
-      c.setAccessible(true);
-      return c.newInstance();
-    }
-
-    /** A new collection or map of an interface type, or null for another interface. */
-    private static Object collection(Class<?> type) {
-      if (SortedSet.class.isAssignableFrom(type)) {
-        return new TreeSet<>();
-      } else if (Set.class.isAssignableFrom(type)) {
-        return new LinkedHashSet<>();
-      } else if (Queue.class.isAssignableFrom(type)) {
-        return new ArrayDeque<>();
-      } else if (Collection.class.isAssignableFrom(type)) {
-        return new ArrayList<>();
-      } else if (SortedMap.class.isAssignableFrom(type)) {
-        return new TreeMap<>();
-      } else if (Map.class.isAssignableFrom(type)) {
-        return new LinkedHashMap<>();
-      }
-      return null;
     }
   }
 }
