@@ -218,6 +218,59 @@ class ZBlkFormatsTest {
     }
   }
 
+  /**
+   * The chunks given in arrays read as the same chunks in a map, into zeros and over other bytes;
+   * offsets out of order or overlapping are refused with the offsets named.
+   */
+  @Test
+  void chunksInArraysReadAsTheSameChunksInAMap() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment block = arena.allocate(BLKSIZE);
+      for (long at = 0; at < BLKSIZE; at += 4096 * 3 + 17) {
+        block.set(ValueLayout.JAVA_BYTE, at, (byte) (at % 251 + 1));
+      }
+      SortedMap<Integer, Bytes> chunks = ZBlk1Codec.encode(block);
+      int[] offsets = chunks.keySet().stream().mapToInt(Integer::intValue).toArray();
+      Bytes[] data = chunks.values().toArray(Bytes[]::new);
+      MemorySegment viaMap = arena.allocate(BLKSIZE);
+      ZBlk1Codec.decode(chunks, viaMap);
+      MemorySegment intoZeros = arena.allocate(BLKSIZE);
+      ZBlk1Codec.decode(offsets, data, data.length, intoZeros, false);
+      assertThat(intoZeros.mismatch(viaMap)).isEqualTo(-1);
+      assertThat(intoZeros.mismatch(block)).isEqualTo(-1);
+      MemorySegment over = arena.allocate(BLKSIZE).fill((byte) 0x5a);
+      ZBlk1Codec.decode(offsets, data, data.length, over, true);
+      assertThat(over.mismatch(block)).as("left-over bytes zeroed").isEqualTo(-1);
+      // only the first count chunks are read
+      MemorySegment firstTwo = arena.allocate(BLKSIZE).fill((byte) 0x5a);
+      ZBlk1Codec.decode(offsets, data, 2, firstTwo, true);
+      assertThat(
+              firstTwo
+                  .asSlice(0, offsets[1] + data[1].length())
+                  .mismatch(block.asSlice(0, offsets[1] + data[1].length())))
+          .isEqualTo(-1);
+      assertThat(
+              firstTwo
+                  .asSlice(offsets[1] + data[1].length())
+                  .mismatch(arena.allocate(BLKSIZE - offsets[1] - data[1].length())))
+          .isEqualTo(-1);
+      Bytes one = Bytes.wrap(new byte[] {1});
+      assertThatThrownBy(() ->
+              ZBlk1Codec.decode(
+                  new int[] {8192, 4096}, new Bytes[] {one, one}, 2, intoZeros, false))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("chunk at 4096 after one at 8192 (expected: increasing offsets)");
+      assertThatThrownBy(() ->
+              ZBlk1Codec.decode(
+                  new int[] {0, 5},
+                  new Bytes[] {Bytes.wrap(new byte[10]), one},
+                  2,
+                  intoZeros,
+                  false))
+          .hasMessageContaining("chunk at 5 overlaps the previous one, which ends at 10");
+    }
+  }
+
   @Test
   void theFormatComesFromTheEnvironmentAndUnknownValuesAreRefused() {
     assertThat(ZBlkFormat.fromEnvironment(Map.of())).isEqualTo(ZBlkFormat.ZBLK0);

@@ -3,6 +3,7 @@ package org.zbig.client.bigfile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -93,7 +94,8 @@ public final class ZBigFile extends Persistent implements BigFile {
   private record Deps(Set<Oid> path, Oid zblk, Set<Oid> content) {}
 
   private final Map<Long, Deps> blockDeps = new ConcurrentHashMap<>();
-  private final Map<Oid, Set<Long>> oidBlocks = new ConcurrentHashMap<>();
+  // the blocks each of those records is a dependency of, in increasing order (one, for most)
+  private final Map<Oid, long[]> oidBlocks = new ConcurrentHashMap<>();
   private FileHandle handle;
 
   /** For the class registry: an empty ghost's state comes from the database. */
@@ -238,9 +240,8 @@ public final class ZBigFile extends Persistent implements BigFile {
    * is read a level at a time, the nodes of a level loaded at once (pipelined), instead of
    * following the buckets' next pointers one round trip after another.
    */
-  private static SortedMap<Integer, Object> items(
-      Snapshot s, Oid tree, Set<Oid> nodes, Map<Oid, LoadResult> loaded) {
-    SortedMap<Integer, Object> out = new TreeMap<>();
+  private static Items items(Snapshot s, Oid tree, Set<Oid> nodes, Map<Oid, LoadResult> loaded) {
+    Items out = new Items();
     nodes.add(tree);
     LoadResult root = loaded.get(tree);
     DataRecord r = root != null ? s.decode(tree, root) : s.load(tree);
@@ -250,8 +251,8 @@ public final class ZBigFile extends Persistent implements BigFile {
         return out;
       }
       case TreeState.Inline in -> {
-        add(in.bucket(), out);
-        return out;
+        out.add(in.bucket());
+        return out.sorted();
       }
       case TreeState.Children c -> level = c.children();
     }
@@ -266,7 +267,7 @@ public final class ZBigFile extends Persistent implements BigFile {
       for (int i = 0; i < oids.size(); i++) {
         DataRecord node = s.decode(oids.get(i), join(loads.get(i)));
         if (node.classMeta().type().dotted().endsWith("Bucket")) {
-          add(BucketState.decode(node.state(), IO, false), out);
+          out.add(BucketState.decode(node.state(), IO, false));
         } else if (TreeState.decode(node.state(), IO, false) instanceof TreeState.Children c) {
           next.addAll(c.children());
         } else {
@@ -276,7 +277,56 @@ public final class ZBigFile extends Persistent implements BigFile {
       }
       level = next;
     }
-    return out;
+    return out.sorted();
+  }
+
+  /**
+   * A chunk table's items: key {@code keys[i]} refers to {@code refs[i]}, for {@code i < size}, in
+   * increasing key order once {@link #sorted}. Arrays rather than a map: a tree's buckets come in
+   * key order, and putting a block's 512 items into a tree map and walking it again cost a ZBlk1
+   * read more than copying its 2 MiB.
+   */
+  static final class Items {
+    int[] keys = new int[64];
+    Object[] refs = new Object[64];
+    int size;
+    private boolean increasing = true;
+
+    void add(BucketState b) {
+      int n = b.keys().size();
+      if (size + n > keys.length) {
+        int to = Math.max(size + n, 2 * keys.length);
+        keys = Arrays.copyOf(keys, to);
+        refs = Arrays.copyOf(refs, to);
+      }
+      for (int i = 0; i < n; i++) {
+        int key = ((Long) b.keys().get(i)).intValue();
+        increasing &= size == 0 || key > keys[size - 1];
+        keys[size] = key;
+        refs[size++] = b.values().get(i);
+      }
+    }
+
+    /**
+     * These items in increasing key order, the last of equal keys kept: as they are, unless a
+     * damaged tree gave them otherwise.
+     */
+    Items sorted() {
+      if (increasing) {
+        return this;
+      }
+      SortedMap<Integer, Object> byKey = new TreeMap<>();
+      for (int i = 0; i < size; i++) {
+        byKey.put(keys[i], refs[i]);
+      }
+      size = 0;
+      for (Map.Entry<Integer, Object> e : byKey.entrySet()) {
+        keys[size] = e.getKey();
+        refs[size++] = e.getValue();
+      }
+      increasing = true;
+      return this;
+    }
   }
 
   /**
@@ -313,12 +363,6 @@ public final class ZBigFile extends Persistent implements BigFile {
       return f.join();
     } catch (CompletionException e) {
       throw e.getCause() instanceof RuntimeException x ? x : e;
-    }
-  }
-
-  private static void add(BucketState b, SortedMap<Integer, Object> out) {
-    for (int i = 0; i < b.keys().size(); i++) {
-      out.put(((Long) b.keys().get(i)).intValue(), b.values().get(i));
     }
   }
 
@@ -423,40 +467,23 @@ public final class ZBigFile extends Persistent implements BigFile {
           // a reference without its class: the chunk table and chunks in one round trip
           tree = join(s.db().loadTreeAsync(chunktab, s.at(), 2));
         }
-        SortedMap<Integer, Object> chunkRefs = items(s, chunktab, deps, tree);
-        // all chunks at once: those the tree brought, the others pipelined in one batch; each
-        // decoded as it arrives
-        List<Oid> oids = new ArrayList<>(chunkRefs.size());
-        for (Object ref : chunkRefs.values()) {
-          oids.add(oidOf(ref, "chunktab value"));
+        Items chunkRefs = items(s, chunktab, deps, tree);
+        // all chunks at once: those the tree brought, the others pipelined in one batch
+        List<Oid> oids = new ArrayList<>(chunkRefs.size);
+        for (int i = 0; i < chunkRefs.size; i++) {
+          oids.add(oidOf(chunkRefs.refs[i], "chunktab value"));
         }
         deps.addAll(oids);
         if (page == null) {
           return;
         }
-        SortedMap<Integer, Bytes> chunks = new TreeMap<>();
         List<CompletableFuture<LoadResult>> records = loads(s, oids, tree);
-        List<CompletableFuture<Void>> loads = new ArrayList<>();
-        int i = 0;
-        for (Integer key : chunkRefs.keySet()) {
-          Oid z = oids.get(i);
-          loads.add(
-              records
-                  .get(i++)
-                  .thenAccept(lr -> {
-                    Bytes b = chunkData(z, lr);
-                    synchronized (chunks) {
-                      chunks.put(key, b);
-                    }
-                  }));
+        Bytes[] chunks = new Bytes[oids.size()];
+        for (int i = 0; i < chunks.length; i++) {
+          chunks[i] = chunkData(oids.get(i), join(records.get(i)));
         }
-        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         try {
-          if (over) {
-            ZBlk1Codec.decodeOver(chunks, page); // zeros in the holes the chunks leave
-          } else {
-            ZBlk1Codec.decode(chunks, page);
-          }
+          ZBlk1Codec.decode(chunkRefs.keys, chunks, chunks.length, page, over);
         } catch (IllegalArgumentException bad) {
           throw new CorruptRecordException(zblk, s.at(), bad.getMessage(), bad);
         }
@@ -494,10 +521,7 @@ public final class ZBigFile extends Persistent implements BigFile {
       for (Set<Oid> was : List.of(old.path(), old.content())) {
         for (Oid o : was) {
           if (!deps.path().contains(o) && !deps.content().contains(o)) {
-            Set<Long> bs = oidBlocks.get(o);
-            if (bs != null) {
-              bs.remove(blk);
-            }
+            oidBlocks.computeIfPresent(o, (k, bs) -> without(bs, blk));
           }
         }
       }
@@ -505,10 +529,42 @@ public final class ZBigFile extends Persistent implements BigFile {
     for (Set<Oid> now : List.of(deps.path(), deps.content())) {
       for (Oid o : now) {
         if (old == null || !old.path().contains(o) && !old.content().contains(o)) {
-          oidBlocks.computeIfAbsent(o, x -> ConcurrentHashMap.newKeySet()).add(blk);
+          oidBlocks.merge(o, new long[] {blk}, (bs, one) -> with(bs, blk));
         }
       }
     }
+  }
+
+  /**
+   * {@code blocks} (increasing) with {@code blk}: a new array, as the arrays in {@link #oidBlocks}
+   * are shared once there.
+   */
+  static long[] with(long[] blocks, long blk) {
+    int i = Arrays.binarySearch(blocks, blk);
+    if (i >= 0) {
+      return blocks;
+    }
+    int at = -i - 1;
+    long[] out = new long[blocks.length + 1];
+    System.arraycopy(blocks, 0, out, 0, at);
+    out[at] = blk;
+    System.arraycopy(blocks, at, out, at + 1, blocks.length - at);
+    return out;
+  }
+
+  /** {@code blocks} (increasing) without {@code blk}; null (no mapping) when none is left. */
+  static long[] without(long[] blocks, long blk) {
+    int i = Arrays.binarySearch(blocks, blk);
+    if (i < 0) {
+      return blocks;
+    }
+    if (blocks.length == 1) {
+      return null;
+    }
+    long[] out = new long[blocks.length - 1];
+    System.arraycopy(blocks, 0, out, 0, i);
+    System.arraycopy(blocks, i + 1, out, i, out.length - i);
+    return out;
   }
 
   /**
@@ -519,9 +575,11 @@ public final class ZBigFile extends Persistent implements BigFile {
   Set<Long> changedBlocks(Set<Oid> oids) {
     Set<Long> candidates = new HashSet<>();
     for (Oid o : oids) {
-      Set<Long> bs = oidBlocks.get(o);
+      long[] bs = oidBlocks.get(o);
       if (bs != null) {
-        candidates.addAll(bs);
+        for (long b : bs) {
+          candidates.add(b);
+        }
       }
     }
     Set<Long> changed = new HashSet<>();
