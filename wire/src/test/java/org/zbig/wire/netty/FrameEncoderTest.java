@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.wire.Encoding;
 import org.zbig.wire.LoadBefore;
+import org.zbig.wire.LoadBeforeTree;
 import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.MsgId;
@@ -79,7 +80,40 @@ class FrameEncoderTest {
       assertThat(out.getFirst().isDirect()).isTrue();
     } else {
       assertThat(out).as("the prefix, then the payload").hasSize(2);
+      assertThat(out.get(1).isDirect()).as("what the socket writes as it is").isTrue();
     }
+    assertThat(concat(out)).isEqualTo(expected);
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  /**
+   * A big reply of many small heap pieces (a ZBlk1 block's 512 records of 4 KiB, each with its oid
+   * and tids) goes out as the codec's bytes in direct buffers of {@link MessageEncoder#CHUNK} bytes
+   * (the last one shorter), not one buffer per piece.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {17, 512})
+  void aBigReplyOfManyPiecesIsCopiedIntoFewDirectBuffers(int records) {
+    List<LoadBeforeTree.Found> found = new ArrayList<>();
+    for (int i = 0; i < records; i++) {
+      byte[] data = new byte[4096 + i % 7];
+      Arrays.fill(data, (byte) i);
+      found.add(
+          new LoadBeforeTree.Found(
+              new Oid(100 + i), new LoadResult(Bytes.wrap(data), new Tid(3 + i), null)));
+    }
+    Message reply = new LoadBeforeTree(MsgId.of(9), new Oid(100), Tid.MAX, 2).reply(found);
+    byte[] expected = framed(CODEC.encodeToArray(reply));
+    EmbeddedChannel ch = channel();
+    ch.writeOutbound(reply);
+    List<ByteBuf> out = outbound(ch);
+    assertThat(out).as("the prefix, then the payload").hasSize(2);
+    ByteBuf payload = out.get(1);
+    assertThat(payload.isDirect()).isTrue();
+    int size = expected.length - 4;
+    assertThat(payload.nioBufferCount())
+        .as("buffers for %d bytes", size)
+        .isEqualTo((size + MessageEncoder.CHUNK - 1) / MessageEncoder.CHUNK);
     assertThat(concat(out)).isEqualTo(expected);
     assertThat(ch.finishAndReleaseAll()).isFalse();
   }
