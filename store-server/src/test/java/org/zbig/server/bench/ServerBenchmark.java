@@ -46,6 +46,9 @@ import org.zbig.zodb.pickle.Bytes;
  * ./mvnw -q -Pbench -pl store-server test-compile exec:exec \
  *     -Dbench.main=org.zbig.server.bench.ServerBenchmark [-Dbench=loads|commits|big]
  * </pre>
+ *
+ * <p>The storage's settings go to the benchmark's JVM as properties, e.g. {@code
+ * JAVA_TOOL_OPTIONS="-Dbench.dedup=off -Dbench.compression=none"}.
  */
 public final class ServerBenchmark {
   private static final int WINDOW = 64;
@@ -82,14 +85,17 @@ public final class ServerBenchmark {
             base.maxFrame());
     // -Dbench.dedup=off: big records stored whole (the server's default cuts them into chunks)
     boolean dedup = !"off".equals(System.getProperty("bench.dedup"));
-    System.out.println("dedup " + (dedup ? "on" : "off"));
+    // -Dbench.compression=none|lz4|zstd: the storage's compression (lz4, its default, otherwise)
+    org.zbig.server.storage.Compression compression =
+        org.zbig.server.storage.Compression.parse(System.getProperty("bench.compression", "lz4"));
+    System.out.println("dedup " + (dedup ? "on" : "off") + ", compression " + compression);
     try (ZeoServer server =
         ZeoServer.start(
             config,
             org.zbig.server.Limits.defaults(),
             null,
             List.of(),
-            org.zbig.server.storage.KvStorage.rocks(config.data()).dedup(dedup))) {
+            org.zbig.server.storage.KvStorage.rocks(config.data(), compression).dedup(dedup))) {
       InetSocketAddress addr = server.address();
       List<Oid> oids = populate(addr);
       System.out.printf("%-44s %14s %14s %8s%n", "benchmark", "ours", "baseline", "ratio");
