@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.zbig.wire.*;
+import org.zbig.wire.netty.ClientTls;
 
 /** TLS on the listening socket, with and without client certificates (made with openssl). */
 class TlsTest {
@@ -206,6 +207,50 @@ class TlsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> new Tls(dir.resolve("nothing.pem"), dir.resolve("server.pk8"), null))
         .hasMessageContaining("nothing.pem' (expected: a readable PEM file)");
+  }
+
+  /**
+   * An RSA key in PKCS#1 (what a Python ZEO server's {@code <ssl>} section is often given) serves
+   * as the same key in PKCS#8 does; an encrypted PKCS#1 key and an EC key in SEC1 are refused with
+   * the file named and the command that converts them.
+   */
+  @Test
+  void anRsaKeyInPkcs1ServesAndOtherFormsAreRefusedWithTheCommandThatConvertsThem()
+      throws Exception {
+    openssl("rsa", "-in", "server.key", "-traditional", "-out", "server.rsa");
+    assertThat(Files.readString(dir.resolve("server.rsa"))).contains("BEGIN RSA PRIVATE KEY");
+    Tls pkcs1 =
+        new Tls(dir.resolve("server.pem"), dir.resolve("server.rsa"), dir.resolve("ca.pem"));
+    openssl("rsa", "-in", "client.key", "-traditional", "-out", "client.rsa");
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), pkcs1)) {
+      assertThat(register(clientContext(true), server.address().getPort())).isNotNull();
+      // the client's key in PKCS#1 too, through the context the Java client and bin/zbig use
+      SSLContext client =
+          ClientTls.context(
+              dir.resolve("ca.pem"), dir.resolve("client.pem"), dir.resolve("client.rsa"));
+      assertThat(register(client, server.address().getPort())).isNotNull();
+    }
+    assertThat(pkcs1.jdkContext().getProtocol()).isNotNull();
+    openssl(
+        "rsa",
+        "-in",
+        "server.key",
+        "-traditional",
+        "-aes256",
+        "-passout",
+        "pass:secret",
+        "-out",
+        "locked.rsa");
+    Tls locked = new Tls(dir.resolve("server.pem"), dir.resolve("locked.rsa"), null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), locked).close())
+        .hasMessageContaining("locked.rsa' is an encrypted RSA key in PKCS#1")
+        .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt -in " + dir.resolve("locked.rsa"));
+    openssl("ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", "ec.key");
+    Tls ec = new Tls(dir.resolve("server.pem"), dir.resolve("ec.key"), null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(ec::jdkContext)
+        .hasMessageContaining("ec.key' holds no private key this server reads")
+        .hasMessageContaining("expected: PKCS#8, or an unencrypted RSA key in PKCS#1");
   }
 
   @Test

@@ -229,11 +229,11 @@ public record ClientOptions(
   /**
    * These options speaking TLS, from PEM files as the server takes them: the certificate (or CA)
    * the server's certificate must chain to, and optionally this client's certificate chain and
-   * PKCS#8 private key for a server that requires client certificates.
+   * private key (PKCS#8, or an RSA key in PKCS#1) for a server that requires client certificates.
    *
    * @param trusted the CA or server certificate to trust (PEM)
    * @param certificate this client's certificate chain (PEM), or null
-   * @param key its private key (PEM, PKCS#8), or null
+   * @param key its private key (PEM, PKCS#8 or an RSA key in PKCS#1), or null
    * @throws IllegalArgumentException naming the files when they cannot be used
    */
   public ClientOptions withTls(Path trusted, Path certificate, Path key) {

@@ -3,6 +3,7 @@ package org.zbig.wire.netty;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -23,7 +24,7 @@ public final class ClientTls {
    *
    * @param trusted the CA or server certificate to trust (PEM)
    * @param certificate this client's certificate chain (PEM), or null
-   * @param key its private key (PEM, PKCS#8), or null
+   * @param key its private key (PEM, PKCS#8 or an RSA key in PKCS#1: see {@link PemKeys}), or null
    * @throws IllegalArgumentException naming the files when they cannot be used
    */
   public static SSLContext context(Path trusted, Path certificate, Path key) {
@@ -39,7 +40,9 @@ public final class ClientTls {
       SslContextBuilder b =
           SslContextBuilder.forClient().sslProvider(SslProvider.JDK).trustManager(trusted.toFile());
       if (certificate != null) {
-        b.keyManager(certificate.toFile(), key.toFile());
+        b.keyManager(
+            new ByteArrayInputStream(PemKeys.read(certificate)),
+            new ByteArrayInputStream(PemKeys.pkcs8(key)));
       }
       return ((JdkSslContext) b.build()).context();
     } catch (SSLException | IllegalArgumentException e) {
@@ -47,7 +50,7 @@ public final class ClientTls {
           "TLS files "
               + trusted
               + (certificate == null ? "" : ", " + certificate + ", " + key)
-              + " (expected: readable PEM certificates and a PKCS#8 key): "
+              + " (expected: readable PEM certificates and a PKCS#8 or PKCS#1 RSA key): "
               + e.getMessage(),
           e);
     }
