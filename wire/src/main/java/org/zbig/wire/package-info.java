@@ -43,7 +43,9 @@
  * <h2>Copies</h2>
  *
  * A received payload is copied once, into an array of its exact size; decoded byte strings are
- * views of it. Encoded byte strings of 8 KiB and more are referenced by the output, not copied.
+ * views of it. Encoded byte strings of 8 KiB and more are referenced by the output, not copied (the
+ * Netty encoder copies a big message once into direct memory unless its bulk is there already: see
+ * {@link org.zbig.wire.netty.MessageEncoder}).
  *
  * <h2>Concurrency</h2>
  *

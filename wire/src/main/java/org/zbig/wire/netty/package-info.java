@@ -7,9 +7,11 @@
  * prefix), the handshake handlers, and {@link org.zbig.wire.netty.MessageDecoder} / {@link
  * org.zbig.wire.netty.MessageEncoder} over {@link org.zbig.wire.MessageCodec} (small messages
  * written into one batch buffer until the flush, so pipelined replies cost one buffer and one write
- * between flushes; big ones as composites over their pieces). No transport and no business logic:
- * errors are fired down the pipeline as {@link org.zbig.zodb.error.ProtocolException}s for the
- * connection handler to act on.
+ * between flushes; a big one as a composite over its pieces when its bulk lies in native memory,
+ * else copied into pooled direct buffers, the one copy a socket write of heap bytes makes anyway),
+ * {@link org.zbig.wire.netty.ClientTls} and {@link org.zbig.wire.netty.PemKeys} for TLS from PEM
+ * files. No transport and no business logic: errors are fired down the pipeline as {@link
+ * org.zbig.zodb.error.ProtocolException}s for the connection handler to act on.
  *
  * <p>Concurrency: each handler instance belongs to one channel and runs on its event loop.
  */
