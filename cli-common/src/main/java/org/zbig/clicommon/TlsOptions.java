@@ -27,7 +27,7 @@ public final class TlsOptions {
   @Option(
       names = "--tls-key",
       paramLabel = "KEY.pk8",
-      description = "its private key (PEM, PKCS#8)")
+      description = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)")
   Path key;
 
   /** For picocli. */

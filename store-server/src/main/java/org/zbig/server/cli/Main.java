@@ -293,7 +293,9 @@ public final class Main {
     @Option(names = "--tls-cert", description = "the server's certificate chain (PEM): serve TLS")
     Path tlsCert;
 
-    @Option(names = "--tls-key", description = "its private key (PEM, PKCS#8)")
+    @Option(
+        names = "--tls-key",
+        description = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)")
     Path tlsKey;
 
     @Option(
