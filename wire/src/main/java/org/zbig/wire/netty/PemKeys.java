@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HexFormat;
 
 /**
  * Private keys for TLS from PEM files, as both ends take them: PKCS#8 ({@code BEGIN PRIVATE KEY},
@@ -33,6 +34,10 @@ public final class PemKeys {
 
   private static final String PKCS1_BEGIN = "-----BEGIN RSA PRIVATE KEY-----";
   private static final String PKCS1_END = "-----END RSA PRIVATE KEY-----";
+
+  /** The DER of the AlgorithmIdentifier rsaEncryption (1.2.840.113549.1.1.1), NULL parameters. */
+  private static final byte[] RSA_ALGORITHM =
+      HexFormat.of().parseHex("300d06092a864886f70d0101010500");
 
   /**
    * The PEM text of private key file {@code key} in PKCS#8: as it is if it is, an RSA key in PKCS#1
@@ -72,30 +77,13 @@ public final class PemKeys {
     }
     // PrivateKeyInfo: version 0, the rsaEncryption algorithm with NULL parameters, the PKCS#1 key
     byte[] version = {0x02, 0x01, 0x00};
-    byte[] rsaAlgorithm = {
-      0x30,
-      0x0d,
-      0x06,
-      0x09,
-      0x2a,
-      (byte) 0x86,
-      0x48,
-      (byte) 0x86,
-      (byte) 0xf7,
-      0x0d,
-      0x01,
-      0x01,
-      0x01,
-      0x05,
-      0x00
-    };
     byte[] octets = der(0x04, pkcs1);
     byte[] info =
         der(
             0x30,
-            ByteBuffer.allocate(version.length + rsaAlgorithm.length + octets.length)
+            ByteBuffer.allocate(version.length + RSA_ALGORITHM.length + octets.length)
                 .put(version)
-                .put(rsaAlgorithm)
+                .put(RSA_ALGORITHM)
                 .put(octets)
                 .array());
     return ("-----BEGIN PRIVATE KEY-----\n"
