@@ -44,8 +44,8 @@ class BulkOperationsModelTest {
   void sumOfLongRunsAcrossChunksAndSlicesIsExact() {
     long seed = Long.getLong("zbig.seed", System.nanoTime());
     Random r = new Random(seed);
-    // runs shorter and longer than the sum's chunks (4,096 doubles) and slices (131,072), starting
-    // at an odd element, with tails of every length modulo 4
+    // runs shorter and longer than the sum's slices (131,072 doubles), starting at an odd element,
+    // with tails of every length modulo 4
     for (int n : new int[] {3, 4095, 4097, 8_194, 131_075, 270_001}) {
       try (Arena arena = Arena.ofConfined()) {
         NDArray all =
@@ -64,8 +64,30 @@ class BulkOperationsModelTest {
           everyOther += all.getDouble(i);
         }
         assertThat(strided.sum()).as("n %d, seed %d", n, seed).isEqualTo(everyOther);
+        // inexact values: a contiguous run adds in the order of a double[] summed with four
+        // accumulators, across its slices
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+          values[i] = r.nextDouble() * 1e6 - 5e5;
+          all.setDouble(values[i], i + 1);
+        }
+        assertThat(run.sum()).as("n %d, seed %d", n, seed).isEqualTo(sumOf4(values));
       }
     }
+  }
+
+  private static double sumOf4(double[] a) {
+    double[] acc = new double[4];
+    int i = 0;
+    for (; i + 3 < a.length; i += 4) {
+      for (int k = 0; k < 4; k++) {
+        acc[k] += a[i + k];
+      }
+    }
+    for (; i < a.length; i++) {
+      acc[0] += a[i];
+    }
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
   }
 
   private static void run(long seed, int cases) {
