@@ -38,13 +38,14 @@ import org.zbig.zodb.pickle.Bytes;
  *       against a loopback echo of frames of the same sizes with the same pipelining;
  *   <li>durable commits (RocksDB, synced) from 1, 4 and 16 committers, against one {@code fsync} of
  *       a small write to a plain file;
+ *   <li>{@code new_oids(100)} calls per second on one connection, against that {@code fsync} rate;
  *   <li>storing and loading 2 MiB records in MB/s, against a loopback echo of 2 MiB frames.
  * </ul>
  *
  * <pre>
  * ./mvnw -q install -DskipTests
  * ./mvnw -q -Pbench -pl store-server test-compile exec:exec \
- *     -Dbench.main=org.zbig.server.bench.ServerBenchmark [-Dbench=loads|commits|big]
+ *     -Dbench.main=org.zbig.server.bench.ServerBenchmark [-Dbench=loads|commits|oids|big]
  * </pre>
  *
  * <p>The storage's settings go to the benchmark's JVM as properties, e.g. {@code
@@ -131,6 +132,10 @@ public final class ServerBenchmark {
                 VOTE_NANOS.getAndSet(0) / 1e6 / n,
                 FINISH_NANOS.getAndSet(0) / 1e6 / n);
           }
+        }
+        if ("oids".matches(only)) {
+          newOidCalls(addr); // warm-up, not measured
+          row("new_oids(100), 1 conn (calls/s)", newOidCalls(addr), fsyncRate(dir));
         }
         if ("big".matches(only)) {
           double echoMb = echoBulk(echo.address());
@@ -319,6 +324,26 @@ public final class ServerBenchmark {
         serial = c.call(new TpcFinish(MsgId.of(c.msgid++), txn));
         VOTE_NANOS.addAndGet(v1 - v0);
         FINISH_NANOS.addAndGet(System.nanoTime() - v1);
+        done++;
+      }
+      return done / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /**
+   * {@code new_oids(100)} calls, one at a time, for {@link #SECONDS}: what a client creating many
+   * objects asks between its commits. Each call's oids are durable before the reply.
+   */
+  private static double newOidCalls(InetSocketAddress addr) throws IOException {
+    try (Client c = new Client(addr)) {
+      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
+      long t0 = System.nanoTime();
+      long done = 0;
+      while (System.nanoTime() < deadline) {
+        List<Oid> got = c.call(new NewOids(MsgId.of(c.msgid++), 100));
+        if (got.size() != 100) {
+          throw new IllegalStateException(got.size() + " oids for new_oids(100)");
+        }
         done++;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
