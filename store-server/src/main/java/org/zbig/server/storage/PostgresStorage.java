@@ -442,25 +442,81 @@ public final class PostgresStorage implements Storage {
         });
   }
 
+  /** Oids reserved by one update of the meta row beyond those a {@link #newOids} call needs. */
+  static final int OID_BLOCK = 4096;
+
+  private final Object oids = new Object(); // new oids are handed out under it
+  private long handedOut; // guarded by oids: the highest oid handed out
+  private long reserved; // guarded by oids: this server's block ends here (0: none yet)
+  // the highest oid this server stored or saw stored by another server's commit
+  private final AtomicLong storedSeen = new AtomicLong();
+
+  /**
+   * Hands out the next {@code n} oids above every oid handed out before and every oid stored that
+   * this server knows of. They come from a block this server reserved in the database ({@link
+   * #OID_BLOCK} more than a call needs; blocks of several servers never overlap), so only one call
+   * in many is a round trip, and that one commits before the oids are returned, so none is handed
+   * out twice, even across a crash. A block is left for a new one once a stored oid passes its
+   * start (an oid the client chose, as a restore does); a clean close gives back what it did not
+   * hand out if no other server reserved since.
+   */
   @Override
   public List<Oid> newOids(int n) {
-    return read(
-        "newOids",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("update zbig_meta set max_oid = max_oid + ? returning max_oid")) {
-            ps.setLong(1, n);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              long max = rs.getLong(1);
-              List<Oid> out = new ArrayList<>(n);
-              for (long o = max - n + 1; o <= max; o++) {
-                out.add(new Oid(o));
-              }
-              return out;
-            }
-          }
-        });
+    synchronized (oids) {
+      long from = Math.max(handedOut, storedSeen.get());
+      if (from + n > reserved) {
+        long take = (long) n + OID_BLOCK;
+        long start = from;
+        long end =
+            read(
+                "newOids",
+                c -> {
+                  try (PreparedStatement ps =
+                      c.prepareStatement(
+                          "update zbig_meta set max_oid = greatest(max_oid, ?) + ?"
+                              + " returning max_oid")) {
+                    ps.setLong(1, start);
+                    ps.setLong(2, take);
+                    try (ResultSet rs = ps.executeQuery()) {
+                      rs.next();
+                      return rs.getLong(1);
+                    }
+                  }
+                });
+        from = end - take;
+        reserved = end;
+      }
+      handedOut = from + n;
+      List<Oid> out = new ArrayList<>(n);
+      for (long o = from + 1; o <= handedOut; o++) {
+        out.add(new Oid(o));
+      }
+      return out;
+    }
+  }
+
+  /** At a clean close: the rest of the block back, if the database's mark is still its end. */
+  private void giveBackOids() {
+    synchronized (oids) {
+      long keep = Math.max(handedOut, storedSeen.get());
+      if (reserved > keep) {
+        try {
+          read(
+              "newOids give-back",
+              c -> {
+                try (PreparedStatement ps =
+                    c.prepareStatement("update zbig_meta set max_oid = ? where max_oid = ?")) {
+                  ps.setLong(1, keep);
+                  ps.setLong(2, reserved);
+                  return ps.executeUpdate();
+                }
+              });
+          reserved = keep;
+        } catch (StorageException e) { // the higher mark stays: safe, oids are skipped
+          LOG.warn("could not give back the oids reserved: {}", e.toString());
+        }
+      }
+    }
   }
 
   // --- commits -----------------------------------------------------------------------------
@@ -838,6 +894,7 @@ public final class PostgresStorage implements Storage {
               + new Tid(visible).toHex()
               + " (expected: lockCommits and catchUp before a commit)");
     }
+    storedSeen.accumulateAndGet(maxOid, Math::max);
     return counters;
   }
 
@@ -868,6 +925,11 @@ public final class PostgresStorage implements Storage {
                 return txns;
               });
       if (!out.isEmpty()) {
+        for (List<Oid> changed : out.values()) {
+          for (Oid o : changed) {
+            storedSeen.accumulateAndGet(o.value(), Math::max);
+          }
+        }
         last = out.lastEntry().getKey().value();
         for (List<Oid> changed : out.values()) {
           current.invalidate(changed); // after last moved: see CurrentRecords.put
@@ -1192,6 +1254,7 @@ public final class PostgresStorage implements Storage {
       return;
     }
     closed = true;
+    giveBackOids();
     PostgresListener l = listener;
     if (l != null) {
       l.close();

@@ -28,8 +28,9 @@
  *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache
  *       ({@link org.zbig.server.storage.PostgresBlobs}), other servers' commits heard through
  *       {@code LISTEN} ({@link org.zbig.server.storage.PostgresListener}), and recent current
- *       revisions kept in memory ({@link org.zbig.server.storage.CurrentRecords}). How the servers
- *       share one database: docs/postgres.md.
+ *       revisions kept in memory ({@link org.zbig.server.storage.CurrentRecords}); new oids from
+ *       blocks each server reserves in the shared oid mark, one round trip per block. How the
+ *       servers share one database: docs/postgres.md.
  * </ul>
  *
  * <p>What both share: the rules of pack ({@link org.zbig.server.storage.PackPlan}), the writes of a

@@ -55,6 +55,53 @@ class PostgresStorageTest extends StorageContract {
     assertThat(storage.objectCount()).isEqualTo(1);
   }
 
+  /** The database's oid mark, read directly. */
+  private long maxOidInDatabase() throws java.sql.SQLException {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.url());
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("select max_oid from zbig_meta")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
+  void newOidsComeFromBlocksThatServersSharingTheDatabaseNeverOverlap() throws Exception {
+    storage.newOids(1);
+    long mark = maxOidInDatabase();
+    for (int i = 0; i < 100; i++) {
+      storage.newOids(10);
+    }
+    assertThat(maxOidInDatabase()).as("one reservation for 1,001 oids").isEqualTo(mark);
+    try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
+      java.util.Set<Oid> seen = new java.util.HashSet<>();
+      for (int i = 0; i < 1000; i++) { // two servers' calls interleaved, across several blocks
+        for (Oid o : storage.newOids(7)) {
+          assertThat(seen.add(o)).as("%s handed out twice", o).isTrue();
+        }
+        for (Oid o : other.newOids(5)) {
+          assertThat(seen.add(o)).as("%s handed out twice", o).isTrue();
+        }
+      }
+      // an oid another server stored above this server's block: once caught up, new oids are
+      // above it
+      long high = maxOidInDatabase() + 100_000;
+      other.commit(new Tid(10), META, List.of(Write.data(new Oid(high), Bytes.utf8("x"))));
+      storage.catchUp();
+      assertThat(storage.newOids(1).getFirst().value()).isGreaterThan(high);
+    }
+  }
+
+  @Test
+  void aCleanCloseGivesTheRestOfItsBlockBack() throws Exception {
+    List<Oid> got = storage.newOids(10);
+    assertThat(maxOidInDatabase()).isGreaterThan(got.getLast().value() + 1000);
+    storage.close();
+    assertThat(maxOidInDatabase()).isEqualTo(got.getLast().value());
+    storage = open();
+    assertThat(storage.newOids(1)).containsExactly(new Oid(got.getLast().value() + 1));
+  }
+
   @Test
   void anotherServersCommitIsInvisibleUntilCaughtUp() {
     try (PostgresStorage other = openAt(dir.resolve("other-blobs"))) {
