@@ -104,12 +104,10 @@ public final class KvStorage implements Storage {
   private final boolean ownBlobs;
   private final boolean summed; // all data carries its checksum: loads skip the store's checks
   private final Object packing = new Object();
-  private final Object oids = new Object(); // new oids are handed out under it, not under this
   private volatile Tid last;
   private volatile Tid packed;
   private volatile long maxOid; // the highest oid stored, written under this
-  private long handedOut; // guarded by oids: the highest oid handed out
-  private long reserved; // guarded by oids: the durable high-water mark of oids handed out
+  private final OidBlocks oids;
   private long count;
   private long size;
   private volatile boolean dedup; // off by default: see docs/dedup.md for the figures
@@ -136,8 +134,23 @@ public final class KvStorage implements Storage {
     this.last = new Tid(readLong(LAST_TID));
     this.packed = new Tid(readLong(PACKED));
     this.maxOid = readLong(MAX_OID);
-    this.reserved = readLong(OIDS_RESERVED);
-    this.handedOut = reserved; // whatever was reserved may have been handed out before a crash
+    this.oids =
+        new OidBlocks(
+            new OidBlocks.Marks() {
+              @Override
+              public long reserve(long from, long take) {
+                long mark = from + take;
+                // not through write(Map, boolean): no revision changes, cached lookups stay valid
+                kv.write(Map.of(OIDS_RESERVED, longBytes(mark)), true);
+                return mark;
+              }
+
+              @Override
+              public void giveBack(long keep, long end) {
+                kv.write(Map.of(OIDS_RESERVED, longBytes(keep)), true);
+              }
+            },
+            readLong(OIDS_RESERVED));
     this.count = readLong(COUNT);
     this.size = readLong(SIZE);
     this.chunkBytes = readLong(CHUNK_BYTES);
@@ -738,34 +751,14 @@ public final class KvStorage implements Storage {
     return out;
   }
 
-  /** Oids reserved by one durable write beyond those a {@link #newOids} call needs. */
-  static final int OID_BLOCK = 4096;
-
   /**
-   * Hands out the next {@code n} oids above every oid stored or handed out before. Their durable
-   * high-water mark is written before they are returned, so none is handed out twice, even across a
-   * crash; it is raised a block ahead ({@link #OID_BLOCK}), so that only one call in many writes
-   * and syncs. Calls do not wait for commits: a group's synced write of 2 MiB records had held up
-   * every {@code new_oids} (and the event loop that served it) for its whole write.
+   * Hands out the next {@code n} oids above every oid stored or handed out before, from a block
+   * whose durable high-water mark is written ahead ({@link OidBlocks}): one call in many writes and
+   * syncs, and none waits for a commit's write.
    */
   @Override
   public List<Oid> newOids(int n) {
-    synchronized (oids) {
-      long from = Math.max(handedOut, maxOid);
-      long to = from + n;
-      if (Long.compareUnsigned(to, reserved) > 0) {
-        long mark = to + OID_BLOCK;
-        // not through write(Map, boolean): no revision changes, so cached lookups stay valid
-        kv.write(Map.of(OIDS_RESERVED, longBytes(mark)), true);
-        reserved = mark;
-      }
-      handedOut = to;
-      List<Oid> out = new ArrayList<>(n);
-      for (long o = from + 1; o <= to; o++) {
-        out.add(new Oid(o));
-      }
-      return out;
-    }
+    return oids.next(n, maxOid);
   }
 
   @Override
@@ -1525,14 +1518,11 @@ public final class KvStorage implements Storage {
 
   @Override
   public void close() {
-    synchronized (oids) { // a clean close gives back the block: the next start goes on from here
-      if (Long.compareUnsigned(reserved, handedOut) > 0 && failedWrite == null) {
-        try {
-          kv.write(Map.of(OIDS_RESERVED, longBytes(handedOut)), true);
-          reserved = handedOut;
-        } catch (RuntimeException e) { // the higher mark stays: safe, oids are skipped
-          LOG.warn("{}: could not give back the oids reserved: {}", name, e.toString());
-        }
+    if (failedWrite == null) { // a clean close gives back the block: the next start goes on here
+      try {
+        oids.giveBack(maxOid);
+      } catch (RuntimeException e) { // the higher mark stays: safe, oids are skipped
+        LOG.warn("{}: could not give back the oids reserved: {}", name, e.toString());
       }
     }
     kv.close();

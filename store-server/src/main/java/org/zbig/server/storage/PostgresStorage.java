@@ -442,80 +442,63 @@ public final class PostgresStorage implements Storage {
         });
   }
 
-  /** Oids reserved by one update of the meta row beyond those a {@link #newOids} call needs. */
-  static final int OID_BLOCK = 4096;
-
-  private final Object oids = new Object(); // new oids are handed out under it
-  private long handedOut; // guarded by oids: the highest oid handed out
-  private long reserved; // guarded by oids: this server's block ends here (0: none yet)
   // the highest oid this server stored or saw stored by another server's commit
   private final AtomicLong storedSeen = new AtomicLong();
 
+  private final OidBlocks oids =
+      new OidBlocks(
+          new OidBlocks.Marks() {
+            @Override
+            public long reserve(long from, long take) {
+              return read(
+                  "newOids",
+                  c -> {
+                    try (PreparedStatement ps =
+                        c.prepareStatement(
+                            "update zbig_meta set max_oid = greatest(max_oid, ?) + ?"
+                                + " returning max_oid")) {
+                      ps.setLong(1, from);
+                      ps.setLong(2, take);
+                      try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return rs.getLong(1);
+                      }
+                    }
+                  });
+            }
+
+            @Override
+            public void giveBack(long keep, long end) { // only if no other server reserved since
+              read(
+                  "newOids give-back",
+                  c -> {
+                    try (PreparedStatement ps =
+                        c.prepareStatement("update zbig_meta set max_oid = ? where max_oid = ?")) {
+                      ps.setLong(1, keep);
+                      ps.setLong(2, end);
+                      return ps.executeUpdate();
+                    }
+                  });
+            }
+          },
+          0);
+
   /**
    * Hands out the next {@code n} oids above every oid handed out before and every oid stored that
-   * this server knows of. They come from a block this server reserved in the database ({@link
-   * #OID_BLOCK} more than a call needs; blocks of several servers never overlap), so only one call
-   * in many is a round trip, and that one commits before the oids are returned, so none is handed
-   * out twice, even across a crash. A block is left for a new one once a stored oid passes its
-   * start (an oid the client chose, as a restore does); a clean close gives back what it did not
-   * hand out if no other server reserved since.
+   * this server knows of, from a block this server reserved in the shared mark ({@link OidBlocks}):
+   * blocks of several servers never overlap, and one call in many is a round trip.
    */
   @Override
   public List<Oid> newOids(int n) {
-    synchronized (oids) {
-      long from = Math.max(handedOut, storedSeen.get());
-      if (from + n > reserved) {
-        long take = (long) n + OID_BLOCK;
-        long start = from;
-        long end =
-            read(
-                "newOids",
-                c -> {
-                  try (PreparedStatement ps =
-                      c.prepareStatement(
-                          "update zbig_meta set max_oid = greatest(max_oid, ?) + ?"
-                              + " returning max_oid")) {
-                    ps.setLong(1, start);
-                    ps.setLong(2, take);
-                    try (ResultSet rs = ps.executeQuery()) {
-                      rs.next();
-                      return rs.getLong(1);
-                    }
-                  }
-                });
-        from = end - take;
-        reserved = end;
-      }
-      handedOut = from + n;
-      List<Oid> out = new ArrayList<>(n);
-      for (long o = from + 1; o <= handedOut; o++) {
-        out.add(new Oid(o));
-      }
-      return out;
-    }
+    return oids.next(n, storedSeen.get());
   }
 
   /** At a clean close: the rest of the block back, if the database's mark is still its end. */
   private void giveBackOids() {
-    synchronized (oids) {
-      long keep = Math.max(handedOut, storedSeen.get());
-      if (reserved > keep) {
-        try {
-          read(
-              "newOids give-back",
-              c -> {
-                try (PreparedStatement ps =
-                    c.prepareStatement("update zbig_meta set max_oid = ? where max_oid = ?")) {
-                  ps.setLong(1, keep);
-                  ps.setLong(2, reserved);
-                  return ps.executeUpdate();
-                }
-              });
-          reserved = keep;
-        } catch (StorageException e) { // the higher mark stays: safe, oids are skipped
-          LOG.warn("could not give back the oids reserved: {}", e.toString());
-        }
-      }
+    try {
+      oids.giveBack(storedSeen.get());
+    } catch (StorageException e) { // the higher mark stays: safe, oids are skipped
+      LOG.warn("could not give back the oids reserved: {}", e.toString());
     }
   }
 

@@ -99,8 +99,8 @@ class OidReservationTest {
     s.commit(
         new Tid(10), StorageContract.META, List.of(Write.data(new Oid(9000), Bytes.utf8("x"))));
     assertThat(s.newOids(1)).containsExactly(new Oid(9001)); // above a stored oid, block or not
-    List<Oid> many = s.newOids(KvStorage.OID_BLOCK + 10);
-    assertThat(many).hasSize(KvStorage.OID_BLOCK + 10);
+    List<Oid> many = s.newOids(OidBlocks.BLOCK + 10);
+    assertThat(many).hasSize(OidBlocks.BLOCK + 10);
     assertThat(many.getFirst()).isEqualTo(new Oid(9002));
     s.close();
     KvStorage again = over(kv);
