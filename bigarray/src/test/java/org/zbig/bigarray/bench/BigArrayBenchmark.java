@@ -19,6 +19,7 @@ import org.zbig.client.Connection;
 import org.zbig.client.Database;
 import org.zbig.client.virtmem.VirtMem;
 import org.zbig.client.zeo.ClientOptions;
+import org.zbig.client.zeo.ZeoClient;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
 import org.zbig.server.storage.DirectBuffers;
@@ -30,7 +31,11 @@ import org.zbig.zodb.Tid;
  * {@code FileChannel} in the same run; and element access through {@code NDArray.getDouble} against
  * a plain {@code double[]} (not run by CI). The size is 4 GiB, or a third of the free disk if less,
  * or the GiB given as {@code -Dbench=N} ({@code -Dbench=N@DIR} keeps the data in DIR for the next
- * run; {@code :fetch}, {@code :random} and {@code :faultin} after it run one part alone):
+ * run; {@code :fetch}, {@code :random} and {@code :faultin} after it run one part alone). Each of
+ * the scan's rounds (three, or {@code -Dbench.rounds=N} through {@code JAVA_TOOL_OPTIONS}: later
+ * rounds show the code compiled) first fetches the blocks' records alone, 32 in flight, into heap
+ * arrays and then straight into native memory as pages get them: the wire's part of the scan,
+ * without virtmem:
  *
  * <pre>
  * ./mvnw -q install -DskipTests
@@ -110,13 +115,19 @@ public final class BigArrayBenchmark {
           faultIn(server, n);
           return;
         }
-        for (int round = 1; round <= (fetchOnly ? 10 : 3); round++) {
+        for (int round = 1;
+            round <= (fetchOnly ? 10 : Integer.getInteger("bench.rounds", 3));
+            round++) {
           long tr = System.nanoTime();
-          long fetched = fetchBlocks(server, 32);
+          long fetched = fetchBlocks(server, 32, false);
           long fetchNs = System.nanoTime() - tr;
+          long ts = System.nanoTime();
+          long steered = fetchBlocks(server, 32, true);
+          long steeredNs = System.nanoTime() - ts;
           System.out.printf(
-              "round %d: the blocks' records alone, 32 in flight on one connection: %.0f MB/s%n",
-              round, fetched / (fetchNs / 1e3));
+              "round %d: the blocks' records alone, 32 in flight on one connection: %.0f MB/s"
+                  + " into heap arrays, %.0f MB/s into native memory (as into pages)%n",
+              round, fetched / (fetchNs / 1e3), steered / (steeredNs / 1e3));
           if (fetchOnly) {
             continue;
           }
@@ -214,10 +225,16 @@ public final class BigArrayBenchmark {
     }
   }
 
-  /** Loads every block's record (no pages), {@code window} at a time; returns the bytes. */
-  private static long fetchBlocks(ZeoServer server, int window) {
+  /**
+   * Loads every block's record (no pages), {@code window} at a time; returns the bytes. The data
+   * goes into heap arrays, or with {@code intoMemory} straight into native memory as a page gets it
+   * ({@link Database#loadRecordIntoAsync}: one buffer per call in flight, reused, warm), which is
+   * the scan's own data path without virtmem.
+   */
+  private static long fetchBlocks(ZeoServer server, int window, boolean intoMemory) {
     try (Database db = open(server);
-        Connection c = db.open()) {
+        Connection c = db.open();
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
       ZBigArray.register(db.registry());
       var file = c.root().get("a", ZBigArray.class).zfile();
       java.util.List<org.zbig.zodb.Oid> oids = new java.util.ArrayList<>();
@@ -227,18 +244,44 @@ public final class BigArrayBenchmark {
       var at = c.snapshot();
       java.util.ArrayDeque<java.util.concurrent.CompletableFuture<org.zbig.zodb.storage.LoadResult>>
           q = new java.util.ArrayDeque<>();
+      java.util.ArrayDeque<ZeoClient.Sink> sinks = new java.util.ArrayDeque<>();
+      java.lang.foreign.MemorySegment[] into = new java.lang.foreign.MemorySegment[window];
+      if (intoMemory) {
+        for (int i = 0; i < window; i++) {
+          into[i] = arena.allocate(BLOCK, 4096).fill((byte) 1); // warm, as recycled page slots
+        }
+      }
+      byte[] prefix = org.zbig.zblk.ZBlk0Codec.recordPrefix();
       long bytes = 0;
+      int next = 0;
       for (var oid : oids) {
         if (q.size() == window) {
-          bytes += q.poll().join().data().length();
+          bytes += received(q.poll().join(), sinks.poll());
         }
-        q.add(db.loadRecordAsync(oid, at));
+        if (intoMemory) {
+          ZeoClient.Sink sink = new ZeoClient.Sink(into[next++ % window], prefix);
+          sinks.add(sink);
+          q.add(db.loadRecordIntoAsync(oid, at, sink));
+        } else {
+          q.add(db.loadRecordAsync(oid, at));
+        }
       }
       while (!q.isEmpty()) {
-        bytes += q.poll().join().data().length();
+        bytes += received(q.poll().join(), sinks.poll());
       }
       return bytes;
     }
+  }
+
+  /** The data bytes a load received: into its sink's memory, or in its record. */
+  private static long received(org.zbig.zodb.storage.LoadResult r, ZeoClient.Sink sink) {
+    if (sink == null) {
+      return r.data().length();
+    }
+    if (sink.filled() < 0) {
+      throw new AssertionError("a ZBlk0 block's data did not go into its memory");
+    }
+    return sink.filled();
   }
 
   /**
