@@ -7,6 +7,11 @@
 #     loads (a few seconds slower, once; MAIN sees -Dzbig.aot.record=true and may load more, such
 #     as its help), and the launch after it makes the cache from that (about 2 s, once): a
 #     command line's start then includes its client classes too.
+#     With zbig_aot_data=1 (a command that moves an array's data), a cache not yet learnt from
+#     such a command is learnt again from this one: the cache then also holds the data path's
+#     classes and the JIT's profiles of its methods, so that the next such command compiles its
+#     loops early (docs/benchmarks.md, start-up). Once per build of the jars.
+#   A recording command that fails keeps nothing: the next command records instead.
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
@@ -32,20 +37,27 @@ zbig_launch() {
   local base=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   local cp="$jar:$target/lib/*"
   if [ "${ZBIG_AOT:-1}" != 0 ]; then
-    local aot="$target/$module.aot" record=0
-    if [ ! -f "$aot" ] || [ "$jar" -nt "$aot" ] || [ "$target/lib" -nt "$aot" ]; then
+    local aot="$target/$module.aot" record=0 fresh=0 conf="" c
+    if [ -f "$aot" ] && [ "$aot" -nt "$jar" ] && ! [ "$target/lib" -nt "$aot" ]; then
+      fresh=1
+    fi
+    for c in "$aot".conf.*; do # what an earlier command loaded (zbig_aot_train=command)
+      if [ -f "$c" ] && [ "$c" -nt "$jar" ] && [ "$c" -nt "$target/lib" ] &&
+        { [ "$fresh" = 0 ] || [ "$c" -nt "$aot" ]; }; then
+        conf="$c"
+      fi
+    done
+    if [ "$fresh" = 0 ] || [ -n "$conf" ]; then
       # a new cache: failure only costs speed; made into a file of its own and renamed into place,
       # so that launches running at once never see half of one
-      local tmp="$aot.$$" conf="" c
-      for c in "$aot".conf.*; do # what an earlier command loaded (zbig_aot_train=command)
-        if [ -f "$c" ] && [ "$c" -nt "$jar" ] && [ "$c" -nt "$target/lib" ]; then
-          conf="$c"
-        fi
-      done
+      local tmp="$aot.$$"
       if [ -n "$conf" ]; then
         if java "${base[@]}" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" \
           -Xlog:aot=off -Xlog:cds=off -cp "$cp" >/dev/null 2>&1 && [ -f "$tmp" ]; then
           mv -f "$tmp" "$aot"
+          case "$conf" in
+            *.conf.data.*) touch "$aot.data" ;; # learnt from a command that moved data
+          esac
         else
           rm -f "$tmp"
         fi
@@ -66,13 +78,26 @@ zbig_launch() {
           *) record=1 ;;
         esac
       fi
+    elif [ "${zbig_aot_data:-0}" = 1 ] && ! { [ "$aot.data" -nt "$jar" ] &&
+      ! [ "$target/lib" -nt "$aot.data" ]; }; then
+      record=1 # a cache learnt from a shorter command: this one's data path is learnt too
     fi
-    if [ -f "$aot" ] && [ "$aot" -nt "$jar" ] && ! [ "$target/lib" -nt "$aot" ]; then
+    if [ "$record" = 0 ] && [ -f "$aot" ] && [ "$aot" -nt "$jar" ] &&
+      ! [ "$target/lib" -nt "$aot" ]; then
       base+=(-XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off)
     elif [ "$record" = 1 ]; then
-      # exec keeps this shell's pid: the file name is this JVM's own
-      base+=(-XX:AOTMode=record -XX:AOTConfiguration="$aot.conf.$$" -Xlog:aot=off -Xlog:cds=off
+      local recorded="$aot.conf.$$"
+      if [ "${zbig_aot_data:-0}" = 1 ]; then
+        recorded="$aot.conf.data.$$"
+      fi
+      base+=(-XX:AOTMode=record -XX:AOTConfiguration="$recorded" -Xlog:aot=off -Xlog:cds=off
         -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Dzbig.aot.record=true)
+      local status=0
+      java "${base[@]}" "${jvm[@]}" -cp "$cp" "$main" "$@" || status=$?
+      if [ "$status" != 0 ]; then
+        rm -f "$recorded" # a command that failed may have loaded little: the next one records
+      fi
+      exit "$status"
     fi
   fi
   exec java "${base[@]}" "${jvm[@]}" -cp "$cp" "$main" "$@"

@@ -508,40 +508,59 @@ final class ArrayCommands {
         description = "blocks loaded one at a time for the latency (default: ${DEFAULT-VALUE})")
     int samples;
 
+    @Option(
+        names = "--passes",
+        defaultValue = "1",
+        description =
+            "scans of the whole array, each loading every block from the server again; the first"
+                + " also runs the JIT compiler on the data path (default: ${DEFAULT-VALUE})")
+    int passes;
+
     Bench() {}
 
     @Override
     public Integer call() {
-      if (viewMiB < 1 || samples < 1) {
+      if (viewMiB < 1 || samples < 1 || passes < 1) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--view " + viewMiB + ", --samples " + samples + " (expected: both >= 1)");
+            "--view "
+                + viewMiB
+                + ", --samples "
+                + samples
+                + ", --passes "
+                + passes
+                + " (expected: all >= 1)");
       }
       PrintWriter out = spec.commandLine().getOut();
       try (Session s = Session.open(parent.main)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm());
         long bytes = a.nbytes();
-        double[] sum = {0};
-        long t0 = System.nanoTime();
-        withProgress(
-            "scan " + name,
-            bytes,
-            p -> {
-              long bytesPerRow = a.shape().length == 0 ? 1 : bytes / Math.max(1, rows(a));
-              a.forEachChunk(
-                  viewMiB << 20,
-                  piece -> sum[0] += piece.dtype().fields().isEmpty() ? sumOf(piece) : 0,
-                  rowsDone -> p.accept(rowsDone * bytesPerRow));
-            });
-        double scanS = (System.nanoTime() - t0) / 1e9;
-        out.printf(
-            Locale.ROOT,
-            "scan\t%.2f GiB in %.2f s: %.0f MB/s (sum %s)%n",
-            bytes / (double) (1L << 30),
-            scanS,
-            bytes / scanS / 1e6,
-            sum[0]);
+        for (int pass = 1; pass <= passes; pass++) {
+          s.vm().reclaim(Long.MAX_VALUE); // no page of the array in RAM: each pass loads them all
+          double[] sum = {0};
+          long t0 = System.nanoTime();
+          withProgress(
+              passes == 1 ? "scan " + name : "scan " + name + " (" + pass + "/" + passes + ")",
+              bytes,
+              p -> {
+                long bytesPerRow = a.shape().length == 0 ? 1 : bytes / Math.max(1, rows(a));
+                a.forEachChunk(
+                    viewMiB << 20,
+                    piece -> sum[0] += piece.dtype().fields().isEmpty() ? sumOf(piece) : 0,
+                    rowsDone -> p.accept(rowsDone * bytesPerRow));
+              });
+          double scanS = (System.nanoTime() - t0) / 1e9;
+          out.printf(
+              Locale.ROOT,
+              "scan\t%s%.2f GiB in %.2f s: %.0f MB/s (sum %s)%n",
+              passes == 1 ? "" : "pass " + pass + " of " + passes + ": ",
+              bytes / (double) (1L << 30),
+              scanS,
+              bytes / scanS / 1e6,
+              sum[0]);
+          out.flush();
+        }
         long blocks = (bytes + a.blockSize() - 1) / a.blockSize();
         if (blocks == 0) {
           out.flush();

@@ -123,9 +123,33 @@ class ArrayCommandsTest {
       assertThat(r[1])
           .contains("(sum " + (599999.0 * 600000 / 2 - 1500) + ")")
           .contains("fault-in\tone block of 2048 KiB, 5 samples: p50 ");
+      // each pass loads every block again and sums the same
+      r =
+          run(
+              "--server",
+              addr,
+              "array",
+              "bench",
+              "a",
+              "--samples",
+              "1",
+              "--view",
+              "1",
+              "--passes",
+              "2");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      String sum = "(sum " + (599999.0 * 600000 / 2 - 1500) + ")";
+      assertThat(r[1].lines().filter(l -> l.startsWith("scan\t")))
+          .hasSize(2)
+          .satisfiesExactly(
+              l -> assertThat(l).startsWith("scan\tpass 1 of 2: ").endsWith(sum),
+              l -> assertThat(l).startsWith("scan\tpass 2 of 2: ").endsWith(sum));
       r = run("--server", addr, "array", "bench", "a", "--samples", "0");
       assertThat(r[0]).isEqualTo("2");
-      assertThat(r[2]).contains("--samples 0 (expected: both >= 1)");
+      assertThat(r[2]).contains("--samples 0, --passes 1 (expected: all >= 1)");
+      r = run("--server", addr, "array", "bench", "a", "--passes", "0");
+      assertThat(r[0]).isEqualTo("2");
+      assertThat(r[2]).contains("--passes 0 (expected: all >= 1)");
       r = run("--server", addr, "ls");
       assertThat(r[1]).contains("a\tZBigArray shape=[2005, 300]", "z\tZBigArray shape=[10, 20]");
       r = run("--server", addr, "array", "info", "nothing");

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/zbig}'s ahead-of-time cache learns from the first real command: that command records
- * what it loads, the next launch makes the cache, and neither prints a word of it.
+ * what it loads, the next launch makes the cache, and neither prints a word of it. The first
+ * command that moves an array's data teaches it again, once (its data path's classes and profiles);
+ * a recording command that fails keeps nothing.
  */
 class LauncherCacheTest {
   @TempDir Path dir;
@@ -30,6 +32,51 @@ class LauncherCacheTest {
     Procs.Proc p = Procs.zbig(port, "array", "info", "demo");
     assertThat(p.waitFor(Duration.ofMinutes(3))).as(p.output()).isZero();
     return List.copyOf(p.lines);
+  }
+
+  private static Procs.Proc export(int port, String name, Path file) throws InterruptedException {
+    Procs.Proc p = Procs.zbig(port, "array", "export", name, file.toString());
+    p.waitFor(Duration.ofMinutes(3));
+    return p;
+  }
+
+  @Test
+  void aCommandThatMovesDataTeachesTheCacheOnceAndAFailedRecordingKeepsNothing() throws Exception {
+    int port = Procs.freePort();
+    try (Procs.Proc server = Procs.server(port, dir.resolve("data"))) {
+      Procs.Proc grow = Procs.zbig(port, "array", "grow", "demo", "--rows", "10", "--count", "1");
+      assertThat(grow.waitFor(Duration.ofMinutes(3))).as(grow.output()).isZero();
+      for (String f : cacheFiles()) {
+        Files.delete(TARGET.resolve(f));
+      }
+      List<String> info = run(port); // records
+      run(port); // makes the cache
+      assertThat(cacheFiles()).containsExactly("cli.aot");
+
+      // a data command records, but this one fails: nothing of its recording is kept
+      Procs.Proc failed = export(port, "nosuch", dir.resolve("x.npy"));
+      assertThat(failed.process.exitValue()).as(failed.output()).isEqualTo(1);
+      assertThat(cacheFiles()).containsExactly("cli.aot");
+
+      Procs.Proc first = export(port, "demo", dir.resolve("a.npy"));
+      assertThat(first.process.exitValue()).as(first.output()).isZero();
+      assertThat(first.lines).noneMatch(l -> l.contains("AOT") || l.contains("aot"));
+      assertThat(cacheFiles())
+          .hasSize(2)
+          .contains("cli.aot")
+          .anyMatch(f -> f.startsWith("cli.aot.conf.data."));
+
+      assertThat(run(port)).isEqualTo(info); // makes the cache from the export's recording
+      assertThat(cacheFiles()).containsExactlyInAnyOrder("cli.aot", "cli.aot.data");
+
+      Procs.Proc second = export(port, "demo", dir.resolve("b.npy"));
+      assertThat(second.process.exitValue()).as(second.output()).isZero();
+      assertThat(Files.mismatch(dir.resolve("a.npy"), dir.resolve("b.npy"))).isEqualTo(-1);
+      assertThat(cacheFiles())
+          .as("learnt once")
+          .containsExactlyInAnyOrder("cli.aot", "cli.aot.data");
+      assertThat(server.process.isAlive()).isTrue();
+    }
   }
 
   @Test
