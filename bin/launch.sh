@@ -11,7 +11,8 @@
 #     such a command is learnt again from this one: the cache then also holds the data path's
 #     classes and the JIT's profiles of its methods, so that the next such command compiles its
 #     loops early (docs/benchmarks.md, start-up). Once per build of the jars.
-#   A recording command that fails keeps nothing: the next command records instead.
+#   A recording command that fails marks its record (MAIN, from -Dzbig.aot.conf); the next launch
+#     drops it and records instead.
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
@@ -42,6 +43,13 @@ zbig_launch() {
       fresh=1
     fi
     for c in "$aot".conf.*; do # what an earlier command loaded (zbig_aot_train=command)
+      case "$c" in
+        *.failed) continue ;;
+      esac
+      if [ -f "$c.failed" ]; then # that command failed: it may have loaded little
+        rm -f "$c" "$c.failed"
+        continue
+      fi
       if [ -f "$c" ] && [ "$c" -nt "$jar" ] && [ "$c" -nt "$target/lib" ] &&
         { [ "$fresh" = 0 ] || [ "$c" -nt "$aot" ]; }; then
         conf="$c"
@@ -86,18 +94,15 @@ zbig_launch() {
       ! [ "$target/lib" -nt "$aot" ]; then
       base+=(-XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off)
     elif [ "$record" = 1 ]; then
+      # exec keeps this shell's pid: the file name is this JVM's own. MAIN marks it .failed if
+      # the command fails, and the next launch drops it (and records instead)
       local recorded="$aot.conf.$$"
       if [ "${zbig_aot_data:-0}" = 1 ]; then
         recorded="$aot.conf.data.$$"
       fi
       base+=(-XX:AOTMode=record -XX:AOTConfiguration="$recorded" -Xlog:aot=off -Xlog:cds=off
-        -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Dzbig.aot.record=true)
-      local status=0
-      java "${base[@]}" "${jvm[@]}" -cp "$cp" "$main" "$@" || status=$?
-      if [ "$status" != 0 ]; then
-        rm -f "$recorded" # a command that failed may have loaded little: the next one records
-      fi
-      exit "$status"
+        -XX:+UnlockDiagnosticVMOptions -XX:-DisplayVMOutput -Dzbig.aot.record=true
+        -Dzbig.aot.conf="$recorded")
     fi
   fi
   exec java "${base[@]}" "${jvm[@]}" -cp "$cp" "$main" "$@"

@@ -2,9 +2,11 @@ package org.zbig.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -81,7 +83,9 @@ public final class Main {
   /**
    * Runs the command line and exits with its status. A run that records the classes a start loads
    * for the launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record})
-   * also renders the help, unseen, so that {@code --help} starts from the cache too.
+   * also renders the help, unseen, so that {@code --help} starts from the cache too; if the command
+   * failed, it marks its record ({@code zbig.aot.conf}, written by the JVM at exit) as failed, and
+   * the launcher drops it: a failed command may have loaded little of what a start needs.
    */
   public static void main(String[] args) {
     int status = run(args);
@@ -90,6 +94,14 @@ public final class Main {
           .commandLine(new Main())
           .setOut(new PrintWriter(Writer.nullWriter()))
           .execute("--help");
+      String conf = System.getProperty("zbig.aot.conf");
+      if (status != 0 && conf != null) {
+        try {
+          Files.writeString(Path.of(conf + ".failed"), "exit status " + status + "\n");
+        } catch (IOException | RuntimeException e) {
+          // only the cache's training: the next launch records again or uses this record
+        }
+      }
     }
     System.exit(status);
   }

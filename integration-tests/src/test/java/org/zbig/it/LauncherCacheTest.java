@@ -41,7 +41,8 @@ class LauncherCacheTest {
   }
 
   @Test
-  void aCommandThatMovesDataTeachesTheCacheOnceAndAFailedRecordingKeepsNothing() throws Exception {
+  void aCommandThatMovesDataTeachesTheCacheOnceAndAFailedCommandsRecordIsDropped()
+      throws Exception {
     int port = Procs.freePort();
     try (Procs.Proc server = Procs.server(port, dir.resolve("data"))) {
       Procs.Proc grow = Procs.zbig(port, "array", "grow", "demo", "--rows", "10", "--count", "1");
@@ -53,10 +54,13 @@ class LauncherCacheTest {
       run(port); // makes the cache
       assertThat(cacheFiles()).containsExactly("cli.aot");
 
-      // a data command records, but this one fails: nothing of its recording is kept
+      // a data command records, but this one fails: its record is marked, and dropped next
       Procs.Proc failed = export(port, "nosuch", dir.resolve("x.npy"));
       assertThat(failed.process.exitValue()).as(failed.output()).isEqualTo(1);
-      assertThat(cacheFiles()).containsExactly("cli.aot");
+      assertThat(cacheFiles())
+          .hasSize(3)
+          .contains("cli.aot")
+          .anyMatch(f -> f.startsWith("cli.aot.conf.data.") && f.endsWith(".failed"));
 
       Procs.Proc first = export(port, "demo", dir.resolve("a.npy"));
       assertThat(first.process.exitValue()).as(first.output()).isZero();
@@ -64,7 +68,7 @@ class LauncherCacheTest {
       assertThat(cacheFiles())
           .hasSize(2)
           .contains("cli.aot")
-          .anyMatch(f -> f.startsWith("cli.aot.conf.data."));
+          .anyMatch(f -> f.startsWith("cli.aot.conf.data.") && !f.endsWith(".failed"));
 
       assertThat(run(port)).isEqualTo(info); // makes the cache from the export's recording
       assertThat(cacheFiles()).containsExactlyInAnyOrder("cli.aot", "cli.aot.data");
