@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/zbig}'s ahead-of-time cache learns from the first real command: that command records
  * what it loads, the next launch makes the cache, and neither prints a word of it. The first
  * command that moves an array's data teaches it again, once (its data path's classes and profiles);
- * a recording command that fails keeps nothing.
+ * the record of a command that fails is marked, and the next launch drops it.
  */
 class LauncherCacheTest {
   @TempDir Path dir;
