@@ -908,11 +908,13 @@ public final class PostgresStorage implements Storage {
                 return txns;
               });
       if (!out.isEmpty()) {
+        long seen = 0;
         for (List<Oid> changed : out.values()) {
           for (Oid o : changed) {
-            storedSeen.accumulateAndGet(o.value(), Math::max);
+            seen = Math.max(seen, o.value());
           }
         }
+        storedSeen.accumulateAndGet(seen, Math::max); // before last moves, as one update
         last = out.lastEntry().getKey().value();
         for (List<Oid> changed : out.values()) {
           current.invalidate(changed); // after last moved: see CurrentRecords.put
