@@ -16,6 +16,11 @@
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
+# Whether file $1 exists and was made after the jars of zbig_launch's $jar and $target/lib.
+zbig_newer_than_jars() {
+  [ -f "$1" ] && [ "$1" -nt "$jar" ] && ! [ "$target/lib" -nt "$1" ]
+}
+
 zbig_launch() {
   local module="$1" main="$2"
   shift 2
@@ -39,7 +44,7 @@ zbig_launch() {
   local cp="$jar:$target/lib/*"
   if [ "${ZBIG_AOT:-1}" != 0 ]; then
     local aot="$target/$module.aot" record=0 fresh=0 conf="" c
-    if [ -f "$aot" ] && [ "$aot" -nt "$jar" ] && ! [ "$target/lib" -nt "$aot" ]; then
+    if zbig_newer_than_jars "$aot"; then
       fresh=1
     fi
     for c in "$aot".conf.*; do # what an earlier command loaded (zbig_aot_train=command)
@@ -86,12 +91,10 @@ zbig_launch() {
           *) record=1 ;;
         esac
       fi
-    elif [ "${zbig_aot_data:-0}" = 1 ] && ! { [ "$aot.data" -nt "$jar" ] &&
-      ! [ "$target/lib" -nt "$aot.data" ]; }; then
+    elif [ "${zbig_aot_data:-0}" = 1 ] && ! zbig_newer_than_jars "$aot.data"; then
       record=1 # a cache learnt from a shorter command: this one's data path is learnt too
     fi
-    if [ "$record" = 0 ] && [ -f "$aot" ] && [ "$aot" -nt "$jar" ] &&
-      ! [ "$target/lib" -nt "$aot" ]; then
+    if [ "$record" = 0 ] && zbig_newer_than_jars "$aot"; then # made above, or by a launch meanwhile
       base+=(-XX:AOTCache="$aot" -Xlog:aot=off -Xlog:cds=off)
     elif [ "$record" = 1 ]; then
       # exec keeps this shell's pid: the file name is this JVM's own. MAIN marks it .failed if
