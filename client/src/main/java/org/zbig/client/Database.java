@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,8 @@ public final class Database implements AutoCloseable {
   private final ZeoClient zeo;
   private final ClassRegistry registry = new ClassRegistry();
   private final RecordCache records;
+  private final ConcurrentHashMap<Asked, CompletableFuture<Optional<LoadResult>>> asked =
+      new ConcurrentHashMap<>(); // loadShared's requests in flight
   private final Set<Connection> connections = new CopyOnWriteArraySet<>();
   private final Deque<Oid> freeOids = new ArrayDeque<>();
   private final AtomicLong nextTxnId = new AtomicLong(System.nanoTime() & 0x7fff_ffff_ffffL);
@@ -292,12 +295,37 @@ public final class Database implements AutoCloseable {
     if (r != null) {
       return r;
     }
-    Tid before = new Tid(at.value() + 1);
-    return ZeoClient.join(
-            zeo.call(
-                id -> new LoadBefore(id, oid, before),
-                found -> found.ifPresent(x -> records.loaded(oid, x))))
-        .orElseThrow(() -> new NoSuchObjectException(oid));
+    return ZeoClient.join(loadShared(oid, at)).orElseThrow(() -> new NoSuchObjectException(oid));
+  }
+
+  /** A {@code loadBefore} asked for and not answered yet: its oid and snapshot. */
+  private record Asked(Oid oid, Tid before) {}
+
+  /**
+   * The server's answer for {@code oid} as of {@code at}, cached when it comes: one request for
+   * every caller that asks for the same revision while it is in flight. The answer for a snapshot
+   * never changes, so they share it; without this, the loaders of a scan that reach a block table
+   * bucket not cached yet each asked for it (a third of a scan's loads).
+   */
+  private CompletableFuture<Optional<LoadResult>> loadShared(Oid oid, Tid at) {
+    Asked key = new Asked(oid, new Tid(at.value() + 1));
+    CompletableFuture<Optional<LoadResult>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<LoadResult>> theirs = asked.putIfAbsent(key, mine);
+    if (theirs != null) {
+      return theirs;
+    }
+    zeo.call(
+            id -> new LoadBefore(id, oid, key.before()),
+            found -> found.ifPresent(x -> records.loaded(oid, x)))
+        .whenComplete((found, e) -> {
+          asked.remove(key, mine); // the answer is cached by now: later callers find it there
+          if (e != null) {
+            mine.completeExceptionally(e);
+          } else {
+            mine.complete(found);
+          }
+        });
+    return mine;
   }
 
   /**
@@ -326,6 +354,10 @@ public final class Database implements AutoCloseable {
     LoadResult r = records.lookup(oid, at);
     if (r != null) {
       return CompletableFuture.completedFuture(r);
+    }
+    if (sink == null) {
+      return loadShared(oid, at)
+          .thenApply(found -> found.orElseThrow(() -> new NoSuchObjectException(oid)));
     }
     Tid before = new Tid(at.value() + 1);
     return zeo.loadBeforeInto(

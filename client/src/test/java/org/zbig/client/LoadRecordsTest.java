@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,15 +15,22 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.client.zeo.ZeoClient;
+import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.server.storage.KvStorage;
+import org.zbig.server.storage.Storage;
 import org.zbig.wire.Encoding;
 import org.zbig.wire.LoadBeforeMany;
 import org.zbig.wire.StoreA;
@@ -226,6 +235,59 @@ class LoadRecordsTest {
       assertThat(db.loadTreeAsync(root, t, 1).join()).isEmpty();
       // a missing root: nothing, and nothing fails
       assertThat(db.loadTreeAsync(new Oid(999), t, 2).join()).isEmpty();
+    }
+  }
+
+  @Test
+  void loadsOfOneRevisionAskedWhileItIsInFlightAreOneRequest() throws Exception {
+    // the server's storage holds the first load of oid 20 until the other calls are made
+    Oid held = new Oid(20);
+    AtomicBoolean holding = new AtomicBoolean();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Storage inner = KvStorage.inMemory();
+    Storage gated =
+        (Storage)
+            Proxy.newProxyInstance(
+                Storage.class.getClassLoader(),
+                new Class<?>[] {Storage.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("loadBefore")
+                      && held.equals(args[0])
+                      && holding.compareAndSet(true, false)) {
+                    entered.countDown();
+                    release.await();
+                  }
+                  try {
+                    return method.invoke(inner, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    server.close();
+    server = ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), gated);
+    try (Database db = Database.open(server.address(), ClientOptions.defaults(), 64 << 20)) {
+      Bytes data = Bytes.utf8("asked by many");
+      Tid t = commit(db.zeo(), List.of(held), List.of(Tid.Z64), List.of(data));
+      db.clearCache();
+      long loads = serverLoads();
+      holding.set(true);
+      List<CompletableFuture<LoadResult>> got = new ArrayList<>();
+      got.add(db.loadRecordAsync(held, t));
+      assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first load reached storage").isTrue();
+      for (int i = 0; i < 7; i++) {
+        got.add(db.loadRecordAsync(held, t)); // the first is still unanswered
+      }
+      release.countDown();
+      for (CompletableFuture<LoadResult> f : got) {
+        assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(new LoadResult(data, t, null));
+      }
+      assertThat(serverLoads() - loads).as("loadBefore requests the server got").isEqualTo(1);
+      // answered and cached: asked again, still none
+      assertThat(db.loadRecord(held, t)).isEqualTo(new LoadResult(data, t, null));
+      assertThat(serverLoads() - loads).isEqualTo(1);
+    } finally {
+      release.countDown();
     }
   }
 

@@ -131,8 +131,10 @@ public final class BigArrayBenchmark {
           if (fetchOnly) {
             continue;
           }
+          long loads = serverLoads(server);
           long t0 = System.nanoTime();
           double ours = sumThroughViews(server);
+          loads = serverLoads(server) - loads;
           long viewsNs = System.nanoTime() - t0;
           long t1 = System.nanoTime();
           double file = sumFile(raw);
@@ -141,10 +143,13 @@ public final class BigArrayBenchmark {
             throw new AssertionError("sums differ: " + ours + " != " + file);
           }
           System.out.printf(
-              "round %d: sum of %.2f GiB through views %.0f MB/s, FileChannel %.0f MB/s, ratio %.2f%n",
+              "round %d: sum of %.2f GiB through views %.0f MB/s (%d loads from the server for %d"
+                  + " blocks), FileChannel %.0f MB/s, ratio %.2f%n",
               round,
               bytes / (double) (1L << 30),
               bytes / (viewsNs / 1e3),
+              loads,
+              (bytes + BLOCK - 1) / BLOCK,
               bytes / (fileNs / 1e3),
               (double) viewsNs / fileNs);
         }
@@ -158,6 +163,11 @@ public final class BigArrayBenchmark {
         }
       }
     }
+  }
+
+  /** The {@code loadBefore} requests the server answered so far. */
+  private static long serverLoads(ZeoServer server) {
+    return ((Number) server.served().status().get("loads")).longValue();
   }
 
   private static double value(long i) {
