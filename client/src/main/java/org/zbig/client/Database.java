@@ -314,17 +314,23 @@ public final class Database implements AutoCloseable {
     if (theirs != null) {
       return theirs;
     }
-    zeo.call(
-            id -> new LoadBefore(id, oid, key.before()),
-            found -> found.ifPresent(x -> records.loaded(oid, x)))
-        .whenComplete((found, e) -> {
-          asked.remove(key, mine); // the answer is cached by now: later callers find it there
-          if (e != null) {
-            mine.completeExceptionally(e);
-          } else {
-            mine.complete(found);
-          }
-        });
+    CompletableFuture<Optional<LoadResult>> call;
+    try {
+      call =
+          zeo.call(
+              id -> new LoadBefore(id, oid, key.before()),
+              found -> found.ifPresent(x -> records.loaded(oid, x)));
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e); // never left in the map: later callers ask again
+    }
+    call.whenComplete((found, e) -> {
+      asked.remove(key, mine); // the answer is cached by now: later callers find it there
+      if (e != null) {
+        mine.completeExceptionally(e);
+      } else {
+        mine.complete(found);
+      }
+    });
     return mine;
   }
 
