@@ -22,7 +22,9 @@
  *       the next write or visible commit; RocksDB's iterators are kept per thread between loads.
  *       The current serials of objects recently written or checked are kept in a fixed table
  *       ({@link org.zbig.server.storage.SerialCache}), so that votes and group writes need no seek
- *       for them; it is updated by commits and cleared by pack.
+ *       for them; it is updated by commits and cleared by pack. An oid above the highest stored is
+ *       new without a seek (which would read and decompress a neighbour's blob value). Big writes
+ *       reuse one RocksDB write batch, whose memory then stays warm.
  *   <li>{@link org.zbig.server.storage.PostgresStorage} in a PostgreSQL schema shared by several
  *       servers: its tables ({@link org.zbig.server.storage.PostgresRows}), undo and pack in SQL
  *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache

@@ -40,6 +40,29 @@ class KvStorageRocksTest extends StorageContract {
     assertThat(storage.objectCount()).isEqualTo(1);
   }
 
+  @Test
+  void currentSerialAfterReopeningKnowsStoredOidsHighOnesTooAndNewOnesWithoutThem() {
+    // reopened: no serial is cached, every answer comes from the data or from the stored maximum
+    Oid small = new Oid(3);
+    Oid high = new Oid(0x8000_0000_0000_0005L); // negative as a signed value
+    storage.commit(
+        new Tid(10),
+        META,
+        List.of(Write.data(small, Bytes.utf8("s")), Write.data(high, Bytes.utf8("h"))));
+    storage.close();
+    storage = open();
+    assertThat(storage.currentSerial(small)).contains(new Tid(10));
+    assertThat(storage.currentSerial(high)).contains(new Tid(10));
+    assertThat(storage.currentSerial(new Oid(2))).isEmpty();
+    assertThat(storage.currentSerial(new Oid(4))).as("above every oid stored").isEmpty();
+    assertThat(storage.currentSerial(new Oid(0x8000_0000_0000_0006L))).isEmpty();
+    storage.commit(new Tid(11), META, List.of(Write.data(new Oid(4), Bytes.utf8("a"))));
+    storage.close();
+    storage = open();
+    assertThat(storage.currentSerial(new Oid(4))).contains(new Tid(11));
+    assertThat(storage.objectCount()).isEqualTo(3);
+  }
+
   /** Rewrites the stored value of revision {@code tid} of {@code oid} with the storage closed. */
   private void rewrite(Oid oid, long tid, java.util.function.UnaryOperator<byte[]> change) {
     storage.close();

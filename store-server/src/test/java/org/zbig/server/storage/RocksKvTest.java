@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The iterators a thread keeps between its cursors: each cursor sees what was written before it was
- * opened, nested cursors are independent, and iterators left idle are closed.
+ * opened, nested cursors are independent, and iterators left idle are closed. Big writes reuse one
+ * batch: each carries only its own entries, and one that finds the batch in use makes its own.
  */
 class RocksKvTest {
   @TempDir Path dir;
@@ -43,6 +44,54 @@ class RocksKvTest {
         }
       }
       assertThat(kv.keptIterators()).as("one kept per kind of cursor").isEqualTo(2);
+    }
+  }
+
+  private static byte[] big(int seed) {
+    byte[] v = new byte[2 << 20];
+    new java.util.Random(seed).nextBytes(v);
+    return v;
+  }
+
+  @Test
+  void bigWritesOneAfterAnotherCarryNothingOfTheWriteBefore() {
+    byte[] x = big(1);
+    byte[] z = big(2);
+    try (RocksKv kv = new RocksKv(dir)) {
+      kv.write(Map.of(b("x"), x, b("k"), b("first")), true);
+      kv.write(Map.of(b("k"), b("second")), true); // a small write, not through the kept batch
+      java.util.Map<byte[], byte[]> third = new java.util.IdentityHashMap<>();
+      third.put(b("x"), null); // a delete
+      third.put(b("z"), z);
+      kv.write(third, true); // had the batch kept the first write, k would be "first" again
+      assertThat(kv.get(b("k"))).isEqualTo(b("second"));
+      assertThat(kv.get(b("x"))).isNull();
+      assertThat(kv.get(b("z"))).isEqualTo(z);
+    }
+    try (RocksKv kv = new RocksKv(dir)) { // and so on disk
+      assertThat(kv.get(b("k"))).isEqualTo(b("second"));
+      assertThat(kv.get(b("x"))).isNull();
+      assertThat(kv.get(b("z"))).isEqualTo(z);
+    }
+  }
+
+  @Test
+  void aBigWriteWhileTheKeptBatchIsInUseMakesItsOwn() throws Exception {
+    byte[] first = big(4);
+    byte[] second = big(5);
+    try (RocksKv kv = new RocksKv(dir)) {
+      kv.reusedLock.lock(); // as a big write in progress on another thread
+      try {
+        java.util.concurrent.CompletableFuture.runAsync(
+                () -> kv.write(Map.of(b("a"), first), true),
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+            .get(30, java.util.concurrent.TimeUnit.SECONDS); // does not wait for the kept one
+      } finally {
+        kv.reusedLock.unlock();
+      }
+      kv.write(Map.of(b("b"), second), true); // the kept batch, free again
+      assertThat(kv.get(b("a"))).isEqualTo(first);
+      assertThat(kv.get(b("b"))).isEqualTo(second);
     }
   }
 
