@@ -440,14 +440,14 @@ public final class FileHandle implements AutoCloseable {
   }
 
   /** A load begun by {@link #startLoad}: the page, LOADING, and the slot it loads into. */
-  private record Started(Page page, long slot, boolean stale) {}
+  private record Started(Page page, long slot, boolean stale, boolean untouched) {}
 
   /** (1) of {@link #acquire}, with the lock held: an EMPTY page is LOADING into {@code slot}. */
   private Started startLoad(Page page, long slot) {
     page.slot = slot;
     page.state = PageState.LOADING;
     page.loading = new CompletableFuture<>();
-    return new Started(page, slot, vm.ram.stale(slot));
+    return new Started(page, slot, vm.ram.stale(slot), vm.ram.takeUntouched(slot));
   }
 
   /**
@@ -490,6 +490,9 @@ public final class FileHandle implements AutoCloseable {
     MemorySegment mem = vm.ram.segment(started.slot());
     Throwable failed = null;
     try {
+      if (started.untouched()) {
+        vm.ram.touch(started.slot()); // here, not in the network thread's copy (see Ram)
+      }
       if (started.stale()) {
         file.loadBlockOver(blk, mem);
       } else {

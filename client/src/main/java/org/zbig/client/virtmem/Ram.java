@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Pointer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.BitSet;
 
@@ -32,6 +33,7 @@ final class Ram implements AutoCloseable {
   private final BitSet kept = new BitSet(); // memory kept, content left over
   private int keptCount;
   private final BitSet stale = new BitSet(); // slots whose content is left over when taken
+  private final BitSet untouched = new BitSet(); // memory allocated, never written by the CPU
   private long slots; // slots ever handed out (the file's length / pageSize)
   private long used;
   private boolean closed;
@@ -243,6 +245,7 @@ final class Ram implements AutoCloseable {
           e);
     }
     used++;
+    untouched.set(Math.toIntExact(slot));
     if (populate) {
       try {
         // fault the slot's own view in now: loading into it then runs at copy speed
@@ -255,6 +258,33 @@ final class Ram implements AutoCloseable {
 
   private boolean populate = true;
 
+  /**
+   * Whether the slot's memory, just allocated, was never written by the CPU; the caller then owns
+   * its first touch ({@link #touch}), and the next call says false. Populating the memory ({@code
+   * MADV_POPULATE_WRITE}) maps its pages, yet on a VM whose page tables are shadowed the CPU's
+   * first write to each 4 KiB page still costs about 2 µs, unseen by the guest: copying 2 MiB into
+   * such a slot runs at 0.8 GB/s, into a touched one at 26-28 GB/s. The loader touches it, off the
+   * network thread that copies a block's data into it (docs/benchmarks.md, "The slow copy into page
+   * slots").
+   */
+  boolean takeUntouched(long slot) {
+    int i = Math.toIntExact(slot);
+    boolean was = untouched.get(i);
+    untouched.clear(i);
+    return was;
+  }
+
+  /**
+   * Writes a zero to the first byte of each 4 KiB page of a slot whose memory reads as zeros and
+   * that nobody else uses yet: the first touch of its pages, without the caller's lock.
+   */
+  void touch(long slot) {
+    MemorySegment m = segment(slot);
+    for (long at = 0; at < pageSize; at += 4096) {
+      m.set(ValueLayout.JAVA_BYTE, at, (byte) 0);
+    }
+  }
+
   /** Whether the slot, just taken, holds left-over bytes (the taker must zero it if it needs). */
   boolean stale(long slot) {
     return stale.get(Math.toIntExact(slot));
@@ -262,6 +292,7 @@ final class Ram implements AutoCloseable {
 
   /** Gives a slot back, keeping its memory for the next {@link #allocate}. */
   void recycle(long slot) {
+    untouched.clear(Math.toIntExact(slot));
     stale.set(Math.toIntExact(slot));
     kept.set((int) slot);
     keptCount++;
@@ -278,6 +309,7 @@ final class Ram implements AutoCloseable {
 
   /** Gives a slot back; its memory is released. */
   void release(long slot) {
+    untouched.clear(Math.toIntExact(slot));
     try {
       LibC.C.fallocate(
           fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, slot * pageSize, pageSize);

@@ -8,7 +8,10 @@
  * <ul>
  *   <li>{@code Ram}: a memfd (else an unlinked file on /dev/shm) through JNA, cut into page-size
  *       slots; a slot's memory is {@code fallocate}d when taken (a full file system is a clear
- *       {@link org.zbig.client.virtmem.VirtMemException}) and released by punching a hole.
+ *       {@link org.zbig.client.virtmem.VirtMemException}) and released by punching a hole. The
+ *       loader that first takes new memory writes to each of its 4 KiB pages before loading, so
+ *       that the first-touch cost of a VM's shadowed page tables is not paid inside the network
+ *       thread's copy.
  *   <li>{@link org.zbig.client.virtmem.VirtMem}: the one lock, the RAM budget and the LRU order of
  *       evictable pages (loaded, clean, unpinned).
  *   <li>{@link org.zbig.client.virtmem.FileHandle}: the page map of one file; every page state

@@ -201,6 +201,28 @@ class VirtMemTest {
   }
 
   @Test
+  void freshSlotMemoryIsTouchedByItsFirstTakerOnlyAndStillReadsAsZeros() {
+    try (Ram ram = new Ram(PAGE)) {
+      long a = ram.allocate();
+      assertThat(ram.takeUntouched(a)).as("new memory").isTrue();
+      assertThat(ram.takeUntouched(a)).as("the first taker owns the touch").isFalse();
+      ram.touch(a);
+      MemorySegment m = ram.segment(a);
+      assertThat(m.mismatch(MemorySegment.ofArray(new byte[PAGE]))).isEqualTo(-1L);
+      m.set(ValueLayout.JAVA_BYTE, 5, (byte) 7);
+      ram.recycle(a);
+      long b = ram.allocate();
+      assertThat(b).as("the kept slot").isEqualTo(a);
+      assertThat(ram.takeUntouched(b)).as("kept memory was written").isFalse();
+      ram.release(b);
+      long c = ram.allocate();
+      assertThat(c).as("the freed slot, allocated again").isEqualTo(a);
+      assertThat(ram.takeUntouched(c)).as("its memory punched out and allocated anew").isTrue();
+      assertThat(ram.segment(c).get(ValueLayout.JAVA_BYTE, 5)).isZero();
+    }
+  }
+
+  @Test
   void ramRunsComeFromGivenBackSlotsAndGrowTheRamOnlyWhenNoneIsKept() {
     try (Ram ram = new Ram(PAGE)) {
       long a = ram.allocateRun(4);
