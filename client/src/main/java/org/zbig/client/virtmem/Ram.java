@@ -262,10 +262,10 @@ final class Ram implements AutoCloseable {
    * Whether the slot's memory, just allocated, was never written by the CPU; the caller then owns
    * its first touch ({@link #touch}), and the next call says false. Populating the memory ({@code
    * MADV_POPULATE_WRITE}) maps its pages, yet on a VM whose page tables are shadowed the CPU's
-   * first write to each 4 KiB page still costs about 2 µs, unseen by the guest: copying 2 MiB into
-   * such a slot runs at 0.8 GB/s, into a touched one at 26-28 GB/s. The loader touches it, off the
-   * network thread that copies a block's data into it (docs/benchmarks.md, "The slow copy into page
-   * slots").
+   * first write to each 4 KiB page still costs about 2.5 µs, unseen by the guest: copying 2 MiB
+   * into such a slot runs at 0.8 GB/s, into a touched one at 26-28 GB/s. The loader touches it, off
+   * the network thread that copies a block's data into it (docs/benchmarks.md, "The slow copy into
+   * page slots").
    */
   boolean takeUntouched(long slot) {
     int i = Math.toIntExact(slot);
