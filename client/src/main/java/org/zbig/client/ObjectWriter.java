@@ -43,7 +43,8 @@ final class ObjectWriter {
     if (p instanceof OpaqueObject o) {
       return o.record();
     }
-    return record(p, p.getState(), pending);
+    Bytes encoded = p.encodedRecord();
+    return encoded != null ? encoded : record(p, p.getState(), pending);
   }
 
   /** The record of {@code p} with state {@code state} (a merged state, say). */

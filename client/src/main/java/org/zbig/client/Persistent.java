@@ -3,6 +3,7 @@ package org.zbig.client;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.ConflictException;
+import org.zbig.zodb.pickle.Bytes;
 
 /**
  * The base of every persistent object: an object whose state lives in the database and is loaded on
@@ -107,6 +108,16 @@ public abstract class Persistent {
 
   /** Drops the fields (the object becomes a ghost); they are loaded again on next access. */
   protected abstract void clearState();
+
+  /**
+   * The record of the current state when the object holds it encoded already, or null (the
+   * default): the connection then pickles the class and {@link #getState()}. An object that answers
+   * must answer exactly those bytes; a {@link org.zbig.client.bigfile.ZBlk0} block written from a
+   * page does, to be stored without one more copy of its data.
+   */
+  protected Bytes encodedRecord() {
+    return null;
+  }
 
   /**
    * Merges this transaction's change with a concurrent committed one, as Python's {@code

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Random;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.zbig.zodb.pickle.Bytes;
+import org.zbig.zodb.record.ClassMeta;
 import org.zbig.zodb.record.DataRecord;
 
 /**
@@ -88,9 +90,52 @@ class ZBlkFormatsTest {
         byte[] prefix = ZBlk0Codec.recordPrefix();
         assertThat(Arrays.copyOf(record, prefix.length)).isEqualTo(prefix);
       }
+      if (!zdata) { // the whole record at once: Python's bytes, or -1 where SHORT_BINBYTES is due
+        MemorySegment into = arena.allocate(ZBlk0Codec.maxRecordSize(size));
+        long n = ZBlk0Codec.writeRecord(block, into);
+        if (state.length() >= 256) {
+          assertThat(into.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(record);
+          assertThat(n - ZBlk0Codec.recordDataOffset() - ZBlk0Codec.recordSuffixLength())
+              .isEqualTo(state.length());
+        } else {
+          assertThat(n).isEqualTo(-1);
+        }
+      }
       MemorySegment page = arena.allocate(size);
       ZBlk0Codec.decode(encoded, page);
       assertThat(page.mismatch(block)).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void aWholeRecordWrittenAtOnceIsWhatTheGeneralWriterEncodesForEveryDataLength() {
+    long seed = System.nanoTime();
+    Random rnd = new Random(seed);
+    int size = 64 << 10;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment into = arena.allocate(ZBlk0Codec.maxRecordSize(size));
+      for (int len : new int[] {255, 256, 257, 4096, size - 1, size, 1 + rnd.nextInt(size)}) {
+        MemorySegment block = arena.allocate(size);
+        for (int i = 0; i < len; i++) {
+          block.set(ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt());
+        }
+        block.set(ValueLayout.JAVA_BYTE, len - 1, (byte) 7); // the data ends here
+        long n = ZBlk0Codec.writeRecord(block, into);
+        byte[] general =
+            new DataRecord(
+                    ClassMeta.of("wendelin.bigfile.file_zodb.ZBlk0"), ZBlk0Codec.encode(block))
+                .encode();
+        if (len < 256) {
+          assertThat(n).as("seed %d, length %d", seed, len).isEqualTo(-1);
+        } else {
+          assertThat(into.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE))
+              .as("seed %d, length %d", seed, len)
+              .isEqualTo(general);
+        }
+      }
+      assertThatThrownBy(() -> ZBlk0Codec.writeRecord(arena.allocate(size), arena.allocate(size)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("record buffer: " + size + " bytes for a block of " + size);
     }
   }
 

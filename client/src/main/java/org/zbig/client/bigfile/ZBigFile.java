@@ -75,7 +75,10 @@ import org.zbig.zodb.storage.LoadResult;
  *
  * {@link #storeBlock} runs in the connection's thread at commit: the block is written in the format
  * this file writes ({@link ZBlkFormat}; {@code auto} decides per block as wendelin does), a block
- * whose format changes gets a new object, and with ZBlk1 only changed chunks are rewritten.
+ * whose format changes gets a new object, and with ZBlk1 only changed chunks are rewritten. A ZBlk0
+ * block is copied once, from its page into its whole record in a reused native buffer ({@link
+ * RecordBuffers}), which the socket writes as it is; the buffer comes back when the committed
+ * block's object is deactivated after the commit.
  */
 public final class ZBigFile extends Persistent implements BigFile {
   private long blksize;
@@ -97,6 +100,12 @@ public final class ZBigFile extends Persistent implements BigFile {
   // the blocks each of those records is a dependency of, in increasing order (one, for most)
   private final Map<Oid, long[]> oidBlocks = new ConcurrentHashMap<>();
   private FileHandle handle;
+  private RecordBuffers recordBuffers; // for the ZBlk0 records this file writes, made on first use
+
+  /** The buffers of the ZBlk0 records this file wrote, or null before the first (for tests). */
+  RecordBuffers recordBuffers() {
+    return recordBuffers;
+  }
 
   /** For the class registry: an empty ghost's state comes from the database. */
   public ZBigFile() {}
@@ -789,7 +798,10 @@ public final class ZBigFile extends Persistent implements BigFile {
         z = new ZBlk0();
         blktab.put(blk, z);
       }
-      z.setData(Bytes.wrap(ZBlk0Codec.encode(page).toByteArray()));
+      if (recordBuffers == null) {
+        recordBuffers = new RecordBuffers(blksize);
+      }
+      z.setBlock(page, recordBuffers);
       return;
     }
     ZBlk1 z = existing instanceof ZBlk1 z1 ? z1 : null;
@@ -851,7 +863,10 @@ public final class ZBigFile extends Persistent implements BigFile {
     // the block table is kept: a ZBigFile stays loaded like wendelin's LivePersistent
   }
 
-  /** Drops the data a stored block's objects hold: the pages have it, the database too. */
+  /**
+   * Drops the data a stored block's objects hold (a ZBlk0's record buffer goes back for reuse): the
+   * pages have it, the database too.
+   */
   private static void release(Object zblk) {
     switch (zblk) {
       case ZBlk0 z -> z.deactivate();

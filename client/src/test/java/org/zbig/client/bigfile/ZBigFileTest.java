@@ -36,6 +36,7 @@ import org.zbig.server.storage.KvStorage;
 import org.zbig.wire.Encoding;
 import org.zbig.zblk.ZBlkFormat;
 import org.zbig.zodb.Oid;
+import org.zbig.zodb.error.ConflictException;
 import org.zbig.zodb.pickle.Tuple;
 import org.zbig.zodb.record.Reference;
 
@@ -272,6 +273,87 @@ class ZBigFileTest {
         c.sync();
         assertThat(m.segment().get(ValueLayout.JAVA_LONG, 5L * (2 << 20) + 8)).isEqualTo(99L);
         assertThat(m.segment().get(ValueLayout.JAVA_LONG, 4L * (2 << 20) + 8)).isEqualTo(5L);
+      }
+    }
+  }
+
+  @Test
+  void zblk0RecordsComeFromReusedBuffersAndEachCommitStoresWhatItsPagesHeld() throws Exception {
+    int bs = 64 << 10;
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        Database db = open(server);
+        Connection c = db.open();
+        VirtMem vm = new VirtMem(bs, 16L << 20, 0)) {
+      ZBigFile f = new ZBigFile(bs);
+      f.setFormat(ZBlkFormat.ZBLK0);
+      c.root().put("f", f);
+      c.commit();
+      List<Map<Long, byte[]>> rounds = new ArrayList<>();
+      List<org.zbig.zodb.Tid> tids = new ArrayList<>();
+      try (Mapping m = f.open(vm).map(0, 5, true)) {
+        for (int round = 0; round < 3; round++) {
+          Map<Long, byte[]> want = new java.util.HashMap<>();
+          for (long b = 0; b < 4; b++) {
+            // each round a different length, all of them over 256 bytes and under the block
+            byte[] data = new byte[1000 + (int) (b * 7000) + round * 3000];
+            new Random(round * 10L + b).nextBytes(data);
+            data[data.length - 1] = 1;
+            MemorySegment page = m.segment().asSlice(b * bs, bs);
+            page.fill((byte) 0);
+            MemorySegment.copy(data, 0, page, ValueLayout.JAVA_BYTE, 0, data.length);
+            want.put(b, data);
+          }
+          byte[] small = {
+            (byte) round, 2, 3
+          }; // under 256 bytes: the general writer's SHORT_BINBYTES
+          MemorySegment.copy(small, 0, m.segment(), ValueLayout.JAVA_BYTE, 4L * bs, 3);
+          want.put(4L, small);
+          tids.add(c.commit());
+          rounds.add(want);
+          RecordBuffers buffers = f.recordBuffers();
+          // the four big blocks' buffers came back after the commit; the later rounds made none
+          assertThat(buffers.kept()).as("round %d", round).isEqualTo(4);
+          assertThat(buffers.made()).as("round %d", round).isEqualTo(4);
+        }
+      }
+      // every round's records, as the general writer encodes the bytes the pages held
+      for (int round = 0; round < 3; round++) {
+        for (var e : rounds.get(round).entrySet()) {
+          Oid zblk = ((ZBlk0) f.blktab().get(e.getKey())).oid();
+          org.zbig.zodb.Tid tid = tids.get(round);
+          byte[] stored =
+              db.zeo().invoke(id -> new org.zbig.wire.LoadSerial(id, zblk, tid)).toByteArray();
+          byte[] expected =
+              new org.zbig.zodb.record.DataRecord(
+                      org.zbig.zodb.record.ClassMeta.of("wendelin.bigfile.file_zodb.ZBlk0"),
+                      org.zbig.zodb.pickle.Bytes.wrap(e.getValue()))
+                  .encode();
+          assertThat(stored).as("round %d block %d", round, e.getKey()).isEqualTo(expected);
+        }
+      }
+      // the objects dropped their state with their buffers: read again, they hold the last round
+      ZBlk0 z = (ZBlk0) f.blktab().get(2L);
+      assertThat(z.data().toByteArray()).isEqualTo(rounds.get(2).get(2L));
+
+      // a commit that fails after its blocks were written: their buffers are not given back (the
+      // socket may still be writing them), the pages go back to what the database holds
+      try (Database other = open(server);
+          Connection c2 = other.open()) {
+        ZBigFile f2 = c2.root().get("f", ZBigFile.class);
+        try (VirtMem vm2 = new VirtMem(bs, 16L << 20, 0);
+            Mapping m2 = f2.open(vm2).map(1, 1, true)) {
+          m2.segment().fill((byte) 9);
+          c2.commit();
+        }
+      }
+      try (Mapping m = f.open(vm).map(1, 1, true)) {
+        ((ZBlk0) f.blktab().get(1L)).activate(); // read at this snapshot: the commit conflicts
+        m.segment().fill((byte) 5);
+        assertThatThrownBy(c::commit).isInstanceOf(ConflictException.class);
+        assertThat(f.recordBuffers().made()).isEqualTo(4);
+        assertThat(f.recordBuffers().kept()).as("one taken, not given back").isEqualTo(3);
+        c.abort();
+        assertThat(m.segment().get(ValueLayout.JAVA_BYTE, 123)).isEqualTo((byte) 9);
       }
     }
   }
