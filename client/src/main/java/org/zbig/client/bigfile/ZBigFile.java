@@ -100,11 +100,16 @@ public final class ZBigFile extends Persistent implements BigFile {
   // the blocks each of those records is a dependency of, in increasing order (one, for most)
   private final Map<Oid, long[]> oidBlocks = new ConcurrentHashMap<>();
   private FileHandle handle;
-  private RecordBuffers recordBuffers; // for the ZBlk0 records this file writes, made on first use
+  private RecordBuffers recordBuffers; // for the ZBlk0 records this file writes, on first use
 
-  /** The buffers of the ZBlk0 records this file wrote, or null before the first (for tests). */
+  /** The buffers of the ZBlk0 records this file writes, or null before the first. */
   RecordBuffers recordBuffers() {
     return recordBuffers;
+  }
+
+  /** Writes ZBlk0 records through {@code buffers} instead of the shared ones (for tests). */
+  void useRecordBuffers(RecordBuffers buffers) {
+    recordBuffers = buffers;
   }
 
   /** For the class registry: an empty ghost's state comes from the database. */
@@ -799,7 +804,7 @@ public final class ZBigFile extends Persistent implements BigFile {
         blktab.put(blk, z);
       }
       if (recordBuffers == null) {
-        recordBuffers = new RecordBuffers(blksize);
+        recordBuffers = RecordBuffers.shared(blksize);
       }
       z.setBlock(page, recordBuffers);
       return;
