@@ -252,7 +252,7 @@ public final class Npy {
           }
         }
         done += piece;
-        target.flushHint();
+        target.flushHint(firstBlock, lastBlock);
         progress.accept(done);
       }
     }
