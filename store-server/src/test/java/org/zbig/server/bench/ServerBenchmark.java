@@ -403,21 +403,7 @@ public final class ServerBenchmark {
 
   /** The fsync rate of a small write to a plain file on the data folder's file system. */
   private static double fsyncRate(Path dir) throws IOException {
-    Path f = dir.resolve("fsync-baseline");
-    try (FileChannel ch =
-        FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
-      long t0 = System.nanoTime();
-      long n = 0;
-      while (System.nanoTime() < deadline) {
-        ch.write(ByteBuffer.wrap(new byte[200]));
-        ch.force(false);
-        n++;
-      }
-      return n / ((System.nanoTime() - t0) / 1e9);
-    } finally {
-      Files.deleteIfExists(f);
-    }
+    return syncedWritesPerSecond(dir.resolve("fsync-baseline"), ByteBuffer.allocate(200));
   }
 
   /**
@@ -425,20 +411,27 @@ public final class ServerBenchmark {
    * fdatasync}): the bound of durable commits of one 2 MiB record each.
    */
   private static double syncedAppends(Path dir) throws IOException {
-    Path f = dir.resolve("append-baseline");
     ByteBuffer block = ByteBuffer.allocateDirect(2 << 20);
     new Random(2).ints(block.capacity() / 4).forEach(block::putInt);
+    return syncedWritesPerSecond(dir.resolve("append-baseline"), block) * 2.0 * 1.048576;
+  }
+
+  /**
+   * Appends {@code each} to file {@code f} and syncs it ({@code fdatasync}), again and again for
+   * {@link #SECONDS}: the rate per second. The file is deleted afterwards.
+   */
+  private static double syncedWritesPerSecond(Path f, ByteBuffer each) throws IOException {
     try (FileChannel ch =
         FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
       long t0 = System.nanoTime();
       long n = 0;
       while (System.nanoTime() < deadline) {
-        ch.write(block.clear());
+        ch.write(each.clear());
         ch.force(false);
         n++;
       }
-      return n * 2.0 * 1.048576 / ((System.nanoTime() - t0) / 1e9);
+      return n / ((System.nanoTime() - t0) / 1e9);
     } finally {
       Files.deleteIfExists(f);
     }
