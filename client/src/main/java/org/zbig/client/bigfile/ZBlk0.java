@@ -24,7 +24,7 @@ public final class ZBlk0 extends TrimmedBytes {
 
   /** Sets the data to {@code page} without its trailing zeros, as its whole record when it can. */
   void setBlock(MemorySegment page, RecordBuffers from) {
-    Bytes data = ZBlk0Codec.encode(page); // (trailing zeros are found from the end: a short scan)
+    Bytes data = ZBlk0Codec.encode(page); // a view of the page without its trailing zeros
     if (data.length() < 256) { // SHORT_BINBYTES: a small copy, pickled the general way
       setData(Bytes.wrap(data.toByteArray()));
       return;
@@ -32,7 +32,7 @@ public final class ZBlk0 extends TrimmedBytes {
     MemorySegment buf = from.take();
     long n;
     try {
-      n = ZBlk0Codec.writeRecord(page, buf);
+      n = ZBlk0Codec.writeRecord(data.segment(), buf); // trimmed already: no second scan
     } catch (RuntimeException e) {
       from.give(buf);
       throw e;
