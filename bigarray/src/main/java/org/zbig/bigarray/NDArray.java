@@ -507,46 +507,36 @@ public final class NDArray {
     forEachOffset(at -> writeDouble(at, v));
   }
 
-  private static final int SLICE = 1 << 17; // doubles: 1 MiB
-
   /** The sum of all elements as doubles. */
   public double sum() {
     if (isF8() && !be) {
-      // little-endian doubles, run by run, in slices of int-indexed loops with four accumulators,
-      // which the JIT unrolls without per-element long maths (BigArrayBenchmark -Dbench=bulk)
+      // little-endian doubles, run by run, a contiguous run with four accumulators
       double[] acc = new double[4];
       forEachRun((at, count, stride) -> {
         double a0 = acc[0];
         double a1 = acc[1];
         double a2 = acc[2];
         double a3 = acc[3];
-        for (long done = 0; done < count; ) {
-          int k = (int) Math.min(count - done, SLICE);
-          if (stride == 8) {
-            // one pass over a slice of the mapped memory, indexed by int: the JIT hoists the
-            // bounds checks out of the loop. The same order of additions as a double[]'s sum with
-            // four accumulators (slices are a multiple of 4 elements). Copying 32 KiB chunks into
-            // a heap array and summing that was two passes over the data: 40-46% of the double[]
-            // sum on a machine whose memory runs at 28-32 GB/s; this is 72-75%. Slices of 16 Ki
-            // doubles ran at 31-34%, of 16 Mi at 68-74%.
-            MemorySegment run = memory.asSlice(at + done * 8, (long) k * 8);
-            int j = 0;
-            for (; j + 3 < k; j += 4) {
-              a0 += run.getAtIndex(F8L, j);
-              a1 += run.getAtIndex(F8L, j + 1);
-              a2 += run.getAtIndex(F8L, j + 2);
-              a3 += run.getAtIndex(F8L, j + 3);
-            }
-            for (; j < k; j++) {
-              a0 += run.getAtIndex(F8L, j);
-            }
-          } else {
-            long base = at + done * stride;
-            for (int i = 0; i < k; i++) {
-              a0 += memory.get(F8L, base + i * stride);
-            }
+        if (stride == 8) {
+          // one pass over the run, long-indexed, byte offsets computed in the loop: the JIT
+          // hoists the bounds and liveness checks of this counted loop (BigArrayBenchmark
+          // -Dbench=bulk). The same order of additions as a double[]'s sum with four
+          // accumulators.
+          long j = 0;
+          for (; j + 3 < count; j += 4) {
+            long b = at + j * 8;
+            a0 += memory.get(F8L, b);
+            a1 += memory.get(F8L, b + 8);
+            a2 += memory.get(F8L, b + 16);
+            a3 += memory.get(F8L, b + 24);
           }
-          done += k;
+          for (; j < count; j++) {
+            a0 += memory.get(F8L, at + j * 8);
+          }
+        } else {
+          for (long j = 0; j < count; j++) {
+            a0 += memory.get(F8L, at + j * stride);
+          }
         }
         acc[0] = a0;
         acc[1] = a1;

@@ -41,11 +41,11 @@ class BulkOperationsModelTest {
   }
 
   @Test
-  void sumOfLongRunsAcrossChunksAndSlicesIsExact() {
+  void sumOfLongRunsIsExactAndAddsInTheOrderOfFourAccumulators() {
     long seed = Long.getLong("zbig.seed", System.nanoTime());
     Random r = new Random(seed);
-    // runs shorter and longer than the sum's slices (131,072 doubles), starting at an odd element,
-    // with tails of every length modulo 4
+    // runs short and long (past 131,072 doubles, the slices an earlier sum went by), starting at
+    // an odd element, with tails of every length modulo 4
     for (int n : new int[] {3, 4095, 4097, 8_194, 131_075, 270_001}) {
       try (Arena arena = Arena.ofConfined()) {
         NDArray all =
@@ -65,7 +65,7 @@ class BulkOperationsModelTest {
         }
         assertThat(strided.sum()).as("n %d, seed %d", n, seed).isEqualTo(everyOther);
         // inexact values: a contiguous run adds in the order of a double[] summed with four
-        // accumulators, across its slices
+        // accumulators
         double[] values = new double[n];
         for (int i = 0; i < n; i++) {
           values[i] = r.nextDouble() * 1e6 - 5e5;
