@@ -507,41 +507,52 @@ public final class NDArray {
     forEachOffset(at -> writeDouble(at, v));
   }
 
+  private static final long SLICE = 1 << 17; // doubles: 1 MiB
+
+  /**
+   * Adds {@code count} little-endian doubles from byte {@code at} of {@code m} into {@code acc},
+   * four accumulators in turn (slices are a multiple of four elements, so the order of additions is
+   * a double[]'s summed with four accumulators).
+   */
+  private static void sumContiguous(MemorySegment m, long at, long count, double[] acc) {
+    double a0 = acc[0];
+    double a1 = acc[1];
+    double a2 = acc[2];
+    double a3 = acc[3];
+    long j = 0;
+    for (; j + 3 < count; j += 4) {
+      long b = at + j * 8;
+      a0 += m.get(F8L, b);
+      a1 += m.get(F8L, b + 8);
+      a2 += m.get(F8L, b + 16);
+      a3 += m.get(F8L, b + 24);
+    }
+    for (; j < count; j++) {
+      a0 += m.get(F8L, at + j * 8);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+  }
+
   /** The sum of all elements as doubles. */
   public double sum() {
     if (isF8() && !be) {
       // little-endian doubles, run by run, a contiguous run with four accumulators
       double[] acc = new double[4];
       forEachRun((at, count, stride) -> {
-        double a0 = acc[0];
-        double a1 = acc[1];
-        double a2 = acc[2];
-        double a3 = acc[3];
         if (stride == 8) {
-          // one pass over the run, long-indexed, byte offsets computed in the loop: the JIT
-          // hoists the bounds and liveness checks of this counted loop (BigArrayBenchmark
-          // -Dbench=bulk). The same order of additions as a double[]'s sum with four
-          // accumulators.
-          long j = 0;
-          for (; j + 3 < count; j += 4) {
-            long b = at + j * 8;
-            a0 += memory.get(F8L, b);
-            a1 += memory.get(F8L, b + 8);
-            a2 += memory.get(F8L, b + 16);
-            a3 += memory.get(F8L, b + 24);
-          }
-          for (; j < count; j++) {
-            a0 += memory.get(F8L, at + j * 8);
+          for (long done = 0; done < count; done += SLICE) {
+            sumContiguous(memory, at + done * 8, Math.min(SLICE, count - done), acc);
           }
         } else {
+          double a0 = acc[0];
           for (long j = 0; j < count; j++) {
             a0 += memory.get(F8L, at + j * stride);
           }
+          acc[0] = a0;
         }
-        acc[0] = a0;
-        acc[1] = a1;
-        acc[2] = a2;
-        acc[3] = a3;
       });
       return (acc[0] + acc[1]) + (acc[2] + acc[3]);
     }

@@ -44,8 +44,8 @@ class BulkOperationsModelTest {
   void sumOfLongRunsIsExactAndAddsInTheOrderOfFourAccumulators() {
     long seed = Long.getLong("zbig.seed", System.nanoTime());
     Random r = new Random(seed);
-    // runs short and long (past 131,072 doubles, the slices an earlier sum went by), starting at
-    // an odd element, with tails of every length modulo 4
+    // runs shorter and longer than the sum's slices (131,072 doubles), starting at an odd element,
+    // with tails of every length modulo 4
     for (int n : new int[] {3, 4095, 4097, 8_194, 131_075, 270_001}) {
       try (Arena arena = Arena.ofConfined()) {
         NDArray all =
