@@ -65,7 +65,7 @@ class BulkOperationsModelTest {
         }
         assertThat(strided.sum()).as("n %d, seed %d", n, seed).isEqualTo(everyOther);
         // inexact values: a contiguous run adds in the order of a double[] summed with four
-        // accumulators
+        // accumulators, across its slices
         double[] values = new double[n];
         for (int i = 0; i < n; i++) {
           values[i] = r.nextDouble() * 1e6 - 5e5;
