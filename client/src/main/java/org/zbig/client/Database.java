@@ -446,10 +446,15 @@ public final class Database implements AutoCloseable {
     return zeo.call(
             id -> new LoadBeforeTree(id, oid, before, depth),
             found -> {
-              // on the network thread, in order with invalidations, as single loads are cached
+              // on the network thread, in order with invalidations, as single loads are cached;
+              // the records are views into one frame
+              List<Oid> oids = new ArrayList<>(found.size());
+              List<LoadResult> results = new ArrayList<>(found.size());
               for (LoadBeforeTree.Found f : found) {
-                records.loaded(f.oid(), f.result());
+                oids.add(f.oid());
+                results.add(f.result());
               }
+              records.loadedTogether(oids, results);
             })
         .handle((found, e) -> {
           if (e != null) {
@@ -481,11 +486,17 @@ public final class Database implements AutoCloseable {
     zeo.call(
             id -> new LoadBeforeMany(id, oids, before),
             found -> {
-              // on the network thread, in order with invalidations, as single loads are cached
+              // on the network thread, in order with invalidations, as single loads are cached;
+              // the records are views into one frame
+              List<Oid> present = new ArrayList<>(found.size());
+              List<LoadResult> results = new ArrayList<>(found.size());
               for (int i = 0; i < found.size(); i++) {
-                Oid oid = oids.get(i);
-                found.get(i).ifPresent(x -> records.loaded(oid, x));
+                if (found.get(i).isPresent()) {
+                  present.add(oids.get(i));
+                  results.add(found.get(i).get());
+                }
               }
+              records.loadedTogether(present, results);
             })
         .whenComplete((found, e) -> {
           if (e != null) {

@@ -10,13 +10,14 @@
  *       invalidations reported in tid order on its event loop (docs/protocol.md §4.2, 4.5).
  *   <li>{@link org.zbig.client.Database}: one ZEO connection, the {@code RecordCache} shared by its
  *       connections (each revision with its validity range {@code [start, end)}, filled and closed
- *       on the event loop in server order, so it serves every snapshot correctly), the oid pool,
- *       the class registry and the commit lock (one two-phase commit at a time on the ZEO
- *       connection). Many records at once ({@code loadRecordsAsync}: a ZBlk1 block's chunks, a
- *       chunk table's level) are one {@code zbigLoadBeforeMany} call where our server offers it,
- *       else one batch of {@code loadBefore}s; an object and what it refers to, a few references
- *       deep ({@code loadTreeAsync}: a whole ZBlk1 block), one {@code zbigLoadBeforeTree} call
- *       (docs/protocol.md §3.2).
+ *       on the event loop in server order, so it serves every snapshot correctly; bounded by the
+ *       heap its records hold, a reply's frame counted once while any record decoded from it is
+ *       kept), the oid pool, the class registry and the commit lock (one two-phase commit at a time
+ *       on the ZEO connection). Many records at once ({@code loadRecordsAsync}: a ZBlk1 block's
+ *       chunks, a chunk table's level) are one {@code zbigLoadBeforeMany} call where our server
+ *       offers it, else one batch of {@code loadBefore}s; an object and what it refers to, a few
+ *       references deep ({@code loadTreeAsync}: a whole ZBlk1 block), one {@code
+ *       zbigLoadBeforeTree} call (docs/protocol.md §3.2).
  *   <li>{@link org.zbig.client.Connection}: a snapshot (loads are {@code loadBefore(oid, at+1)}),
  *       the changes of the current transaction, commit with client-side conflict resolution, and
  *       {@link org.zbig.client.Connection.Synchronizer}s for other data managers (virtmem). A
