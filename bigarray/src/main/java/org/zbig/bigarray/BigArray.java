@@ -88,13 +88,21 @@ public final class BigArray {
     if (sinceCheckpoint * (4L << 20) >= checkpointBytes) {
       sinceCheckpoint = 0;
       checkpoint.run();
-      VirtMem vm = file.virtMem();
-      if (nbytes() > vm.budgetPages() * vm.pageSize() / 2) {
+      if (outgrowsRam()) {
         file.dropBehind(writtenFrom, writtenTo - writtenFrom + 1);
       }
       writtenFrom = Long.MAX_VALUE;
       writtenTo = -1;
     }
+  }
+
+  /**
+   * Whether the array is more than half the RAM budget: it cannot stay in RAM for a second pass
+   * anyway, so pages done with go back ({@link #flushHint}, {@link #forEachChunk}).
+   */
+  private boolean outgrowsRam() {
+    VirtMem vm = file.virtMem();
+    return nbytes() > vm.budgetPages() * vm.pageSize() / 2;
   }
 
   /**
@@ -113,10 +121,9 @@ public final class BigArray {
     int major = order == 'C' ? 0 : shape.length - 1;
     long rowBytes = nbytes() / shape[major];
     long rows = Math.max(1, Math.max(maxBytes, blksize) / Math.max(1, rowBytes));
-    // more than half the RAM budget cannot stay in RAM for a second pass anyway: each piece's pages
-    // go back once the action is done with them (a scan then reuses a few warm slots)
-    VirtMem vm = file.virtMem();
-    boolean dropBehind = nbytes() > vm.budgetPages() * vm.pageSize() / 2;
+    // each piece's pages go back once the action is done with them (a scan then reuses a few warm
+    // slots)
+    boolean dropBehind = outgrowsRam();
     for (long r = 0; r < shape[major]; r += rows) {
       long end = Math.min(shape[major], r + rows);
       List<Index> piece = rowsOf(major, r, end);
