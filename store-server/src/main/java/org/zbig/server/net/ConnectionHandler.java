@@ -21,15 +21,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -104,9 +101,6 @@ import org.zbig.zodb.error.ProtocolException;
 import org.zbig.zodb.error.ReadOnlyException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.StorageTransactionException;
-import org.zbig.zodb.pickle.PickleException;
-import org.zbig.zodb.record.References;
-import org.zbig.zodb.storage.LoadResult;
 
 /**
  * One client connection: dispatches its {@link Message}s to {@link Storage} calls and the committer
@@ -522,8 +516,16 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         replyLease = buffers.lease(); // big data straight into direct memory, until written
         yield storage().loadBefore(r.oid(), r.before(), replyLease);
       }
-      case LoadBeforeMany r -> loadBeforeMany(r);
-      case LoadBeforeTree r -> loadBeforeTree(r);
+      case LoadBeforeMany r -> {
+        var found = MultiLoads.many(storage(), r);
+        served.loads.addAndGet(found.size());
+        yield found;
+      }
+      case LoadBeforeTree r -> {
+        var found = MultiLoads.tree(storage(), r);
+        served.loads.addAndGet(found.size());
+        yield found;
+      }
       case LoadSerial r -> storage().loadSerial(r.oid(), r.serial());
       case GetTid r ->
           // the current revision; a deletion or an unknown oid is POSKeyError
@@ -569,82 +571,6 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
         yield null;
       }
     };
-  }
-
-  /**
-   * Each oid's {@code loadBefore}, None for one without a revision before the bound (as {@code
-   * loadBefore} answers) or none at all (where it raises POSKeyError); stops once the data reach
-   * {@link LoadBeforeMany#REPLY_BYTES}, and the client asks again for the rest.
-   */
-  private List<Optional<LoadResult>> loadBeforeMany(LoadBeforeMany r) {
-    List<Optional<LoadResult>> out = new ArrayList<>(r.oids().size());
-    long bytes = 0;
-    for (Oid oid : r.oids()) {
-      Optional<LoadResult> found = loadOrNone(oid, r.before());
-      out.add(found);
-      if (found.isPresent()) {
-        bytes += found.get().data().length();
-        if (bytes >= LoadBeforeMany.REPLY_BYTES) {
-          break;
-        }
-      }
-    }
-    served.loads.addAndGet(out.size());
-    return out;
-  }
-
-  /**
-   * The {@code loadBefore} of {@code r.oid()} and of what it refers to, breadth first, each object
-   * once, up to {@code r.depth()} references deep: see {@link LoadBeforeTree}. A record that is not
-   * a pair of pickles refers to nothing; an object without a revision before the bound is left out.
-   */
-  private List<LoadBeforeTree.Found> loadBeforeTree(LoadBeforeTree r) {
-    List<LoadBeforeTree.Found> out = new ArrayList<>();
-    Set<Oid> seen = new HashSet<>();
-    List<Oid> level = List.of(r.oid());
-    seen.add(r.oid());
-    long bytes = 0;
-    full:
-    for (int depth = 0; !level.isEmpty(); depth++) {
-      List<Oid> next = new ArrayList<>();
-      for (Oid oid : level) {
-        if (out.size() == LoadBeforeTree.MAX_RECORDS || bytes >= LoadBeforeTree.REPLY_BYTES) {
-          break full;
-        }
-        Optional<LoadResult> found = loadOrNone(oid, r.before());
-        if (found.isEmpty()) {
-          continue;
-        }
-        LoadResult record = found.get();
-        out.add(new LoadBeforeTree.Found(oid, record));
-        bytes += record.data().length();
-        if (depth < r.depth()) {
-          List<Oid> refs;
-          try {
-            refs = References.extract(record.data().segment());
-          } catch (PickleException e) {
-            refs = List.of(); // not a ZODB record (raw data): it refers to nothing
-          }
-          for (Oid ref : refs) {
-            if (seen.add(ref)) {
-              next.add(ref);
-            }
-          }
-        }
-      }
-      level = next;
-    }
-    served.loads.addAndGet(out.size());
-    return out;
-  }
-
-  /** {@code loadBefore}, with an object that has no revision at all as none before the bound. */
-  private Optional<LoadResult> loadOrNone(Oid oid, Tid before) {
-    try {
-      return storage().loadBefore(oid, before);
-    } catch (NoSuchObjectException e) {
-      return Optional.empty();
-    }
   }
 
   private void oneWay(OneWayRequest request) {

@@ -10,8 +10,9 @@
  * channel is not writable or the server is over its memory budget. Beside it, per connection:
  * {@link org.zbig.server.net.Iterators} (the open transaction and record iterators), {@link
  * org.zbig.server.net.BlobUpload} (the blob file being uploaded), {@link
- * org.zbig.server.net.BlobDownload} (a blob sent in chunks at most 16 ahead of the socket) and
- * {@link org.zbig.server.net.UndoLogs} ({@code undoLog} and {@code undoInfo}). All of it runs on
- * the event loop only.
+ * org.zbig.server.net.BlobDownload} (a blob sent in chunks at most 16 ahead of the socket), {@link
+ * org.zbig.server.net.UndoLogs} ({@code undoLog} and {@code undoInfo}) and {@link
+ * org.zbig.server.net.MultiLoads} (the answers to the calls that load many records at once, from
+ * the storage alone). All of it runs on the event loop only.
  */
 package org.zbig.server.net;
