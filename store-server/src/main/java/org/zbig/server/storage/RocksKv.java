@@ -8,16 +8,22 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.rocksdb.AbstractEventListener;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ByteBufferGetStatus;
 import org.rocksdb.Cache;
+import org.rocksdb.CompactionJobInfo;
 import org.rocksdb.Filter;
+import org.rocksdb.FlushJobInfo;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.PerfLevel;
@@ -42,8 +48,11 @@ import org.zbig.zodb.error.StorageException;
  * Compression} (LZ4 by default).
  *
  * <p>Each thread keeps its RocksDB iterators between cursors and refreshes them to the latest state
- * when it opens the next one (a nested cursor gets a fresh iterator); a reaper thread closes those
- * left idle for a second, so that an idle thread keeps no obsolete table file alive.
+ * when it opens the next one (a nested cursor gets a fresh iterator). An iterator pins the
+ * memtables and table files of the state it was refreshed to: once a flush or compaction has
+ * replaced them, the idle iterators are closed at once and one in use when it is let go, so that a
+ * flushed memtable (up to 64 MiB of 2 MiB blocks) is freed when it is written out, not when its
+ * last reader moves on; a reaper thread also closes those left idle for a second.
  */
 final class RocksKv implements Kv {
   static {
@@ -66,6 +75,29 @@ final class RocksKv implements Kv {
   private final WriteOptions plainWrite = new WriteOptions();
   private final ReadOptions unchecked = new ReadOptions().setVerifyChecksums(false);
   private final AtomicBoolean open = new AtomicBoolean(true);
+
+  /**
+   * Counts the flushes and compactions done: a kept iterator refreshed before the last one pins
+   * memtables or files no longer in use (see {@link Kept#epoch}).
+   */
+  private final AtomicLong epoch = new AtomicLong();
+
+  /** Bumps {@link #epoch} and has the idle kept iterators closed after each flush or compaction. */
+  private final AbstractEventListener replaced =
+      new AbstractEventListener(
+          AbstractEventListener.EnabledEventCallback.ON_FLUSH_COMPLETED,
+          AbstractEventListener.EnabledEventCallback.ON_COMPACTION_COMPLETED) {
+        @Override
+        public void onFlushCompleted(RocksDB db, FlushJobInfo info) {
+          stateReplaced();
+        }
+
+        @Override
+        public void onCompactionCompleted(RocksDB db, CompactionJobInfo info) {
+          stateReplaced();
+        }
+      };
+
   private volatile String writeFailure;
 
   @Override
@@ -78,7 +110,15 @@ final class RocksKv implements Kv {
   }
 
   RocksKv(Path dir, Compression compression) {
+    this(dir, compression, KEPT_IDLE_NANOS);
+  }
+
+  /**
+   * As {@link #RocksKv(Path, Compression)}, closing kept iterators idle for {@code keptIdle} ns.
+   */
+  RocksKv(Path dir, Compression compression, long keptIdleNanos) {
     this.dir = dir;
+    this.keptIdleNanos = keptIdleNanos;
     this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     this.bloom = new BloomFilter(10, false);
     this.options =
@@ -96,11 +136,13 @@ final class RocksKv implements Kv {
             .setBlobFileSize(256L << 20)
             .setBlobCompressionType(compression.rocksType())
             .setEnableBlobGarbageCollection(true)
-            .setMaxBackgroundJobs(2);
+            .setMaxBackgroundJobs(2)
+            .setListeners(List.of(replaced));
     try {
       this.db = RocksDB.open(options, dir.toString());
     } catch (RocksDBException e) {
       options.close();
+      replaced.close();
       blockCache.close();
       bloom.close();
       String why = e.getMessage() == null ? "" : e.getMessage();
@@ -113,7 +155,7 @@ final class RocksKv implements Kv {
           e);
     }
     reaper.scheduleWithFixedDelay(
-        () -> reap(false), KEPT_IDLE_NANOS, KEPT_IDLE_NANOS / 2, TimeUnit.NANOSECONDS);
+        () -> reap(false), keptIdleNanos, keptIdleNanos / 2, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -264,8 +306,12 @@ final class RocksKv implements Kv {
     final AtomicInteger state = new AtomicInteger(IN_USE);
     volatile long idleSince;
 
-    Kept(RocksIterator it) {
+    /** {@link #epoch} when the iterator was made or last refreshed (read before either). */
+    volatile long epoch;
+
+    Kept(RocksIterator it, long epoch) {
       this.it = it;
+      this.epoch = epoch;
     }
   }
 
@@ -275,6 +321,8 @@ final class RocksKv implements Kv {
 
   /** An iterator idle this long is closed, so that it keeps no obsolete table file alive. */
   static final long KEPT_IDLE_NANOS = 1_000_000_000L;
+
+  private final long keptIdleNanos;
 
   private final Set<Kept> kept = ConcurrentHashMap.newKeySet();
 
@@ -295,16 +343,61 @@ final class RocksKv implements Kv {
     return new Kept[2];
   }
 
-  /** Closes the kept iterators idle for {@link #KEPT_IDLE_NANOS} (all of them if {@code all}). */
+  /** Closes the kept iterators idle for {@link #keptIdleNanos} (all of them if {@code all}). */
   private void reap(boolean all) {
     long now = System.nanoTime();
     kept.removeIf(k -> {
-      if ((all || now - k.idleSince >= KEPT_IDLE_NANOS) && k.state.compareAndSet(IDLE, CLOSED)) {
+      if ((all || now - k.idleSince >= keptIdleNanos) && k.state.compareAndSet(IDLE, CLOSED)) {
         k.it.close();
         return true;
       }
       return false;
     });
+  }
+
+  /** Closes the idle kept iterators refreshed before the last flush or compaction. */
+  private void reapStale() {
+    long now = epoch.get();
+    kept.removeIf(k -> {
+      if (k.state.get() == IDLE && k.epoch != now && k.state.compareAndSet(IDLE, CLOSED)) {
+        k.it.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /**
+   * A flush or compaction replaced memtables or table files: the idle kept iterators, which may pin
+   * them, are closed on the reaper thread (not on RocksDB's, which called).
+   */
+  private void stateReplaced() {
+    epoch.incrementAndGet();
+    if (open.get()) {
+      try {
+        reaper.execute(this::reapStale);
+      } catch (RejectedExecutionException e) {
+        // closing: close() reaps them all
+      }
+    }
+  }
+
+  /** Writes the memtables out to files now and waits for it: for tests. */
+  void flush() {
+    try (FlushOptions o = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(o);
+    } catch (RocksDBException e) {
+      throw new StorageException("flush failed in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes of all memtables, the flushed ones still pinned by iterators included. */
+  long memtableBytes() {
+    try {
+      return db.getLongProperty("rocksdb.size-all-mem-tables");
+    } catch (RocksDBException e) {
+      throw new StorageException("read failed in " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** How many iterators are kept (idle or in use): for tests. */
@@ -319,6 +412,7 @@ final class RocksKv implements Kv {
     Kept k = mine[i];
     if (k != null && k.state.compareAndSet(IDLE, IN_USE)) {
       try {
+        k.epoch = epoch.get();
         k.it.refresh();
         return k;
       } catch (RocksDBException e) {
@@ -331,7 +425,8 @@ final class RocksKv implements Kv {
     if (k != null && k.state.get() == IN_USE) {
       return null;
     }
-    k = new Kept(newIterator(checked));
+    long now = epoch.get();
+    k = new Kept(newIterator(checked), now);
     mine[i] = k;
     kept.add(k);
     return k;
@@ -393,6 +488,12 @@ final class RocksKv implements Kv {
         } else {
           k.idleSince = System.nanoTime();
           k.state.set(IDLE);
+          // set idle before the epoch is read: a flush done since either sees it idle and has it
+          // closed, or is seen here
+          if (k.epoch != epoch.get() && k.state.compareAndSet(IDLE, CLOSED)) {
+            kept.remove(k);
+            it.close();
+          }
         }
       }
     };
@@ -417,6 +518,7 @@ final class RocksKv implements Kv {
       plainWrite.close();
       unchecked.close();
       options.close();
+      replaced.close();
       blockCache.close();
       bloom.close();
     }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,6 +139,85 @@ class RocksKvTest {
         assertThat(valueAt(c, "a")).isEqualTo("4");
       }
       assertThat(kv.keptIterators()).isEqualTo(1);
+    }
+  }
+
+  private static final long MIB = 1 << 20;
+
+  /** Waits up to 10 s for {@code done}. */
+  private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void aFlushedMemtableIsFreedOnceItsReadersAreDoneNotWhenTheyAreNextIdleTooLong()
+      throws Exception {
+    // the idle reaper is out of the way: only the flush can close the iterators
+    try (RocksKv kv = new RocksKv(dir, Compression.DEFAULT, TimeUnit.HOURS.toNanos(1))) {
+      Thread idle = Thread.ofPlatform().start(() -> kv.cursor(true).close());
+      idle.join(); // its kept iterator pins the memtable the next writes go to
+      CountDownLatch reading = new CountDownLatch(1);
+      CountDownLatch letGo = new CountDownLatch(1);
+      Thread busy =
+          Thread.ofPlatform()
+              .start(() -> {
+                Kv.Cursor c = kv.cursor(false);
+                try {
+                  reading.countDown();
+                  letGo.await(); // in use across the writes and the flush
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                } finally {
+                  c.close();
+                }
+              });
+      reading.await();
+      Map<byte[], byte[]> blocks = new IdentityHashMap<>();
+      for (int i = 0; i < 16; i++) {
+        blocks.put(b("blk" + i), big(100 + i));
+      }
+      kv.write(blocks, true);
+      assertThat(kv.memtableBytes()).as("32 MiB in the memtable").isGreaterThan(32 * MIB);
+      assertThat(kv.keptIterators()).isEqualTo(2);
+
+      kv.flush();
+      await(() -> kv.keptIterators() == 1);
+      assertThat(kv.keptIterators()).as("the idle iterator was closed after the flush").isOne();
+      assertThat(kv.memtableBytes())
+          .as("the flushed memtable is still pinned by the cursor in use")
+          .isGreaterThan(32 * MIB);
+
+      letGo.countDown();
+      busy.join();
+      assertThat(kv.keptIterators()).as("closed when let go, being stale").isZero();
+      await(() -> kv.memtableBytes() < 4 * MIB);
+      assertThat(kv.memtableBytes()).as("the flushed memtable freed").isLessThan(4 * MIB);
+
+      for (int i = 0; i < 16; i += 5) { // from the files now, through a new iterator
+        try (Kv.Cursor c = kv.cursor(false)) {
+          c.seek(b("blk" + i));
+          assertThat(c.value()).isEqualTo(big(100 + i));
+        }
+      }
+      assertThat(kv.keptIterators()).isOne();
+    }
+  }
+
+  @Test
+  void anIteratorRefreshedAfterTheFlushIsKept() throws Exception {
+    try (RocksKv kv = new RocksKv(dir, Compression.DEFAULT, TimeUnit.HOURS.toNanos(1))) {
+      kv.write(Map.of(b("a"), b("1")), true);
+      kv.flush();
+      try (Kv.Cursor c = kv.cursor(false)) {
+        assertThat(valueAt(c, "a")).isEqualTo("1");
+      }
+      try (Kv.Cursor c = kv.cursor(false)) { // the same iterator, refreshed
+        assertThat(valueAt(c, "a")).isEqualTo("1");
+      }
+      assertThat(kv.keptIterators()).as("current, so kept while idle").isOne();
     }
   }
 }
