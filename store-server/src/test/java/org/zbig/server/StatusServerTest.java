@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.zbig.server.http.StatusServer;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
@@ -86,6 +88,47 @@ class StatusServerTest {
       assertThat(get(status.address(), "/metrics"))
           .contains("zbig_connections{storage=\"archive\"} 1.0")
           .contains("zbig_connections{storage=\"1\"} 0.0");
+    }
+  }
+
+  @Test
+  void aRocksStorageSaysWhatItsMemtablesAndCacheHold(@TempDir Path dir) throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory().withData(dir));
+        StatusServer status = new StatusServer(new InetSocketAddress("127.0.0.1", 0), server);
+        TestClient a = new TestClient(server.address())) {
+      a.call(new Register(a.id(), "1", false));
+      long before =
+          new ObjectMapper()
+              .readTree(get(status.address(), "/status"))
+              .at("/storages/1/memtable-bytes")
+              .asLong(-1);
+      a.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(Oid.ROOT, Tid.Z64, Bytes.wrap(new byte[2 << 20]), 1));
+      a.call(new Vote(a.id(), 1));
+      a.call(new TpcFinish(a.id(), 1));
+      JsonNode after = new ObjectMapper().readTree(get(status.address(), "/status"));
+      long memtables = after.at("/storages/1/memtable-bytes").asLong(-1);
+      assertThat(before).as("an empty memtable").isBetween(0L, 1L << 20);
+      assertThat(memtables).as("the 2 MiB record, until a flush").isGreaterThan(2L << 20);
+      assertThat(after.at("/storages/1/block-cache-bytes").asLong(-1)).isNotNegative();
+      assertThat(after.at("/storages/1/table-reader-bytes").asLong(-1)).isNotNegative();
+      String metrics = get(status.address(), "/metrics");
+      assertThat(metrics)
+          .containsPattern("zbig_memtable_bytes\\{storage=\"1\"} [0-9.E]+")
+          .contains("zbig_block_cache_bytes{storage=\"1\"}")
+          .contains("zbig_table_reader_bytes{storage=\"1\"}");
+    }
+  }
+
+  @Test
+  void aStorageInMemoryHasNoMemtables() throws Exception {
+    try (ZeoServer server = ZeoServer.start(ServerConfig.inMemory());
+        StatusServer status = new StatusServer(new InetSocketAddress("127.0.0.1", 0), server)) {
+      JsonNode storage =
+          new ObjectMapper().readTree(get(status.address(), "/status")).at("/storages/1");
+      assertThat(storage.has("commits")).isTrue();
+      assertThat(storage.has("memtable-bytes")).isFalse();
+      assertThat(get(status.address(), "/metrics")).doesNotContain("zbig_memtable_bytes");
     }
   }
 }

@@ -660,6 +660,7 @@ public final class ServedStorage {
       if (disk >= 0) {
         d.put("disk-bytes", disk);
       }
+      d.putAll(kv.memory());
     }
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.zbig.server.Tls;
 import org.zbig.server.ZeoServer;
 import org.zbig.server.commit.ServedStorage;
+import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 
 /**
@@ -77,6 +78,16 @@ public final class StatusServer implements AutoCloseable {
           .register(registry);
       Gauge.builder("zbig_objects", s.storage, Storage::objectCount).tags(tags).register(registry);
       Gauge.builder("zbig_bytes", s.storage, Storage::size).tags(tags).register(registry);
+      if (s.storage instanceof KvStorage kv) {
+        for (String part : kv.memory().keySet()) { // memtable-bytes -> zbig_memtable_bytes
+          Gauge.builder(
+                  "zbig_" + part.replace('-', '_'),
+                  kv,
+                  k -> k.memory().getOrDefault(part, 0L).doubleValue())
+              .tags(tags)
+              .register(registry);
+        }
+      }
     }
     if (tls == null) {
       http = HttpServer.create(address, 16);

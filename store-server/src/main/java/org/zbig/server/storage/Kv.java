@@ -71,6 +71,14 @@ interface Kv extends AutoCloseable {
     return null;
   }
 
+  /**
+   * What the store holds in memory, in bytes, by part (for the status page); empty for a store that
+   * does not say.
+   */
+  default Map<String, Long> memory() {
+    return Map.of();
+  }
+
   @Override
   void close();
 

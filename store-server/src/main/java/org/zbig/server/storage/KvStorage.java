@@ -239,6 +239,11 @@ public final class KvStorage implements Storage {
     return d[1];
   }
 
+  /** What the key-value store holds in memory, by part ({@code memtable-bytes} and so on). */
+  public Map<String, Long> memory() {
+    return kv.memory();
+  }
+
   /** What dedup saves now. */
   public synchronized DedupStats dedupStats() {
     long hashes = chunkedBytes / Chunks.CHUNK * Chunks.HASH;

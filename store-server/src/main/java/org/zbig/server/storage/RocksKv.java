@@ -3,6 +3,7 @@ package org.zbig.server.storage;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,6 +76,9 @@ final class RocksKv implements Kv {
   private final WriteOptions plainWrite = new WriteOptions();
   private final ReadOptions unchecked = new ReadOptions().setVerifyChecksums(false);
   private final AtomicBoolean open = new AtomicBoolean(true);
+
+  /** Held by {@link #memory} and by {@link #close} while it frees the database. */
+  private final Object closing = new Object();
 
   /**
    * Counts the flushes and compactions done: a kept iterator refreshed before the last one pins
@@ -393,10 +397,33 @@ final class RocksKv implements Kv {
 
   /** The bytes of all memtables, the flushed ones still pinned by iterators included. */
   long memtableBytes() {
+    return property("rocksdb.size-all-mem-tables");
+  }
+
+  private long property(String name) {
     try {
-      return db.getLongProperty("rocksdb.size-all-mem-tables");
+      return db.getLongProperty(name);
     } catch (RocksDBException e) {
       throw new StorageException("read failed in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code memtable-bytes}: all memtables, those flushed but still pinned by readers included;
+   * {@code block-cache-bytes}: the block cache's blocks (indexes and filters among them); {@code
+   * table-reader-bytes}: what the open table files keep outside the cache.
+   */
+  @Override
+  public Map<String, Long> memory() {
+    synchronized (closing) { // not while close() frees the database
+      if (!open.get()) {
+        return Map.of();
+      }
+      Map<String, Long> m = new LinkedHashMap<>();
+      m.put("memtable-bytes", memtableBytes());
+      m.put("block-cache-bytes", blockCache.getUsage());
+      m.put("table-reader-bytes", property("rocksdb.estimate-table-readers-mem"));
+      return m;
     }
   }
 
@@ -501,6 +528,12 @@ final class RocksKv implements Kv {
 
   @Override
   public void close() {
+    synchronized (closing) {
+      closeOnce();
+    }
+  }
+
+  private void closeOnce() {
     if (open.compareAndSet(true, false)) {
       reaper.shutdownNow();
       reap(true);
