@@ -30,14 +30,16 @@ zbig_launch() {
     shift
   done
   [ $# -gt 0 ] && shift
-  local root
-  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  local root here="$PWD" src="${BASH_SOURCE[0]}"
+  # the project's folder, with built-ins only (no dirname, no subshell: see bin/find-java.sh)
+  [[ "$src" == */* ]] && src="${src%/*}" || src=.
+  CDPATH="" cd "$src/.." && root="$PWD" && CDPATH="" cd "$here"
   # shellcheck source=bin/find-java.sh
   . "$root/bin/find-java.sh"
   local target="$root/$module/target"
   local jar="$target/$module-0.1.0-SNAPSHOT.jar"
   if [ ! -f "$jar" ] || [ ! -d "$target/lib" ] || [ "${ZBIG_REBUILD:-}" = 1 ]; then
-    echo "$(basename "$0"): building $module (first use)..." >&2
+    echo "${0##*/}: building $module (first use)..." >&2
     (cd "$root" && ./mvnw -q -B -ntp -pl "$module" -am package -DskipTests) >&2
   fi
   local base=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
