@@ -81,4 +81,17 @@ public record MsgId(Object value) {
   public String toString() {
     return WireValues.repr(value);
   }
+
+  // equals and hashCode are written out rather than generated: a record's generated methods are
+  // linked at their first call through an invokedynamic bootstrap that the launcher's AOT cache
+  // does not keep, several ms of every command's start (docs/benchmarks.md, start-up)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof MsgId m && value.equals(m.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return value.hashCode();
+  }
 }

@@ -113,4 +113,17 @@ public record Oid(long value) implements Comparable<Oid> {
     }
     return bytes;
   }
+
+  // equals and hashCode are written out rather than generated: a record's generated methods are
+  // linked at their first call through an invokedynamic bootstrap that the launcher's AOT cache
+  // does not keep, several ms of every command's start (docs/benchmarks.md, start-up)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Oid other && value == other.value;
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(value);
+  }
 }

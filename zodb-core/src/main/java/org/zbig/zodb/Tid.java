@@ -232,4 +232,17 @@ public record Tid(long value) implements Comparable<Tid> {
       throw new IllegalArgumentException(what + ": " + v + " (expected: " + min + ".." + max + ")");
     }
   }
+
+  // equals and hashCode are written out rather than generated: a record's generated methods are
+  // linked at their first call through an invokedynamic bootstrap that the launcher's AOT cache
+  // does not keep, several ms of every command's start (docs/benchmarks.md, start-up)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Tid other && value == other.value;
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(value);
+  }
 }

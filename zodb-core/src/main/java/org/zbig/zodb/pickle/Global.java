@@ -40,4 +40,17 @@ public record Global(String module, String name) {
           "global " + what + ": '" + s + "' (expected: non-empty, no line breaks)");
     }
   }
+
+  // equals and hashCode are written out rather than generated: a record's generated methods are
+  // linked at their first call through an invokedynamic bootstrap that the launcher's AOT cache
+  // does not keep, several ms of every command's start (docs/benchmarks.md, start-up)
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Global g && module.equals(g.module) && name.equals(g.name);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * module.hashCode() + name.hashCode();
+  }
 }
