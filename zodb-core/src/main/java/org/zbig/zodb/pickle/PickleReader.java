@@ -116,6 +116,8 @@ public final class PickleReader {
   private static final ValueLayout.OfShort LE_SHORT =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final Object ABSENT = new Object();
+
+  private static final Object[] NO_MEMO = {};
   private static final Map<String, String> PY2_MODULES =
       Map.of("__builtin__", "builtins", "copy_reg", "copyreg", "exceptions", "builtins");
 
@@ -131,8 +133,10 @@ public final class PickleReader {
   private int[] marks = new int[8];
   private int markCount;
 
-  // memo: slots below dense.length live in dense (ABSENT = empty), others in sparse
-  private Object[] dense = new Object[16];
+  // memo: slots below dense.length live in dense (ABSENT = empty), others in sparse; made at the
+  // first MEMOIZE or PUT: most messages have none, and a table made and filled for each of them was
+  // 4% of a ZEO client's network thread under small loads
+  private Object[] dense = NO_MEMO;
   private Map<Long, Object> sparse;
   private long memoSize; // number of filled slots, for MEMOIZE
 
@@ -163,7 +167,6 @@ public final class PickleReader {
     this.pos = offset;
     this.globals = Objects.requireNonNull(globals, "globals");
     this.persistentLoad = Objects.requireNonNull(persistentLoad, "persistentLoad");
-    Arrays.fill(dense, ABSENT);
   }
 
   /** Decodes one whole pickle from {@code data} (opaque globals, {@link PersistentId}s). */
@@ -783,7 +786,7 @@ public final class PickleReader {
     } else if (index <= memoSize + 256) {
       // sequential numbering, as every Python writer does: grow the dense table
       int old = dense.length;
-      dense = Arrays.copyOf(dense, (int) Math.max(index + 1, 2L * old));
+      dense = Arrays.copyOf(dense, (int) Math.max(index + 1, Math.max(16, 2L * old)));
       Arrays.fill(dense, old, dense.length, ABSENT);
       fresh = true;
       dense[(int) index] = v;
