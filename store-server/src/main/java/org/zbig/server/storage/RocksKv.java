@@ -350,25 +350,25 @@ final class RocksKv implements Kv {
   /** Closes the kept iterators idle for {@link #keptIdleNanos} (all of them if {@code all}). */
   private void reap(boolean all) {
     long now = System.nanoTime();
-    kept.removeIf(k -> {
-      if ((all || now - k.idleSince >= keptIdleNanos) && k.state.compareAndSet(IDLE, CLOSED)) {
-        k.it.close();
-        return true;
-      }
-      return false;
-    });
+    kept.removeIf(k -> (all || now - k.idleSince >= keptIdleNanos) && closeIfIdle(k));
   }
 
   /** Closes the idle kept iterators refreshed before the last flush or compaction. */
   private void reapStale() {
     long now = epoch.get();
-    kept.removeIf(k -> {
-      if (k.state.get() == IDLE && k.epoch != now && k.state.compareAndSet(IDLE, CLOSED)) {
-        k.it.close();
-        return true;
-      }
-      return false;
-    });
+    kept.removeIf(k -> k.epoch != now && closeIfIdle(k));
+  }
+
+  /**
+   * Closes {@code k} if it is idle, which no thread then uses: whoever moves it from idle to closed
+   * (the reaper or its owner) closes it, once. Whether this call did.
+   */
+  private static boolean closeIfIdle(Kept k) {
+    if (k.state.compareAndSet(IDLE, CLOSED)) {
+      k.it.close();
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -517,9 +517,8 @@ final class RocksKv implements Kv {
           k.state.set(IDLE);
           // set idle before the epoch is read: a flush done since either sees it idle and has it
           // closed, or is seen here
-          if (k.epoch != epoch.get() && k.state.compareAndSet(IDLE, CLOSED)) {
+          if (k.epoch != epoch.get() && closeIfIdle(k)) {
             kept.remove(k);
-            it.close();
           }
         }
       }

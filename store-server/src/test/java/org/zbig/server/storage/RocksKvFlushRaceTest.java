@@ -45,6 +45,33 @@ class RocksKvFlushRaceTest {
     return b.array();
   }
 
+  /** One step of a thread's loop. */
+  @FunctionalInterface
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+  private final CountDownLatch started = new CountDownLatch(5);
+  private final List<Thread> threads = new ArrayList<>();
+
+  /** Starts a thread that runs {@code step} until {@link #stop}, keeping its failure. */
+  private void loop(Step step) {
+    threads.add(
+        Thread.ofPlatform()
+            .start(() -> {
+              started.countDown();
+              try {
+                while (!stop.get()) {
+                  step.run();
+                }
+              } catch (Throwable e) {
+                failures.add(e);
+              }
+            }));
+  }
+
   @Test
   void readersSeeWholeValuesWhileFlushesCloseTheirIterators() throws Exception {
     long seed = Long.getLong("zbig.seed", System.nanoTime());
@@ -57,85 +84,50 @@ class RocksKvFlushRaceTest {
         first.put(key(k), value(k, 0));
       }
       kv.write(first, true);
-      AtomicBoolean stop = new AtomicBoolean();
-      ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
       AtomicLong reads = new AtomicLong();
       AtomicLong flushes = new AtomicLong();
-      CountDownLatch started = new CountDownLatch(5);
-      List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 3; t++) {
         Random r = new Random(seed + t);
-        threads.add(
-            Thread.ofPlatform()
-                .start(() -> {
-                  started.countDown();
-                  try {
-                    while (!stop.get()) {
-                      int k = r.nextInt(KEYS);
-                      long atLeast = written[k].get();
-                      try (Kv.Cursor c = kv.cursor(r.nextBoolean())) {
-                        c.seek(key(k));
-                        assertThat(c.valid()).isTrue();
-                        byte[] v = c.value();
-                        long version = ByteBuffer.wrap(v).getLong(4);
-                        assertThat(version)
-                            .as("not older than written before")
-                            .isGreaterThanOrEqualTo(atLeast);
-                        assertThat(v)
-                            .as("key %d version %d", k, version)
-                            .isEqualTo(value(k, version));
-                      }
-                      reads.incrementAndGet();
-                      if (r.nextInt(8) == 0) {
-                        Thread.sleep(0, 1 + r.nextInt(20_000)); // idle now and then: reaped
-                      }
-                    }
-                  } catch (Throwable e) {
-                    failures.add(e);
-                  }
-                }));
+        loop(() -> {
+          int k = r.nextInt(KEYS);
+          long atLeast = written[k].get();
+          try (Kv.Cursor c = kv.cursor(r.nextBoolean())) {
+            c.seek(key(k));
+            assertThat(c.valid()).isTrue();
+            byte[] v = c.value();
+            long version = ByteBuffer.wrap(v).getLong(4);
+            assertThat(version).as("not older than written before").isGreaterThanOrEqualTo(atLeast);
+            assertThat(v).as("key %d version %d", k, version).isEqualTo(value(k, version));
+          }
+          reads.incrementAndGet();
+          if (r.nextInt(8) == 0) {
+            Thread.sleep(0, 1 + r.nextInt(20_000)); // idle now and then: reaped
+          }
+        });
       }
       Random wr = new Random(seed - 1);
-      threads.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                started.countDown();
-                try {
-                  long version = 0;
-                  while (!stop.get()) {
-                    version++;
-                    Map<byte[], byte[]> batch = new IdentityHashMap<>();
-                    List<Integer> keys = new ArrayList<>();
-                    for (int i = 0; i < 4; i++) {
-                      int k = wr.nextInt(KEYS);
-                      if (!keys.contains(k)) {
-                        keys.add(k);
-                        batch.put(key(k), value(k, version));
-                      }
-                    }
-                    kv.write(batch, false);
-                    for (int k : keys) {
-                      written[k].accumulateAndGet(version, Math::max);
-                    }
-                  }
-                } catch (Throwable e) {
-                  failures.add(e);
-                }
-              }));
-      threads.add(
-          Thread.ofPlatform()
-              .start(() -> {
-                started.countDown();
-                try {
-                  while (!stop.get()) {
-                    kv.flush(); // each one makes the kept iterators stale
-                    flushes.incrementAndGet();
-                    Thread.sleep(3);
-                  }
-                } catch (Throwable e) {
-                  failures.add(e);
-                }
-              }));
+      AtomicLong versions = new AtomicLong();
+      loop(() -> {
+        long version = versions.incrementAndGet();
+        Map<byte[], byte[]> batch = new IdentityHashMap<>();
+        List<Integer> keys = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          int k = wr.nextInt(KEYS);
+          if (!keys.contains(k)) {
+            keys.add(k);
+            batch.put(key(k), value(k, version));
+          }
+        }
+        kv.write(batch, false);
+        for (int k : keys) {
+          written[k].accumulateAndGet(version, Math::max);
+        }
+      });
+      loop(() -> {
+        kv.flush(); // each one makes the kept iterators stale
+        flushes.incrementAndGet();
+        Thread.sleep(3);
+      });
       started.await();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
       while (System.nanoTime() < end && failures.isEmpty()) {
