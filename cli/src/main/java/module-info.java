@@ -5,7 +5,4 @@ module org.zbig.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires org.zbig.clicommon;
-
-  opens org.zbig.cli to
-      info.picocli;
 }

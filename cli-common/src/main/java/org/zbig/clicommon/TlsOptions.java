@@ -4,34 +4,61 @@ import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import org.zbig.wire.netty.ClientTls;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
- * A ZEO client's TLS options, as a picocli mixin: {@code --tls-ca} turns TLS on and names the CA
- * (or server certificate) to trust; {@code --tls-cert} and {@code --tls-key} add a client
- * certificate for a server that asks for one.
+ * A ZEO client's TLS options: {@code --tls-ca} turns TLS on and names the CA (or server
+ * certificate) to trust; {@code --tls-cert} and {@code --tls-key} add a client certificate for a
+ * server that asks for one. An annotated command takes them as a picocli mixin; a command built in
+ * code ({@link CommandTree}) adds them with {@link #addTo}. Both read the same names and help.
  */
 public final class TlsOptions {
-  @Option(
-      names = "--tls-ca",
-      paramLabel = "CA.pem",
-      description = "speak TLS, trusting the server certificate's CA (PEM)")
+  private static final String CA_HELP = "speak TLS, trusting the server certificate's CA (PEM)";
+  private static final String CERT_HELP = "this client's certificate (PEM), with --tls-key";
+  private static final String KEY_HELP = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)";
+
+  @Option(names = "--tls-ca", paramLabel = "CA.pem", description = CA_HELP)
   Path ca;
 
-  @Option(
-      names = "--tls-cert",
-      paramLabel = "CERT.pem",
-      description = "this client's certificate (PEM), with --tls-key")
+  @Option(names = "--tls-cert", paramLabel = "CERT.pem", description = CERT_HELP)
   Path certificate;
 
-  @Option(
-      names = "--tls-key",
-      paramLabel = "KEY.pk8",
-      description = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)")
+  @Option(names = "--tls-key", paramLabel = "KEY.pk8", description = KEY_HELP)
   Path key;
 
   /** For picocli. */
   public TlsOptions() {}
+
+  /** Adds the three options to {@code spec}, bound to this object's fields; returns this. */
+  public TlsOptions addTo(CommandSpec spec) {
+    spec.addOption(
+        CommandTree.option(
+            OptionSpec.builder("--tls-ca")
+                .type(Path.class)
+                .paramLabel("CA.pem")
+                .description(CA_HELP),
+            () -> ca,
+            v -> ca = v));
+    spec.addOption(
+        CommandTree.option(
+            OptionSpec.builder("--tls-cert")
+                .type(Path.class)
+                .paramLabel("CERT.pem")
+                .description(CERT_HELP),
+            () -> certificate,
+            v -> certificate = v));
+    spec.addOption(
+        CommandTree.option(
+            OptionSpec.builder("--tls-key")
+                .type(Path.class)
+                .paramLabel("KEY.pk8")
+                .description(KEY_HELP),
+            () -> key,
+            v -> key = v));
+    return this;
+  }
 
   /**
    * The TLS context the options ask for, or null for plain ZEO.

@@ -17,8 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import org.zbig.bigarray.ArrayFiles;
 import org.zbig.bigarray.ArrayHistory;
@@ -27,6 +29,8 @@ import org.zbig.bigarray.DType;
 import org.zbig.bigarray.NDArray;
 import org.zbig.bigarray.Npy;
 import org.zbig.bigarray.ZBigArray;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.clicommon.Progress;
 import org.zbig.client.Connection;
 import org.zbig.client.Database;
@@ -36,10 +40,9 @@ import org.zbig.client.zeo.ClientOptions;
 import org.zbig.zblk.ZBlkFormat;
 import org.zbig.zodb.Tid;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code ls} and {@code array ...}: arrays under the root of the database. */
 final class ArrayCommands {
@@ -184,17 +187,61 @@ final class ArrayCommands {
 
   /** The two arguments of the commands that move an array to or from a file. */
   static final class NameAndFile {
-    @Parameters(index = "0", paramLabel = "NAME")
     String name;
-
-    @Parameters(index = "1", paramLabel = "FILE.npy")
     Path file;
 
     NameAndFile() {}
+
+    /** Adds {@code NAME FILE.npy} to {@code spec}, bound to this object's fields. */
+    void addTo(CommandSpec spec) {
+      spec.addPositional(name(() -> name, v -> name = v));
+      spec.addPositional(
+          CommandTree.positional(
+              PositionalParamSpec.builder()
+                  .index("1")
+                  .arity("1")
+                  .required(true)
+                  .type(Path.class)
+                  .paramLabel("FILE.npy"),
+              () -> file,
+              v -> file = v));
+    }
+  }
+
+  /** The {@code NAME} parameter, first of the arguments. */
+  static PositionalParamSpec name(Supplier<String> get, Consumer<String> set) {
+    return CommandTree.positional(
+        PositionalParamSpec.builder()
+            .index("0")
+            .arity("1")
+            .required(true)
+            .type(String.class)
+            .paramLabel("NAME"),
+        get,
+        set);
+  }
+
+  /** A {@code --at TID|TIME} option with this help. */
+  static OptionSpec at(String help, Supplier<String> get, Consumer<String> set) {
+    return CommandTree.option(
+        OptionSpec.builder("--at").type(String.class).paramLabel("TID|TIME").description(help),
+        get,
+        set);
+  }
+
+  /** The {@code --zblk-fmt} option. */
+  static OptionSpec zblkFmt(Supplier<String> get, Consumer<String> set) {
+    return CommandTree.option(
+        OptionSpec.builder("--zblk-fmt")
+            .type(String.class)
+            .paramLabel("<zblkFmt>")
+            .description("ZBlk0, ZBlk1 or auto (default: $WENDELIN_CORE_ZBLK_FMT, else ZBlk0)"),
+        get,
+        set);
   }
 
   /** Prints {@code NAME<tab>shape, dtype, ...} of an array a command made or changed. */
-  static void report(CommandLine.Model.CommandSpec spec, String name, ZBigArray a) {
+  static void report(CommandSpec spec, String name, ZBigArray a) {
     spec.commandLine().getOut().println(name + "\t" + describe(a));
     spec.commandLine().getOut().flush();
   }
@@ -214,17 +261,21 @@ final class ArrayCommands {
   }
 
   /** {@code ls}: the root's keys with their classes, arrays with shape and type. */
-  @Command(name = "ls", mixinStandardHelpOptions = true, description = "List the root's keys.")
   static final class Ls implements Callable<Integer> {
-    @ParentCommand Main main;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     Ls() {}
+
+    static CommandSpec model(Node node) {
+      Ls c = new Ls();
+      c.spec = CommandTree.command(c, node);
+      return c.spec;
+    }
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (Session s = Session.open(main)) {
+      try (Session s = Session.open(Main.of(spec))) {
         for (Map.Entry<Object, Object> e : s.conn.root().entries()) {
           Object v = e.getValue();
           String what =
@@ -239,57 +290,60 @@ final class ArrayCommands {
     }
   }
 
-  /** {@code array}: commands on one array. */
-  @Command(
-      name = "array",
-      mixinStandardHelpOptions = true,
-      description = "Create, import, append, export and describe arrays under the root.")
-  static final class ArrayCommand {
-    @ParentCommand Main main;
-
-    ArrayCommand() {}
-  }
-
   static ZBlkFormat format(String s) {
     return s == null ? ZBlkFormat.fromEnvironment() : ZBlkFormat.parse(s);
   }
 
-  @Command(
-      name = "create",
-      mixinStandardHelpOptions = true,
-      description = "Create an array of zeros.")
   static final class Create implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(names = "--shape", required = true, split = ",", description = "e.g. 1000,300")
     long[] shape;
-
-    @Option(
-        names = "--dtype",
-        defaultValue = "<f8",
-        description = "numpy type string (default: ${DEFAULT-VALUE})")
     String dtype;
-
-    @Option(
-        names = "--order",
-        defaultValue = "C",
-        description = "C or F (default: ${DEFAULT-VALUE})")
     char order;
-
-    @Option(
-        names = "--zblk-fmt",
-        description = "ZBlk0, ZBlk1 or auto (default: $WENDELIN_CORE_ZBLK_FMT, else ZBlk0)")
     String zblkFmt;
 
     Create() {}
 
+    static CommandSpec model(Node node) {
+      Create c = new Create();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(name(() -> c.name, v -> c.name = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--shape")
+                  .type(long[].class)
+                  .paramLabel("<shape>")
+                  .required(true)
+                  .splitRegex(",")
+                  .description("e.g. 1000,300"),
+              () -> c.shape,
+              v -> c.shape = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--dtype")
+                  .type(String.class)
+                  .paramLabel("<dtype>")
+                  .defaultValue("<f8")
+                  .description("numpy type string (default: ${DEFAULT-VALUE})"),
+              () -> c.dtype,
+              v -> c.dtype = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--order")
+                  .type(char.class)
+                  .paramLabel("<order>")
+                  .defaultValue("C")
+                  .description("C or F (default: ${DEFAULT-VALUE})"),
+              () -> c.order,
+              v -> c.order = v));
+      spec.addOption(zblkFmt(() -> c.zblkFmt, v -> c.zblkFmt = v));
+      return spec;
+    }
+
     @Override
     public Integer call() {
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(Main.of(spec))) {
         if (s.conn.root().containsKey(name)) {
           throw new IllegalArgumentException("root['" + name + "'] exists already");
         }
@@ -303,28 +357,27 @@ final class ArrayCommands {
     }
   }
 
-  @Command(
-      name = "import",
-      mixinStandardHelpOptions = true,
-      description = "Create an array from a .npy file.")
   static final class Import implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Mixin NameAndFile args;
-
-    @Option(
-        names = "--zblk-fmt",
-        description = "ZBlk0, ZBlk1 or auto (default: $WENDELIN_CORE_ZBLK_FMT, else ZBlk0)")
+    CommandSpec spec;
+    final NameAndFile args = new NameAndFile();
     String zblkFmt;
 
     Import() {}
+
+    static CommandSpec model(Node node) {
+      Import c = new Import();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.args.addTo(spec);
+      spec.addOption(zblkFmt(() -> c.zblkFmt, v -> c.zblkFmt = v));
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
       ZBlkFormat fmt = format(zblkFmt);
       long total = Npy.readHeader(args.file).nbytes();
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(Main.of(spec))) {
         ZBigArray[] made = new ZBigArray[1];
         withProgress(
             "import " + args.name,
@@ -338,22 +391,24 @@ final class ArrayCommands {
     }
   }
 
-  @Command(
-      name = "append",
-      mixinStandardHelpOptions = true,
-      description = "Append a .npy file along the major axis.")
   static final class Append implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Mixin NameAndFile args;
+    CommandSpec spec;
+    final NameAndFile args = new NameAndFile();
 
     Append() {}
+
+    static CommandSpec model(Node node) {
+      Append c = new Append();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.args.addTo(spec);
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
       long total = Npy.readHeader(args.file).nbytes();
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(Main.of(spec))) {
         ZBigArray za = s.array(args.name);
         BigArray a = za.open(s.vm());
         withProgress(
@@ -364,27 +419,34 @@ final class ArrayCommands {
     }
   }
 
-  @Command(
-      name = "export",
-      mixinStandardHelpOptions = true,
-      description = "Write an array or a view of it to a .npy file.")
   static final class Export implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Mixin NameAndFile args;
-
-    @Option(names = "--index", description = "numpy basic indexing, e.g. 10:20,::-1,3")
+    CommandSpec spec;
+    final NameAndFile args = new NameAndFile();
     String index;
-
-    @Option(names = "--at", paramLabel = "TID|TIME", description = AT_HELP)
     String at;
 
     Export() {}
 
+    static CommandSpec model(Node node) {
+      Export c = new Export();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.args.addTo(spec);
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--index")
+                  .type(String.class)
+                  .paramLabel("<index>")
+                  .description("numpy basic indexing, e.g. 10:20,::-1,3"),
+              () -> c.index,
+              v -> c.index = v));
+      spec.addOption(at(AT_HELP, () -> c.at, v -> c.at = v));
+      return spec;
+    }
+
     @Override
     public Integer call() throws Exception {
-      try (Session s = Session.open(parent.main, at)) {
+      try (Session s = Session.open(Main.of(spec), at)) {
         ZBigArray za = s.array(args.name);
         BigArray a = za.open(s.vm());
         withProgress(
@@ -396,22 +458,25 @@ final class ArrayCommands {
     }
   }
 
-  @Command(name = "info", mixinStandardHelpOptions = true, description = "Describe an array.")
   static final class Info implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(names = "--at", paramLabel = "TID|TIME", description = AT_HELP)
     String at;
 
     Info() {}
 
+    static CommandSpec model(Node node) {
+      Info c = new Info();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(name(() -> c.name, v -> c.name = v));
+      spec.addOption(at(AT_HELP, () -> c.at, v -> c.at = v));
+      return spec;
+    }
+
     @Override
     public Integer call() {
-      try (Session s = Session.open(parent.main, at)) {
+      try (Session s = Session.open(Main.of(spec), at)) {
         ZBigArray za = s.array(name);
         PrintWriter out = spec.commandLine().getOut();
         out.println("name\t" + name);
@@ -437,28 +502,30 @@ final class ArrayCommands {
    * {@code array log}: the transactions that changed an array, oldest first, with the shape before
    * and after each.
    */
-  @Command(
-      name = "log",
-      mixinStandardHelpOptions = true,
-      description =
-          "List the transactions that changed an array: tid, time, user, description, shape"
-              + " before -> after.")
   static final class Log implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static final String DESCRIPTION =
+        "List the transactions that changed an array: tid, time, user, description, shape"
+            + " before -> after.";
 
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(names = "--at", paramLabel = "TID|TIME", description = "the history up to then")
     String at;
 
     Log() {}
 
+    static CommandSpec model(Node node) {
+      Log c = new Log();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(name(() -> c.name, v -> c.name = v));
+      spec.addOption(at("the history up to then", () -> c.at, v -> c.at = v));
+      return spec;
+    }
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (Session s = Session.open(parent.main, at)) {
+      try (Session s = Session.open(Main.of(spec), at)) {
         ZBigArray za = s.array(name);
         for (ArrayHistory.Change c : ArrayHistory.log(s.conn, za)) {
           out.println(
@@ -485,38 +552,53 @@ final class ArrayCommands {
    * read-only views of {@code --view} MiB, the next one prefetched) and the fault-in latency of
    * single blocks (each one evicted first, so that every sample loads it from the server).
    */
-  @Command(
-      name = "bench",
-      mixinStandardHelpOptions = true,
-      description = "Measure scan throughput and block fault-in latency on an array.")
   static final class Bench implements Callable<Integer> {
-    @ParentCommand ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(
-        names = "--view",
-        defaultValue = "64",
-        description = "MiB per view of the scan (default: ${DEFAULT-VALUE})")
     long viewMiB;
-
-    @Option(
-        names = "--samples",
-        defaultValue = "200",
-        description = "blocks loaded one at a time for the latency (default: ${DEFAULT-VALUE})")
     int samples;
-
-    @Option(
-        names = "--passes",
-        defaultValue = "1",
-        description =
-            "scans of the whole array, each loading every block from the server again; the first"
-                + " also runs the JIT compiler on the data path (default: ${DEFAULT-VALUE})")
     int passes;
 
     Bench() {}
+
+    static CommandSpec model(Node node) {
+      Bench c = new Bench();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(name(() -> c.name, v -> c.name = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--view")
+                  .type(long.class)
+                  .paramLabel("<viewMiB>")
+                  .defaultValue("64")
+                  .description("MiB per view of the scan (default: ${DEFAULT-VALUE})"),
+              () -> c.viewMiB,
+              v -> c.viewMiB = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--samples")
+                  .type(int.class)
+                  .paramLabel("<samples>")
+                  .defaultValue("200")
+                  .description(
+                      "blocks loaded one at a time for the latency (default: ${DEFAULT-VALUE})"),
+              () -> c.samples,
+              v -> c.samples = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--passes")
+                  .type(int.class)
+                  .paramLabel("<passes>")
+                  .defaultValue("1")
+                  .description(
+                      "scans of the whole array, each loading every block from the server again;"
+                          + " the first also runs the JIT compiler on the data path (default:"
+                          + " ${DEFAULT-VALUE})"),
+              () -> c.passes,
+              v -> c.passes = v));
+      return spec;
+    }
 
     @Override
     public Integer call() {
@@ -532,7 +614,7 @@ final class ArrayCommands {
                 + " (expected: all >= 1)");
       }
       PrintWriter out = spec.commandLine().getOut();
-      try (Session s = Session.open(parent.main)) {
+      try (Session s = Session.open(Main.of(spec))) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm());
         long bytes = a.nbytes();

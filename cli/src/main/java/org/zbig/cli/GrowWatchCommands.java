@@ -10,13 +10,13 @@ import org.zbig.bigarray.DType;
 import org.zbig.bigarray.Index;
 import org.zbig.bigarray.NDArray;
 import org.zbig.bigarray.ZBigArray;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.zodb.SuppressForbidden;
 import org.zbig.zodb.Tid;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code array grow} and {@code array watch}: one client keeps appending rows to a float64 array,
@@ -31,32 +31,63 @@ final class GrowWatchCommands {
     return (double) (r * cols + c);
   }
 
-  @Command(
-      name = "grow",
-      mixinStandardHelpOptions = true,
-      description =
-          "Append rows to a float64 array (created with --cols columns if missing), one commit per"
-              + " round; element [r, c] holds r * cols + c.")
   static final class Grow implements Callable<Integer> {
-    @ParentCommand ArrayCommands.ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static final String DESCRIPTION =
+        "Append rows to a float64 array (created with --cols columns if missing), one commit per"
+            + " round; element [r, c] holds r * cols + c.";
 
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(names = "--cols", defaultValue = "8", description = "columns of a new array")
     long cols;
-
-    @Option(names = "--rows", defaultValue = "1000", description = "rows appended per round")
     long rows;
-
-    @Option(names = "--every", defaultValue = "1", description = "seconds between rounds")
     double every;
-
-    @Option(names = "--count", defaultValue = "0", description = "rounds, 0 for ever")
     long count;
 
     Grow() {}
+
+    static CommandSpec model(Node node) {
+      Grow c = new Grow();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(ArrayCommands.name(() -> c.name, v -> c.name = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--cols")
+                  .type(long.class)
+                  .paramLabel("<cols>")
+                  .defaultValue("8")
+                  .description("columns of a new array"),
+              () -> c.cols,
+              v -> c.cols = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--rows")
+                  .type(long.class)
+                  .paramLabel("<rows>")
+                  .defaultValue("1000")
+                  .description("rows appended per round"),
+              () -> c.rows,
+              v -> c.rows = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--every")
+                  .type(double.class)
+                  .paramLabel("<every>")
+                  .defaultValue("1")
+                  .description("seconds between rounds"),
+              () -> c.every,
+              v -> c.every = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--count")
+                  .type(long.class)
+                  .paramLabel("<count>")
+                  .defaultValue("0")
+                  .description("rounds, 0 for ever"),
+              () -> c.count,
+              v -> c.count = v));
+      return spec;
+    }
 
     @Override
     @SuppressForbidden("sleeps the interval the user gave with --every")
@@ -75,7 +106,7 @@ final class GrowWatchCommands {
                 + " (expected: rows and cols >= 1, every and count >= 0)");
       }
       PrintWriter out = spec.commandLine().getOut();
-      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(Main.of(spec))) {
         if (!s.conn().root().containsKey(name)) {
           ZBigArray a =
               new ZBigArray(new long[] {0, cols}, DType.scalar("<f8"), 'C', ArrayCommands.BLKSIZE);
@@ -123,40 +154,58 @@ final class GrowWatchCommands {
     }
   }
 
-  @Command(
-      name = "watch",
-      mixinStandardHelpOptions = true,
-      description =
-          "Print the rows of an array as other clients append them: one line per change, with the"
-              + " sum of the new rows and whether they hold what grow writes.")
   static final class Watch implements Callable<Integer> {
-    @ParentCommand ArrayCommands.ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static final String DESCRIPTION =
+        "Print the rows of an array as other clients append them: one line per change, with the"
+            + " sum of the new rows and whether they hold what grow writes.";
 
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(names = "--count", defaultValue = "0", description = "changes to print, 0 for ever")
     long count;
-
-    @Option(
-        names = "--until-rows",
-        defaultValue = "0",
-        description = "stop once it has this many rows")
     long untilRows;
-
-    @Option(
-        names = "--timeout",
-        defaultValue = "0",
-        description = "seconds without a change after which to stop, 0 for never")
     double timeout;
 
     Watch() {}
 
+    static CommandSpec model(Node node) {
+      Watch c = new Watch();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(ArrayCommands.name(() -> c.name, v -> c.name = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--count")
+                  .type(long.class)
+                  .paramLabel("<count>")
+                  .defaultValue("0")
+                  .description("changes to print, 0 for ever"),
+              () -> c.count,
+              v -> c.count = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--until-rows")
+                  .type(long.class)
+                  .paramLabel("<untilRows>")
+                  .defaultValue("0")
+                  .description("stop once it has this many rows"),
+              () -> c.untilRows,
+              v -> c.untilRows = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--timeout")
+                  .type(double.class)
+                  .paramLabel("<timeout>")
+                  .defaultValue("0")
+                  .description("seconds without a change after which to stop, 0 for never"),
+              () -> c.timeout,
+              v -> c.timeout = v));
+      return spec;
+    }
+
     @Override
     public Integer call() throws InterruptedException {
       PrintWriter out = spec.commandLine().getOut();
-      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main)) {
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(Main.of(spec))) {
         long seenRows = -1;
         long changes = 0;
         long bad = 0;
@@ -212,35 +261,49 @@ final class GrowWatchCommands {
     }
   }
 
-  @Command(
-      name = "show",
-      mixinStandardHelpOptions = true,
-      description = "Print a view of an array as text, one row per line (at most --limit values).")
   static final class Show implements Callable<Integer> {
-    @ParentCommand ArrayCommands.ArrayCommand parent;
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static final String DESCRIPTION =
+        "Print a view of an array as text, one row per line (at most --limit values).";
 
-    @Parameters(index = "0", paramLabel = "NAME")
+    CommandSpec spec;
     String name;
-
-    @Option(
-        names = "--index",
-        defaultValue = "...",
-        description = "numpy basic indexing, e.g. -3:,:4")
     String index;
-
-    @Option(names = "--limit", defaultValue = "1000", description = "values printed at most")
     long limit;
-
-    @Option(names = "--at", paramLabel = "TID|TIME", description = ArrayCommands.AT_HELP)
     String at;
 
     Show() {}
 
+    static CommandSpec model(Node node) {
+      Show c = new Show();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(ArrayCommands.name(() -> c.name, v -> c.name = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--index")
+                  .type(String.class)
+                  .paramLabel("<index>")
+                  .defaultValue("...")
+                  .description("numpy basic indexing, e.g. -3:,:4"),
+              () -> c.index,
+              v -> c.index = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--limit")
+                  .type(long.class)
+                  .paramLabel("<limit>")
+                  .defaultValue("1000")
+                  .description("values printed at most"),
+              () -> c.limit,
+              v -> c.limit = v));
+      spec.addOption(ArrayCommands.at(ArrayCommands.AT_HELP, () -> c.at, v -> c.at = v));
+      return spec;
+    }
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (ArrayCommands.Session s = ArrayCommands.Session.open(parent.main, at)) {
+      try (ArrayCommands.Session s = ArrayCommands.Session.open(Main.of(spec), at)) {
         ZBigArray za = s.array(name);
         BigArray a = za.open(s.vm());
         try (BigArray.View v = a.view(index)) {

@@ -11,42 +11,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
-import org.zbig.clicommon.LazySubcommands;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.clicommon.TlsOptions;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.wire.HostPort;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code bin/zbig}: the command-line client. */
-@Command(
-    name = "zbig",
-    mixinStandardHelpOptions = true,
-    description = "The zbig command-line client.")
 public final class Main {
-  @Option(
-      names = "--server",
-      defaultValue = "127.0.0.1:8100",
-      description =
-          "the ZEO server, HOST:PORT, or several servers of one database separated by commas"
-              + " (failed over in turn; bench server spreads its connections over them)"
-              + " (default: ${DEFAULT-VALUE})")
   String server;
-
-  @Option(
-      names = "--storage",
-      defaultValue = "1",
-      description = "the storage name (default: ${DEFAULT-VALUE})")
   String storage;
-
-  @CommandLine.Mixin TlsOptions tlsOptions;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  final TlsOptions tlsOptions = new TlsOptions();
+  CommandSpec spec;
 
   private Main() {}
 
@@ -56,29 +37,92 @@ public final class Main {
     return tls == null ? options : options.withTls(tls);
   }
 
+  /** The command of {@code spec}'s tree: the root's, which holds the options every command uses. */
+  static Main of(CommandSpec spec) {
+    return CommandTree.root(spec, Main.class);
+  }
+
   /**
-   * The commands' subcommands, in the order help lists them; made along the path the arguments take
-   * ({@link LazySubcommands}).
+   * The command tree, with each command's subcommands in the order help lists them; made along the
+   * path the arguments take ({@link CommandTree}).
    */
-  static final LazySubcommands COMMANDS =
-      new LazySubcommands(
-          Map.of(
-              Main.class,
-              List.of(Bench.class, ArrayCommands.Ls.class, ArrayCommands.ArrayCommand.class),
-              Bench.class,
-              List.of(BenchServer.class),
-              ArrayCommands.ArrayCommand.class,
-              List.of(
-                  ArrayCommands.Create.class,
-                  ArrayCommands.Import.class,
-                  ArrayCommands.Append.class,
-                  ArrayCommands.Export.class,
-                  ArrayCommands.Info.class,
-                  ArrayCommands.Log.class,
-                  ArrayCommands.Bench.class,
-                  GrowWatchCommands.Grow.class,
-                  GrowWatchCommands.Watch.class,
-                  GrowWatchCommands.Show.class)));
+  static final Node TREE =
+      new Node(
+          "zbig",
+          "The zbig command-line client.",
+          Main::model,
+          List.of(
+              new Node(
+                  "bench",
+                  "Load generators.",
+                  n -> CommandTree.command(new Object(), n),
+                  List.of(new Node("server", BenchServer.DESCRIPTION, BenchServer::model))),
+              new Node("ls", "List the root's keys.", ArrayCommands.Ls::model),
+              new Node(
+                  "array",
+                  "Create, import, append, export and describe arrays under the root.",
+                  n -> CommandTree.command(new Object(), n),
+                  List.of(
+                      new Node("create", "Create an array of zeros.", ArrayCommands.Create::model),
+                      new Node(
+                          "import",
+                          "Create an array from a .npy file.",
+                          ArrayCommands.Import::model),
+                      new Node(
+                          "append",
+                          "Append a .npy file along the major axis.",
+                          ArrayCommands.Append::model),
+                      new Node(
+                          "export",
+                          "Write an array or a view of it to a .npy file.",
+                          ArrayCommands.Export::model),
+                      new Node("info", "Describe an array.", ArrayCommands.Info::model),
+                      new Node("log", ArrayCommands.Log.DESCRIPTION, ArrayCommands.Log::model),
+                      new Node(
+                          "bench",
+                          "Measure scan throughput and block fault-in latency on an array.",
+                          ArrayCommands.Bench::model),
+                      new Node(
+                          "grow",
+                          GrowWatchCommands.Grow.DESCRIPTION,
+                          GrowWatchCommands.Grow::model),
+                      new Node(
+                          "watch",
+                          GrowWatchCommands.Watch.DESCRIPTION,
+                          GrowWatchCommands.Watch::model),
+                      new Node(
+                          "show",
+                          GrowWatchCommands.Show.DESCRIPTION,
+                          GrowWatchCommands.Show::model)))));
+
+  private static CommandSpec model(Node node) {
+    Main m = new Main();
+    CommandSpec spec = CommandTree.command(m, node);
+    m.spec = spec;
+    spec.addOption(
+        CommandTree.option(
+            OptionSpec.builder("--server")
+                .type(String.class)
+                .paramLabel("<server>")
+                .defaultValue("127.0.0.1:8100")
+                .description(
+                    "the ZEO server, HOST:PORT, or several servers of one database separated by"
+                        + " commas (failed over in turn; bench server spreads its connections over"
+                        + " them) (default: ${DEFAULT-VALUE})"),
+            () -> m.server,
+            v -> m.server = v));
+    spec.addOption(
+        CommandTree.option(
+            OptionSpec.builder("--storage")
+                .type(String.class)
+                .paramLabel("<storage>")
+                .defaultValue("1")
+                .description("the storage name (default: ${DEFAULT-VALUE})"),
+            () -> m.storage,
+            v -> m.storage = v));
+    m.tlsOptions.addTo(spec);
+    return spec;
+  }
 
   /**
    * Runs the command line and exits with its status (returns, when it succeeded and no other thread
@@ -91,10 +135,7 @@ public final class Main {
   public static void main(String[] args) {
     int status = run(args);
     if (Boolean.getBoolean("zbig.aot.record")) {
-      COMMANDS
-          .commandLine(new Main())
-          .setOut(new PrintWriter(Writer.nullWriter()))
-          .execute("--help");
+      CommandTree.commandLine(TREE).setOut(new PrintWriter(Writer.nullWriter())).execute("--help");
       String conf = System.getProperty("zbig.aot.conf");
       if (status != 0 && conf != null) {
         try {
@@ -128,8 +169,7 @@ public final class Main {
 
   /** Runs the command line; failures print one line, not a trace. */
   static int run(String... args) {
-    return COMMANDS
-        .commandLine(new Main(), args)
+    return CommandTree.commandLine(TREE, args)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
           cmd.getErr().println("zbig: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
           return 1;
@@ -146,64 +186,87 @@ public final class Main {
     }
   }
 
-  /** {@code bench}: load generators. */
-  @Command(name = "bench", mixinStandardHelpOptions = true, description = "Load generators.")
-  static final class Bench {
-    @ParentCommand Main main;
-
-    Bench() {}
-  }
-
   /** {@code bench server}: measures a ZEO server (ours or Python's) with this client. */
-  @Command(
-      name = "server",
-      mixinStandardHelpOptions = true,
-      description =
-          "Measure a ZEO 5 server: small-object loads with many requests in flight (read),"
-              + " durable commits (commit), 2 MiB records stored and loaded (big).")
   static final class BenchServer implements Callable<Integer> {
-    @ParentCommand Bench bench;
+    static final String DESCRIPTION =
+        "Measure a ZEO 5 server: small-object loads with many requests in flight (read),"
+            + " durable commits (commit), 2 MiB records stored and loaded (big).";
 
-    @Option(
-        names = "--connections",
-        defaultValue = "4",
-        description = "ZEO connections at once (default: ${DEFAULT-VALUE})")
     int connections;
-
-    @Option(
-        names = "--duration",
-        defaultValue = "5",
-        description = "seconds (default: ${DEFAULT-VALUE})")
     double duration;
-
-    @Option(
-        names = "--mix",
-        defaultValue = "read",
-        description =
-            "read, raw-read (read from a load generator far cheaper than a ZEO client), commit,"
-                + " big or raw-big (big, loaded by that cheap generator) (default:"
-                + " ${DEFAULT-VALUE})")
     String mix;
-
-    @Option(
-        names = "--in-flight",
-        defaultValue = "64",
-        description = "requests in flight per connection for read (default: ${DEFAULT-VALUE})")
     int inFlight;
-
-    @Option(
-        names = "--network-threads",
-        description =
-            "network threads the connections share, 0 for one per connection (default: half the"
-                + " cores, at least one: the server under test often runs on the same machine)")
     Integer networkThreads;
-
-    @Option(names = "--json", description = "also write the figures to this JSON file")
     Path json;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     BenchServer() {}
+
+    static CommandSpec model(Node node) {
+      BenchServer c = new BenchServer();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--connections")
+                  .type(int.class)
+                  .paramLabel("<connections>")
+                  .defaultValue("4")
+                  .description("ZEO connections at once (default: ${DEFAULT-VALUE})"),
+              () -> c.connections,
+              v -> c.connections = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--duration")
+                  .type(double.class)
+                  .paramLabel("<duration>")
+                  .defaultValue("5")
+                  .description("seconds (default: ${DEFAULT-VALUE})"),
+              () -> c.duration,
+              v -> c.duration = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--mix")
+                  .type(String.class)
+                  .paramLabel("<mix>")
+                  .defaultValue("read")
+                  .description(
+                      "read, raw-read (read from a load generator far cheaper than a ZEO client),"
+                          + " commit, big or raw-big (big, loaded by that cheap generator)"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.mix,
+              v -> c.mix = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--in-flight")
+                  .type(int.class)
+                  .paramLabel("<inFlight>")
+                  .defaultValue("64")
+                  .description(
+                      "requests in flight per connection for read (default: ${DEFAULT-VALUE})"),
+              () -> c.inFlight,
+              v -> c.inFlight = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--network-threads")
+                  .type(Integer.class)
+                  .paramLabel("<networkThreads>")
+                  .description(
+                      "network threads the connections share, 0 for one per connection (default:"
+                          + " half the cores, at least one: the server under test often runs on"
+                          + " the same machine)"),
+              () -> c.networkThreads,
+              v -> c.networkThreads = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--json")
+                  .type(Path.class)
+                  .paramLabel("<json>")
+                  .description("also write the figures to this JSON file"),
+              () -> c.json,
+              v -> c.json = v));
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -232,7 +295,7 @@ public final class Main {
             spec.commandLine(),
             "--mix: '" + mix + "' (expected: read, raw-read, commit, big or raw-big)");
       }
-      Main main = bench.main;
+      Main main = Main.of(spec);
       ServerBench.Result r =
           new ServerBench(
                   main.addresses(),
