@@ -13,6 +13,9 @@
 #     loops early (docs/benchmarks.md, start-up). Once per build of the jars.
 #   A recording command that fails marks its record (MAIN, from -Dzbig.aot.conf); the next launch
 #     drops it and records instead.
+#   zbig_aot_name=NAME: the cache is $module.NAME.aot instead of $module.aot, with its own training
+#     (bin/zbig keeps one for help and usage listings: a JVM loads all of its cache's classes as it
+#     starts, so a start is fastest from a cache of what it needs).
 #   zbig_launch MODULE MAIN [JVM OPTION...] -- ARGS...
 # ZBIG_AOT=0 runs without the cache.
 
@@ -45,7 +48,7 @@ zbig_launch() {
   local base=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   local cp="$jar:$target/lib/*"
   if [ "${ZBIG_AOT:-1}" != 0 ]; then
-    local aot="$target/$module.aot" record=0 fresh=0 conf="" c
+    local aot="$target/$module${zbig_aot_name:+.$zbig_aot_name}.aot" record=0 fresh=0 conf="" c
     if zbig_newer_than_jars "$aot"; then
       fresh=1
     fi
@@ -79,7 +82,7 @@ zbig_launch() {
         rm -f "$aot".conf.*
       elif [ "${zbig_aot_train:-help}" = help ]; then
         # training run: what --help loads (picocli, the command tree)
-        if java "${base[@]}" -XX:AOTCacheOutput="$tmp" -Xlog:aot=off -Xlog:cds=off \
+        if java "${base[@]}" "${jvm[@]}" -XX:AOTCacheOutput="$tmp" -Xlog:aot=off -Xlog:cds=off \
           -cp "$cp" "$main" --help >/dev/null 2>&1 && [ -f "$tmp" ]; then
           mv -f "$tmp" "$aot"
         else

@@ -218,6 +218,41 @@ class CommandTreeTest {
   }
 
   @Test
+  void longTextsWrapBetweenWords() {
+    String description =
+        "Measure a server: small-object loads with many requests in flight, durable commits,"
+            + " two-megabyte records stored and loaded, each against its baseline.";
+    String option =
+        "the server, HOST:PORT, or several servers of one database separated by commas (failed"
+            + " over in turn; the load generator spreads its connections over them)";
+    String listed =
+        "Print the rows of an array as other clients append them: one line per change, with"
+            + " the sum of the new rows and whether they hold what was written.";
+    Node tree =
+        new Node(
+            "tool",
+            description,
+            n -> {
+              CommandSpec spec = CommandTree.command(new Object(), n);
+              spec.addOption(
+                  CommandTree.option(
+                      OptionSpec.builder("--server")
+                          .type(String.class)
+                          .paramLabel("<server>")
+                          .description(option),
+                      () -> null,
+                      v -> {}));
+              return spec;
+            },
+            List.of(node("sub", listed)));
+    String help = run(CommandTree.commandLine(tree, "--help"), "--help");
+    // each text whole, its lines joined by one space: no word cut at the end of a line
+    String joined = help.replaceAll("\\s*\\n\\s*", " ");
+    assertThat(joined).as(help).contains(description).contains(option).contains(listed);
+    assertThat(help.lines()).allMatch(l -> l.length() <= 80);
+  }
+
+  @Test
   void badNamesAreRefusedNamingThem() {
     assertThatThrownBy(() -> node("two words", "x"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -3,8 +3,6 @@ package org.zbig.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -127,15 +125,14 @@ public final class Main {
   /**
    * Runs the command line and exits with its status (returns, when it succeeded and no other thread
    * runs: see {@link #othersRunning}). A run that records the classes a start loads for the
-   * launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record}) also
-   * renders the help, unseen, so that {@code --help} starts from the cache too; if the command
-   * failed, it marks its record ({@code zbig.aot.conf}, written by the JVM at exit) as failed, and
-   * the launcher drops it: a failed command may have loaded little of what a start needs.
+   * launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record}) and fails
+   * marks its record ({@code zbig.aot.conf}, written by the JVM at exit) as failed, and the
+   * launcher drops it: a failed command may have loaded little of what a start needs. (Help and
+   * usage listings have a cache of their own, trained on {@code --help}: {@code bin/zbig}.)
    */
   public static void main(String[] args) {
     int status = run(args);
     if (Boolean.getBoolean("zbig.aot.record")) {
-      CommandTree.commandLine(TREE).setOut(new PrintWriter(Writer.nullWriter())).execute("--help");
       String conf = System.getProperty("zbig.aot.conf");
       if (status != 0 && conf != null) {
         try {

@@ -3,10 +3,13 @@ package org.zbig.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/zbig}'s ahead-of-time cache learns from the first real command: that command records
  * what it loads, the next launch makes the cache, and neither prints a word of it. The first
  * command that moves an array's data teaches it again, once (its data path's classes and profiles);
- * the record of a command that fails is marked, and the next launch drops it.
+ * the record of a command that fails is marked, and the next launch drops it. Help and usage
+ * listings have a cache of their own, trained on {@code --help}, which holds nothing of the client.
  */
 class LauncherCacheTest {
   @TempDir Path dir;
@@ -105,5 +109,55 @@ class LauncherCacheTest {
       assertThat(cacheFiles()).containsExactly("cli.aot");
       assertThat(server.process.isAlive()).isTrue();
     }
+  }
+
+  /** {@code bin/zbig ARGS...} with the JVM's class loading logged to {@code log}. */
+  private static List<String> logged(Path log, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Procs.root().resolve("bin/zbig").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out.lines().filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).toList();
+  }
+
+  /** Where the JVM that wrote {@code log} loaded class {@code name} from. */
+  private static String source(Path log, String name) throws IOException {
+    String tag = " " + name + " source: ";
+    return Files.readAllLines(log).stream()
+        .filter(l -> l.contains(tag))
+        .map(l -> l.substring(l.indexOf(tag) + tag.length()))
+        .findFirst()
+        .orElse("not loaded");
+  }
+
+  @Test
+  void helpHasACacheOfItsOwnAndStartsFromIt() throws Exception {
+    try (Stream<Path> s = Files.list(TARGET)) {
+      for (Path f : s.filter(p -> p.getFileName().toString().startsWith("cli.")).toList()) {
+        if (f.getFileName().toString().contains(".aot")) {
+          Files.delete(f);
+        }
+      }
+    }
+    Path log = dir.resolve("load.txt");
+    List<String> help = logged(log, "--help"); // trains the help cache, then runs from it
+    assertThat(help.getFirst()).startsWith("Usage: zbig [-hV]");
+    assertThat(help).anyMatch(l -> l.startsWith("  array  ")).noneMatch(l -> l.contains("AOT"));
+    assertThat(source(log, "org.zbig.cli.Main")).isEqualTo("shared objects file");
+    assertThat(Files.exists(TARGET.resolve("cli.help.aot"))).isTrue();
+    assertThat(cacheFiles()).as("the main cache is not made for help").isEmpty();
+
+    assertThat(logged(log, "--help")).isEqualTo(help);
+    List<String> array = logged(log, "array", "--help");
+    assertThat(array.getFirst()).startsWith("Usage: zbig array [-hV]");
+    assertThat(source(log, "org.zbig.cli.Main")).isEqualTo("shared objects file");
+    assertThat(source(log, "io.netty.channel.Channel"))
+        .as("help loads none of the client")
+        .isEqualTo("not loaded");
+    assertThat(cacheFiles()).isEmpty();
   }
 }
