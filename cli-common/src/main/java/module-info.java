@@ -6,7 +6,4 @@ module org.zbig.clicommon {
   requires transitive info.picocli;
 
   exports org.zbig.clicommon;
-
-  opens org.zbig.clicommon to
-      info.picocli;
 }

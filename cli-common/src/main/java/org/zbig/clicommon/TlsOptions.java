@@ -6,29 +6,22 @@ import org.zbig.wire.netty.ClientTls;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 
 /**
  * A ZEO client's TLS options: {@code --tls-ca} turns TLS on and names the CA (or server
  * certificate) to trust; {@code --tls-cert} and {@code --tls-key} add a client certificate for a
- * server that asks for one. An annotated command takes them as a picocli mixin; a command built in
- * code ({@link CommandTree}) adds them with {@link #addTo}. Both read the same names and help.
+ * server that asks for one. A command built with {@link CommandTree} adds them with {@link #addTo}.
  */
 public final class TlsOptions {
   private static final String CA_HELP = "speak TLS, trusting the server certificate's CA (PEM)";
   private static final String CERT_HELP = "this client's certificate (PEM), with --tls-key";
   private static final String KEY_HELP = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)";
 
-  @Option(names = "--tls-ca", paramLabel = "CA.pem", description = CA_HELP)
   Path ca;
-
-  @Option(names = "--tls-cert", paramLabel = "CERT.pem", description = CERT_HELP)
   Path certificate;
-
-  @Option(names = "--tls-key", paramLabel = "KEY.pk8", description = KEY_HELP)
   Path key;
 
-  /** For picocli. */
+  /** Options not given: plain ZEO until {@link #addTo}'s options are parsed. */
   public TlsOptions() {}
 
   /** Adds the three options to {@code spec}, bound to this object's fields; returns this. */

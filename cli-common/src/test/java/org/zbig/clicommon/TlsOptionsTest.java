@@ -6,64 +6,60 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 class TlsOptionsTest {
-  @Command(name = "cmd")
-  static final class Cmd {
-    @CommandLine.Mixin TlsOptions tls;
+  /** A command line of the three options, parsed. */
+  private record Parsed(CommandLine cmd, TlsOptions tls) {
+    SSLContext context() {
+      return tls.context(cmd);
+    }
   }
 
-  private static CommandLine parsed(String... args) {
-    CommandLine cmd = new CommandLine(new Cmd());
+  private static Parsed parsed(String... args) {
+    TlsOptions tls = new TlsOptions();
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(new Object()).name("cmd");
+    CommandLine cmd = new CommandLine(spec);
+    assertThat(tls.addTo(spec)).isSameAs(tls);
     cmd.parseArgs(args);
-    return cmd;
-  }
-
-  private static TlsOptions options(CommandLine cmd) {
-    return ((Cmd) cmd.getCommand()).tls;
+    return new Parsed(cmd, tls);
   }
 
   @Test
   void noOptionsIsPlainZeo() {
-    CommandLine cmd = parsed();
-    assertThat(options(cmd).context(cmd)).isNull();
+    assertThat(parsed().context()).isNull();
+  }
+
+  @Test
+  void theOptionsAreBoundAndListed() {
+    Parsed p = parsed("--tls-cert", "c.pem", "--tls-key", "c.pk8");
+    assertThat(p.tls().certificate).isEqualTo(Path.of("c.pem"));
+    assertThat(p.tls().key).isEqualTo(Path.of("c.pk8"));
+    assertThat(p.tls().ca).isNull();
+    StringWriter help = new StringWriter();
+    p.cmd().usage(new PrintWriter(help));
+    assertThat(help.toString())
+        .contains("--tls-ca=CA.pem")
+        .contains("speak TLS, trusting the server certificate's CA")
+        .contains("--tls-cert=CERT.pem")
+        .contains("--tls-key=KEY.pk8");
   }
 
   @Test
   void aClientCertificateWithoutACaOrUnreadableFilesAreErrorsNamingThem() {
-    CommandLine noCa = parsed("--tls-cert", "c.pem", "--tls-key", "c.pk8");
-    assertThatThrownBy(() -> options(noCa).context(noCa))
+    Parsed noCa = parsed("--tls-cert", "c.pem", "--tls-key", "c.pk8");
+    assertThatThrownBy(noCa::context)
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessage("--tls-cert and --tls-key need --tls-ca");
-    CommandLine missing = parsed("--tls-ca", "/nonexistent/ca.pem");
-    assertThatThrownBy(() -> options(missing).context(missing))
+    Parsed missing = parsed("--tls-ca", "/nonexistent/ca.pem");
+    assertThatThrownBy(missing::context)
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessageContaining("/nonexistent/ca.pem")
         .hasMessageContaining("expected: readable PEM certificates");
-    CommandLine half = parsed("--tls-ca", "/nonexistent/ca.pem", "--tls-cert", "c.pem");
-    assertThatThrownBy(() -> options(half).context(half))
-        .hasMessageContaining("(expected: both or neither)");
-  }
-
-  @Test
-  void aCommandBuiltInCodeTakesTheSameOptions() {
-    TlsOptions tls = new TlsOptions();
-    CommandSpec spec = CommandSpec.wrapWithoutInspection(new Object()).name("cmd");
-    CommandLine cmd = new CommandLine(tls.addTo(spec) == tls ? spec : null);
-    cmd.parseArgs("--tls-cert", "c.pem", "--tls-key", "c.pk8");
-    assertThat(tls.certificate).isEqualTo(Path.of("c.pem"));
-    assertThat(tls.key).isEqualTo(Path.of("c.pk8"));
-    assertThatThrownBy(() -> tls.context(cmd))
-        .isInstanceOf(CommandLine.ParameterException.class)
-        .hasMessage("--tls-cert and --tls-key need --tls-ca");
-    StringWriter help = new StringWriter();
-    cmd.usage(new PrintWriter(help));
-    StringWriter annotated = new StringWriter();
-    new CommandLine(new Cmd()).usage(new PrintWriter(annotated));
-    assertThat(help.toString()).isEqualTo(annotated.toString());
+    Parsed half = parsed("--tls-ca", "/nonexistent/ca.pem", "--tls-cert", "c.pem");
+    assertThatThrownBy(half::context).hasMessageContaining("(expected: both or neither)");
   }
 }

@@ -23,6 +23,8 @@ import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import me.tongfei.progressbar.ProgressBar;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.clicommon.Progress;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
@@ -51,8 +53,8 @@ import org.zbig.zodb.storage.CurrentRecord;
 import org.zbig.zodb.storage.RecordInfo;
 import org.zbig.zodb.storage.TransactionInfo;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code pack} and {@code analyze}: what an operator runs besides the server. */
 final class AdminCommands {
@@ -182,22 +184,32 @@ final class AdminCommands {
   }
 
   /** {@code pack}: packs a running server's storage, like zeopack. */
-  @Command(
-      name = "pack",
-      mixinStandardHelpOptions = true,
-      description = "Pack a running server's storage: remove history older than --days days.")
   static final class PackCommand implements Callable<Integer> {
-    @CommandLine.Mixin RemoteStorageOptions remote;
+    static final String DESCRIPTION =
+        "Pack a running server's storage: remove history older than --days days.";
 
-    @Option(
-        names = "--days",
-        defaultValue = "0",
-        description = "keep this many days of history (default: ${DEFAULT-VALUE})")
+    final RemoteStorageOptions remote = new RemoteStorageOptions();
     double days;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     PackCommand() {}
+
+    static CommandSpec model(Node node) {
+      PackCommand c = new PackCommand();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.remote.addTo(spec);
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--days")
+                  .type(double.class)
+                  .paramLabel("<days>")
+                  .defaultValue("0")
+                  .description("keep this many days of history (default: ${DEFAULT-VALUE})"),
+              () -> c.days,
+              v -> c.days = v));
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -232,18 +244,24 @@ final class AdminCommands {
   }
 
   /** {@code verify}: reads every revision of a stopped storage and reports the damaged ones. */
-  @Command(
-      name = "verify",
-      mixinStandardHelpOptions = true,
-      description =
-          "Read every revision of a data folder that no server has open, check each against its"
-              + " checksum, and report the damaged ones (exit status 1 if any).")
   static final class Verify implements Callable<Integer> {
-    @CommandLine.Mixin DataFolderOption dataFolder;
+    static final String DESCRIPTION =
+        "Read every revision of a data folder that no server has open, check each against its"
+            + " checksum, and report the damaged ones (exit status 1 if any).";
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    final DataFolderOption dataFolder = new DataFolderOption();
+
+    CommandSpec spec;
 
     Verify() {}
+
+    static CommandSpec model(Node node) {
+      Verify c = new Verify();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.dataFolder.addTo(spec);
+      return spec;
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -283,24 +301,33 @@ final class AdminCommands {
   }
 
   /** {@code analyze}: what a data folder holds, by class. */
-  @Command(
-      name = "analyze",
-      mixinStandardHelpOptions = true,
-      description =
-          "Objects and bytes per class, revisions, and the largest objects of a data folder that no"
-              + " server has open.")
   static final class Analyze implements Callable<Integer> {
-    @CommandLine.Mixin DataFolderOption dataFolder;
+    static final String DESCRIPTION =
+        "Objects and bytes per class, revisions, and the largest objects of a data folder that no"
+            + " server has open.";
 
-    @Option(
-        names = "--top",
-        defaultValue = "10",
-        description = "how many of the largest objects to list")
+    final DataFolderOption dataFolder = new DataFolderOption();
     int top;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
     Analyze() {}
+
+    static CommandSpec model(Node node) {
+      Analyze c = new Analyze();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      c.dataFolder.addTo(spec);
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--top")
+                  .type(int.class)
+                  .paramLabel("<top>")
+                  .defaultValue("10")
+                  .description("how many of the largest objects to list"),
+              () -> c.top,
+              v -> c.top = v));
+      return spec;
+    }
 
     @Override
     public Integer call() {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.server.storage.KvStorage;
 import org.zbig.server.storage.Storage;
 import org.zbig.server.storage.TxnMeta;
@@ -27,7 +29,8 @@ import org.zbig.zodb.record.DataRecord;
 import org.zbig.zodb.storage.RecordInfo;
 import org.zbig.zodb.storage.TransactionInfo;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code backup}: copies the history of a running server's storage into a data folder, through the
@@ -40,22 +43,36 @@ import picocli.CommandLine.Command;
  * (incremental). The server keeps serving and committing meanwhile; since it speaks only ZEO, the
  * command also backs up any ZEO server, such as Python's.
  */
-@Command(
-    name = "backup",
-    mixinStandardHelpOptions = true,
-    description =
-        "Copy a running server's storage, with its history, into a data folder (a consistent"
-            + " snapshot at the server's last transaction); into an earlier backup, copy only what"
-            + " is new.")
 final class BackupCommand implements Callable<Integer> {
-  @CommandLine.Mixin RemoteStorageOptions remote;
+  static final String DESCRIPTION =
+      "Copy a running server's storage, with its history, into a data folder (a consistent"
+          + " snapshot at the server's last transaction); into an earlier backup, copy only what"
+          + " is new.";
 
-  @CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "the backup data folder")
+  final RemoteStorageOptions remote = new RemoteStorageOptions();
   Path dir;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  CommandSpec spec;
 
   BackupCommand() {}
+
+  static CommandSpec model(Node node) {
+    BackupCommand c = new BackupCommand();
+    CommandSpec spec = CommandTree.command(c, node);
+    c.spec = spec;
+    c.remote.addTo(spec);
+    spec.addPositional(
+        CommandTree.positional(
+            PositionalParamSpec.builder()
+                .index("0")
+                .arity("1")
+                .required(true)
+                .type(Path.class)
+                .paramLabel("DIR")
+                .description("the backup data folder"),
+            () -> c.dir,
+            v -> c.dir = v));
+    return spec;
+  }
 
   /** What one backup run copied. */
   record Result(long transactions, long records, long blobs, Tid from, Tid lastTid) {}

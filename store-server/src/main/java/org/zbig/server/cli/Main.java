@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
+import org.zbig.clicommon.CommandTree;
+import org.zbig.clicommon.CommandTree.Node;
 import org.zbig.clicommon.Progress;
 import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
@@ -27,24 +29,31 @@ import org.zbig.server.storage.Storage;
 import org.zbig.wire.Encoding;
 import org.zbig.zodb.SuppressForbidden;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-/** {@code bin/zbig-server}: the server's command line. */
-@Command(
-    name = "zbig-server",
-    mixinStandardHelpOptions = true,
-    subcommands = {
-      Main.Serve.class,
-      Main.ImportFs.class,
-      AdminCommands.PackCommand.class,
-      AdminCommands.Analyze.class,
-      AdminCommands.Verify.class,
-      BackupCommand.class
-    },
-    description = "A ZEO-compatible storage server for ZODB and zbig clients.")
+/**
+ * {@code bin/zbig-server}: the server's command line, its commands' models built in code ({@link
+ * CommandTree}) along the path the arguments take.
+ */
 public final class Main {
   private Main() {}
+
+  /** The command tree, each command's subcommands in the order help lists them. */
+  static final Node TREE =
+      new Node(
+          "zbig-server",
+          "A ZEO-compatible storage server for ZODB and zbig clients.",
+          n -> CommandTree.command(new Main(), n),
+          List.of(
+              new Node("serve", "Serve a data folder.", Serve::model),
+              new Node("import-fs", ImportFs.DESCRIPTION, ImportFs::model),
+              new Node(
+                  "pack", AdminCommands.PackCommand.DESCRIPTION, AdminCommands.PackCommand::model),
+              new Node("analyze", AdminCommands.Analyze.DESCRIPTION, AdminCommands.Analyze::model),
+              new Node("verify", AdminCommands.Verify.DESCRIPTION, AdminCommands.Verify::model),
+              new Node("backup", BackupCommand.DESCRIPTION, BackupCommand::model)));
 
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
@@ -54,7 +63,7 @@ public final class Main {
   /** Runs the command line and returns its exit status; failures print one line, not a trace. */
   static int run(String... args) {
     CommandLine cmd =
-        new CommandLine(new Main())
+        CommandTree.commandLine(TREE, args)
             .setExecutionExceptionHandler((e, c, parsed) -> {
               c.getErr()
                   .println(
@@ -62,7 +71,7 @@ public final class Main {
               return 1;
             });
     try {
-      YamlDefaults.install(cmd, "serve", args);
+      YamlDefaults.install(cmd, () -> CommandTree.full(TREE), "serve", args);
     } catch (CommandLine.ParameterException e) {
       try {
         return cmd.getParameterExceptionHandler().handleParseException(e, args);
@@ -74,21 +83,35 @@ public final class Main {
   }
 
   /** {@code import-fs}: copies a FileStorage with its history into a data folder. */
-  @Command(
-      name = "import-fs",
-      mixinStandardHelpOptions = true,
-      description =
-          "Copy a FileStorage (Data.fs) with its whole history into an empty data folder that no"
-              + " server has open.")
   static final class ImportFs implements Callable<Integer> {
-    @CommandLine.Parameters(index = "0", paramLabel = "PATH/Data.fs", description = "the file")
+    static final String DESCRIPTION =
+        "Copy a FileStorage (Data.fs) with its whole history into an empty data folder that no"
+            + " server has open.";
+
     Path dataFs;
+    final DataFolderOption dataFolder = new DataFolderOption();
+    final Jdbc jdbc = new Jdbc();
+    CommandSpec spec;
 
-    @CommandLine.Mixin DataFolderOption dataFolder;
-
-    @CommandLine.Mixin Jdbc jdbc = new Jdbc();
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    static CommandSpec model(Node node) {
+      ImportFs c = new ImportFs();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addPositional(
+          CommandTree.positional(
+              PositionalParamSpec.builder()
+                  .index("0")
+                  .arity("1")
+                  .required(true)
+                  .type(Path.class)
+                  .paramLabel("PATH/Data.fs")
+                  .description("the file"),
+              () -> c.dataFs,
+              v -> c.dataFs = v));
+      c.dataFolder.addTo(spec);
+      c.jdbc.addTo(spec);
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -135,29 +158,56 @@ public final class Main {
 
   /** The options of the PostgreSQL backend. */
   static final class Jdbc {
-    @Option(
-        names = "--jdbc-url",
-        description =
-            "the PostgreSQL database, e.g. jdbc:postgresql://db:5432/zodb (add"
-                + " ?currentSchema=NAME for another schema than public)")
+
     String url;
 
-    @Option(names = "--jdbc-user", description = "the database user (default: from the URL)")
     String user;
 
-    @Option(
-        names = "--jdbc-password",
-        description = "the database password (default: from the URL or ~/.pgpass)")
     String password;
 
-    @Option(
-        names = "--jdbc-pool-size",
-        defaultValue = "10",
-        description = "database connections per server (default: ${DEFAULT-VALUE})")
     int poolSize;
 
+    /** Adds the options to {@code spec}, bound to this object's fields. */
+    void addTo(CommandSpec spec) {
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--jdbc-url")
+                  .type(String.class)
+                  .paramLabel("<url>")
+                  .description(
+                      "the PostgreSQL database, e.g. jdbc:postgresql://db:5432/zodb (add"
+                          + " ?currentSchema=NAME for another schema than public)"),
+              () -> this.url,
+              v -> this.url = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--jdbc-user")
+                  .type(String.class)
+                  .paramLabel("<user>")
+                  .description("the database user (default: from the URL)"),
+              () -> this.user,
+              v -> this.user = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--jdbc-password")
+                  .type(String.class)
+                  .paramLabel("<password>")
+                  .description("the database password (default: from the URL or ~/.pgpass)"),
+              () -> this.password,
+              v -> this.password = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--jdbc-pool-size")
+                  .type(int.class)
+                  .paramLabel("<poolSize>")
+                  .defaultValue("10")
+                  .description("database connections per server (default: ${DEFAULT-VALUE})"),
+              () -> this.poolSize,
+              v -> this.poolSize = v));
+    }
+
     /** Opens the database, its blob cache in {@code data}/blob-cache. */
-    Storage open(CommandLine.Model.CommandSpec spec, Path data) {
+    Storage open(CommandSpec spec, Path data) {
       if (url == null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--jdbc-url: missing (expected: with --backend postgres)");
@@ -171,215 +221,358 @@ public final class Main {
   }
 
   /** {@code serve}: serves a data folder until interrupted. */
-  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a data folder.")
   @SuppressForbidden(
       "the serve command prints its ready and stopping lines, which scripts wait for")
   static final class Serve implements Callable<Integer> {
-    @Option(
-        names = "--config",
-        description =
-            "a YAML file of settings, keyed by the option names without '--' (e.g. max-connections:"
-                + " 100); options given on the command line win")
+
     Path config;
 
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+    CommandSpec spec;
 
-    @Option(
-        names = "--listen",
-        defaultValue = "127.0.0.1:8100",
-        description = "HOST:PORT (default: ${DEFAULT-VALUE})")
     String listen;
 
-    @CommandLine.Mixin DataFolderOption dataFolder;
+    final DataFolderOption dataFolder = new DataFolderOption();
 
-    @Option(
-        names = "--backend",
-        defaultValue = "rocksdb",
-        description =
-            "where the main storage lives: rocksdb (the data folder, one server) or postgres (the"
-                + " database at --jdbc-url, shareable by several servers; the data folder keeps"
-                + " only a blob cache) (default: ${DEFAULT-VALUE})")
     String backend;
 
-    @CommandLine.Mixin Jdbc jdbc = new Jdbc();
+    final Jdbc jdbc = new Jdbc();
 
-    @Option(
-        names = "--compression",
-        description =
-            "how the RocksDB storage compresses what it writes: none, lz4 or zstd (default: lz4;"
-                + " files written before keep theirs)")
     String compression;
 
-    @Option(
-        names = "--dedup",
-        paramLabel = "on|off",
-        description =
-            "whether the RocksDB storage keeps big records (8 KiB and more) as content-hashed 4 KiB"
-                + " chunks, each distinct chunk once: small changes to big blocks then add little"
-                + " (default: off; records stored before are read either way)")
     String dedup;
 
-    @Option(
-        names = "--client-conflict-resolution",
-        arity = "0..1",
-        defaultValue = "false",
-        fallbackValue = "true",
-        description =
-            "return every conflict to the client, even of the classes the server merges itself"
-                + " (B-tree buckets, BTrees.Length), as ZEO's client-conflict-resolution")
     boolean clientConflictResolution;
 
-    @Option(
-        names = "--commit-gather",
-        defaultValue = "1000",
-        description =
-            "microseconds a group write may wait for the transactions still open to finish and"
-                + " share its synced write; never longer than a write takes; 0: never wait"
-                + " (default: ${DEFAULT-VALUE})")
     long commitGatherMicros;
 
-    @Option(
-        names = "--storage",
-        defaultValue = "1",
-        description = "storage name (default: ${DEFAULT-VALUE})")
     String storage;
 
-    @Option(
-        names = "--add-storage",
-        split = YamlDefaults.LIST_SPLIT, // a YAML list of them is one default, a line each
-        paramLabel = "NAME=DIR[,read-only][,compression=C][,dedup=on|off]",
-        description =
-            "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
-                + " choose it by the name they register with")
     List<String> addStorage = new ArrayList<>();
 
-    @Option(
-        names = "--msgpack",
-        arity = "0..1",
-        defaultValue = "false",
-        fallbackValue = "true",
-        description = "offer M5 (msgpack) instead of Z5 (pickle)")
     boolean msgpack;
 
-    @Option(
-        names = "--read-only",
-        arity = "0..1",
-        defaultValue = "false",
-        fallbackValue = "true",
-        description = "refuse every write")
     boolean readOnly;
 
-    @Option(
-        names = "--invalidation-queue-size",
-        defaultValue = "100",
-        description = "transactions kept for getInvalidations (default: ${DEFAULT-VALUE})")
     int queueSize;
 
-    @Option(
-        names = "--invalidation-age",
-        description =
-            "seconds: a client whose last transaction is younger than this gets the changes since"
-                + " it read from the storage when the invalidation queue does not reach back so far"
-                + " (as ZEO's invalidation-age; default: never, the client drops its cache)")
     Double invalidationAge;
 
-    @Option(
-        names = "--transaction-timeout",
-        description =
-            "seconds a voted transaction may hold its object locks before its connection is"
-                + " closed; 0 means no limit, as for ZEO (default: no limit)")
     Double transactionTimeout;
 
-    @Option(names = "--tls-cert", description = "the server's certificate chain (PEM): serve TLS")
     Path tlsCert;
 
-    @Option(
-        names = "--tls-key",
-        description = "its private key (PEM: PKCS#8, or an RSA key in PKCS#1)")
     Path tlsKey;
 
-    @Option(
-        names = "--tls-client-ca",
-        description = "accept only clients with a certificate from this CA (PEM)")
     Path tlsClientCa;
 
-    @Option(
-        names = "--status",
-        description = "HOST:PORT of an HTTP endpoint with /status (JSON) and /metrics (Prometheus)")
     String status;
 
-    @Option(
-        names = "--max-connections",
-        defaultValue = "1000",
-        description = "connections at once; more are refused (default: ${DEFAULT-VALUE})")
     int maxConnections;
 
-    @Option(
-        names = "--max-transaction-bytes",
-        defaultValue = "4294967296",
-        description = "bytes one transaction may store (default: ${DEFAULT-VALUE})")
     long maxTransactionBytes;
 
-    @Option(
-        names = "--max-requests-in-flight",
-        defaultValue = "100",
-        description =
-            "requests of one connection answered later (a vote waiting for the commit lock, a blob"
-                + " being sent, a blocking pack) plus its open iterators; more get an error"
-                + " (default: ${DEFAULT-VALUE})")
     int maxRequestsInFlight;
 
-    @Option(
-        names = "--register-timeout",
-        defaultValue = "30",
-        description =
-            "seconds a connection may stay without registering (handshake and register); then"
-                + " it is closed; 0: no limit (default: ${DEFAULT-VALUE})")
     long registerTimeoutSeconds;
 
-    @Option(
-        names = "--max-frame",
-        defaultValue = "268435456",
-        description =
-            "bytes of the largest message accepted; a larger one disconnects its client"
-                + " (default: ${DEFAULT-VALUE})")
     int maxFrame;
 
-    @Option(
-        names = "--write-buffer",
-        defaultValue = "16777216",
-        description =
-            "bytes of replies buffered for a client before it is not read from until it reads them"
-                + " (default: ${DEFAULT-VALUE})")
     int writeBuffer;
 
-    @Option(
-        names = "--shutdown-grace",
-        defaultValue = "10",
-        description =
-            "seconds commits in progress get to finish on SIGTERM before they are aborted"
-                + " (default: ${DEFAULT-VALUE})")
     double shutdownGrace;
 
-    @Option(
-        names = "--pack-gc",
-        arity = "0..1",
-        defaultValue = "true",
-        fallbackValue = "true",
-        description = "pack also removes objects unreachable from the root (default: true)")
     boolean packGc;
+
+    static CommandSpec model(Node node) {
+      Serve c = new Serve();
+      CommandSpec spec = CommandTree.command(c, node);
+      c.spec = spec;
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--config")
+                  .type(Path.class)
+                  .paramLabel("<config>")
+                  .description(
+                      "a YAML file of settings, keyed by the option names without '--' (e.g. max-connections:"
+                          + " 100); options given on the command line win"),
+              () -> c.config,
+              v -> c.config = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--listen")
+                  .type(String.class)
+                  .paramLabel("<listen>")
+                  .defaultValue("127.0.0.1:8100")
+                  .description("HOST:PORT (default: ${DEFAULT-VALUE})"),
+              () -> c.listen,
+              v -> c.listen = v));
+      c.dataFolder.addTo(spec);
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--backend")
+                  .type(String.class)
+                  .paramLabel("<backend>")
+                  .defaultValue("rocksdb")
+                  .description(
+                      "where the main storage lives: rocksdb (the data folder, one server) or postgres (the"
+                          + " database at --jdbc-url, shareable by several servers; the data folder keeps"
+                          + " only a blob cache) (default: ${DEFAULT-VALUE})"),
+              () -> c.backend,
+              v -> c.backend = v));
+      c.jdbc.addTo(spec);
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--compression")
+                  .type(String.class)
+                  .paramLabel("<compression>")
+                  .description(
+                      "how the RocksDB storage compresses what it writes: none, lz4 or zstd (default: lz4;"
+                          + " files written before keep theirs)"),
+              () -> c.compression,
+              v -> c.compression = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--dedup")
+                  .type(String.class)
+                  .paramLabel("on|off")
+                  .description(
+                      "whether the RocksDB storage keeps big records (8 KiB and more) as content-hashed 4 KiB"
+                          + " chunks, each distinct chunk once: small changes to big blocks then add little"
+                          + " (default: off; records stored before are read either way)"),
+              () -> c.dedup,
+              v -> c.dedup = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--client-conflict-resolution")
+                  .type(boolean.class)
+                  .paramLabel("<clientConflictResolution>")
+                  .arity("0..1")
+                  .defaultValue("false")
+                  .fallbackValue("true")
+                  .description(
+                      "return every conflict to the client, even of the classes the server merges itself"
+                          + " (B-tree buckets, BTrees.Length), as ZEO's client-conflict-resolution"),
+              () -> c.clientConflictResolution,
+              v -> c.clientConflictResolution = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--commit-gather")
+                  .type(long.class)
+                  .paramLabel("<commitGatherMicros>")
+                  .defaultValue("1000")
+                  .description(
+                      "microseconds a group write may wait for the transactions still open to finish and"
+                          + " share its synced write; never longer than a write takes; 0: never wait"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.commitGatherMicros,
+              v -> c.commitGatherMicros = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--storage")
+                  .type(String.class)
+                  .paramLabel("<storage>")
+                  .defaultValue("1")
+                  .description("storage name (default: ${DEFAULT-VALUE})"),
+              () -> c.storage,
+              v -> c.storage = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--add-storage")
+                  .type(List.class)
+                  .auxiliaryTypes(String.class)
+                  .paramLabel("NAME=DIR[,read-only][,compression=C][,dedup=on|off]")
+                  .splitRegex(YamlDefaults.LIST_SPLIT) // a YAML list of them is one default
+                  .description(
+                      "serve one more storage, named NAME, from the data folder DIR; repeatable; clients"
+                          + " choose it by the name they register with"),
+              () -> c.addStorage,
+              v -> c.addStorage = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--msgpack")
+                  .type(boolean.class)
+                  .paramLabel("<msgpack>")
+                  .arity("0..1")
+                  .defaultValue("false")
+                  .fallbackValue("true")
+                  .description("offer M5 (msgpack) instead of Z5 (pickle)"),
+              () -> c.msgpack,
+              v -> c.msgpack = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--read-only")
+                  .type(boolean.class)
+                  .paramLabel("<readOnly>")
+                  .arity("0..1")
+                  .defaultValue("false")
+                  .fallbackValue("true")
+                  .description("refuse every write"),
+              () -> c.readOnly,
+              v -> c.readOnly = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--invalidation-queue-size")
+                  .type(int.class)
+                  .paramLabel("<queueSize>")
+                  .defaultValue("100")
+                  .description(
+                      "transactions kept for getInvalidations (default: ${DEFAULT-VALUE})"),
+              () -> c.queueSize,
+              v -> c.queueSize = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--invalidation-age")
+                  .type(Double.class)
+                  .paramLabel("<invalidationAge>")
+                  .description(
+                      "seconds: a client whose last transaction is younger than this gets the changes since"
+                          + " it read from the storage when the invalidation queue does not reach back so far"
+                          + " (as ZEO's invalidation-age; default: never, the client drops its cache)"),
+              () -> c.invalidationAge,
+              v -> c.invalidationAge = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--transaction-timeout")
+                  .type(Double.class)
+                  .paramLabel("<transactionTimeout>")
+                  .description(
+                      "seconds a voted transaction may hold its object locks before its connection is"
+                          + " closed; 0 means no limit, as for ZEO (default: no limit)"),
+              () -> c.transactionTimeout,
+              v -> c.transactionTimeout = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--tls-cert")
+                  .type(Path.class)
+                  .paramLabel("<tlsCert>")
+                  .description("the server's certificate chain (PEM): serve TLS"),
+              () -> c.tlsCert,
+              v -> c.tlsCert = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--tls-key")
+                  .type(Path.class)
+                  .paramLabel("<tlsKey>")
+                  .description("its private key (PEM: PKCS#8, or an RSA key in PKCS#1)"),
+              () -> c.tlsKey,
+              v -> c.tlsKey = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--tls-client-ca")
+                  .type(Path.class)
+                  .paramLabel("<tlsClientCa>")
+                  .description("accept only clients with a certificate from this CA (PEM)"),
+              () -> c.tlsClientCa,
+              v -> c.tlsClientCa = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--status")
+                  .type(String.class)
+                  .paramLabel("<status>")
+                  .description(
+                      "HOST:PORT of an HTTP endpoint with /status (JSON) and /metrics (Prometheus)"),
+              () -> c.status,
+              v -> c.status = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--max-connections")
+                  .type(int.class)
+                  .paramLabel("<maxConnections>")
+                  .defaultValue("1000")
+                  .description("connections at once; more are refused (default: ${DEFAULT-VALUE})"),
+              () -> c.maxConnections,
+              v -> c.maxConnections = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--max-transaction-bytes")
+                  .type(long.class)
+                  .paramLabel("<maxTransactionBytes>")
+                  .defaultValue("4294967296")
+                  .description("bytes one transaction may store (default: ${DEFAULT-VALUE})"),
+              () -> c.maxTransactionBytes,
+              v -> c.maxTransactionBytes = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--max-requests-in-flight")
+                  .type(int.class)
+                  .paramLabel("<maxRequestsInFlight>")
+                  .defaultValue("100")
+                  .description(
+                      "requests of one connection answered later (a vote waiting for the commit lock, a blob"
+                          + " being sent, a blocking pack) plus its open iterators; more get an error"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.maxRequestsInFlight,
+              v -> c.maxRequestsInFlight = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--register-timeout")
+                  .type(long.class)
+                  .paramLabel("<registerTimeoutSeconds>")
+                  .defaultValue("30")
+                  .description(
+                      "seconds a connection may stay without registering (handshake and register); then"
+                          + " it is closed; 0: no limit (default: ${DEFAULT-VALUE})"),
+              () -> c.registerTimeoutSeconds,
+              v -> c.registerTimeoutSeconds = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--max-frame")
+                  .type(int.class)
+                  .paramLabel("<maxFrame>")
+                  .defaultValue("268435456")
+                  .description(
+                      "bytes of the largest message accepted; a larger one disconnects its client"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.maxFrame,
+              v -> c.maxFrame = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--write-buffer")
+                  .type(int.class)
+                  .paramLabel("<writeBuffer>")
+                  .defaultValue("16777216")
+                  .description(
+                      "bytes of replies buffered for a client before it is not read from until it reads them"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.writeBuffer,
+              v -> c.writeBuffer = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--shutdown-grace")
+                  .type(double.class)
+                  .paramLabel("<shutdownGrace>")
+                  .defaultValue("10")
+                  .description(
+                      "seconds commits in progress get to finish on SIGTERM before they are aborted"
+                          + " (default: ${DEFAULT-VALUE})"),
+              () -> c.shutdownGrace,
+              v -> c.shutdownGrace = v));
+      spec.addOption(
+          CommandTree.option(
+              OptionSpec.builder("--pack-gc")
+                  .type(boolean.class)
+                  .paramLabel("<packGc>")
+                  .arity("0..1")
+                  .defaultValue("true")
+                  .fallbackValue("true")
+                  .description(
+                      "pack also removes objects unreachable from the root (default: true)"),
+              () -> c.packGc,
+              v -> c.packGc = v));
+      return spec;
+    }
 
     @Override
     public Integer call() throws Exception {
       InetSocketAddress listenAddress =
-          AdminCommands.address(new CommandLine(this), "--listen", listen);
+          AdminCommands.address(spec.commandLine(), "--listen", listen);
       InetSocketAddress statusAddress =
           status == null // checked before the server starts, not after
               ? null
-              : AdminCommands.address(new CommandLine(this), "--status", status);
+              : AdminCommands.address(spec.commandLine(), "--status", status);
       if (commitGatherMicros < 0 || commitGatherMicros > 1_000_000) {
         throw new CommandLine.ParameterException(
-            new CommandLine(this),
+            spec.commandLine(),
             "--commit-gather: " + commitGatherMicros + " (expected: 0 to 1000000 microseconds)");
       }
       ServerConfig config =
@@ -405,7 +598,7 @@ public final class Main {
               .build();
       if (maxFrame < 1024) {
         throw new CommandLine.ParameterException(
-            new CommandLine(this), "--max-frame: " + maxFrame + " (expected: >= 1024)");
+            spec.commandLine(), "--max-frame: " + maxFrame + " (expected: >= 1024)");
       }
       List<StorageSpec> more = new ArrayList<>();
       for (String a : addStorage) {
@@ -413,7 +606,7 @@ public final class Main {
           more.add(StorageSpec.parse(a));
         } catch (IllegalArgumentException e) {
           throw new CommandLine.ParameterException(
-              new CommandLine(this), "--add-storage: " + e.getMessage());
+              spec.commandLine(), "--add-storage: " + e.getMessage());
         }
       }
       Files.createDirectories(config.data());
@@ -431,18 +624,18 @@ public final class Main {
                 maxRequestsInFlight,
                 Duration.ofSeconds(registerTimeoutSeconds));
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       Tls tls = null;
       if (tlsCert != null || tlsKey != null || tlsClientCa != null) {
         if (tlsCert == null || tlsKey == null) {
           throw new CommandLine.ParameterException(
-              new CommandLine(this), "--tls-cert and --tls-key: both are needed for TLS");
+              spec.commandLine(), "--tls-cert and --tls-key: both are needed for TLS");
         }
         try {
           tls = new Tls(tlsCert, tlsKey, tlsClientCa);
         } catch (IllegalArgumentException e) {
-          throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+          throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
       }
       Storage main = null;
@@ -483,7 +676,7 @@ public final class Main {
       try {
         server = ZeoServer.start(config, limits, tls, more, main);
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       StatusServer statusServer = null;
       if (statusAddress != null) {
@@ -496,7 +689,7 @@ public final class Main {
         } catch (RuntimeException | IOException e) {
           server.close();
           throw new CommandLine.ParameterException(
-              new CommandLine(this),
+              spec.commandLine(),
               "--status: '" + status + "' (expected: a free HOST:PORT): " + e.getMessage());
         }
       }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,10 +46,12 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
    * If {@code args} run {@code command} (a subcommand of {@code root}) with {@code --config FILE},
    * reads FILE and makes it the command's default-value provider.
    *
+   * @param probe makes a fresh command line of the same tree, for a first parse that finds the file
    * @throws CommandLine.ParameterException if the file cannot be read or holds a bad setting
    */
-  static void install(CommandLine root, String command, String... args) {
-    Path file = configArgument(root, command, args);
+  static void install(
+      CommandLine root, Supplier<CommandLine> probe, String command, String... args) {
+    Path file = configArgument(probe, command, args);
     if (file == null) {
       return;
     }
@@ -57,7 +60,7 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
   }
 
   /** The {@code --config} value {@code args} give {@code command}, or null. */
-  private static Path configArgument(CommandLine root, String command, String... args) {
+  private static Path configArgument(Supplier<CommandLine> probe, String command, String... args) {
     boolean mentioned = false;
     for (String a : args) {
       mentioned |= a.equals("--config") || a.startsWith("--config=");
@@ -67,8 +70,7 @@ final class YamlDefaults implements CommandLine.IDefaultValueProvider {
     }
     try {
       // a throwaway parse: the real one comes after the defaults are known
-      CommandLine probe = new CommandLine(root.getCommandSpec().userObject().getClass());
-      CommandLine.ParseResult parsed = probe.parseArgs(args);
+      CommandLine.ParseResult parsed = probe.get().parseArgs(args);
       CommandLine.ParseResult sub = parsed.subcommand();
       if (sub == null || !sub.commandSpec().name().equals(command)) {
         return null;

@@ -52,7 +52,7 @@ class YamlDefaultsTest {
 
   private Serve parse(String... args) {
     CommandLine root = new CommandLine(new Root());
-    YamlDefaults.install(root, "serve", args);
+    YamlDefaults.install(root, () -> new CommandLine(new Root()), "serve", args);
     root.parseArgs(args);
     return root.getSubcommands().get("serve").getCommand();
   }
