@@ -113,7 +113,12 @@ class LauncherCacheTest {
 
   /** {@code bin/zbig ARGS...} with the JVM's class loading logged to {@code log}. */
   private static List<String> logged(Path log, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Procs.root().resolve("bin/zbig").toString()));
+    return logged("bin/zbig", log, args);
+  }
+
+  /** {@code LAUNCHER ARGS...} with the JVM's class loading logged to {@code log}. */
+  private static List<String> logged(String launcher, Path log, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Procs.root().resolve(launcher).toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load:file=" + log);
@@ -159,5 +164,20 @@ class LauncherCacheTest {
         .as("help loads none of the client")
         .isEqualTo("not loaded");
     assertThat(cacheFiles()).isEmpty();
+  }
+
+  @Test
+  void theServersHelpHasACacheOfItsOwnToo() throws Exception {
+    Path console = Procs.root().resolve("console/target");
+    Path cache = console.resolve("console.help.aot");
+    Files.deleteIfExists(cache);
+    Path log = dir.resolve("load.txt");
+    List<String> help = logged("bin/zbig-server", log, "--help");
+    assertThat(help.getFirst()).isEqualTo("Usage: zbig-server [-hV] [COMMAND]");
+    assertThat(help).anyMatch(l -> l.startsWith("  serve ")).noneMatch(l -> l.contains("AOT"));
+    assertThat(Files.exists(cache)).isTrue();
+    assertThat(logged("bin/zbig-server", log, "--help")).isEqualTo(help);
+    assertThat(source(log, "org.zbig.server.cli.Main")).isEqualTo("shared objects file");
+    assertThat(source(log, "org.rocksdb.RocksDB")).isEqualTo("not loaded");
   }
 }
