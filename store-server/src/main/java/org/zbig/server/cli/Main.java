@@ -158,13 +158,9 @@ public final class Main {
 
   /** The options of the PostgreSQL backend. */
   static final class Jdbc {
-
     String url;
-
     String user;
-
     String password;
-
     int poolSize;
 
     /** Adds the options to {@code spec}, bound to this object's fields. */
@@ -224,63 +220,35 @@ public final class Main {
   @SuppressForbidden(
       "the serve command prints its ready and stopping lines, which scripts wait for")
   static final class Serve implements Callable<Integer> {
-
+    // the options, in model() below
     Path config;
-
     CommandSpec spec;
-
     String listen;
-
     final DataFolderOption dataFolder = new DataFolderOption();
-
     String backend;
-
     final Jdbc jdbc = new Jdbc();
-
     String compression;
-
     String dedup;
-
     boolean clientConflictResolution;
-
     long commitGatherMicros;
-
     String storage;
-
     List<String> addStorage = new ArrayList<>();
-
     boolean msgpack;
-
     boolean readOnly;
-
     int queueSize;
-
     Double invalidationAge;
-
     Double transactionTimeout;
-
     Path tlsCert;
-
     Path tlsKey;
-
     Path tlsClientCa;
-
     String status;
-
     int maxConnections;
-
     long maxTransactionBytes;
-
     int maxRequestsInFlight;
-
     long registerTimeoutSeconds;
-
     int maxFrame;
-
     int writeBuffer;
-
     double shutdownGrace;
-
     boolean packGc;
 
     static CommandSpec model(Node node) {
