@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Start-up of the command line against a bare JVM start, in one run: `bin/zbig --help` and
+# Start-up of the command line against a bare JVM start, in one run: `bin/zbig --help`,
 # `bin/zbig array info NAME` (against a server on this machine, RocksDB, serving one small array)
-# alternating with `java -version` of the same JDK. Not run by CI.
+# and `bin/zbig-server --help`, alternating with `java -version` of the same JDK. Not run by CI.
 #
 #   bin/bench-startup.sh [RUNS]     (default: 10 runs of each)
 #
@@ -24,6 +24,7 @@ zbig=("$root/bin/zbig" --server "127.0.0.1:$port")
 "${zbig[@]}" array info a >/dev/null
 "${zbig[@]}" array info a >/dev/null
 "$root/bin/zbig" --help >/dev/null # help has a cache of its own (bin/zbig), made here
+"$root/bin/zbig-server" --help >/dev/null # and the server's (bin/zbig-server)
 
 ms() { # milliseconds of one run of the command given
   local t0 t1
@@ -33,11 +34,12 @@ ms() { # milliseconds of one run of the command given
   echo $(((t1 - t0) / 1000000))
 }
 
-java_ms=() help_ms=() info_ms=()
+java_ms=() help_ms=() info_ms=() server_ms=()
 for _ in $(seq 1 "$runs"); do
   java_ms+=("$(ms java -version)")
   help_ms+=("$(ms "$root/bin/zbig" --help)")
   info_ms+=("$(ms "${zbig[@]}" array info a)")
+  server_ms+=("$(ms "$root/bin/zbig-server" --help)")
 done
 
 stats() { # median min max of the numbers given
@@ -48,14 +50,21 @@ stats() { # median min max of the numbers given
 read -r jm jlo jhi <<<"$(stats "${java_ms[@]}")"
 echo "$runs runs each, alternating; JDK: $(command -v java)"
 printf '%-28s median %s s (%s-%s)\n' "java -version" "$jm" "$jlo" "$jhi"
-for what in help info; do
-  if [ "$what" = help ]; then
-    name="bin/zbig --help"
-    read -r m lo hi <<<"$(stats "${help_ms[@]}")"
-  else
-    name="bin/zbig array info NAME"
-    read -r m lo hi <<<"$(stats "${info_ms[@]}")"
-  fi
+for what in help info server; do
+  case "$what" in
+    help)
+      name="bin/zbig --help"
+      read -r m lo hi <<<"$(stats "${help_ms[@]}")"
+      ;;
+    info)
+      name="bin/zbig array info NAME"
+      read -r m lo hi <<<"$(stats "${info_ms[@]}")"
+      ;;
+    *)
+      name="bin/zbig-server --help"
+      read -r m lo hi <<<"$(stats "${server_ms[@]}")"
+      ;;
+  esac
   printf '%-28s median %s s (%s-%s), ratio to java -version %s\n' "$name" "$m" "$lo" "$hi" \
     "$(awk -v a="$m" -v b="$jm" 'BEGIN { printf "%.2f", a / b }')"
 done
