@@ -47,6 +47,11 @@ zbig_launch() {
   fi
   local base=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   local cp="$jar:$target/lib/*"
+  if [ -d "$target/native" ]; then
+    # native libraries unpacked at build time (RocksDB's: its loader then finds it there instead
+    # of copying it out of its jar into a temporary file at every start)
+    base+=(-Djava.library.path="$target/native")
+  fi
   if [ "${ZBIG_AOT:-1}" != 0 ]; then
     local aot="$target/$module${zbig_aot_name:+.$zbig_aot_name}.aot" record=0 fresh=0 conf="" c
     if zbig_newer_than_jars "$aot"; then

@@ -35,6 +35,7 @@ class DockerImageTest {
             "console/target/console-0.1.0-SNAPSHOT.jar",
             root.resolve("console/target/console-0.1.0-SNAPSHOT.jar"))
         .withFileFromPath("console/target/lib", root.resolve("console/target/lib"))
+        .withFileFromPath("console/target/native", root.resolve("console/target/native"))
         .withFileFromPath(
             "cli/target/cli-0.1.0-SNAPSHOT.jar", root.resolve("cli/target/cli-0.1.0-SNAPSHOT.jar"))
         .withFileFromPath("cli/target/lib", root.resolve("cli/target/lib"))
@@ -61,6 +62,12 @@ class DockerImageTest {
       c.start();
       assertThat(c.getLogs()).contains("zbig-server ready on 127.0.0.1:" + port);
       assertThat(c.execInContainer("id", "-u").getStdout().trim()).isEqualTo("10001");
+      // RocksDB's JNI library comes from the image, not copied into /tmp
+      var maps = c.execInContainer("cat", "/proc/1/maps");
+      assertThat(maps.getStdout())
+          .as(maps.getStderr())
+          .contains("/opt/zbig/server/native/librocksdbjni-linux64.so")
+          .doesNotContain("/tmp/librocksdbjni");
       try (Database db = Clients.open("127.0.0.1:" + port, "it")) {
         db.runVoid(conn -> {
           PersistentMapping m = new PersistentMapping();
