@@ -3,12 +3,16 @@ package org.zbig.server;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.zbig.server.cli.Main;
 
 /** {@code zbig-server serve} in a JVM of its own, for tests that kill it or run several. */
@@ -16,6 +20,34 @@ final class ServerProcesses {
   private static final Pattern READY = Pattern.compile("ready on ([^:]+):(\\d+) ");
 
   private ServerProcesses() {}
+
+  /**
+   * Where the servers' RocksDB loaders copy their JNI library ({@code ROCKSDB_SHAREDLIB_DIR}),
+   * deleted when this JVM ends: a server killed with SIGKILL leaves its 17 MB copy behind, which in
+   * the default temporary folder stayed there for good.
+   */
+  private static final Path NATIVE_COPIES = nativeCopies();
+
+  private static Path nativeCopies() {
+    try {
+      Path dir = Files.createTempDirectory("zbig-rocksdb-jni");
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> {
+                try (Stream<Path> files = Files.list(dir)) {
+                  for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                  }
+                  Files.deleteIfExists(dir);
+                } catch (IOException e) {
+                  // only a temporary folder left behind
+                }
+              }));
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** A started server and the address it listens on. */
   record Started(Process process, InetSocketAddress address) {}
@@ -44,7 +76,9 @@ final class ServerProcesses {
     cmd.add("--listen");
     cmd.add("127.0.0.1:0");
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("ROCKSDB_SHAREDLIB_DIR", NATIVE_COPIES.toString());
+    Process p = pb.start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     List<String> seen = new ArrayList<>();
@@ -61,7 +95,7 @@ final class ServerProcesses {
                         lines.add(l);
                       }
                     });
-              } catch (java.io.UncheckedIOException closed) {
+              } catch (UncheckedIOException closed) {
                 // the process was destroyed: its output is gone
               }
             });
