@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
 import org.zbig.clicommon.CommandTree;
 import org.zbig.clicommon.CommandTree.Node;
+import org.zbig.clicommon.MainExit;
 import org.zbig.clicommon.TlsOptions;
 import org.zbig.client.zeo.ClientOptions;
 import org.zbig.wire.HostPort;
@@ -124,11 +125,11 @@ public final class Main {
 
   /**
    * Runs the command line and exits with its status (returns, when it succeeded and no other thread
-   * runs: see {@link #othersRunning}). A run that records the classes a start loads for the
-   * launcher's ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record}) and fails
-   * marks its record ({@code zbig.aot.conf}, written by the JVM at exit) as failed, and the
-   * launcher drops it: a failed command may have loaded little of what a start needs. (Help and
-   * usage listings have a cache of their own, trained on {@code --help}: {@code bin/zbig}.)
+   * runs: {@link MainExit}). A run that records the classes a start loads for the launcher's
+   * ahead-of-time cache ({@code bin/launch.sh} sets {@code zbig.aot.record}) and fails marks its
+   * record ({@code zbig.aot.conf}, written by the JVM at exit) as failed, and the launcher drops
+   * it: a failed command may have loaded little of what a start needs. (Help and usage listings
+   * have a cache of their own, trained on {@code --help}: {@code bin/zbig}.)
    */
   public static void main(String[] args) {
     int status = run(args);
@@ -142,26 +143,7 @@ public final class Main {
         }
       }
     }
-    if (status == 0 && !othersRunning()) {
-      return; // the JVM ends with main, as with System.exit(0), minus the exit's logger lookup
-    }
-    System.exit(status);
-  }
-
-  /**
-   * Whether a thread other than this one would keep the JVM running after {@code main} returns.
-   * When none would, a successful command returns instead of calling {@link System#exit}: since JDK
-   * 21 an exit looks up the system logger for {@code java.lang.Runtime} first, and that lookup
-   * searches every jar of the class path for a logger service, 15 ms of a 100 ms {@code --help}
-   * (docs/benchmarks.md, start-up).
-   */
-  private static boolean othersRunning() {
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t != Thread.currentThread() && t.isAlive() && !t.isDaemon()) {
-        return true;
-      }
-    }
-    return false;
+    MainExit.end(status);
   }
 
   /** Runs the command line; failures print one line, not a trace. */

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
 import org.zbig.clicommon.CommandTree;
 import org.zbig.clicommon.CommandTree.Node;
+import org.zbig.clicommon.MainExit;
 import org.zbig.clicommon.Progress;
 import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
@@ -55,9 +56,12 @@ public final class Main {
               new Node("verify", AdminCommands.Verify.DESCRIPTION, AdminCommands.Verify::model),
               new Node("backup", BackupCommand.DESCRIPTION, BackupCommand::model)));
 
-  /** Runs the command line and exits with its status. */
+  /**
+   * Runs the command line and exits with its status (returns, when it succeeded and no other thread
+   * runs: {@link MainExit}).
+   */
   public static void main(String[] args) {
-    System.exit(run(args));
+    MainExit.end(run(args));
   }
 
   /** Runs the command line and returns its exit status; failures print one line, not a trace. */
