@@ -24,6 +24,16 @@ zbig_newer_than_jars() {
   [ -f "$1" ] && [ "$1" -nt "$jar" ] && ! [ "$target/lib" -nt "$1" ]
 }
 
+# Whether the arguments ask for help or the version, or are none (a usage listing): a command that
+# runs the command line alone. bin/zbig and bin/zbig-server start such commands from a cache of
+# their own; a cache that learns from a real command does not learn from them.
+zbig_help_asked() {
+  case " $* " in
+    "  " | *" -h "* | *" --help "* | *" -V "* | *" --version "*) return 0 ;;
+  esac
+  return 1
+}
+
 zbig_launch() {
   local module="$1" main="$2"
   shift 2
@@ -96,10 +106,7 @@ zbig_launch() {
       else
         # this command records what it loads (the JVM writes it at exit, quietly); the next launch
         # makes the cache from it. Not --help or --version: they load too little of the client.
-        case " $* " in
-          *" --help "* | *" -h "* | *" --version "* | *" -V "* | "  ") ;;
-          *) record=1 ;;
-        esac
+        zbig_help_asked "$@" || record=1
       fi
     elif [ "${zbig_aot_data:-0}" = 1 ] && ! zbig_newer_than_jars "$aot.data"; then
       record=1 # a cache learnt from a shorter command: this one's data path is learnt too
