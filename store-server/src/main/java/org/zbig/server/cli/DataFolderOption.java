@@ -23,8 +23,8 @@ final class DataFolderOption {
                 .paramLabel("<data>")
                 .defaultValue("./data")
                 .description("data folder (default: ${DEFAULT-VALUE})"),
-            () -> this.data,
-            v -> this.data = v));
+            () -> data,
+            v -> data = v));
   }
 
   /** The folder, which must exist already, or {@code spec}'s error naming it. */

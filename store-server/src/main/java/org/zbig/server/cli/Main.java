@@ -177,24 +177,24 @@ public final class Main {
                   .description(
                       "the PostgreSQL database, e.g. jdbc:postgresql://db:5432/zodb (add"
                           + " ?currentSchema=NAME for another schema than public)"),
-              () -> this.url,
-              v -> this.url = v));
+              () -> url,
+              v -> url = v));
       spec.addOption(
           CommandTree.option(
               OptionSpec.builder("--jdbc-user")
                   .type(String.class)
                   .paramLabel("<user>")
                   .description("the database user (default: from the URL)"),
-              () -> this.user,
-              v -> this.user = v));
+              () -> user,
+              v -> user = v));
       spec.addOption(
           CommandTree.option(
               OptionSpec.builder("--jdbc-password")
                   .type(String.class)
                   .paramLabel("<password>")
                   .description("the database password (default: from the URL or ~/.pgpass)"),
-              () -> this.password,
-              v -> this.password = v));
+              () -> password,
+              v -> password = v));
       spec.addOption(
           CommandTree.option(
               OptionSpec.builder("--jdbc-pool-size")
@@ -202,8 +202,8 @@ public final class Main {
                   .paramLabel("<poolSize>")
                   .defaultValue("10")
                   .description("database connections per server (default: ${DEFAULT-VALUE})"),
-              () -> this.poolSize,
-              v -> this.poolSize = v));
+              () -> poolSize,
+              v -> poolSize = v));
     }
 
     /** Opens the database, its blob cache in {@code data}/blob-cache. */

@@ -31,8 +31,8 @@ final class RemoteStorageOptions {
                 .paramLabel("<server>")
                 .defaultValue("127.0.0.1:8100")
                 .description("HOST:PORT (default: ${DEFAULT-VALUE})"),
-            () -> this.server,
-            v -> this.server = v));
+            () -> server,
+            v -> server = v));
     spec.addOption(
         CommandTree.option(
             OptionSpec.builder("--storage")
@@ -40,8 +40,8 @@ final class RemoteStorageOptions {
                 .paramLabel("<storage>")
                 .defaultValue("1")
                 .description("storage name (default: ${DEFAULT-VALUE})"),
-            () -> this.storage,
-            v -> this.storage = v));
+            () -> storage,
+            v -> storage = v));
     tls.addTo(spec);
   }
 
