@@ -51,7 +51,7 @@ import org.zbig.zodb.pickle.Bytes;
  * </pre>
  *
  * <p>The storage's settings go to the benchmark's JVM as properties, e.g. {@code
- * JAVA_TOOL_OPTIONS="-Dbench.dedup=off -Dbench.compression=none"}.
+ * JAVA_TOOL_OPTIONS="-Dbench.dedup=on -Dbench.compression=none"}.
  */
 public final class ServerBenchmark {
   private static final int WINDOW = 64;
@@ -86,8 +86,8 @@ public final class ServerBenchmark {
             null,
             true,
             base.maxFrame());
-    // -Dbench.dedup=off: big records stored whole (the server's default cuts them into chunks)
-    boolean dedup = !"off".equals(System.getProperty("bench.dedup"));
+    // -Dbench.dedup=on: big records cut into chunks (off, the server's default, stores them whole)
+    boolean dedup = "on".equals(System.getProperty("bench.dedup"));
     // -Dbench.compression=none|lz4|zstd: the storage's compression (lz4, its default, otherwise)
     org.zbig.server.storage.Compression compression =
         org.zbig.server.storage.Compression.parse(System.getProperty("bench.compression", "lz4"));
@@ -357,15 +357,14 @@ public final class ServerBenchmark {
   private static double[] bigRecords(InetSocketAddress addr) throws IOException {
     byte[] block = new byte[2 << 20];
     new Random(1).nextBytes(block);
-    Bytes data = Bytes.wrap(block);
     int n = 50;
     List<Oid> oids;
     try (Client c = new Client(addr)) {
       // a first pass, not measured, on objects of its own: the server's code compiled by the JIT
-      storeEach(c, c.call(new NewOids(MsgId.of(c.msgid++), n)), data, 1000L);
+      storeEach(c, c.call(new NewOids(MsgId.of(c.msgid++), n)), block, 1000L);
       oids = c.call(new NewOids(MsgId.of(c.msgid++), n));
       long t0 = System.nanoTime();
-      storeEach(c, oids, data, 2000L);
+      storeEach(c, oids, block, 2000L);
       double store = n * 2.0 * 1.048576 / ((System.nanoTime() - t0) / 1e9);
       loadAll(c, oids, 4); // unmeasured, as the stores: the load path compiled by the JIT
       long t1 = System.nanoTime();
@@ -389,11 +388,21 @@ public final class ServerBenchmark {
     }
   }
 
-  /** Stores {@code data} as the first revision of each of {@code oids}, one commit each. */
-  private static void storeEach(Client c, List<Oid> oids, Bytes data, long firstTxn)
+  /**
+   * Stores {@code block} as the first revision of each of {@code oids}, one commit each, each
+   * record distinct: the transaction's number goes into the first bytes of every 4 KiB of the block
+   * before it is sent (a storage with dedup on would otherwise store the same chunks once, and the
+   * rest of the records as their names only).
+   */
+  private static void storeEach(Client c, List<Oid> oids, byte[] block, long firstTxn)
       throws IOException {
+    Bytes data = Bytes.wrap(block);
+    ByteBuffer marks = ByteBuffer.wrap(block);
     for (int i = 0; i < oids.size(); i++) {
       long txn = firstTxn + i;
+      for (int at = 0; at + 8 <= block.length; at += 4096) {
+        marks.putLong(at, txn); // the last request is answered: nothing reads the block now
+      }
       c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
       c.send(new StoreA(oids.get(i), Tid.Z64, data, txn));
       c.call(new Vote(MsgId.of(c.msgid++), txn));
