@@ -8,14 +8,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.zbig.server.Limits;
 import org.zbig.server.ServerConfig;
 import org.zbig.server.ZeoServer;
+import org.zbig.server.storage.KvStorage;
 
 /** {@code bin/zbig bench server} against a real server: every mix, its JSON, and bad options. */
 class BenchServerTest {
@@ -72,6 +75,35 @@ class BenchServerTest {
             "0");
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[1]).contains("read against " + address() + ", 3 connections").contains("loads/s");
+  }
+
+  /**
+   * The big mix's records differ from one another, in every 4 KiB: a server with dedup on must
+   * store each whole, or the mix measures the storing of chunk names only.
+   */
+  @Test
+  void bigRecordsAreDistinctChunkByChunk() throws Exception {
+    KvStorage storage = KvStorage.inMemory().dedup(true);
+    try (ZeoServer s =
+        ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), storage)) {
+      String[] r =
+          run(
+              "--server",
+              "127.0.0.1:" + s.address().getPort(),
+              "bench",
+              "server",
+              "--connections",
+              "2",
+              "--duration",
+              "0.6",
+              "--mix",
+              "big");
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      KvStorage.DedupStats stats = storage.dedupStats();
+      assertThat(stats.logical()).as("records stored").isGreaterThanOrEqualTo(4L << 20);
+      // each record's chunks are its own: stored whole, plus their names
+      assertThat((double) stats.stored() / stats.logical()).isGreaterThan(0.99);
+    }
   }
 
   @ParameterizedTest
