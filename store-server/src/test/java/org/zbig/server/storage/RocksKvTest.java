@@ -3,6 +3,7 @@ package org.zbig.server.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -28,6 +29,30 @@ class RocksKvTest {
     return c.valid() && new String(c.key(), StandardCharsets.UTF_8).equals(key)
         ? new String(c.value(), StandardCharsets.UTF_8)
         : null;
+  }
+
+  /**
+   * What RocksDB's info log says of its checksums, read once the store is open; a log that says
+   * nothing, or none at all, gives no answer.
+   */
+  @Test
+  void readsWhetherRocksDbSumsInHardware() throws Exception {
+    try (RocksKv kv = new RocksKv(dir.resolve("db"))) {
+      assertThat(kv.get(new byte[] {1})).isNull();
+      assertThat(RocksKv.fastCrc32(dir.resolve("db").resolve("LOG")))
+          .as("the line RocksDB writes at open")
+          .isNotNull();
+    }
+    Path log = dir.resolve("LOG.sample");
+    Files.writeString(
+        log, "2026/12/05-08:08:37.902139 1 Fast CRC32 supported: Not supported on x86\n");
+    assertThat(RocksKv.fastCrc32(log)).isFalse();
+    Files.writeString(
+        log, "x\n2026/12/05-08:08:37.902139 1 Fast CRC32 supported: Supported on x86\n");
+    assertThat(RocksKv.fastCrc32(log)).isTrue();
+    Files.writeString(log, "2026/12/05-08:08:37.902139 1 Options.compression: LZ4\n");
+    assertThat(RocksKv.fastCrc32(log)).isNull();
+    assertThat(RocksKv.fastCrc32(dir.resolve("no-such-LOG"))).isNull();
   }
 
   @Test
