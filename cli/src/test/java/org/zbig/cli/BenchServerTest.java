@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +56,25 @@ class BenchServerTest {
     }
   }
 
+  /** {@code bench server} of {@code mix} against {@code servers}: 2 connections, 0.6 s. */
+  private static String[] mix(String servers, String mix, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server",
+                servers,
+                "bench",
+                "server",
+                "--connections",
+                "2",
+                "--duration",
+                "0.6",
+                "--mix",
+                mix));
+    args.addAll(List.of(more));
+    return run(args.toArray(String[]::new));
+  }
+
   private String address() {
     return "127.0.0.1:" + server.address().getPort();
   }
@@ -86,18 +106,7 @@ class BenchServerTest {
     KvStorage storage = KvStorage.inMemory().dedup(true);
     try (ZeoServer s =
         ZeoServer.start(ServerConfig.inMemory(), Limits.defaults(), null, List.of(), storage)) {
-      String[] r =
-          run(
-              "--server",
-              "127.0.0.1:" + s.address().getPort(),
-              "bench",
-              "server",
-              "--connections",
-              "2",
-              "--duration",
-              "0.6",
-              "--mix",
-              "big");
+      String[] r = mix("127.0.0.1:" + s.address().getPort(), "big");
       assertThat(r[0]).as(r[2]).isEqualTo("0");
       KvStorage.DedupStats stats = storage.dedupStats();
       assertThat(stats.logical()).as("records stored").isGreaterThanOrEqualTo(4L << 20);
@@ -112,20 +121,7 @@ class BenchServerTest {
     Path json = dir.resolve(mix + ".json");
     // the commit mix spreads its connections over a list of (here: the same) servers
     String servers = mix.equals("commit") ? address() + "," + address() : address();
-    String[] r =
-        run(
-            "--server",
-            servers,
-            "bench",
-            "server",
-            "--connections",
-            "2",
-            "--duration",
-            "0.6",
-            "--mix",
-            mix,
-            "--json",
-            json.toString());
+    String[] r = mix(servers, mix, "--json", json.toString());
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[1]).contains(mix + " against " + address()).contains("latency p50");
     JsonNode j = new ObjectMapper().readTree(json.toFile());
