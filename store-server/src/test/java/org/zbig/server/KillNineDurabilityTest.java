@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
@@ -21,9 +24,10 @@ import org.zbig.zodb.pickle.Bytes;
 
 /**
  * A real server process on a RocksDB data folder, killed with SIGKILL while several clients commit
- * (3, and 16 whose finishes share synced writes): after a restart every commit a client saw
- * acknowledged by {@code tpc_finish} is there, no transaction is half there, and new tids continue
- * after the old ones.
+ * (3, and 16 whose finishes share synced writes; and 4 whose records of 1 MiB fill memtables, so
+ * that the kill comes while the server writes over a recycled write-ahead log): after a restart
+ * every commit a client saw acknowledged by {@code tpc_finish} is there, no transaction is half
+ * there, and new tids continue after the old ones.
  */
 class KillNineDurabilityTest {
   @TempDir Path dir;
@@ -36,11 +40,27 @@ class KillNineDurabilityTest {
     return s.process();
   }
 
-  record Acked(Tid tid, Oid a, Oid b, Bytes data) {}
+  /** A commit acknowledged: its first record holds {@link #value}, its second {@code data}. */
+  record Acked(Tid tid, Oid a, Oid b, Bytes data, int client, long txn) {}
 
-  @ParameterizedTest(name = "{0} committers")
-  @ValueSource(ints = {3, 16})
-  void everyAcknowledgedCommitSurvivesKillNine(int committers) throws Exception {
+  /**
+   * The first record of a client's transaction: {@code data}, then (when {@code big} is more) bytes
+   * drawn from a generator seeded by client and transaction, up to {@code big} in all.
+   */
+  static Bytes value(Bytes data, int client, long txn, int big) {
+    if (big <= data.length()) {
+      return data;
+    }
+    byte[] v = new byte[big];
+    new Random(client * 1_000_000_007L + txn).nextBytes(v);
+    byte[] head = data.toByteArray();
+    System.arraycopy(head, 0, v, 0, head.length);
+    return Bytes.wrap(v);
+  }
+
+  @ParameterizedTest(name = "{0} committers, records of {1} bytes")
+  @CsvSource({"3, 0", "16, 0", "4, 1048576"})
+  void everyAcknowledgedCommitSurvivesKillNine(int committers, int big) throws Exception {
     Path data = dir.resolve("data");
     InetSocketAddress[] address = new InetSocketAddress[1];
     Process server = start(data, address);
@@ -59,11 +79,11 @@ class KillNineDurabilityTest {
                     List<Oid> oids = c.call(new NewOids(c.id(), 2));
                     Bytes value = Bytes.utf8("client " + client + " txn " + txn);
                     c.send(new TpcBegin(txn, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
-                    c.send(new StoreA(oids.get(0), Tid.Z64, value, txn));
+                    c.send(new StoreA(oids.get(0), Tid.Z64, value(value, client, txn, big), txn));
                     c.send(new StoreA(oids.get(1), Tid.Z64, value, txn));
                     c.call(new Vote(c.id(), txn));
                     Tid tid = c.call(new TpcFinish(c.id(), txn));
-                    acked.add(new Acked(tid, oids.get(0), oids.get(1), value));
+                    acked.add(new Acked(tid, oids.get(0), oids.get(1), value, client, txn));
                   }
                 } catch (RuntimeException e) {
                   if (!killed.get()) {
@@ -74,6 +94,21 @@ class KillNineDurabilityTest {
     }
     while (acked.size() < 20 * committers) {
       Thread.sleep(20);
+    }
+    if (big > 0) {
+      // on until the server writes over a recycled log (RocksDB's info log says when it takes one),
+      // then a few more commits into it
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.readString(data.resolve("LOG"), StandardCharsets.ISO_8859_1)
+          .contains("from recycle list")) {
+        assertThat(System.nanoTime()).as("a log recycled within 2 minutes").isLessThan(deadline);
+        assertThat(failures).isEmpty();
+        Thread.sleep(50);
+      }
+      int seen = acked.size();
+      while (acked.size() < seen + 2 * committers) {
+        Thread.sleep(5);
+      }
     }
     killed.set(true);
     server.destroyForcibly(); // SIGKILL
@@ -91,7 +126,8 @@ class KillNineDurabilityTest {
       Tid last = c.call(new LastTransaction(c.id()));
       assertThat(last).isGreaterThanOrEqualTo(lastAcked);
       for (Acked a : before) {
-        assertThat(c.call(new LoadSerial(c.id(), a.a(), a.tid()))).isEqualTo(a.data());
+        assertThat(c.call(new LoadSerial(c.id(), a.a(), a.tid())))
+            .isEqualTo(value(a.data(), a.client(), a.txn(), big));
         assertThat(c.call(new LoadSerial(c.id(), a.b(), a.tid()))).isEqualTo(a.data());
       }
       // the invalidation queue was rebuilt: a client whose cache is recent needs not drop it

@@ -53,7 +53,8 @@ import org.zbig.zodb.error.StorageException;
  * kept in blob files, so compactions move pointers instead of rewriting them; keys and small values
  * are in tables with a 128 MiB block cache and bloom filters, which answer point lookups of absent
  * keys without reading a table. Tables and blob files are written with the storage's {@link
- * Compression} (LZ4 by default).
+ * Compression} (LZ4 by default). Write-ahead log files are recycled ({@link #RECYCLED_LOGS}):
+ * synced writes go into blocks written before, which costs the disk less than appending.
  *
  * <p>Each thread keeps its RocksDB iterators between cursors and refreshes them to the latest state
  * when it opens the next one (a nested cursor gets a fresh iterator). An iterator pins the
@@ -71,6 +72,16 @@ final class RocksKv implements Kv {
 
   /** Values at least this big go to blob files: compaction moves a pointer, not 2 MiB blocks. */
   static final long MIN_BLOB_SIZE = 64 << 10;
+
+  /**
+   * Write-ahead log files kept once their memtables are flushed, and written over by the next logs
+   * instead of new files: a synced write into a file's existing blocks has no size or allocation to
+   * journal (on this project's reference disk, synced 2 MiB appends ran at 336 MB/s and synced 2
+   * MiB overwrites at 1.5 GB/s; durable 2 MiB stores went from 157-159 to 192-203 MB/s). Each
+   * record of a recycled log carries its log's number, so recovery stops where the old content
+   * begins. Costs up to this many logs' worth of disk (about 64 MiB each).
+   */
+  static final int RECYCLED_LOGS = 4;
 
   /** The block cache for keys and small values (indexes and filters included). */
   static final long BLOCK_CACHE_BYTES = 128L << 20;
@@ -148,6 +159,7 @@ final class RocksKv implements Kv {
             .setBlobCompressionType(compression.rocksType())
             .setEnableBlobGarbageCollection(true)
             .setMaxBackgroundJobs(2)
+            .setRecycleLogFileNum(RECYCLED_LOGS)
             .setListeners(List.of(replaced));
     try {
       this.db = RocksDB.open(options, dir.toString());
