@@ -51,7 +51,9 @@ import org.zbig.zodb.pickle.Bytes;
  * </pre>
  *
  * <p>The storage's settings go to the benchmark's JVM as properties, e.g. {@code
- * JAVA_TOOL_OPTIONS="-Dbench.dedup=on -Dbench.compression=none"}.
+ * JAVA_TOOL_OPTIONS="-Dbench.dedup=on -Dbench.compression=none"}; {@code -Dbench.prefill=MIB}
+ * stores that much in big records first, unmeasured, so that the storage's write-ahead logs are
+ * written over as in a server that has run for a while.
  */
 public final class ServerBenchmark {
   private static final int WINDOW = 64;
@@ -101,6 +103,21 @@ public final class ServerBenchmark {
             org.zbig.server.storage.KvStorage.rocks(config.data(), compression).dedup(dedup))) {
       InetSocketAddress addr = server.address();
       List<Oid> oids = populate(addr);
+      // -Dbench.prefill=MIB: that much in 2 MiB records stored first, not measured, so that the
+      // storage's write-ahead logs have been flushed and are written over, as in a server that has
+      // run for a while (a fresh one appends to new log files until its first flushes)
+      int prefill = Integer.getInteger("bench.prefill", 0) / 2;
+      if (prefill > 0) {
+        byte[] block = new byte[2 << 20];
+        new Random(3).nextBytes(block);
+        try (Client c = new Client(addr)) {
+          for (int done = 0; done < prefill; done += 50) {
+            int n = Math.min(50, prefill - done);
+            storeEach(c, c.call(new NewOids(MsgId.of(c.msgid++), n)), block, (1L << 40) + done);
+          }
+        }
+        System.out.println("prefilled: " + prefill * 2 + " MiB in 2 MiB records");
+      }
       System.out.printf("%-44s %14s %14s %8s%n", "benchmark", "ours", "baseline", "ratio");
       String only = args.length > 0 ? args[0] : ".*";
       try (Echo echo = new Echo()) {
