@@ -179,7 +179,9 @@ final class RocksKv implements Kv {
     }
     reaper.scheduleWithFixedDelay(
         () -> reap(false), keptIdleNanos, keptIdleNanos / 2, TimeUnit.NANOSECONDS);
-    if (Boolean.FALSE.equals(fastCrc32(dir.resolve("LOG")))
+    // once told, later opens in this process do not read their logs again
+    if (!SOFTWARE_CRC_TOLD.get()
+        && Boolean.FALSE.equals(fastCrc32(dir.resolve("LOG")))
         && SOFTWARE_CRC_TOLD.compareAndSet(false, true)) {
       LOG.info(
           "RocksDB's native library computes its checksums in software (it was built without SSE"
