@@ -211,7 +211,8 @@ public final class Main {
                   .defaultValue("read")
                   .description(
                       "read, raw-read (read from a load generator far cheaper than a ZEO client),"
-                          + " commit, big or raw-big (big, loaded by that cheap generator)"
+                          + " commit, raw-commit (commit, from that cheap generator), big or raw-big"
+                          + " (big, loaded by that cheap generator)"
                           + " (default: ${DEFAULT-VALUE})"),
               () -> c.mix,
               v -> c.mix = v));
@@ -269,10 +270,10 @@ public final class Main {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--network-threads: " + threads + " (expected: 0 to 1024)");
       }
-      if (!List.of("read", "raw-read", "commit", "big", "raw-big").contains(mix)) {
+      if (!List.of("read", "raw-read", "commit", "raw-commit", "big", "raw-big").contains(mix)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--mix: '" + mix + "' (expected: read, raw-read, commit, big or raw-big)");
+            "--mix: '" + mix + "' (expected: read, raw-read, commit, raw-commit, big or raw-big)");
       }
       Main main = Main.of(spec);
       ServerBench.Result r =
@@ -295,7 +296,7 @@ public final class Main {
           r.operations());
       switch (r.mix()) {
         case "read", "raw-read" -> out.printf(Locale.ROOT, "loads/s %.0f%n", r.loadsPerS());
-        case "commit" -> out.printf(Locale.ROOT, "commits/s %.0f%n", r.txnPerS());
+        case "commit", "raw-commit" -> out.printf(Locale.ROOT, "commits/s %.0f%n", r.txnPerS());
         default ->
             out.printf(
                 Locale.ROOT,

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,13 +30,16 @@ import org.zbig.wire.Encoding;
 import org.zbig.wire.ErrorReply;
 import org.zbig.wire.Handshake;
 import org.zbig.wire.LoadBefore;
+import org.zbig.wire.Message;
 import org.zbig.wire.MessageCodec;
 import org.zbig.wire.MsgId;
 import org.zbig.wire.NewOids;
 import org.zbig.wire.Register;
 import org.zbig.wire.Reply;
 import org.zbig.wire.Role;
+import org.zbig.wire.ServerCall;
 import org.zbig.wire.StoreA;
+import org.zbig.wire.SyncRequest;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
 import org.zbig.wire.Vote;
@@ -63,6 +67,9 @@ import org.zbig.zodb.storage.LoadResult;
  *       than a ZEO client (requests encoded once, replies read as frames and one in 1,000 decoded),
  *       so that a fast server on the same machine is not measured against its own load generator.
  *       Plain TCP only.
+ *   <li>{@code raw-commit}: as {@code commit}, from that cheap generator (a thread and a blocking
+ *       socket per committer; the other connections' invalidations, which a ZEO client decodes one
+ *       by one, read as frames and skipped).
  *   <li>{@code raw-big}: as {@code big}, its loads from that cheap generator (at most 4 in flight
  *       per connection, replies read as frames): what the server gives for 2 MiB records, not what
  *       a Java client on the same cores decodes.
@@ -193,10 +200,11 @@ final class ServerBench {
       case "commit" -> commit();
       case "big" -> big();
       case "raw-read" -> rawRead();
+      case "raw-commit" -> rawCommit();
       case "raw-big" -> rawBig();
       default ->
           throw new IllegalArgumentException(
-              "mix: '" + mix + "' (expected: read, raw-read, commit, big or raw-big)");
+              "mix: '" + mix + "' (expected: read, raw-read, commit, raw-commit, big or raw-big)");
     };
   }
 
@@ -382,12 +390,13 @@ final class ServerBench {
         percentile(samples, 0.99));
   }
 
-  /**
-   * Raw loads of {@code oids} on every connection for {@code time}, replies of at most {@code
-   * maxReply} bytes, {@code window} in flight on each: {operations, seconds}.
-   */
-  private double[] rawLoadsAll(
-      List<Oid> oids, Samples samples, Duration time, int maxReply, int window) throws Exception {
+  /** One raw connection's work until {@code deadline}: how many operations it did. */
+  private interface RawWorker {
+    long run(InetSocketAddress a, int index, long deadline) throws IOException;
+  }
+
+  /** {@code w} on every connection for {@code time}: {operations, seconds}. */
+  private double[] rawAll(Duration time, RawWorker w) throws Exception {
     ExecutorService pool =
         Executors.newFixedThreadPool(
             connections, Thread.ofPlatform().name("zbig-bench-", 0).daemon().factory());
@@ -398,7 +407,7 @@ final class ServerBench {
       for (int i = 0; i < connections; i++) {
         InetSocketAddress a = servers.get(i % servers.size());
         int index = i;
-        fs.add(pool.submit(() -> rawLoads(a, oids, index, samples, deadline, maxReply, window)));
+        fs.add(pool.submit(() -> w.run(a, index, deadline)));
       }
       long ops = 0;
       for (Future<Long> f : fs) {
@@ -407,6 +416,100 @@ final class ServerBench {
       return new double[] {ops, (System.nanoTime() - t0) / 1e9};
     } finally {
       pool.shutdown();
+    }
+  }
+
+  /**
+   * Raw loads of {@code oids} on every connection for {@code time}, replies of at most {@code
+   * maxReply} bytes, {@code window} in flight on each: {operations, seconds}.
+   */
+  private double[] rawLoadsAll(
+      List<Oid> oids, Samples samples, Duration time, int maxReply, int window) throws Exception {
+    return rawAll(
+        time,
+        (a, index, deadline) -> rawLoads(a, oids, index, samples, deadline, maxReply, window));
+  }
+
+  /**
+   * A connection of the cheap generator: a blocking socket, requests written as frames, replies
+   * read as frames into one buffer and decoded only where the caller needs them.
+   */
+  private static final class Raw implements AutoCloseable {
+    /** The method name of a reply ({@code .reply}, or {@code .replyerror}), as the frame has it. */
+    private static final byte[] REPLY = ".reply".getBytes(StandardCharsets.US_ASCII);
+
+    private final Socket socket;
+    final DataInputStream in;
+    final BufferedOutputStream out;
+    final MessageCodec codec;
+    final byte[] buf;
+    private long skipped;
+
+    /** Connects, answers the handshake and registers with {@code storage}. */
+    Raw(InetSocketAddress a, String storage, boolean readOnly, int maxReply) throws IOException {
+      socket = new Socket(a.getAddress(), a.getPort());
+      try {
+        socket.setTcpNoDelay(true);
+        in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+        out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
+        buf = new byte[maxReply];
+        int n = readFrame(in, buf);
+        Encoding e = Handshake.clientChooses(Arrays.copyOf(buf, n));
+        out.write(frame(Handshake.answer(e)));
+        codec = new MessageCodec(e, Role.CLIENT);
+        write(new Register(MsgId.of(1), storage, readOnly));
+        out.flush();
+        n = readFrame(in, buf);
+        if (codec.decode(buf, 0, n) instanceof ErrorReply r) {
+          throw r.toException();
+        }
+      } catch (IOException | RuntimeException e) {
+        socket.close();
+        throw e;
+      }
+    }
+
+    void write(Message m) throws IOException {
+      out.write(frame(codec.encodeToArray(m)));
+    }
+
+    /**
+     * Sends {@code r} and returns its result. The frames read meanwhile that are not replies (the
+     * server's calls: other connections' invalidations, {@code info}) are skipped undecoded, told
+     * from replies by the method name near their start; one in 1,000 is decoded to check that.
+     */
+    <R> R call(SyncRequest<R> r) throws IOException {
+      write(r);
+      out.flush();
+      for (; ; ) {
+        int n = readFrame(in, buf);
+        if (!startsAReply(buf, n) && skipped++ % 1000 != 0) {
+          continue;
+        }
+        switch (codec.decode(buf, 0, n)) {
+          case ErrorReply e -> throw e.toException();
+          case Reply reply when reply.msgid().equals(r.msgid()) -> {
+            return r.decodeResult(reply.value());
+          }
+          case ServerCall c -> {}
+          case Message m -> throw new StorageException("expected the reply to " + r + ", got " + m);
+        }
+      }
+    }
+
+    private static boolean startsAReply(byte[] b, int n) {
+      int end = Math.min(n, 64) - REPLY.length;
+      for (int i = 0; i <= end; i++) {
+        if (Arrays.equals(b, i, i + REPLY.length, REPLY, 0, REPLY.length)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
     }
   }
 
@@ -420,22 +523,11 @@ final class ServerBench {
       int maxReply,
       int inFlight)
       throws IOException {
-    try (Socket s = new Socket(a.getAddress(), a.getPort())) {
-      s.setTcpNoDelay(true);
-      DataInputStream in =
-          new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-      BufferedOutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
-      byte[] buf = new byte[maxReply];
-      int n = readFrame(in, buf);
-      Encoding e = Handshake.clientChooses(Arrays.copyOf(buf, n));
-      out.write(frame(Handshake.answer(e)));
-      MessageCodec codec = new MessageCodec(e, Role.CLIENT);
-      out.write(frame(codec.encodeToArray(new Register(MsgId.of(1), options.storage(), true))));
-      out.flush();
-      n = readFrame(in, buf);
-      if (codec.decode(buf, 0, n) instanceof ErrorReply r) {
-        throw r.toException();
-      }
+    try (Raw c = new Raw(a, options.storage(), true, maxReply)) {
+      DataInputStream in = c.in;
+      BufferedOutputStream out = c.out;
+      MessageCodec codec = c.codec;
+      byte[] buf = c.buf;
       byte[][] frames = new byte[oids.size()][];
       for (int i = 0; i < frames.length; i++) {
         frames[i] =
@@ -453,7 +545,7 @@ final class ServerBench {
       out.flush();
       boolean more = true;
       while (head < tail) {
-        n = readFrame(in, buf);
+        int n = readFrame(in, buf);
         long now = System.nanoTime();
         if (done % 1000 == 0 && !(codec.decode(buf, 0, n) instanceof Reply)) {
           throw new StorageException("not a reply: " + codec.decode(buf, 0, n));
@@ -468,6 +560,50 @@ final class ServerBench {
         if (in.available() == 0) {
           out.flush();
         }
+      }
+      return done;
+    }
+  }
+
+  /**
+   * As {@link #commit}, from the cheap generator: one thread and raw connection per committer, each
+   * committing its own small object; the other connections' invalidations are read as frames and
+   * skipped, where a ZEO client decodes each one.
+   */
+  private Result rawCommit() throws Exception {
+    Samples samples = new Samples();
+    double[] r = rawAll(duration, (a, index, deadline) -> rawCommits(a, samples, deadline));
+    return new Result(
+        "raw-commit",
+        connections,
+        r[1],
+        (long) r[0],
+        0,
+        r[0] / r[1],
+        0,
+        0,
+        percentile(samples, 0.5),
+        percentile(samples, 0.99));
+  }
+
+  private long rawCommits(InetSocketAddress a, Samples samples, long deadline) throws IOException {
+    try (Raw c = new Raw(a, options.storage(), false, 1 << 16)) {
+      long id = 2;
+      Oid own = c.call(new NewOids(MsgId.of(id++), 1)).getFirst();
+      Tid serial = Tid.Z64;
+      Bytes data = Bytes.wrap(new byte[100]);
+      long done = 0;
+      for (long txn = 1; System.nanoTime() < deadline; txn++) {
+        long start = System.nanoTime();
+        c.write(new TpcBegin(txn, Bytes.EMPTY, Bytes.utf8("zbig bench"), Map.of(), null, " "));
+        c.write(new StoreA(own, serial, data, txn));
+        VoteResult v = c.call(new Vote(MsgId.of(id++), txn));
+        if (!v.conflicts().isEmpty()) {
+          throw new StorageException("unexpected conflict in the benchmark on " + v.conflicts());
+        }
+        serial = c.call(new TpcFinish(MsgId.of(id++), txn));
+        samples.add(System.nanoTime() - start);
+        done++;
       }
       return done;
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,12 +116,30 @@ class BenchServerTest {
     }
   }
 
+  /**
+   * The raw commit mix's commits are real, durable commits, each one counted: the server counts as
+   * many as the mix reports, with invalidations going out to the other connection all along.
+   */
+  @Test
+  void rawCommitsAreCommitsOfTheServer() throws Exception {
+    try (ZeoServer s = ZeoServer.start(ServerConfig.inMemory())) {
+      String address = "127.0.0.1:" + s.address().getPort();
+      String[] r = mix(address, "raw-commit", "--json", dir.resolve("c.json").toString());
+      assertThat(r[0]).as(r[2]).isEqualTo("0");
+      long reported =
+          new ObjectMapper().readTree(dir.resolve("c.json").toFile()).get("operations").asLong();
+      Map<String, Object> counters = s.status().values().iterator().next();
+      assertThat(reported).isGreaterThan(10);
+      assertThat(counters.get("commits")).isEqualTo(reported);
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"read", "raw-read", "commit", "big", "raw-big"})
+  @ValueSource(strings = {"read", "raw-read", "commit", "raw-commit", "big", "raw-big"})
   void everyMixMeasuresAndWritesItsJson(String mix) throws Exception {
     Path json = dir.resolve(mix + ".json");
     // the commit mix spreads its connections over a list of (here: the same) servers
-    String servers = mix.equals("commit") ? address() + "," + address() : address();
+    String servers = mix.endsWith("commit") ? address() + "," + address() : address();
     String[] r = mix(servers, mix, "--json", json.toString());
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[1]).contains(mix + " against " + address()).contains("latency p50");
@@ -132,7 +151,7 @@ class BenchServerTest {
     assertThat(j.get("p99_ms").asDouble()).isGreaterThanOrEqualTo(j.get("p50_ms").asDouble());
     switch (mix) {
       case "read", "raw-read" -> assertThat(j.get("loads_per_s").asDouble()).isPositive();
-      case "commit" -> assertThat(j.get("txn_per_s").asDouble()).isPositive();
+      case "commit", "raw-commit" -> assertThat(j.get("txn_per_s").asDouble()).isPositive();
       default -> {
         assertThat(j.get("store_MBps").asDouble()).isPositive();
         assertThat(j.get("load_MBps").asDouble()).isPositive();
@@ -151,7 +170,7 @@ class BenchServerTest {
                 + address()
                 + ",x:y' (expected: HOST:PORT[,HOST:PORT...], each HOST:PORT with a port from 0 to 65535)");
     assertThat(run("--server", address(), "bench", "server", "--mix", "write")[2])
-        .contains("--mix: 'write' (expected: read, raw-read, commit, big or raw-big)");
+        .contains("--mix: 'write' (expected: read, raw-read, commit, raw-commit, big or raw-big)");
     assertThat(run("--server", address(), "bench", "server", "--connections", "0")[2])
         .contains("--connections: 0 (expected: 1 to 1024)");
     assertThat(run("--server", address(), "bench", "server", "--network-threads", "-1")[2])
