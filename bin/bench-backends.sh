@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Loads/s and durable commits/s with the project's load generator (bin/zbig bench server) for one
+# Loads/s and durable commits/s with the project's load generator (bin/zbig bench server: the
+# read and commit mixes, and raw-commit, the commits from its cheap generator) for one
 # RocksDB server, one PostgreSQL server and two PostgreSQL servers on one database, in one run.
 # Uses the PostgreSQL of .ci/postgres.sh (a fresh schema, dropped at the end). Not run by CI.
 #
@@ -84,7 +85,7 @@ measure() {
 }
 
 row() {
-  printf '%-34s %12s %18s\n' "$1" "$2" "$3"
+  printf '%-34s %12s %18s %18s\n' "$1" "$2" "$3" "${4:-$3}"
 }
 
 # pgbench_tps SCRIPT: transactions/s of pgbench running SCRIPT with $connections clients.
@@ -108,25 +109,30 @@ printf '\\set k random(1, 100)\nselect data from kv where k = :k;\n' >"$work/rea
 printf "insert into log (client, data) values (:client_id, decode(repeat('00', 100), 'hex'));\n" \
   >"$work/commit.sql"
 
-row "servers" "loads/s" "durable commits/s"
+row "servers" "loads/s" "durable commits/s" "raw-commit"
 base_read="$(pgbench_tps "$work/read.sql")"
 base_commit="$(pgbench_tps "$work/commit.sql")"
 row "baseline: PostgreSQL via pgbench" "$base_read" "$base_commit"
 start rocks 18101
-row "1 x RocksDB" "$(measure read "$connections" 18101)" "$(measure commit "$connections" 18101)"
+row "1 x RocksDB" "$(measure read "$connections" 18101)" "$(measure commit "$connections" 18101)" \
+  "$(measure raw-commit "$connections" 18101)"
 stop_all
 pg=(--backend postgres --jdbc-url "$url")
 start pg1 18102 "${pg[@]}"
 r1="$(measure read "$connections" 18102)"
 c1="$(measure commit "$connections" 18102)"
-row "1 x PostgreSQL" "$r1" "$c1"
+k1="$(measure raw-commit "$connections" 18102)"
+row "1 x PostgreSQL" "$r1" "$c1" "$k1"
 start pg2 18103 "${pg[@]}"
 r2="$(measure read "$connections" 18102 18103)"
 c2="$(measure commit "$connections" 18102 18103)"
-row "2 x PostgreSQL (one database)" "$r2" "$c2"
+k2="$(measure raw-commit "$connections" 18102 18103)"
+row "2 x PostgreSQL (one database)" "$r2" "$c2" "$k2"
 stop_all
-row "ratio 1 x PostgreSQL / baseline" "$(ratio "$r1" "$base_read")" "$(ratio "$c1" "$base_commit")"
-row "ratio 2 x PostgreSQL / baseline" "$(ratio "$r2" "$base_read")" "$(ratio "$c2" "$base_commit")"
+row "ratio 1 x PostgreSQL / baseline" "$(ratio "$r1" "$base_read")" "$(ratio "$c1" "$base_commit")" \
+  "$(ratio "$k1" "$base_commit")"
+row "ratio 2 x PostgreSQL / baseline" "$(ratio "$r2" "$base_read")" "$(ratio "$c2" "$base_commit")" \
+  "$(ratio "$k2" "$base_commit")"
 echo "($seconds s per figure, $connections connections in all, $(nproc) cores;" \
   "PostgreSQL $("${psql[@]}" -c 'show server_version'), synchronous_commit" \
   "$("${psql[@]}" -c 'show synchronous_commit'))"
