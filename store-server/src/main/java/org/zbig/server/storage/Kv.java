@@ -72,6 +72,12 @@ interface Kv extends AutoCloseable {
   }
 
   /**
+   * Gives back the disk space of the values deleted so far, where the store keeps it until asked
+   * (after a pack); does nothing in a store that frees it at once.
+   */
+  default void reclaim() {}
+
+  /**
    * What the store holds in memory, in bytes, by part (for the status page); empty for a store that
    * does not say.
    */

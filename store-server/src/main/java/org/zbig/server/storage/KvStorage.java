@@ -182,6 +182,11 @@ public final class KvStorage implements Storage {
     return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false);
   }
 
+  /** The store under this storage (tests read RocksDB's properties through it). */
+  Kv kv() {
+    return kv;
+  }
+
   /**
    * Whether new big records are stored as deduplicated chunks ({@link Chunks}; off by default:
    * reads of chunked records cost up to 1.5x those of whole ones); records already stored are read
@@ -1196,12 +1201,16 @@ public final class KvStorage implements Storage {
         result = removeRevisions(plan.remove(), plan.vanish(), pt);
         packLive = ConcurrentHashMap.newKeySet();
       }
+      long freed;
       try {
-        sweepChunks();
+        freed = sweepChunks();
       } finally {
         synchronized (this) {
           packLive = null;
         }
+      }
+      if (result.revisions() > 0 || freed > 0) {
+        kv.reclaim(); // the disk space of what was deleted (RocksKv keeps it until asked)
       }
       return result;
     }
@@ -1212,8 +1221,10 @@ public final class KvStorage implements Storage {
    * snapshot taken once commits note theirs in {@link #packLive}), then deletes the others in
    * batches under the commit monitor, sparing those a commit used meanwhile: a commit that found a
    * chunk stored before a batch deleted it has noted it, and one after writes it again.
+   *
+   * @return the bytes of the chunks deleted
    */
-  private void sweepChunks() {
+  private long sweepChunks() {
     Set<ByteBuffer> live = new HashSet<>();
     try (Kv.Cursor c = kv.cursor()) {
       for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
@@ -1251,6 +1262,7 @@ public final class KvStorage implements Storage {
     if (freed > 0) {
       LOG.info("packed {}: freed {} chunks, {} bytes", name, freed / Chunks.CHUNK, freed);
     }
+    return freed;
   }
 
   /** For tests: runs between the sweep's mark and its deletes. */

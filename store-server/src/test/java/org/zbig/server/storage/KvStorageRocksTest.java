@@ -111,6 +111,92 @@ class KvStorageRocksTest extends StorageContract {
         .isEqualTo(Bytes.utf8("other"));
   }
 
+  /** The sizes of the data folder's blob files, by name. */
+  private java.util.Map<String, Long> blobFiles() throws java.io.IOException {
+    java.util.Map<String, Long> sizes = new java.util.TreeMap<>();
+    try (var files = Files.list(dir.resolve("data"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".blob")).toList()) {
+        sizes.put(f.getFileName().toString(), Files.size(f));
+      }
+    }
+    return sizes;
+  }
+
+  private static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void packGivesBackTheDiskSpaceOfTheBigRevisionsItRemoves() throws Exception {
+    ((KvStorage) storage).dedup(false); // whole records, in blob files
+    Random r = new Random(3);
+    Oid big = new Oid(1);
+    byte[] last = null;
+    for (int t = 1; t <= 12; t++) {
+      last = random(r, 1 << 20);
+      storage.commit(new Tid(t), META, List.of(Write.data(big, Bytes.wrap(last))));
+    }
+    byte[] other = random(r, 1 << 20);
+    storage.commit(new Tid(13), META, List.of(Write.data(new Oid(2), Bytes.wrap(other))));
+    storage.close();
+    storage = open(); // the log recovered into tables and blob files
+    long before = blobFiles().values().stream().mapToLong(Long::longValue).sum();
+    assertThat(before).as("13 MiB of records in blob files").isGreaterThan(13L << 20);
+
+    storage.pack(new Tid(13), false); // 11 revisions of oid 1 go
+    long after = blobFiles().values().stream().mapToLong(Long::longValue).sum();
+    assertThat(after).as("blob bytes after the pack").isLessThan(3L << 20);
+    assertThat(storage.loadBefore(big, Tid.MAX).orElseThrow().data()).isEqualTo(Bytes.wrap(last));
+    assertThat(storage.loadBefore(new Oid(2), Tid.MAX).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(other));
+    storage.close();
+    storage = open();
+    assertThat(storage.loadBefore(big, Tid.MAX).orElseThrow().data()).isEqualTo(Bytes.wrap(last));
+  }
+
+  /**
+   * Between packs, compactions leave blob files as they are: with RocksDB's blob garbage collection
+   * on, each compaction rewrote the blobs of the oldest quarter of the files, garbage or not.
+   */
+  @Test
+  void compactionsOfAGrowingStoreDoNotRewriteItsBlobFiles() throws Exception {
+    ((KvStorage) storage).dedup(false);
+    Random r = new Random(4);
+    long oid = 1;
+    java.util.Map<String, Long> first = null;
+    for (int round = 1; round <= 6; round++) { // each round a table and a blob file of its own
+      if (round == 4) {
+        first = blobFiles(); // before the first compaction
+      }
+      for (int i = 0; i < 4; i++) {
+        storage.commit(
+            new Tid(round * 10L + i),
+            META,
+            List.of(Write.data(new Oid(oid++), Bytes.wrap(random(r, 256 << 10)))));
+      }
+      storage.close();
+      storage = open();
+    }
+    assertThat(first).hasSize(3);
+    // four tables in level 0 start a compaction: wait for it to end
+    RocksKv kv = (RocksKv) ((KvStorage) storage).kv();
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (kv.filesAtLevel(0) >= 4 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    while (kv.property("rocksdb.compaction-pending") > 0
+        || kv.property("rocksdb.num-running-compactions") > 0) {
+      Thread.sleep(20);
+    }
+    assertThat(kv.filesAtLevel(0)).as("six tables written, compacted").isLessThan(4);
+    assertThat(blobFiles()).containsAllEntriesOf(first).hasSize(6);
+    for (long o = 1; o < oid; o++) {
+      assertThat(storage.loadBefore(new Oid(o), Tid.MAX)).isPresent();
+    }
+  }
+
   @Test
   void aRecordUnderAnotherKeyFailsItsChecksum() {
     Oid oid = new Oid(3);
