@@ -74,8 +74,12 @@ interface Kv extends AutoCloseable {
   /**
    * Gives back the disk space of the values deleted so far, where the store keeps it until asked
    * (after a pack); does nothing in a store that frees it at once.
+   *
+   * @return false if closing the store stopped it
    */
-  default void reclaim() {}
+  default boolean reclaim() {
+    return true;
+  }
 
   /**
    * What the store holds in memory, in bytes, by part (for the status page); empty for a store that

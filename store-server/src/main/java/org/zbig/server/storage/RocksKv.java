@@ -115,7 +115,16 @@ final class RocksKv implements Kv {
   private final AbstractEventListener replaced =
       new AbstractEventListener(
           AbstractEventListener.EnabledEventCallback.ON_FLUSH_COMPLETED,
+          AbstractEventListener.EnabledEventCallback.ON_COMPACTION_BEGIN,
           AbstractEventListener.EnabledEventCallback.ON_COMPACTION_COMPLETED) {
+        @Override
+        public void onCompactionBegin(RocksDB db, CompactionJobInfo info) {
+          Runnable hook = reclaimBegun;
+          if (hook != null && reclaiming) {
+            hook.run();
+          }
+        }
+
         @Override
         public void onFlushCompleted(RocksDB db, FlushJobInfo info) {
           stateReplaced();
@@ -593,22 +602,39 @@ final class RocksKv implements Kv {
     };
   }
 
-  /** Whether {@link #reclaim} is compacting: {@link #close} then stops it first. */
+  /**
+   * Whether {@link #reclaim} is compacting, and whether {@link #close} has begun: each sets its own
+   * flag before it reads the other's, so that a close either sees the reclaim and stops it or is
+   * seen by it before its compaction starts.
+   */
   private volatile boolean reclaiming;
+
+  private volatile boolean stopping;
+
+  /** Whether {@link #close} has begun (for tests). */
+  boolean stopping() {
+    return stopping;
+  }
+
+  /** For tests: runs on RocksDB's thread as a compaction begins while {@link #reclaim} runs. */
+  volatile Runnable reclaimBegun;
 
   /**
    * Gives back the disk space of deleted values: one compaction of the whole store, blob garbage
    * collection on for it, so that every blob file is rewritten without its dead values (as a
    * FileStorage pack copies its file). Waits for the compaction; a {@link #close} meanwhile stops
    * it, and the space comes back at the next pack.
+   *
+   * @return whether the compaction ran to its end
    */
   @Override
-  public void reclaim() {
+  public boolean reclaim() {
     synchronized (closing) { // not while close() frees the database
-      if (!open.get()) {
-        return;
-      }
       reclaiming = true;
+      if (!open.get() || stopping) {
+        reclaiming = false;
+        return false;
+      }
       try (CompactRangeOptions o =
           new CompactRangeOptions()
               .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForce)) {
@@ -618,8 +644,10 @@ final class RocksKv implements Kv {
         } finally {
           db.setOptions(blobGc(false));
         }
+        return true;
       } catch (RocksDBException e) {
         LOG.warn("giving the space of deleted values back stopped: {}", e.getMessage());
+        return false;
       } finally {
         reclaiming = false;
       }
@@ -635,6 +663,7 @@ final class RocksKv implements Kv {
 
   @Override
   public void close() {
+    stopping = true;
     if (reclaiming) {
       db.cancelAllBackgroundWork(true); // ends reclaim()'s compaction, which holds `closing`
     }

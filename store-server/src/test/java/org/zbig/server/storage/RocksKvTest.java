@@ -55,6 +55,59 @@ class RocksKvTest {
     assertThat(RocksKv.fastCrc32(dir.resolve("no-such-LOG"))).isNull();
   }
 
+  /**
+   * A close while a reclaim compacts stops the compaction and waits for it, and the store reopens
+   * with every value: the reclaim's compaction is held as it begins until the close has begun.
+   */
+  @Test
+  void closeStopsAReclaimUnderWayAndLosesNothing() throws Exception {
+    Path db = dir.resolve("db");
+    byte[][] values = new byte[24][];
+    RocksKv kv = new RocksKv(db);
+    java.util.Random r = new java.util.Random(5);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = new byte[256 << 10]; // in blob files
+      r.nextBytes(values[i]);
+      kv.write(Map.of(new byte[] {'v', (byte) i}, values[i]), true);
+    }
+    Map<byte[], byte[]> deletes = new IdentityHashMap<>();
+    deletes.put(new byte[] {'v', 0}, null);
+    kv.write(deletes, true);
+    CountDownLatch begun = new CountDownLatch(1);
+    CountDownLatch closing = new CountDownLatch(1);
+    kv.reclaimBegun =
+        () -> {
+          begun.countDown();
+          try {
+            closing.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var reclaimed = pool.submit(kv::reclaim);
+      assertThat(begun.await(30, TimeUnit.SECONDS)).as("the reclaim's compaction began").isTrue();
+      var closed = pool.submit(kv::close);
+      while (!kv.stopping()) {
+        Thread.onSpinWait();
+      }
+      closing.countDown();
+      closed.get(30, TimeUnit.SECONDS);
+      reclaimed.get(30, TimeUnit.SECONDS); // stopped, or done just before the stop
+    } finally {
+      pool.shutdownNow();
+    }
+    try (RocksKv again = new RocksKv(db)) {
+      assertThat(again.get(new byte[] {'v', 0})).isNull();
+      for (int i = 1; i < values.length; i++) {
+        assertThat(again.get(new byte[] {'v', (byte) i})).as("value " + i).isEqualTo(values[i]);
+      }
+      assertThat(again.reclaim()).as("a reclaim of the reopened store").isTrue();
+      assertThat(again.get(new byte[] {'v', 5})).isEqualTo(values[5]);
+    }
+  }
+
   @Test
   void aCursorSeesWhatWasWrittenAfterTheThreadsPreviousCursor() {
     try (RocksKv kv = new RocksKv(dir)) {
