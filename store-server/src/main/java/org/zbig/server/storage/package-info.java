@@ -14,7 +14,9 @@
  *       oid ‖ tid}, transaction records under {@code 't' ‖ tid}, counters under {@code 'm'} keys
  *       (among them the durable high-water mark of new oids, written a block ahead so that few
  *       {@code new_oids} calls write, under a lock of its own, never behind a commit's write); big
- *       values in RocksDB's blob files, each revision carrying its own CRC-32C; with dedup on,
+ *       values in RocksDB's blob files, each revision carrying its own CRC-32C, rewritten only by a
+ *       pack that deleted something ({@code Kv.reclaim}: RocksDB's blob garbage collection is off
+ *       between packs, since it copies the oldest blob files at every compaction); with dedup on,
  *       records of 8 KiB and more cut into content-addressed chunks ({@link
  *       org.zbig.server.storage.Chunks}, docs/dedup.md). Blob files in ZODB's bushy layout ({@link
  *       org.zbig.server.storage.BlobFolder}). A load of the current revision is a reverse seek, and
