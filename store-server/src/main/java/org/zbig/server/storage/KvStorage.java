@@ -104,6 +104,10 @@ public final class KvStorage implements Storage {
   private final boolean ownBlobs;
   private final boolean summed; // all data carries its checksum: loads skip the store's checks
   private final Object packing = new Object();
+
+  /** Whether the pack under way removed a value kept in a blob file (guarded by packing). */
+  private boolean removedBig;
+
   private volatile Tid last;
   private volatile Tid packed;
   private volatile long maxOid; // the highest oid stored, written under this
@@ -1201,16 +1205,16 @@ public final class KvStorage implements Storage {
         result = removeRevisions(plan.remove(), plan.vanish(), pt);
         packLive = ConcurrentHashMap.newKeySet();
       }
-      long freed;
       try {
-        freed = sweepChunks();
+        sweepChunks(); // chunks are small values, in tables: compactions drop them
       } finally {
         synchronized (this) {
           packLive = null;
         }
       }
-      if (result.revisions() > 0 || freed > 0) {
-        kv.reclaim(); // the disk space of what was deleted (RocksKv keeps it until asked)
+      if (removedBig) { // values in RocksDB's blob files: their space comes back when asked
+        removedBig = false;
+        kv.reclaim();
       }
       return result;
     }
@@ -1221,10 +1225,8 @@ public final class KvStorage implements Storage {
    * snapshot taken once commits note theirs in {@link #packLive}), then deletes the others in
    * batches under the commit monitor, sparing those a commit used meanwhile: a commit that found a
    * chunk stored before a batch deleted it has noted it, and one after writes it again.
-   *
-   * @return the bytes of the chunks deleted
    */
-  private long sweepChunks() {
+  private void sweepChunks() {
     Set<ByteBuffer> live = new HashSet<>();
     try (Kv.Cursor c = kv.cursor()) {
       for (c.seek(new byte[] {REVISION}); c.valid() && c.key()[0] == REVISION; c.next()) {
@@ -1262,7 +1264,6 @@ public final class KvStorage implements Storage {
     if (freed > 0) {
       LOG.info("packed {}: freed {} chunks, {} bytes", name, freed / Chunks.CHUNK, freed);
     }
-    return freed;
   }
 
   /** For tests: runs between the sweep's mark and its deletes. */
@@ -1355,6 +1356,9 @@ public final class KvStorage implements Storage {
         if (v != null && isData(v[0])) {
           bytes += dataLength(v);
           unchunked += chunkedLength(v);
+        }
+        if (v != null && v.length >= RocksKv.MIN_BLOB_SIZE) {
+          removedBig = true;
         }
         batch.put(revKey(oid, tid), null);
         touchedTxns.add(tid);

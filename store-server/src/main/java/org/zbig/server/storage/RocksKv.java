@@ -56,12 +56,13 @@ import org.zbig.zodb.error.StorageException;
  * garbage collection is off between packs: on, every compaction rewrites the blobs of the oldest
  * quarter of the blob files, whether they hold garbage or not, and since this store's tables are
  * small, a compaction takes in all of them; a store of 3 GB rewrote 0.6-0.8 GB at each compaction.
- * Only a pack deletes values, so {@link #reclaim} (after a pack) turns it on for one compaction of
- * the whole store, which rewrites every blob file kept and drops the dead values. Keys and small
- * values are in tables with a 128 MiB block cache and bloom filters, which answer point lookups of
- * absent keys without reading a table. Tables and blob files are written with the storage's {@link
- * Compression} (LZ4 by default). Write-ahead log files are recycled ({@link #RECYCLED_LOGS}):
- * synced writes go into blocks written before, which costs the disk less than appending.
+ * Only a pack deletes values, so {@link #reclaim} (after a pack that removed a big value) turns it
+ * on for one compaction of the whole store, which rewrites every blob file kept and drops the dead
+ * values. Keys and small values are in tables with a 128 MiB block cache and bloom filters, which
+ * answer point lookups of absent keys without reading a table. Tables and blob files are written
+ * with the storage's {@link Compression} (LZ4 by default). Write-ahead log files are recycled
+ * ({@link #RECYCLED_LOGS}): synced writes go into blocks written before, which costs the disk less
+ * than appending.
  *
  * <p>Each thread keeps its RocksDB iterators between cursors and refreshes them to the latest state
  * when it opens the next one (a nested cursor gets a fresh iterator). An iterator pins the

@@ -156,6 +156,25 @@ class KvStorageRocksTest extends StorageContract {
     assertThat(storage.loadBefore(big, Tid.MAX).orElseThrow().data()).isEqualTo(Bytes.wrap(last));
   }
 
+  /** A pack that removes small revisions only leaves the blob files (the big data) as they are. */
+  @Test
+  void packOfSmallRevisionsOnlyDoesNotRewriteTheBlobFiles() throws Exception {
+    ((KvStorage) storage).dedup(false);
+    byte[] big = random(new Random(6), 1 << 20);
+    storage.commit(new Tid(1), META, List.of(Write.data(new Oid(1), Bytes.wrap(big))));
+    for (int t = 2; t <= 6; t++) {
+      storage.commit(new Tid(t), META, List.of(Write.data(new Oid(2), Bytes.utf8("v" + t))));
+    }
+    storage.close();
+    storage = open();
+    java.util.Map<String, Long> files = blobFiles();
+    assertThat(files).isNotEmpty();
+    assertThat(storage.pack(new Tid(6), false).revisions()).isEqualTo(4);
+    assertThat(blobFiles()).isEqualTo(files);
+    assertThat(storage.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(big));
+  }
+
   /**
    * Between packs, compactions leave blob files as they are: with RocksDB's blob garbage collection
    * on, each compaction rewrote the blobs of the oldest quarter of the files, garbage or not.
