@@ -356,8 +356,13 @@ final class ServerBench {
               return done;
             },
             samples);
+    return commitsResult("commit", r, samples);
+  }
+
+  /** The result of a mix of commits from {@code r} ({count, seconds}) and their latencies. */
+  private Result commitsResult(String mix, double[] r, Samples samples) {
     return new Result(
-        "commit",
+        mix,
         connections,
         r[1],
         (long) r[0],
@@ -573,17 +578,7 @@ final class ServerBench {
   private Result rawCommit() throws Exception {
     Samples samples = new Samples();
     double[] r = rawAll(duration, (a, index, deadline) -> rawCommits(a, samples, deadline));
-    return new Result(
-        "raw-commit",
-        connections,
-        r[1],
-        (long) r[0],
-        0,
-        r[0] / r[1],
-        0,
-        0,
-        percentile(samples, 0.5),
-        percentile(samples, 0.99));
+    return commitsResult("raw-commit", r, samples);
   }
 
   private long rawCommits(InetSocketAddress a, Samples samples, long deadline) throws IOException {
