@@ -612,6 +612,9 @@ final class RocksKv implements Kv {
 
   private volatile boolean stopping;
 
+  /** Held by {@link #reclaim}; {@link #close} takes it, after stopping the compaction, to wait. */
+  private final Object reclaimLock = new Object();
+
   /** Whether {@link #close} has begun (for tests). */
   boolean stopping() {
     return stopping;
@@ -630,7 +633,7 @@ final class RocksKv implements Kv {
    */
   @Override
   public boolean reclaim() {
-    synchronized (closing) { // not while close() frees the database
+    synchronized (reclaimLock) { // close() waits for it (not holding `closing`: memory() goes on)
       reclaiming = true;
       if (!open.get() || stopping) {
         reclaiming = false;
@@ -666,7 +669,10 @@ final class RocksKv implements Kv {
   public void close() {
     stopping = true;
     if (reclaiming) {
-      db.cancelAllBackgroundWork(true); // ends reclaim()'s compaction, which holds `closing`
+      db.cancelAllBackgroundWork(true); // ends reclaim()'s compaction
+    }
+    synchronized (reclaimLock) {
+      // a reclaim under way has returned; a later one sees `stopping`
     }
     synchronized (closing) {
       closeOnce();
