@@ -73,11 +73,13 @@ interface Kv extends AutoCloseable {
 
   /**
    * Gives back the disk space of the values deleted so far, where the store keeps it until asked
-   * (after a pack); does nothing in a store that frees it at once.
+   * (after a pack), then writes {@code then} (durably, before a close can end the store): a mark
+   * that the work is done. A store that frees space at once only writes {@code then}.
    *
-   * @return false if closing the store stopped it
+   * @return false if closing the store stopped it (and {@code then} was not written)
    */
-  default boolean reclaim() {
+  default boolean reclaim(Map<byte[], byte[]> then) {
+    write(then, true);
     return true;
   }
 

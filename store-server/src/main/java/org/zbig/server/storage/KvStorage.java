@@ -96,6 +96,8 @@ public final class KvStorage implements Storage {
   private static final byte[] SUMMED = {META, 'f'}; // present: every data revision is summed
   private static final byte[] CHUNK_BYTES = {META, 'k'}; // bytes of the distinct chunks stored
   private static final byte[] CHUNKED_BYTES = {META, 'd'}; // bytes of records held in chunks
+  // present: a pack removed values kept in RocksDB's blob files, whose space is not back yet
+  private static final byte[] RECLAIM = {META, 'g'};
   private static final int BATCH = 10_000;
 
   private final Kv kv;
@@ -105,8 +107,12 @@ public final class KvStorage implements Storage {
   private final boolean summed; // all data carries its checksum: loads skip the store's checks
   private final Object packing = new Object();
 
-  /** Whether the pack under way removed a value kept in a blob file (guarded by packing). */
-  private boolean removedBig;
+  /**
+   * Whether a pack removed a value kept in a blob file whose space has not come back yet (guarded
+   * by packing); stored as {@link #RECLAIM}, so that a reclaim a close stopped goes on after the
+   * next open.
+   */
+  private boolean reclaimPending;
 
   private volatile Tid last;
   private volatile Tid packed;
@@ -121,7 +127,7 @@ public final class KvStorage implements Storage {
 
   /** A storage over {@code kv} (tests put a fault-injecting store under it). */
   static KvStorage over(Kv kv, String name, Path blobs) {
-    return new KvStorage(kv, name, blobs, false);
+    return new KvStorage(kv, name, blobs, false).reclaimLeftOver();
   }
 
   private KvStorage(Kv kv, String name, Path blobs, boolean ownBlobs) {
@@ -163,6 +169,57 @@ public final class KvStorage implements Storage {
       write(Map.of(SUMMED, new byte[] {1}), true); // a new database: summed from the start
     }
     this.summed = kv.get(SUMMED) != null;
+    this.reclaimPending = kv.get(RECLAIM) != null;
+  }
+
+  /**
+   * Gives back, on a thread of its own, the space of values that a pack removed before the store
+   * was last closed, if closing had stopped its reclaim: that pack's caller had its answer, and the
+   * space would otherwise wait for the next pack that removes a big value.
+   */
+  private KvStorage reclaimLeftOver() {
+    boolean pending;
+    synchronized (packing) {
+      pending = reclaimPending;
+    }
+    if (pending) {
+      Thread.ofPlatform()
+          .daemon()
+          .name("zbig-reclaim-" + name)
+          .start(() -> {
+            synchronized (packing) {
+              if (reclaimPending) {
+                LOG.info("{}: giving back the space of values an earlier pack removed", name);
+                reclaim();
+              }
+            }
+          });
+    }
+    return this;
+  }
+
+  /**
+   * Gives back the space of the big values packs removed (see {@link Kv#reclaim}); the mark goes
+   * once it is done. Under packing.
+   */
+  private void reclaim() {
+    Map<byte[], byte[]> done = new TreeMap<>(Arrays::compareUnsigned);
+    done.put(RECLAIM, null);
+    long start = System.nanoTime();
+    if (kv.reclaim(done)) {
+      reclaimPending = false;
+      LOG.info(
+          "{}: space of removed values given back in {} ms",
+          name,
+          (System.nanoTime() - start) / 1_000_000);
+    }
+  }
+
+  /** Whether the space of removed big values is still to come back (for tests). */
+  boolean reclaimPending() {
+    synchronized (packing) {
+      return reclaimPending;
+    }
   }
 
   /** A storage in memory, empty. */
@@ -183,7 +240,8 @@ public final class KvStorage implements Storage {
   /** A storage in RocksDB in {@code dir}, created if missing, writing with {@code compression}. */
   public static KvStorage rocks(Path dir, Compression compression) {
     RocksKv kv = new RocksKv(dir, compression);
-    return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false);
+    return new KvStorage(kv, dir.getFileName().toString(), dir.resolve("blobs"), false)
+        .reclaimLeftOver();
   }
 
   /** The store under this storage (tests read RocksDB's properties through it). */
@@ -1212,9 +1270,8 @@ public final class KvStorage implements Storage {
           packLive = null;
         }
       }
-      if (removedBig) { // values in RocksDB's blob files: their space comes back when asked
-        removedBig = false;
-        kv.reclaim();
+      if (reclaimPending) { // values in RocksDB's blob files: their space comes back when asked
+        reclaim();
       }
       return result;
     }
@@ -1357,8 +1414,9 @@ public final class KvStorage implements Storage {
           bytes += dataLength(v);
           unchunked += chunkedLength(v);
         }
-        if (v != null && v.length >= RocksKv.MIN_BLOB_SIZE) {
-          removedBig = true;
+        if (v != null && v.length >= RocksKv.MIN_BLOB_SIZE && !reclaimPending) {
+          reclaimPending = true;
+          batch.put(RECLAIM, new byte[] {1}); // with the first deletion of one
         }
         batch.put(revKey(oid, tid), null);
         touchedTxns.add(tid);

@@ -626,13 +626,14 @@ final class RocksKv implements Kv {
   /**
    * Gives back the disk space of deleted values: one compaction of the whole store, blob garbage
    * collection on for it, so that every blob file is rewritten without its dead values (as a
-   * FileStorage pack copies its file). Waits for the compaction; a {@link #close} meanwhile stops
-   * it, and the space comes back at the next pack.
+   * FileStorage pack copies its file), then writes {@code then}. Waits for the compaction; a {@link
+   * #close} meanwhile stops it, and {@code then} is not written (the caller's mark that space is
+   * still to come back stays).
    *
    * @return whether the compaction ran to its end
    */
   @Override
-  public boolean reclaim() {
+  public boolean reclaim(Map<byte[], byte[]> then) {
     synchronized (reclaimLock) { // close() waits for it (not holding `closing`: memory() goes on)
       reclaiming = true;
       if (!open.get() || stopping) {
@@ -648,6 +649,7 @@ final class RocksKv implements Kv {
         } finally {
           db.setOptions(blobGc(false));
         }
+        write(then, true); // under reclaimLock: close() waits, the store is still open
         return true;
       } catch (RocksDBException e) {
         LOG.warn("giving the space of deleted values back stopped: {}", e.getMessage());

@@ -16,8 +16,9 @@
  *       {@code new_oids} calls write, under a lock of its own, never behind a commit's write); big
  *       values in RocksDB's blob files, each revision carrying its own CRC-32C, rewritten only by a
  *       pack that deleted something ({@code Kv.reclaim}: RocksDB's blob garbage collection is off
- *       between packs, since it copies the oldest blob files at every compaction); with dedup on,
- *       records of 8 KiB and more cut into content-addressed chunks ({@link
+ *       between packs, since it copies the oldest blob files at every compaction; a reclaim that a
+ *       close stopped leaves its {@code 'm'} mark, and the next open runs it in the background);
+ *       with dedup on, records of 8 KiB and more cut into content-addressed chunks ({@link
  *       org.zbig.server.storage.Chunks}, docs/dedup.md). Blob files in ZODB's bushy layout ({@link
  *       org.zbig.server.storage.BlobFolder}). A load of the current revision is a reverse seek, and
  *       the revision it finds is remembered for a point lookup by the next load of that oid, until

@@ -21,6 +21,7 @@ public final class FaultyStores {
     final AtomicInteger failWrites = new AtomicInteger();
     volatile boolean afterApplying;
     volatile byte[] failReadsOf; // the oid's 8 bytes: reads of its revisions fail
+    volatile boolean stopReclaims;
 
     /** No faults yet. */
     public Faults() {}
@@ -32,6 +33,14 @@ public final class FaultyStores {
     public void failNextWrites(int n, boolean afterApplying) {
       this.afterApplying = afterApplying;
       failWrites.set(n);
+    }
+
+    /**
+     * Whether reclaims stop before they begin, as a close stops them (the store's space and the
+     * caller's mark stay as they are).
+     */
+    public void stopReclaims(boolean stop) {
+      stopReclaims = stop;
     }
 
     /** Reads of the revisions of the object with these 8 oid bytes fail (null: none). */
@@ -85,6 +94,11 @@ public final class FaultyStores {
         throw new StorageException("write failed (injected): Input/output error");
       }
       real.write(entries, sync);
+    }
+
+    @Override
+    public boolean reclaim(Map<byte[], byte[]> then) {
+      return !faults.stopReclaims && real.reclaim(then);
     }
 
     @Override

@@ -156,6 +156,48 @@ class KvStorageRocksTest extends StorageContract {
     assertThat(storage.loadBefore(big, Tid.MAX).orElseThrow().data()).isEqualTo(Bytes.wrap(last));
   }
 
+  /**
+   * A pack whose reclaim a close stopped: the space of the revisions it removed comes back after
+   * the next open, on a thread of its own, without another pack.
+   */
+  @Test
+  void aReclaimStoppedByACloseGoesOnAfterTheNextOpen() throws Exception {
+    storage.close();
+    FaultyStores.Faults faults = new FaultyStores.Faults();
+    faults.stopReclaims(true);
+    KvStorage s = FaultyStores.rocks(dir.resolve("data"), faults);
+    s.dedup(false);
+    Random r = new Random(7);
+    byte[] last = null;
+    for (int t = 1; t <= 12; t++) {
+      last = random(r, 1 << 20);
+      s.commit(new Tid(t), META, List.of(Write.data(new Oid(1), Bytes.wrap(last))));
+    }
+    s.close();
+    s = FaultyStores.rocks(dir.resolve("data"), faults); // the log recovered into blob files
+    assertThat(s.reclaimPending()).as("pending before any pack").isFalse();
+    assertThat(s.pack(new Tid(12), false).revisions()).isEqualTo(11);
+    assertThat(s.reclaimPending()).as("pending after the stopped reclaim").isTrue();
+    long kept = blobFiles().values().stream().mapToLong(Long::longValue).sum();
+    assertThat(kept).as("blob bytes after the stopped reclaim").isGreaterThan(12L << 20);
+    s.close();
+
+    KvStorage again = KvStorage.rocks(dir.resolve("data"));
+    storage = again;
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (again.reclaimPending() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(again.reclaimPending()).as("pending 60 s after the open").isFalse();
+    long after = blobFiles().values().stream().mapToLong(Long::longValue).sum();
+    assertThat(after).as("blob bytes after the open").isLessThan(2L << 20);
+    assertThat(again.loadBefore(new Oid(1), Tid.MAX).orElseThrow().data())
+        .isEqualTo(Bytes.wrap(last));
+    again.close();
+    storage = open();
+    assertThat(((KvStorage) storage).reclaimPending()).as("pending after one more open").isFalse();
+  }
+
   /** A pack that removes small revisions only leaves the blob files (the big data) as they are. */
   @Test
   void packOfSmallRevisionsOnlyDoesNotRewriteTheBlobFiles() throws Exception {

@@ -85,8 +85,9 @@ class RocksKvTest {
           }
         };
     var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    boolean done;
     try {
-      var reclaimed = pool.submit(kv::reclaim);
+      var reclaimed = pool.submit(() -> kv.reclaim(Map.of(new byte[] {'d'}, new byte[] {1})));
       assertThat(begun.await(30, TimeUnit.SECONDS)).as("the reclaim's compaction began").isTrue();
       var closed = pool.submit(kv::close);
       while (!kv.stopping()) {
@@ -94,16 +95,22 @@ class RocksKvTest {
       }
       closing.countDown();
       closed.get(30, TimeUnit.SECONDS);
-      reclaimed.get(30, TimeUnit.SECONDS); // stopped, or done just before the stop
+      done = reclaimed.get(30, TimeUnit.SECONDS); // stopped, or done just before the stop
     } finally {
       pool.shutdownNow();
     }
     try (RocksKv again = new RocksKv(db)) {
+      assertThat(again.get(new byte[] {'d'}))
+          .as("the mark of a reclaim that " + (done ? "ended" : "was stopped"))
+          .isEqualTo(done ? new byte[] {1} : null);
       assertThat(again.get(new byte[] {'v', 0})).isNull();
       for (int i = 1; i < values.length; i++) {
         assertThat(again.get(new byte[] {'v', (byte) i})).as("value " + i).isEqualTo(values[i]);
       }
-      assertThat(again.reclaim()).as("a reclaim of the reopened store").isTrue();
+      assertThat(again.reclaim(Map.of(new byte[] {'e'}, new byte[] {2})))
+          .as("a reclaim of the reopened store")
+          .isTrue();
+      assertThat(again.get(new byte[] {'e'})).as("its mark").isEqualTo(new byte[] {2});
       assertThat(again.get(new byte[] {'v', 5})).isEqualTo(values[5]);
     }
   }
