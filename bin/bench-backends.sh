@@ -7,6 +7,9 @@
 #   bin/bench-backends.sh [SECONDS] [CONNECTIONS]     (defaults: 10 s, 4 connections)
 #
 # BENCH_SERVER_ARGS adds options to every server, e.g. BENCH_SERVER_ARGS='--commit-gather 0'.
+# BENCH_WARMUP (default 10) is how many seconds each mix, and pgbench's each script, first runs
+# unmeasured on each server: a freshly started JVM runs its first seconds at half speed or less
+# while its compilers work, and a benchmark of a server is one of a server that has been running.
 #
 # With two servers the connections are split between them and both load generators run at once;
 # their rates are summed. The baseline, measured in the same run, is PostgreSQL itself driven by
@@ -17,6 +20,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-10}"
 connections="${2:-4}"
+warmup="${BENCH_WARMUP:-10}"
 base_url="$("$root/.ci/postgres.sh")"
 port="${ZBIG_PG_PORT:-54329}"
 psql=(psql -h 127.0.0.1 -p "$port" -U postgres -d zbig_test -v ON_ERROR_STOP=1 -qAt)
@@ -84,6 +88,15 @@ measure() {
   echo "$sum"
 }
 
+# warm PORT...: each mix once, unmeasured, for $warmup seconds against the servers at PORT...
+warm() {
+  [ "$warmup" -gt 0 ] || return 0
+  local measured="$seconds" mix
+  seconds="$warmup"
+  for mix in read commit raw-commit; do measure "$mix" "$connections" "$@" >/dev/null; done
+  seconds="$measured"
+}
+
 row() {
   printf '%-34s %12s %18s %18s\n' "$1" "$2" "$3" "${4:-$3}"
 }
@@ -110,20 +123,30 @@ printf "insert into log (client, data) values (:client_id, decode(repeat('00', 1
   >"$work/commit.sql"
 
 row "servers" "loads/s" "durable commits/s" "raw-commit"
+if [ "$warmup" -gt 0 ]; then
+  measured="$seconds"
+  seconds="$warmup"
+  pgbench_tps "$work/read.sql" >/dev/null
+  pgbench_tps "$work/commit.sql" >/dev/null
+  seconds="$measured"
+fi
 base_read="$(pgbench_tps "$work/read.sql")"
 base_commit="$(pgbench_tps "$work/commit.sql")"
 row "baseline: PostgreSQL via pgbench" "$base_read" "$base_commit"
 start rocks 18101
+warm 18101
 row "1 x RocksDB" "$(measure read "$connections" 18101)" "$(measure commit "$connections" 18101)" \
   "$(measure raw-commit "$connections" 18101)"
 stop_all
 pg=(--backend postgres --jdbc-url "$url")
 start pg1 18102 "${pg[@]}"
+warm 18102
 r1="$(measure read "$connections" 18102)"
 c1="$(measure commit "$connections" 18102)"
 k1="$(measure raw-commit "$connections" 18102)"
 row "1 x PostgreSQL" "$r1" "$c1" "$k1"
 start pg2 18103 "${pg[@]}"
+warm 18103
 r2="$(measure read "$connections" 18102 18103)"
 c2="$(measure commit "$connections" 18102 18103)"
 k2="$(measure raw-commit "$connections" 18102 18103)"
@@ -133,6 +156,6 @@ row "ratio 1 x PostgreSQL / baseline" "$(ratio "$r1" "$base_read")" "$(ratio "$c
   "$(ratio "$k1" "$base_commit")"
 row "ratio 2 x PostgreSQL / baseline" "$(ratio "$r2" "$base_read")" "$(ratio "$c2" "$base_commit")" \
   "$(ratio "$k2" "$base_commit")"
-echo "($seconds s per figure, $connections connections in all, $(nproc) cores;" \
+echo "($seconds s per figure after $warmup s of each mix unmeasured, $connections connections in all, $(nproc) cores;" \
   "PostgreSQL $("${psql[@]}" -c 'show server_version'), synchronous_commit" \
   "$("${psql[@]}" -c 'show synchronous_commit'))"

@@ -112,6 +112,9 @@ class StatusServerTest {
       assertThat(memtables).as("the 2 MiB record, until a flush").isGreaterThan(2L << 20);
       assertThat(after.at("/storages/1/block-cache-bytes").asLong(-1)).isNotNegative();
       assertThat(after.at("/storages/1/table-reader-bytes").asLong(-1)).isNotNegative();
+      assertThat(after.at("/storages/1/space-reclaim").asText())
+          .as("no pack yet")
+          .isEqualTo("done");
       String metrics = get(status.address(), "/metrics");
       assertThat(metrics)
           .containsPattern("zbig_memtable_bytes\\{storage=\"1\"} [0-9.E]+")

@@ -675,6 +675,9 @@ public final class ServedStorage {
     }
     d.put("packed-up-to", storage.packedUpTo().toHex());
     d.put("pack", packing.get() > 0 ? "running" : "idle");
+    if (storage instanceof KvStorage kv) {
+      d.put("space-reclaim", kv.reclaimPending() ? "pending" : "done");
+    }
     return d;
   }
 

@@ -108,11 +108,11 @@ public final class KvStorage implements Storage {
   private final Object packing = new Object();
 
   /**
-   * Whether a pack removed a value kept in a blob file whose space has not come back yet (guarded
-   * by packing); stored as {@link #RECLAIM}, so that a reclaim a close stopped goes on after the
-   * next open.
+   * Whether a pack removed a value kept in a blob file whose space has not come back yet (written
+   * under packing, read by the status page without waiting for a pack); stored as {@link #RECLAIM},
+   * so that a reclaim a close stopped goes on after the next open.
    */
-  private boolean reclaimPending;
+  private volatile boolean reclaimPending;
 
   private volatile Tid last;
   private volatile Tid packed;
@@ -178,11 +178,7 @@ public final class KvStorage implements Storage {
    * space would otherwise wait for the next pack that removes a big value.
    */
   private KvStorage reclaimLeftOver() {
-    boolean pending;
-    synchronized (packing) {
-      pending = reclaimPending;
-    }
-    if (pending) {
+    if (reclaimPending) {
       Thread.ofPlatform()
           .daemon()
           .name("zbig-reclaim-" + name)
@@ -215,11 +211,12 @@ public final class KvStorage implements Storage {
     }
   }
 
-  /** Whether the space of removed big values is still to come back (for tests). */
-  boolean reclaimPending() {
-    synchronized (packing) {
-      return reclaimPending;
-    }
+  /**
+   * Whether the disk space of big values that a pack removed is still to come back: the pack's
+   * reclaim runs, or a close stopped it and it runs again after the next open.
+   */
+  public boolean reclaimPending() {
+    return reclaimPending;
   }
 
   /** A storage in memory, empty. */
