@@ -88,13 +88,19 @@ measure() {
   echo "$sum"
 }
 
-# warm PORT...: each mix once, unmeasured, for $warmup seconds against the servers at PORT...
-warm() {
+# unmeasured CMD...: runs CMD for $warmup seconds instead of $seconds, its output dropped.
+unmeasured() {
   [ "$warmup" -gt 0 ] || return 0
-  local measured="$seconds" mix
+  local measured="$seconds"
   seconds="$warmup"
-  for mix in read commit raw-commit; do measure "$mix" "$connections" "$@" >/dev/null; done
+  "$@" >/dev/null
   seconds="$measured"
+}
+
+# warm PORT...: each mix once, unmeasured, against the servers at PORT...
+warm() {
+  local mix
+  for mix in read commit raw-commit; do unmeasured measure "$mix" "$connections" "$@"; done
 }
 
 row() {
@@ -123,13 +129,8 @@ printf "insert into log (client, data) values (:client_id, decode(repeat('00', 1
   >"$work/commit.sql"
 
 row "servers" "loads/s" "durable commits/s" "raw-commit"
-if [ "$warmup" -gt 0 ]; then
-  measured="$seconds"
-  seconds="$warmup"
-  pgbench_tps "$work/read.sql" >/dev/null
-  pgbench_tps "$work/commit.sql" >/dev/null
-  seconds="$measured"
-fi
+unmeasured pgbench_tps "$work/read.sql"
+unmeasured pgbench_tps "$work/commit.sql"
 base_read="$(pgbench_tps "$work/read.sql")"
 base_commit="$(pgbench_tps "$work/commit.sql")"
 row "baseline: PostgreSQL via pgbench" "$base_read" "$base_commit"

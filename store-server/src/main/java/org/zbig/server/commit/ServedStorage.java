@@ -661,6 +661,7 @@ public final class ServedStorage {
         d.put("disk-bytes", disk);
       }
       d.putAll(kv.memory());
+      d.put("space-reclaim", kv.reclaimPending() ? "pending" : "done");
     }
     d.put("locked-objects", (long) committer.lockedCount());
     d.put("commit-groups", committer.groups.get());
@@ -675,9 +676,6 @@ public final class ServedStorage {
     }
     d.put("packed-up-to", storage.packedUpTo().toHex());
     d.put("pack", packing.get() > 0 ? "running" : "idle");
-    if (storage instanceof KvStorage kv) {
-      d.put("space-reclaim", kv.reclaimPending() ? "pending" : "done");
-    }
     return d;
   }
 

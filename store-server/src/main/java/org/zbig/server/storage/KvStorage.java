@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -199,10 +200,8 @@ public final class KvStorage implements Storage {
    * once it is done. Under packing.
    */
   private void reclaim() {
-    Map<byte[], byte[]> done = new TreeMap<>(Arrays::compareUnsigned);
-    done.put(RECLAIM, null);
     long start = System.nanoTime();
-    if (kv.reclaim(done)) {
+    if (kv.reclaim(Collections.singletonMap(RECLAIM, null))) { // the mark deleted once done
       reclaimPending = false;
       LOG.info(
           "{}: space of removed values given back in {} ms",
