@@ -1,6 +1,7 @@
 package org.zbig.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,8 @@ import org.zbig.wire.Register;
 import org.zbig.wire.Reply;
 import org.zbig.wire.ResolvableConflict;
 import org.zbig.wire.StoreA;
+import org.zbig.wire.StoreBlobShared;
+import org.zbig.wire.TpcAbort;
 import org.zbig.wire.TpcBegin;
 import org.zbig.wire.TpcFinish;
 import org.zbig.wire.Vote;
@@ -200,6 +203,22 @@ class PostgresServerTest {
       }
       assertThat(c.call(LoadBefore.of(new Oid(7), Tid.MAX)))
           .contains(new LoadResult(Bytes.utf8("seven"), tid, null));
+    }
+  }
+
+  @Test
+  void aClientSharingABlobFolderIsToldThatBlobsLiveInTheDatabase() throws Exception {
+    try (TestClient c = connect()) {
+      Oid o = new Oid(3);
+      Bytes record = Bytes.utf8("blob record");
+      c.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      c.send(new StoreA(o, Tid.Z64, record, 1));
+      c.send(new StoreBlobShared(o, Tid.Z64, record, "0x01abc.tmp-", 1));
+      assertThatThrownBy(() -> c.call(new Vote(c.id(), 1)))
+          .hasMessageContaining("keeps its blobs in its database")
+          .hasMessageContaining("blob_dir of its own");
+      assertThat(c.call(new TpcAbort(c.id(), 1))).isNull();
+      assertThat(c.call(new Ping(c.id()))).isNull(); // the connection stays
     }
   }
 }

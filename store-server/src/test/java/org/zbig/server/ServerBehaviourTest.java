@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,11 +17,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.zbig.wire.*;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.InvalidValueException;
 import org.zbig.zodb.error.MultipleUndoException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
@@ -413,6 +417,90 @@ class ServerBehaviourTest {
       a.send(new StoreBlobChunk(Bytes.utf8("partial")));
       assertThat(a.call(new TpcAbort(a.id(), 2))).isNull();
       assertThat(a.call(new Ping(a.id()))).isNull();
+    }
+  }
+
+  /** The blob of {@code c}'s {@code sendBlob} of {@code oid} at {@code serial}, chunks joined. */
+  private static byte[] sentBlob(TestClient c, Oid oid, Tid serial) throws java.io.IOException {
+    c.calls.clear();
+    assertThat(c.call(new SendBlob(c.id(), oid, serial))).isNull();
+    java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+    for (ServerCall call : c.calls) {
+      if (call instanceof ReceiveBlobChunk chunk) {
+        got.write(chunk.chunk().toByteArray());
+      }
+    }
+    return got.toByteArray();
+  }
+
+  @Test
+  void aClientSharingTheBlobFolderCommitsTheBlobFilesItWroteThere(@TempDir Path data)
+      throws Exception {
+    try (TestClient a = connect(ServerConfig.inMemory().withData(data));
+        TestClient b = connect()) {
+      // a sharing client makes its blobs in tmp/, which must be there before any upload
+      assertThat(data.resolve("blobs/tmp")).isDirectory();
+      assertThat(data.resolve("blobs/.layout")).hasContent("bushy");
+      Oid o = new Oid(0x0102);
+      // where ZODB's bushy layout keeps the blobs of object 0x0102; the client writes there
+      Path folder = data.resolve("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x01/0x02");
+      Files.createDirectories(folder);
+      byte[] blob = new byte[100_000];
+      new java.util.Random(11).nextBytes(blob);
+      Path written = Files.write(folder.resolve("0x00abc.tmp-"), blob);
+      Bytes record = Bytes.utf8("blob record");
+      a.send(new TpcBegin(1, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(o, Tid.Z64, record, 1));
+      a.send(new StoreBlobShared(o, Tid.Z64, record, "0x00abc.tmp-", 1));
+      assertThat(a.call(new Vote(a.id(), 1))).isEqualTo(VoteResult.OK);
+      Tid t1 = a.call(new TpcFinish(a.id(), 1));
+      // ZODB's name of the tid: hex without its leading zero bytes
+      String tidName =
+          "0x" + java.util.HexFormat.of().formatHex(t1.toBytes()).replaceFirst("^(00)+", "");
+      assertThat(folder.resolve(tidName + ".blob")).hasBinaryContent(blob);
+      assertThat(written).doesNotExist();
+      assertThat(sentBlob(b, o, t1)).isEqualTo(blob); // a client with a blob folder of its own
+      assertThat(b.call(LoadBefore.of(o, Tid.MAX))).contains(new LoadResult(record, t1, null));
+
+      // the server owns a file once it is stored: an abort deletes it
+      Path aborted = Files.write(folder.resolve("0x00abd.tmp-"), blob);
+      a.send(new TpcBegin(2, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(o, t1, record, 2));
+      a.send(new StoreBlobShared(o, t1, record, "0x00abd.tmp-", 2));
+      assertThat(a.call(new TpcAbort(a.id(), 2))).isNull();
+      assertThat(aborted).doesNotExist();
+
+      // refused: a vote that names the file and the reason; the file and the connection stay
+      Path outside = Files.write(data.resolve("secret"), new byte[] {1, 2, 3});
+      Files.createSymbolicLink(folder.resolve("link.tmp-"), outside);
+      Files.createDirectories(folder.resolve("folder.tmp-"));
+      Path notTemporary = Files.write(folder.resolve("0x00abe.blob"), blob);
+      Map<String, String> refused =
+          Map.of(
+              "../../../../../../../../secret.tmp", "expected a file name without '/'",
+              "0x00abe.blob", "ending in '.tmp'",
+              "link.tmp-", "expected a regular file",
+              "folder.tmp-", "expected a regular file",
+              "missing.tmp-", "this server's blob folder " + data.resolve("blobs"));
+      long txn = 3;
+      for (var r : refused.entrySet()) {
+        long id = txn++;
+        a.send(new TpcBegin(id, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+        a.send(new StoreA(o, t1, record, id));
+        a.send(new StoreBlobShared(o, t1, record, r.getKey(), id));
+        assertThatThrownBy(() -> a.call(new Vote(a.id(), id)))
+            .as(r.getKey())
+            .isInstanceOf(InvalidValueException.class)
+            .hasMessageContaining(r.getKey())
+            .hasMessageContaining(r.getValue());
+        assertThat(a.call(new TpcAbort(a.id(), id))).isNull();
+      }
+      assertThat(outside).hasBinaryContent(new byte[] {1, 2, 3});
+      assertThat(folder.resolve("link.tmp-")).isSymbolicLink();
+      assertThat(folder.resolve("folder.tmp-")).isDirectory();
+      assertThat(notTemporary).hasBinaryContent(blob);
+      assertThat(a.call(LoadBefore.of(o, Tid.MAX))).contains(new LoadResult(record, t1, null));
+      assertThat(sentBlob(b, o, t1)).isEqualTo(blob);
     }
   }
 

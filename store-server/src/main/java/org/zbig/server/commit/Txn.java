@@ -50,6 +50,12 @@ public final class Txn {
       new ArrayList<>(); // uploaded blob files, deleted unless committed
   final Map<Oid, Path> blobOf = new HashMap<>(); // the last blob uploaded for each object
 
+  /**
+   * The first error of a one-way operation that fails the transaction without closing the
+   * connection (a shared blob file that is not there): the vote raises it.
+   */
+  public RuntimeException refused;
+
   // the committer's, guarded by its monitor
   volatile State state = State.OPEN;
   final Set<Oid> locked = new HashSet<>();

@@ -15,6 +15,7 @@ import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -606,9 +607,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
       case StoreBlobStart r -> blobStart();
       case StoreBlobChunk r -> blobChunk(r);
       case StoreBlobEnd r -> blobEnd(r);
-      case StoreBlobShared r ->
-          throw new StorageException(
-              "shared blob directories are not supported: give the client its own blob_dir");
+      case StoreBlobShared r -> blobShared(r);
     }
   }
 
@@ -748,6 +747,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private Object vote(Vote v) {
     writable();
     Txn t = current(v.txn(), "vote");
+    if (t.refused != null) {
+      throw t.refused;
+    }
     CompletableFuture<VoteResult> f = served.committer.vote(t); // "Already voting" throws here
     if (f.isDone()) {
       return voted(t, f);
@@ -904,6 +906,37 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
     Txn t = openForBlob("storeBlobEnd");
     upload.end(t, r.txn(), r.oid());
     t.ops.add(r);
+  }
+
+  /**
+   * {@code storeBlobShared}: the client wrote the blob into this server's blob folder, which it
+   * shares. A file that is not there, or not a plain file of a temporary name, fails the
+   * transaction at its vote, with the reason, and leaves the file where it is; the connection
+   * stays.
+   */
+  private void blobShared(StoreBlobShared r) {
+    openForBlob("storeBlobShared");
+    Txn t = current(r.txn(), "storeBlobShared");
+    if (t.refused != null) {
+      return;
+    }
+    Path file;
+    long size;
+    try {
+      file = storage().sharedBlobFile(r.oid(), r.filename());
+      size = Files.size(file);
+    } catch (StorageException | IOException e) {
+      LOG.warn("{}: storeBlobShared of {} refused: {}", who(), r.oid().toHex(), e.toString());
+      t.refused =
+          e instanceof StorageException se
+              ? se
+              : new StorageException("cannot read shared blob file: " + e, e);
+      return;
+    }
+    count(size);
+    t.uploaded(file);
+    t.blobStored(r.oid(), file);
+    t.ops.add(new StoreBlobEnd(r.oid(), r.serial(), r.data(), r.txn()));
   }
 
   /** {@code sendBlob}: the reply is written after the blob's chunks ({@link BlobDownload}). */

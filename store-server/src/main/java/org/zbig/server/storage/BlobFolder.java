@@ -18,7 +18,9 @@ import org.zbig.zodb.error.StorageException;
  * tools and a ZEO client's checks find a blob where a FileStorage's blob folder keeps it: one
  * folder level per byte of the oid, most significant first ({@code 0x00/…/0x01}), and a file named
  * by the tid with leading zero bytes left out ({@code 0x03c5….blob}). A {@code .layout} file says
- * {@code bushy}. Uploads wait in {@code tmp/}.
+ * {@code bushy}. Uploads wait in {@code tmp/}, which is there from the start, as in a folder ZODB
+ * prepares: a client that shares the folder ({@code shared_blob_dir=True}) makes the files of its
+ * new blobs in it, and then moves each into its object's folder for {@code storeBlobShared}.
  *
  * <p>Folders written before this layout ({@code <oid>/<tid>.blob}, 16 hex digits each) are moved
  * into it when the storage opens; {@code .layout} is written last, so a move cut short is finished
@@ -60,7 +62,8 @@ final class BlobFolder {
   static void prepare(Path base) {
     Path marker = base.resolve(".layout");
     try {
-      Files.createDirectories(base);
+      // tmp/ from the start: a client sharing the folder makes its new blobs' files there
+      Files.createDirectories(base.resolve("tmp"));
       if (Files.exists(marker)) {
         String found = Files.readString(marker, StandardCharsets.US_ASCII).strip();
         if (!found.equals(LAYOUT)) {

@@ -7,9 +7,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -33,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
 import org.zbig.zodb.error.CorruptRecordException;
+import org.zbig.zodb.error.InvalidValueException;
 import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.error.UndoException;
@@ -896,6 +899,13 @@ public final class KvStorage implements Storage {
           txnSize += w.data().length();
         } else if (w.dataTid() != null) {
           value = ByteBuffer.allocate(9).put(BACK_POINTER).putLong(w.dataTid().value()).array();
+          // the revision's own name for the blob it reuses (an undo's): a client that shares the
+          // blob folder reads the file of the revision it loaded, as ZODB's blob storages keep
+          Path reused = blobOfRevision(w.oid(), w.dataTid().value());
+          if (reused != null) {
+            Path to = blobPath(w.oid(), tid.value());
+            blobMoves.add(() -> linkBlob(reused, to));
+          }
         } else {
           value = new byte[] {DELETED};
         }
@@ -955,11 +965,22 @@ public final class KvStorage implements Storage {
     return BlobFolder.file(blobs, oid, tid);
   }
 
+  /** The blob file of revision {@code tid} of {@code oid}, back-pointers followed; null if none. */
+  private Path blobOfRevision(Oid oid, long tid) {
+    byte[] v = kv.get(revKey(oid, tid));
+    long home = v == null ? -1 : home(oid, tid, v);
+    Path p = home == -1 ? null : blobPath(oid, home);
+    return p != null && Files.isRegularFile(p) ? p : null;
+  }
+
   /** Moves a blob file into place, durably; a crash before the batch leaves an unused file. */
   private static void moveBlob(Path from, Path to) {
     try {
       Files.createDirectories(to.getParent());
-      try (FileChannel c = FileChannel.open(from, StandardOpenOption.WRITE)) {
+      // read-only is enough to sync, and a client's file in a shared blob folder may be read-only
+      // to the server; a link put there in its place is refused, not followed
+      try (FileChannel c =
+          FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
         c.force(true);
       }
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -980,6 +1001,43 @@ public final class KvStorage implements Storage {
     } catch (IOException e) {
       throw new StorageException("cannot create a blob file in " + blobs + ": " + e, e);
     }
+  }
+
+  @Override
+  public Path sharedBlobFile(Oid oid, String name) {
+    // the names a ZEO client gives its files in a shared folder: a temporary file's, and that
+    // name with one character added
+    boolean tmp =
+        name.endsWith(".tmp") || (name.length() > 4 && name.startsWith(".tmp", name.length() - 5));
+    if (!tmp || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+      throw new InvalidValueException(
+          "shared blob file name '"
+              + name
+              + "': expected a file name without '/' ending in '.tmp' or in '.tmp' and one"
+              + " character");
+    }
+    Path file = BlobFolder.file(blobs, oid, 0).resolveSibling(name);
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new InvalidValueException(
+          "no shared blob file "
+              + file
+              + " for object "
+              + oid.toHex()
+              + ": a client with shared_blob_dir=True needs this server's blob folder "
+              + blobs
+              + " as its blob_dir ("
+              + e
+              + ")",
+          e);
+    }
+    if (!a.isRegularFile()) {
+      throw new InvalidValueException(
+          "shared blob file " + file + ": expected a regular file, not a link or a folder");
+    }
+    return file;
   }
 
   @Override
@@ -1467,16 +1525,30 @@ public final class KvStorage implements Storage {
     return new PackResult(revisions, vanish.size(), transactions, bytes);
   }
 
+  /**
+   * Gives blob file {@code from} a second name {@code to} (a copy where the file system has no hard
+   * links), durably; one already there stays.
+   */
   private static void linkBlob(Path from, Path to) {
     try {
+      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
       Files.createDirectories(to.getParent());
       try {
         Files.createLink(to, from);
       } catch (UnsupportedOperationException | IOException e) {
         Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel c = FileChannel.open(to, StandardOpenOption.READ)) {
+          c.force(true);
+        }
+      }
+      try (FileChannel d = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
+        d.force(true);
       }
     } catch (IOException e) {
-      throw new StorageException("pack cannot keep blob " + from + ": " + e.getMessage(), e);
+      throw new StorageException(
+          "cannot keep blob " + from + " as " + to + ": " + e.getMessage(), e);
     }
   }
 

@@ -10,7 +10,9 @@ import java.util.Optional;
 import java.util.SequencedMap;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.InvalidValueException;
 import org.zbig.zodb.error.NoSuchObjectException;
+import org.zbig.zodb.error.StorageException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.storage.CurrentRecord;
 import org.zbig.zodb.storage.LoadResult;
@@ -212,6 +214,22 @@ public interface Storage extends AutoCloseable {
    * commit moves it into place.
    */
   Path newBlobFile();
+
+  /**
+   * The file that a client sharing this storage's blob folder ({@code shared_blob_dir=True}) wrote
+   * for a new blob of {@code oid}: {@code name}, in the object's folder of the blob folder, checked
+   * to be a regular file that a commit can move into place. The storage owns it from then on: a
+   * commit moves it, an abort deletes it.
+   *
+   * @throws InvalidValueException naming the value and what was expected: {@code name} is not the
+   *     name of a temporary blob file, or no regular file of that name is there
+   * @throws StorageException if this storage keeps no blob folder a client could share
+   */
+  default Path sharedBlobFile(Oid oid, String name) {
+    throw new StorageException(
+        "this storage keeps its blobs in its database, not in a folder a client could share"
+            + " (shared_blob_dir=True): give the client a blob_dir of its own");
+  }
 
   /**
    * The blob file of revision {@code serial} of {@code oid} (following back-pointers); read it, do

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -338,6 +339,33 @@ class KvStorageRocksTest extends StorageContract {
         blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x01/0x03c5e5a9b1d2f566.blob");
     assertThat(storage.blobFile(new Oid(1), tid)).isEqualTo(expected);
     assertThat(Files.readAllBytes(expected)).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void anUndoRevisionHasABlobFileOfItsOwnNameWhichPackRemovesWithIt() throws Exception {
+    // a client sharing the blob folder reads the file named by the revision it loaded
+    Oid o = new Oid(1);
+    Path up = storage.newBlobFile();
+    Files.write(up, new byte[] {1, 2, 3});
+    storage.commit(new Tid(10), META, List.of(Write.blob(o, mapping("blob"), up)));
+    Path up2 = storage.newBlobFile();
+    Files.write(up2, new byte[] {4});
+    storage.commit(new Tid(20), META, List.of(Write.blob(o, mapping("blob"), up2)));
+    storage.commit(new Tid(30), META, storage.undo(new Tid(20), Map.of()));
+    Path blobs = dir.resolve("data").resolve("blobs");
+    Path undone = BlobFolder.file(blobs, o, 30);
+    assertThat(undone).hasBinaryContent(new byte[] {1, 2, 3});
+    assertThat(BlobFolder.file(blobs, o, 10)).hasBinaryContent(new byte[] {1, 2, 3});
+    // a second undo of the same (a redo) links the file of the revision it goes back to
+    storage.commit(new Tid(40), META, storage.undo(new Tid(30), Map.of()));
+    assertThat(BlobFolder.file(blobs, o, 40)).hasBinaryContent(new byte[] {4});
+    storage.commit(new Tid(50), META, List.of(Write.data(Oid.ROOT, mapping("root", o))));
+    storage.pack(new Tid(45), true);
+    assertThat(BlobFolder.file(blobs, o, 40)).hasBinaryContent(new byte[] {4});
+    assertThat(storage.blobFile(o, new Tid(40))).hasBinaryContent(new byte[] {4});
+    for (long gone : new long[] {10, 20, 30}) {
+      assertThat(BlobFolder.file(blobs, o, gone)).doesNotExist();
+    }
   }
 
   @Test
