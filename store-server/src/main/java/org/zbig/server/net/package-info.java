@@ -9,7 +9,9 @@
  * against the in-flight limit, a transaction's bytes against its limit, and reading stops while the
  * channel is not writable or the server is over its memory budget. Beside it, per connection:
  * {@link org.zbig.server.net.Iterators} (the open transaction and record iterators), {@link
- * org.zbig.server.net.BlobUpload} (the blob file being uploaded), {@link
+ * org.zbig.server.net.BlobUpload} (the blob file being uploaded; a client that shares the storage's
+ * blob folder sends only the name of a file it wrote there, {@code storeBlobShared}, which the
+ * storage checks and the transaction then owns, and a refused one fails the vote), {@link
  * org.zbig.server.net.BlobDownload} (a blob sent in chunks at most 16 ahead of the socket), {@link
  * org.zbig.server.net.UndoLogs} ({@code undoLog} and {@code undoInfo}) and {@link
  * org.zbig.server.net.MultiLoads} (the answers to the calls that load many records at once, from

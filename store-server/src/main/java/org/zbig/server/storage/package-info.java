@@ -20,14 +20,17 @@
  *       close stopped leaves its {@code 'm'} mark, and the next open runs it in the background);
  *       with dedup on, records of 8 KiB and more cut into content-addressed chunks ({@link
  *       org.zbig.server.storage.Chunks}, docs/dedup.md). Blob files in ZODB's bushy layout ({@link
- *       org.zbig.server.storage.BlobFolder}). A load of the current revision is a reverse seek, and
- *       the revision it finds is remembered for a point lookup by the next load of that oid, until
- *       the next write or visible commit; RocksDB's iterators are kept per thread between loads.
- *       The current serials of objects recently written or checked are kept in a fixed table
- *       ({@link org.zbig.server.storage.SerialCache}), so that votes and group writes need no seek
- *       for them; it is updated by commits and cleared by pack. An oid above the highest stored is
- *       new without a seek (which would read and decompress a neighbour's blob value). Big writes
- *       reuse one RocksDB write batch, whose memory then stays warm.
+ *       org.zbig.server.storage.BlobFolder}), a file per revision (one that reuses an older
+ *       revision's blob, an undo's, gets a hard link), so that clients sharing the folder ({@code
+ *       shared_blob_dir=True}) read them where ZODB's blob storages keep them. A load of the
+ *       current revision is a reverse seek, and the revision it finds is remembered for a point
+ *       lookup by the next load of that oid, until the next write or visible commit; RocksDB's
+ *       iterators are kept per thread between loads. The current serials of objects recently
+ *       written or checked are kept in a fixed table ({@link org.zbig.server.storage.SerialCache}),
+ *       so that votes and group writes need no seek for them; it is updated by commits and cleared
+ *       by pack. An oid above the highest stored is new without a seek (which would read and
+ *       decompress a neighbour's blob value). Big writes reuse one RocksDB write batch, whose
+ *       memory then stays warm.
  *   <li>{@link org.zbig.server.storage.PostgresStorage} in a PostgreSQL schema shared by several
  *       servers: its tables ({@link org.zbig.server.storage.PostgresRows}), undo and pack in SQL
  *       ({@link org.zbig.server.storage.PostgresHistory}), blobs in rows with a local file cache
