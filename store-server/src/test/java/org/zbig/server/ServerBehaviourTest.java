@@ -469,6 +469,30 @@ class ServerBehaviourTest {
       a.send(new StoreBlobShared(o, t1, record, "0x00abd.tmp-", 2));
       assertThat(a.call(new TpcAbort(a.id(), 2))).isNull();
       assertThat(aborted).doesNotExist();
+      try (var left = Files.list(data.resolve("blobs/tmp"))) {
+        assertThat(left).isEmpty();
+      }
+
+      // the server takes a file when it is named: another transaction naming it too fails, and a
+      // client that removes its file after naming it takes nothing from the commit
+      byte[] third = java.util.Arrays.copyOf(blob, 5_000);
+      Files.write(folder.resolve("0x00abf.tmp-"), third);
+      a.send(new TpcBegin(20, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreA(o, t1, record, 20));
+      a.send(new StoreBlobShared(o, t1, record, "0x00abf.tmp-", 20));
+      assertThat(a.call(new Ping(a.id()))).isNull(); // the one-way requests before it are done
+      assertThat(folder.resolve("0x00abf.tmp-")).doesNotExist();
+      b.send(new TpcBegin(21, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      b.send(new StoreA(o, t1, record, 21));
+      b.send(new StoreBlobShared(o, t1, record, "0x00abf.tmp-", 21));
+      assertThatThrownBy(() -> b.call(new Vote(b.id(), 21)))
+          .isInstanceOf(InvalidValueException.class)
+          .hasMessageContaining("0x00abf.tmp-");
+      assertThat(b.call(new TpcAbort(b.id(), 21))).isNull();
+      assertThat(a.call(new Vote(a.id(), 20))).isEqualTo(VoteResult.OK);
+      Tid t2 = a.call(new TpcFinish(a.id(), 20));
+      assertThat(sentBlob(b, o, t2)).isEqualTo(third);
+      assertThat(sentBlob(b, o, t1)).isEqualTo(blob);
 
       // refused: a vote that names the file and the reason; the file and the connection stay
       Path outside = Files.write(data.resolve("secret"), new byte[] {1, 2, 3});
@@ -486,8 +510,8 @@ class ServerBehaviourTest {
       for (var r : refused.entrySet()) {
         long id = txn++;
         a.send(new TpcBegin(id, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
-        a.send(new StoreA(o, t1, record, id));
-        a.send(new StoreBlobShared(o, t1, record, r.getKey(), id));
+        a.send(new StoreA(o, t2, record, id));
+        a.send(new StoreBlobShared(o, t2, record, r.getKey(), id));
         assertThatThrownBy(() -> a.call(new Vote(a.id(), id)))
             .as(r.getKey())
             .isInstanceOf(InvalidValueException.class)
@@ -499,8 +523,8 @@ class ServerBehaviourTest {
       assertThat(folder.resolve("link.tmp-")).isSymbolicLink();
       assertThat(folder.resolve("folder.tmp-")).isDirectory();
       assertThat(notTemporary).hasBinaryContent(blob);
-      assertThat(a.call(LoadBefore.of(o, Tid.MAX))).contains(new LoadResult(record, t1, null));
-      assertThat(sentBlob(b, o, t1)).isEqualTo(blob);
+      assertThat(a.call(LoadBefore.of(o, Tid.MAX))).contains(new LoadResult(record, t2, null));
+      assertThat(sentBlob(b, o, t2)).isEqualTo(third);
     }
   }
 

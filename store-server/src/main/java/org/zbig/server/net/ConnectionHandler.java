@@ -910,9 +910,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
 
   /**
    * {@code storeBlobShared}: the client wrote the blob into this server's blob folder, which it
-   * shares. A file that is not there, or not a plain file of a temporary name, fails the
-   * transaction at its vote, with the reason, and leaves the file where it is; the connection
-   * stays.
+   * shares; the storage takes the file at once (a name of its own), so that it is the transaction's
+   * alone. A file that is not there, or not a plain file of a temporary name, fails the transaction
+   * at its vote, with the reason, and is left where it is; the connection stays.
    */
   private void blobShared(StoreBlobShared r) {
     openForBlob("storeBlobShared");
@@ -921,20 +921,22 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
       return;
     }
     Path file;
+    try {
+      file = storage().takeSharedBlobFile(r.oid(), r.filename());
+    } catch (StorageException e) {
+      LOG.warn("{}: storeBlobShared of {} refused: {}", who(), r.oid().toHex(), e.toString());
+      t.refused = e;
+      return;
+    }
+    t.uploaded(file); // the transaction's now: an abort deletes it
     long size;
     try {
-      file = storage().sharedBlobFile(r.oid(), r.filename());
       size = Files.size(file);
-    } catch (StorageException | IOException e) {
-      LOG.warn("{}: storeBlobShared of {} refused: {}", who(), r.oid().toHex(), e.toString());
-      t.refused =
-          e instanceof StorageException se
-              ? se
-              : new StorageException("cannot read shared blob file: " + e, e);
+    } catch (IOException e) {
+      t.refused = new StorageException("cannot read shared blob file " + file + ": " + e, e);
       return;
     }
     count(size);
-    t.uploaded(file);
     t.blobStored(r.oid(), file);
     t.ops.add(new StoreBlobEnd(r.oid(), r.serial(), r.data(), r.txn()));
   }

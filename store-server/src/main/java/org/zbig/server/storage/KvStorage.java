@@ -26,6 +26,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -1004,7 +1005,7 @@ public final class KvStorage implements Storage {
   }
 
   @Override
-  public Path sharedBlobFile(Oid oid, String name) {
+  public Path takeSharedBlobFile(Oid oid, String name) {
     // the names a ZEO client gives its files in a shared folder: a temporary file's, and that
     // name with one character added
     boolean tmp =
@@ -1037,7 +1038,24 @@ public final class KvStorage implements Storage {
       throw new InvalidValueException(
           "shared blob file " + file + ": expected a regular file, not a link or a folder");
     }
-    return file;
+    Path owned = blobs.resolve("tmp").resolve("shared-" + UUID.randomUUID() + ".blob");
+    try {
+      Files.move(file, owned, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new InvalidValueException(
+          "cannot take shared blob file " + file + " (taken by another transaction?): " + e, e);
+    }
+    // the name may have been given to a link between the check and the move
+    if (!Files.isRegularFile(owned, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        Files.deleteIfExists(owned);
+      } catch (IOException e) {
+        LOG.warn("could not remove {}: {}", owned, e.toString());
+      }
+      throw new InvalidValueException(
+          "shared blob file " + file + ": expected a regular file, not a link or a folder");
+    }
+    return owned;
   }
 
   @Override

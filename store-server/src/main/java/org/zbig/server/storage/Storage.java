@@ -216,16 +216,19 @@ public interface Storage extends AutoCloseable {
   Path newBlobFile();
 
   /**
-   * The file that a client sharing this storage's blob folder ({@code shared_blob_dir=True}) wrote
-   * for a new blob of {@code oid}: {@code name}, in the object's folder of the blob folder, checked
-   * to be a regular file that a commit can move into place. The storage owns it from then on: a
-   * commit moves it, an abort deletes it.
+   * Takes the file that a client sharing this storage's blob folder ({@code shared_blob_dir=True})
+   * wrote for a new blob of {@code oid}: {@code name}, in the object's folder of the blob folder,
+   * checked to be a regular file, is moved at once to a name of the storage's own, on the same file
+   * system, so that neither the client nor another transaction naming the same file can take it
+   * away before the commit moves it into place (an abort deletes it). The file to hand to {@link
+   * Write#blob}.
    *
    * @throws InvalidValueException naming the value and what was expected: {@code name} is not the
-   *     name of a temporary blob file, or no regular file of that name is there
+   *     name of a temporary blob file, or no regular file of that name is there (then nothing
+   *     moved)
    * @throws StorageException if this storage keeps no blob folder a client could share
    */
-  default Path sharedBlobFile(Oid oid, String name) {
+  default Path takeSharedBlobFile(Oid oid, String name) {
     throw new StorageException(
         "this storage keeps its blobs in its database, not in a folder a client could share"
             + " (shared_blob_dir=True): give the client a blob_dir of its own");
