@@ -31,6 +31,7 @@ import org.zbig.wire.Vote;
 import org.zbig.wire.VoteResult;
 import org.zbig.zodb.Oid;
 import org.zbig.zodb.Tid;
+import org.zbig.zodb.error.NoSuchObjectException;
 import org.zbig.zodb.pickle.Bytes;
 import org.zbig.zodb.storage.LoadResult;
 
@@ -219,6 +220,8 @@ class PostgresServerTest {
           .hasMessageContaining("blob_dir of its own");
       assertThat(c.call(new TpcAbort(c.id(), 1))).isNull();
       assertThat(c.call(new Ping(c.id()))).isNull(); // the connection stays
+      assertThatThrownBy(() -> c.call(LoadBefore.of(o, Tid.MAX)))
+          .isInstanceOf(NoSuchObjectException.class); // nothing committed
     }
   }
 }

@@ -441,6 +441,7 @@ class ServerBehaviourTest {
       // a sharing client makes its blobs in tmp/, which must be there before any upload
       assertThat(data.resolve("blobs/tmp")).isDirectory();
       assertThat(data.resolve("blobs/.layout")).hasContent("bushy");
+      Path own = data.resolve("blobs/.zbig-tmp"); // the server's alone
       Oid o = new Oid(0x0102);
       // where ZODB's bushy layout keeps the blobs of object 0x0102; the client writes there
       Path folder = data.resolve("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x01/0x02");
@@ -469,12 +470,12 @@ class ServerBehaviourTest {
       a.send(new StoreBlobShared(o, t1, record, "0x00abd.tmp-", 2));
       assertThat(a.call(new TpcAbort(a.id(), 2))).isNull();
       assertThat(aborted).doesNotExist();
-      try (var left = Files.list(data.resolve("blobs/tmp"))) {
+      try (var left = Files.list(own)) {
         assertThat(left).isEmpty();
       }
 
-      // the server takes a file when it is named: another transaction naming it too fails, and a
-      // client that removes its file after naming it takes nothing from the commit
+      // the server takes a file when it is named: the name is gone, so another transaction naming
+      // it too fails, and the client can no longer change the blob before the commit
       byte[] third = java.util.Arrays.copyOf(blob, 5_000);
       Files.write(folder.resolve("0x00abf.tmp-"), third);
       a.send(new TpcBegin(20, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
@@ -497,6 +498,7 @@ class ServerBehaviourTest {
       // refused: a vote that names the file and the reason; the file and the connection stay
       Path outside = Files.write(data.resolve("secret"), new byte[] {1, 2, 3});
       Files.createSymbolicLink(folder.resolve("link.tmp-"), outside);
+      Files.createLink(folder.resolve("hard.tmp-"), outside);
       Files.createDirectories(folder.resolve("folder.tmp-"));
       Path notTemporary = Files.write(folder.resolve("0x00abe.blob"), blob);
       Map<String, String> refused =
@@ -504,6 +506,7 @@ class ServerBehaviourTest {
               "../../../../../../../../secret.tmp", "expected a file name without '/'",
               "0x00abe.blob", "ending in '.tmp'",
               "link.tmp-", "expected a regular file",
+              "hard.tmp-", "not a hard link",
               "folder.tmp-", "expected a regular file",
               "missing.tmp-", "this server's blob folder " + data.resolve("blobs"));
       long txn = 3;
@@ -521,8 +524,21 @@ class ServerBehaviourTest {
       }
       assertThat(outside).hasBinaryContent(new byte[] {1, 2, 3});
       assertThat(folder.resolve("link.tmp-")).isSymbolicLink();
+      assertThat(Files.isSameFile(folder.resolve("hard.tmp-"), outside)).as("given back").isTrue();
       assertThat(folder.resolve("folder.tmp-")).isDirectory();
       assertThat(notTemporary).hasBinaryContent(blob);
+
+      // a good file named after a refused one is taken all the same, and goes with the abort
+      Path after = Files.write(folder.resolve("0x00ac0.tmp-"), blob);
+      a.send(new TpcBegin(30, Bytes.EMPTY, Bytes.EMPTY, Map.of(), null, " "));
+      a.send(new StoreBlobShared(o, t2, record, "missing.tmp-", 30));
+      a.send(new StoreBlobShared(o, t2, record, "0x00ac0.tmp-", 30));
+      assertThatThrownBy(() -> a.call(new Vote(a.id(), 30))).hasMessageContaining("missing.tmp-");
+      assertThat(a.call(new TpcAbort(a.id(), 30))).isNull();
+      assertThat(after).doesNotExist();
+      try (var left = Files.list(own)) {
+        assertThat(left).isEmpty();
+      }
       assertThat(a.call(LoadBefore.of(o, Tid.MAX))).contains(new LoadResult(record, t2, null));
       assertThat(sentBlob(b, o, t2)).isEqualTo(third);
     }

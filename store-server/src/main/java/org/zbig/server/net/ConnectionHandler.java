@@ -917,18 +917,20 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter
   private void blobShared(StoreBlobShared r) {
     openForBlob("storeBlobShared");
     Txn t = current(r.txn(), "storeBlobShared");
-    if (t.refused != null) {
-      return;
-    }
     Path file;
     try {
       file = storage().takeSharedBlobFile(r.oid(), r.filename());
     } catch (StorageException e) {
       LOG.warn("{}: storeBlobShared of {} refused: {}", who(), r.oid().toHex(), e.toString());
-      t.refused = e;
+      if (t.refused == null) {
+        t.refused = e;
+      }
       return;
     }
     t.uploaded(file); // the transaction's now: an abort deletes it
+    if (t.refused != null) {
+      return; // its vote fails: taken all the same, so that the abort removes it
+    }
     long size;
     try {
       size = Files.size(file);

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -18,9 +20,12 @@ import org.zbig.zodb.error.StorageException;
  * tools and a ZEO client's checks find a blob where a FileStorage's blob folder keeps it: one
  * folder level per byte of the oid, most significant first ({@code 0x00/…/0x01}), and a file named
  * by the tid with leading zero bytes left out ({@code 0x03c5….blob}). A {@code .layout} file says
- * {@code bushy}. Uploads wait in {@code tmp/}, which is there from the start, as in a folder ZODB
- * prepares: a client that shares the folder ({@code shared_blob_dir=True}) makes the files of its
- * new blobs in it, and then moves each into its object's folder for {@code storeBlobShared}.
+ * {@code bushy}. A {@code tmp/} folder is there from the start, as in a folder ZODB prepares: a
+ * client that shares the folder ({@code shared_blob_dir=True}) makes the files of its new blobs in
+ * it, and then moves each into its object's folder for {@code storeBlobShared}. The server's own
+ * files wait in {@link #OWN} ({@code .zbig-tmp/}, readable and writable by the server's user
+ * alone): uploads, shared files taken from their clients, links made before they replace a name.
+ * What a run leaves there (a crash between an upload and its commit) goes at the next open.
  *
  * <p>Folders written before this layout ({@code <oid>/<tid>.blob}, 16 hex digits each) are moved
  * into it when the storage opens; {@code .layout} is written last, so a move cut short is finished
@@ -31,6 +36,9 @@ final class BlobFolder {
   private static final String LAYOUT = "bushy";
   private static final Pattern OLD_OID = Pattern.compile("[0-9a-f]{16}");
   private static final Pattern OLD_FILE = Pattern.compile("([0-9a-f]{16})\\.blob");
+
+  /** The folder, under the blob folder, of files that are the server's alone until a commit. */
+  static final String OWN = ".zbig-tmp";
 
   private BlobFolder() {}
 
@@ -54,8 +62,9 @@ final class BlobFolder {
   }
 
   /**
-   * Makes {@code base} ready: created if missing, an older layout moved into this one, {@code
-   * .layout} checked or written.
+   * Makes {@code base} ready: created if missing, with {@code tmp/} and an empty {@link #OWN} (what
+   * an earlier run left there belonged to transactions that did not commit), an older layout moved
+   * into this one, {@code .layout} checked or written.
    *
    * @throws StorageException if the folder says another layout, or cannot be prepared
    */
@@ -64,6 +73,7 @@ final class BlobFolder {
     try {
       // tmp/ from the start: a client sharing the folder makes its new blobs' files there
       Files.createDirectories(base.resolve("tmp"));
+      emptyOwn(base.resolve(OWN));
       if (Files.exists(marker)) {
         String found = Files.readString(marker, StandardCharsets.US_ASCII).strip();
         if (!found.equals(LAYOUT)) {
@@ -85,6 +95,31 @@ final class BlobFolder {
       Files.writeString(marker, LAYOUT, StandardCharsets.US_ASCII);
     } catch (IOException e) {
       throw new StorageException("cannot prepare the blob folder " + base + ": " + e, e);
+    }
+  }
+
+  /**
+   * Creates {@code own} for the server's user alone (where POSIX permissions exist), or empties it.
+   */
+  private static void emptyOwn(Path own) throws IOException {
+    if (Files.isDirectory(own, LinkOption.NOFOLLOW_LINKS)) {
+      int removed = 0;
+      try (DirectoryStream<Path> left = Files.newDirectoryStream(own)) {
+        for (Path f : left) {
+          Files.deleteIfExists(f);
+          removed++;
+        }
+      }
+      if (removed > 0) {
+        LOG.info("removed {} blob files of uncommitted transactions from {}", removed, own);
+      }
+      return;
+    }
+    try {
+      Files.createDirectory(
+          own, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createDirectory(own);
     }
   }
 

@@ -996,9 +996,7 @@ public final class KvStorage implements Storage {
   @Override
   public Path newBlobFile() {
     try {
-      Path tmp = blobs.resolve("tmp");
-      Files.createDirectories(tmp);
-      return Files.createTempFile(tmp, "upload-", ".blob");
+      return Files.createTempFile(blobs.resolve(BlobFolder.OWN), "upload-", ".blob");
     } catch (IOException e) {
       throw new StorageException("cannot create a blob file in " + blobs + ": " + e, e);
     }
@@ -1038,24 +1036,40 @@ public final class KvStorage implements Storage {
       throw new InvalidValueException(
           "shared blob file " + file + ": expected a regular file, not a link or a folder");
     }
-    Path owned = blobs.resolve("tmp").resolve("shared-" + UUID.randomUUID() + ".blob");
+    // into the server's own folder, where neither the client nor another transaction can reach it
+    Path owned = blobs.resolve(BlobFolder.OWN).resolve("shared-" + UUID.randomUUID() + ".blob");
     try {
       Files.move(file, owned, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new InvalidValueException(
           "cannot take shared blob file " + file + " (taken by another transaction?): " + e, e);
     }
-    // the name may have been given to a link between the check and the move
+    // the name may have been given to a link between the check and the move; and a second hard
+    // link would let the client change the blob after the commit, or name a file it cannot read
+    String wrong = null;
     if (!Files.isRegularFile(owned, LinkOption.NOFOLLOW_LINKS)) {
+      wrong = "expected a regular file, not a link or a folder";
+    } else if (hardLinks(owned) > 1) {
+      wrong = "expected a file of one name, not a hard link to another file";
+    }
+    if (wrong != null) {
       try {
-        Files.deleteIfExists(owned);
+        Files.move(owned, file, StandardCopyOption.ATOMIC_MOVE); // given back as it was
       } catch (IOException e) {
-        LOG.warn("could not remove {}: {}", owned, e.toString());
+        LOG.warn("could not give back {} as {}: {}", owned, file, e.toString());
       }
-      throw new InvalidValueException(
-          "shared blob file " + file + ": expected a regular file, not a link or a folder");
+      throw new InvalidValueException("shared blob file " + file + ": " + wrong);
     }
     return owned;
+  }
+
+  /** The number of names of file {@code f}: 1 where the file system does not say. */
+  private static long hardLinks(Path f) {
+    try {
+      return ((Number) Files.getAttribute(f, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).longValue();
+    } catch (UnsupportedOperationException | IllegalArgumentException | IOException e) {
+      return 1;
+    }
   }
 
   @Override
@@ -1545,22 +1559,27 @@ public final class KvStorage implements Storage {
 
   /**
    * Gives blob file {@code from} a second name {@code to} (a copy where the file system has no hard
-   * links), durably; one already there stays.
+   * links), durably, in place of another file of that name (left by a commit that a crash cut
+   * short); a link to {@code from} already there stays.
    */
-  private static void linkBlob(Path from, Path to) {
+  private void linkBlob(Path from, Path to) {
     try {
-      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
-        return;
+      if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(from, to)) {
+        return; // linked at its commit: pack keeps it as it is
       }
       Files.createDirectories(to.getParent());
+      // made under a name of the server's own, then put in place at once: a reader of the name
+      // never finds it missing
+      Path made = blobs.resolve(BlobFolder.OWN).resolve("link-" + UUID.randomUUID() + ".blob");
       try {
-        Files.createLink(to, from);
+        Files.createLink(made, from);
       } catch (UnsupportedOperationException | IOException e) {
-        Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel c = FileChannel.open(to, StandardOpenOption.READ)) {
+        Files.copy(from, made, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel c = FileChannel.open(made, StandardOpenOption.READ)) {
           c.force(true);
         }
       }
+      Files.move(made, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       try (FileChannel d = FileChannel.open(to.getParent(), StandardOpenOption.READ)) {
         d.force(true);
       }

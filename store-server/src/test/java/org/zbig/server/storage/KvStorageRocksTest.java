@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -355,7 +356,7 @@ class KvStorageRocksTest extends StorageContract {
     Path blobs = dir.resolve("data").resolve("blobs");
     Path undone = BlobFolder.file(blobs, o, 30);
     assertThat(undone).hasBinaryContent(new byte[] {1, 2, 3});
-    assertThat(BlobFolder.file(blobs, o, 10)).hasBinaryContent(new byte[] {1, 2, 3});
+    assertThat(Files.isSameFile(undone, BlobFolder.file(blobs, o, 10))).as("a hard link").isTrue();
     // a second undo of the same (a redo) links the file of the revision it goes back to
     storage.commit(new Tid(40), META, storage.undo(new Tid(30), Map.of()));
     assertThat(BlobFolder.file(blobs, o, 40)).hasBinaryContent(new byte[] {4});
@@ -366,6 +367,29 @@ class KvStorageRocksTest extends StorageContract {
     for (long gone : new long[] {10, 20, 30}) {
       assertThat(BlobFolder.file(blobs, o, gone)).doesNotExist();
     }
+  }
+
+  @Test
+  void blobFilesOfTransactionsThatDidNotCommitAreGoneAfterTheNextOpen() throws Exception {
+    Path own = dir.resolve("data").resolve("blobs").resolve(BlobFolder.OWN);
+    assertThat(Files.getPosixFilePermissions(own))
+        .containsExactlyInAnyOrder(
+            PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_EXECUTE);
+    Path up = storage.newBlobFile();
+    Files.write(up, new byte[] {1, 2, 3});
+    assertThat(up.getParent()).isEqualTo(own);
+    Path kept = storage.newBlobFile();
+    Files.write(kept, new byte[] {4});
+    storage.commit(new Tid(10), META, List.of(Write.blob(new Oid(1), mapping("blob"), kept)));
+    storage.close(); // as a crash between an upload and its commit leaves it
+    storage = KvStorage.rocks(dir.resolve("data"));
+    assertThat(up).doesNotExist();
+    try (var left = Files.list(own)) {
+      assertThat(left).isEmpty();
+    }
+    assertThat(storage.blobFile(new Oid(1), new Tid(10))).hasBinaryContent(new byte[] {4});
   }
 
   @Test
