@@ -978,8 +978,8 @@ public final class KvStorage implements Storage {
   private static void moveBlob(Path from, Path to) {
     try {
       Files.createDirectories(to.getParent());
-      // read-only is enough to sync, and a client's file in a shared blob folder may be read-only
-      // to the server; a link put there in its place is refused, not followed
+      // read-only is enough to sync (a file taken from a client sharing the blob folder may be
+      // read-only to the server); a link is refused, not followed
       try (FileChannel c =
           FileChannel.open(from, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
         c.force(true);
